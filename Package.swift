@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The numeric core is compiled with optimisation even in debug builds: its loops are
+// thousands of times slower at -Onone, and the tests train real (small) networks.
+let optimised: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
+let package = Package(
+    name: "cnnb",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cnnb", targets: ["cnnb"]),
+        .executable(name: "cnnb-bench", targets: ["cnnb-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries: OpenBLAS (Accelerate on macOS), GNU readline, cairo, zlib.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(name: "CReadline", path: "Sources/CReadline", pkgConfig: "readline",
+                       providers: [.apt(["libreadline-dev"]), .brew(["readline"])]),
+        .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
+                       providers: [.apt(["libcairo2-dev"]), .brew(["cairo"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+
+        .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: optimised),
+        .target(name: "Data", dependencies: ["Engine", "CZlib"], swiftSettings: optimised),
+        .target(name: "Render", dependencies: ["CCairo"], swiftSettings: optimised),
+        .target(name: "Language", dependencies: ["Engine", "Data", "Render"]),
+        .target(name: "REPL", dependencies: ["Language", "CReadline"]),
+        .executableTarget(name: "cnnb", dependencies: [
+            "Language", "REPL",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "cnnb-bench", dependencies: ["Engine", "Data"],
+                          path: "Benchmarks", exclude: ["README.md"], swiftSettings: optimised),
+
+        .testTarget(name: "NativeTests", dependencies: ["CBLAS", "CCairo", "CZlib", "CReadline", "Engine", "Data"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Engine"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render"]),
+        .testTarget(name: "LanguageTests", dependencies: ["Language", "Engine", "Data", "Render"]),
+    ],
+    // Swift 5 mode: the engine shares unsafe buffers across BLAS and worker threads by design.
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,7 @@
+/// A dataset that could not be read, naming the file and what would fix it.
+public struct DataError: Error, CustomStringConvertible {
+    public var message: String
+    public var hint: String?
+    public init(_ message: String, hint: String? = nil) { self.message = message; self.hint = hint }
+    public var description: String { hint.map { "\(message)\n  hint: \($0)" } ?? message }
+}

@@ -1,0 +1,61 @@
+/// A trainable weight and the gradient the last backward pass accumulated into it.
+public final class Parameter {
+    /// Keras's weight name: `kernel` or `bias`.
+    public let name: String
+    public var value: Tensor
+    public var gradient: Tensor
+
+    public init(name: String, value: Tensor) {
+        self.name = name
+        self.value = value
+        gradient = Tensor(zeros: value.shape)
+    }
+}
+
+/// Why a layer cannot take an input of some shape, with what would fix it.
+public struct ShapeError: Error, Equatable, CustomStringConvertible {
+    public var message: String
+    public var hint: String?
+
+    public init(_ message: String, hint: String? = nil) {
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String { hint.map { "\(message) (\($0))" } ?? message }
+}
+
+/// One layer of a network. Shapes here never include the batch axis: a Conv2D on CIFAR-10
+/// images sees `[32, 32, 3]`; tensors passed to `forward`/`backward` carry the batch first.
+///
+/// A layer owns the buffers of its outputs and input gradients and reuses them while the
+/// batch size stays the same, so steady-state training allocates nothing per batch.
+public protocol Layer: AnyObject {
+    /// Unique name in its model, as Keras gives it: `conv2d`, `conv2d_1`, `max_pooling2d`.
+    var name: String { get set }
+    /// Keras's class name: `Conv2D`, `MaxPooling2D`, `Dense`.
+    var typeName: String { get }
+    /// Prefix Keras derives names from: `conv2d`, `max_pooling2d`, `dense`.
+    var namePrefix: String { get }
+    /// Weights in Keras's order and layouts (kernel (kh, kw, in, out), then bias); empty
+    /// until `build` has run, and for layers without weights.
+    var parameters: [Parameter] { get }
+    /// The configuration a person reads: `[("filters", "64"), ("kernel_size", "(3, 3)"), …]`.
+    var configuration: [(key: String, value: String)] { get }
+
+    /// Output shape for an input of `inputShape`, or why that input does not fit.
+    func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int]
+    /// Multiply-adds of a forward pass of one item of `inputShape`.
+    func multiplyAdds(for inputShape: [Int]) -> Int
+    /// Creates the weights for `inputShape` with Keras's initialisers.
+    func build(inputShape: [Int], generator: inout SeededGenerator) throws(ShapeError)
+    /// Forward pass over a batch; keeps what `backward` needs.
+    func forward(_ input: Tensor, training: Bool) -> Tensor
+    /// Given dLoss/dOutput of the last `forward`, adds weight gradients into `parameters`'
+    /// `gradient` and returns dLoss/dInput.
+    func backward(_ outputGradient: Tensor) -> Tensor
+}
+
+extension Layer {
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+}
