@@ -19,12 +19,13 @@ let package = Package(
         // System libraries: OpenBLAS (Accelerate on macOS), GNU readline, cairo, zlib.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
-        .systemLibrary(name: "CReadline", path: "Sources/CReadline", pkgConfig: "readline",
+        .systemLibrary(name: "CReadline", path: "Sources/CReadline",
                        providers: [.apt(["libreadline-dev"]), .brew(["readline"])]),
-        // cairo's pkg-config flags carry -D options SwiftPM refuses, so the shim includes <cairo/cairo.h>.
+        // cairo's and readline's pkg-config flags carry -D options SwiftPM refuses; their headers
+        // are found in the default include path (<cairo/cairo.h>, <readline/readline.h>).
         .systemLibrary(name: "CCairo", path: "Sources/CCairo",
                        providers: [.apt(["libcairo2-dev"]), .brew(["cairo"])]),
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib",
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
         .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: optimised),
