@@ -18,3 +18,10 @@ protocol InputGradientOptional: AnyObject {
 }
 
 extension Dense: InputGradientOptional {}
+
+extension Convolution: SoftmaxOutputLayer {
+    public var endsInSoftmax: Bool { activation == .softmax }
+    public func backward(logitsGradient: Tensor) -> Tensor { backward(preActivationGradient: logitsGradient) }
+}
+
+extension Convolution: InputGradientOptional {}

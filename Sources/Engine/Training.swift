@@ -135,6 +135,11 @@ extension Model {
         let parameters = self.parameters
         let last = nodes[nodes.count - 1].layer
         let softmaxLayer = loss.isCrossEntropy ? (last as? SoftmaxOutputLayer).flatMap { $0.endsInSoftmax ? $0 : nil } : nil
+        // Nobody reads the gradient of the input data: the first layer may skip computing it.
+        let first = nodes.count > 1 ? nodes[1].layer as? InputGradientOptional : nil
+        let firstComputedInputGradient = first?.computesInputGradient ?? true
+        first?.computesInputGradient = false
+        defer { first?.computesInputGradient = firstComputedInputGradient }
         let count = source.count
         let batchCount = (count + batchSize - 1) / batchSize
         var order = Array(0..<count)
