@@ -1,5 +1,6 @@
-/// A dataset that could not be read, naming the file and what would fix it.
-public struct DataError: Error, CustomStringConvertible {
+/// A dataset that could not be read, found or fetched: what went wrong (naming the file) and
+/// what would fix it.
+public struct DataError: Error, CustomStringConvertible, Equatable {
     public var message: String
     public var hint: String?
     public init(_ message: String, hint: String? = nil) { self.message = message; self.hint = hint }

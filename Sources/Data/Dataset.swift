@@ -1,0 +1,38 @@
+/// A dataset as the language sees it, like Keras's `(x_train, y_train), (x_test, y_test)`:
+/// a train and a test split sharing class names, plus where it came from.
+public struct Dataset: Sendable {
+    /// "cifar10", "mnist", "fashion_mnist", "shapes".
+    public let name: String
+    public var train: DatasetSplit
+    public var test: DatasetSplit
+    /// The folder the files were read from, or "generated".
+    public let source: String
+
+    public init(name: String, train: DatasetSplit, test: DatasetSplit, source: String) {
+        self.name = name
+        self.train = train
+        self.test = test
+        self.source = source
+    }
+
+    public var classNames: [String] { train.classNames }
+
+    /// Both splits read as `value * factor` (`data / 255` is `scaled(by: 1.0 / 255)`).
+    public func scaled(by factor: Double) -> Dataset {
+        Dataset(name: name, train: train.scaled(by: factor), test: test.scaled(by: factor), source: source)
+    }
+
+    /// Both splits read as `value + amount`.
+    public func shifted(by amount: Double) -> Dataset {
+        Dataset(name: name, train: train.shifted(by: amount), test: test.shifted(by: amount), source: source)
+    }
+
+    /// The first `train` training and `test` test images (for limiting a run).
+    public func prefix(train trainCount: Int, test testCount: Int) -> Dataset {
+        Dataset(name: name, train: train.prefix(trainCount), test: test.prefix(testCount), source: source)
+    }
+}
+
+extension Dataset: CustomStringConvertible {
+    public var description: String { "\(name) (\(source))\n  \(train)\n  \(test)" }
+}

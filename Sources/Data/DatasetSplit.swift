@@ -1,0 +1,233 @@
+import Engine
+
+/// One split of a dataset (train or test): N images of H×W×C bytes in NHWC order, their integer
+/// labels and the class names. A split is a view: slicing shares the image and label buffers,
+/// and scaling (`data / 255`) only records an affine map `pixel * scale + offset` that is applied
+/// when images are read as Float (one image, or a batch filled for the engine).
+public struct DatasetSplit: @unchecked Sendable {
+    /// "train" or "test" (kept by slices).
+    public let name: String
+    public let imageBuffer: SharedBuffer<UInt8>
+    public let labelBuffer: SharedBuffer<Int32>
+    /// Index of this view's first image in the buffers.
+    public let start: Int
+    public let count: Int
+    public let height: Int
+    public let width: Int
+    public let channels: Int
+    public let classNames: [String]
+    /// Read value of a pixel byte `p` is `Float(Double(p) * scale + offset)`.
+    public private(set) var scale: Double = 1
+    public private(set) var offset: Double = 0
+    /// The 256 Float values of the bytes under the current scale and offset: applying it is a
+    /// lookup, and each value is the correctly rounded Float of the Double result (as NumPy's
+    /// `x / 255` then `astype(float32)` gives).
+    private var lookup: [Float]
+
+    /// A split over `count` images from `start` in the buffers; the caller guarantees that
+    /// `imageBuffer` holds `(start + count) * height * width * channels` bytes and `labelBuffer`
+    /// `start + count` labels.
+    public init(name: String, images: SharedBuffer<UInt8>, labels: SharedBuffer<Int32>,
+                start: Int = 0, count: Int, height: Int, width: Int, channels: Int, classNames: [String]) {
+        precondition(start >= 0 && count >= 0 && height > 0 && width > 0 && channels > 0, "bad split geometry")
+        precondition((start + count) * height * width * channels <= images.count, "images overrun the buffer")
+        precondition(start + count <= labels.count, "labels overrun the buffer")
+        self.name = name
+        imageBuffer = images
+        labelBuffer = labels
+        self.start = start
+        self.count = count
+        self.height = height
+        self.width = width
+        self.channels = channels
+        self.classNames = classNames
+        lookup = (0..<256).map { Float($0) }
+    }
+
+    // MARK: Shapes
+
+    /// Bytes (and Floats) in one image: H·W·C.
+    public var imageSize: Int { height * width * channels }
+    /// [N, H, W, C], as Keras prints `x_train.shape`.
+    public var shape: [Int] { [count, height, width, channels] }
+    /// [H, W, C] of one image.
+    public var imageShape: [Int] { [height, width, channels] }
+    /// [N], as Keras prints `y_train.shape` for integer labels.
+    public var labelsShape: [Int] { [count] }
+    public var isScaled: Bool { scale != 1 || offset != 0 }
+
+    // MARK: Lazy value maps
+
+    /// The same images read as `value * factor` (records the factor; copies nothing).
+    public func scaled(by factor: Double) -> DatasetSplit {
+        var copy = self
+        copy.scale *= factor
+        copy.offset *= factor
+        copy.rebuildLookup()
+        return copy
+    }
+
+    /// The same images read as `value + amount` (records the shift; copies nothing).
+    public func shifted(by amount: Double) -> DatasetSplit {
+        var copy = self
+        copy.offset += amount
+        copy.rebuildLookup()
+        return copy
+    }
+
+    private mutating func rebuildLookup() {
+        let (s, o) = (scale, offset)
+        lookup = (0..<256).map { Float(Double($0) * s + o) }
+    }
+
+    /// The Float a pixel byte reads as under the current scale and offset.
+    public func value(ofByte byte: UInt8) -> Float { lookup[Int(byte)] }
+
+    // MARK: Views
+
+    /// Images `range` of this split, sharing its buffers; an out-of-range request is an error.
+    public func slice(_ range: Range<Int>) throws -> DatasetSplit {
+        guard range.lowerBound >= 0, range.upperBound <= count else {
+            throw DataError("range \(range.lowerBound)..<\(range.upperBound) is outside the \(count) images of \(name)",
+                            hint: "use a range within 0..<\(count)")
+        }
+        return view(range)
+    }
+
+    /// Image `index` alone, as a split of one image sharing the buffers.
+    public func slice(_ index: Int) throws -> DatasetSplit {
+        try checkIndex(index)
+        return view(index..<index + 1)
+    }
+
+    /// Throws when `index` is not an image of this split.
+    public func checkIndex(_ index: Int) throws {
+        guard index >= 0, index < count else {
+            throw DataError("index \(index) is outside the \(count) images of \(name)",
+                            hint: count > 0 ? "use an index from 0 to \(count - 1)" : "this split is empty")
+        }
+    }
+
+    /// Images `range` (the caller checks the bounds).
+    public subscript(range: Range<Int>) -> DatasetSplit {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "range \(range) of \(count) images")
+        return view(range)
+    }
+
+    /// The first `n` images (all of them when there are fewer), for limiting a run.
+    public func prefix(_ n: Int) -> DatasetSplit { view(0..<min(max(n, 0), count)) }
+
+    private func view(_ range: Range<Int>) -> DatasetSplit {
+        var copy = DatasetSplit(name: name, images: imageBuffer, labels: labelBuffer, start: start + range.lowerBound,
+                                count: range.count, height: height, width: width, channels: channels,
+                                classNames: classNames)
+        copy.scale = scale
+        copy.offset = offset
+        copy.lookup = lookup
+        return copy
+    }
+
+    // MARK: Reading
+
+    /// Label of image `index` (0 ≤ index < count; the caller checks).
+    public func label(at index: Int) -> Int {
+        precondition(index >= 0 && index < count, "index \(index) of \(count) labels")
+        return Int(labelBuffer.pointer[start + index])
+    }
+
+    /// Class name of image `index`, or its label as text when the class has no name.
+    public func className(at index: Int) -> String {
+        let label = label(at: index)
+        return label < classNames.count ? classNames[label] : String(label)
+    }
+
+    /// All labels of this view, in order.
+    public var labels: [Int32] {
+        Array(UnsafeBufferPointer(start: labelBuffer.pointer + start, count: count))
+    }
+
+    /// Images per class (index = label).
+    public var classCounts: [Int] {
+        var counts = [Int](repeating: 0, count: max(classNames.count, 1))
+        let base = labelBuffer.pointer + start
+        for i in 0..<count {
+            let label = Int(base[i])
+            if label >= counts.count { counts += [Int](repeating: 0, count: label + 1 - counts.count) }
+            counts[label] += 1
+        }
+        return counts
+    }
+
+    /// The raw bytes of image `index` (H·W·C, NHWC), unscaled; valid while the split lives.
+    public func pixels(at index: Int) -> UnsafeBufferPointer<UInt8> {
+        precondition(index >= 0 && index < count, "index \(index) of \(count) images")
+        return UnsafeBufferPointer(start: imageBuffer.pointer + (start + index) * imageSize, count: imageSize)
+    }
+
+    /// Image `index` as a Float tensor [H, W, C] with the scale applied.
+    public func image(at index: Int) -> Tensor {
+        let tensor = Tensor(zeros: imageShape)
+        convert(pixels(at: index), into: tensor.pointer)
+        return tensor
+    }
+
+    /// All images of this view as one Float tensor [N, H, W, C] with the scale applied.
+    public func tensor() -> Tensor {
+        let tensor = Tensor(zeros: shape)
+        let all = UnsafeBufferPointer(start: imageBuffer.pointer + start * imageSize, count: count * imageSize)
+        convert(all, into: tensor.pointer)
+        return tensor
+    }
+
+    /// Fills a batch for the engine: image `indices[b]` of this split goes to `images[b]`
+    /// (shape [B, H, W, C], B = indices.count) with the scale applied, its label to `labels[b]`.
+    /// Allocates nothing. Indices must be in 0..<count and the tensor of the right shape.
+    public func fill(indices: UnsafeBufferPointer<Int>, into images: Tensor, labels: UnsafeMutablePointer<Int32>) {
+        precondition(images.shape == [indices.count, height, width, channels],
+                     "batch tensor \(images.shape) for \(indices.count) images of \(imageShape)")
+        let size = imageSize
+        let source = imageBuffer.pointer
+        let labelSource = labelBuffer.pointer
+        let destination = images.pointer
+        lookup.withUnsafeBufferPointer { table in
+            let table = table.baseAddress!
+            for (b, index) in indices.enumerated() {
+                precondition(index >= 0 && index < count, "index \(index) of \(count) images")
+                let from = source + (start + index) * size
+                let to = destination + b * size
+                for k in 0..<size { to[k] = table[Int(from[k])] }
+                labels[b] = labelSource[start + index]
+            }
+        }
+    }
+
+    public func fill(indices: [Int], into images: Tensor, labels: UnsafeMutablePointer<Int32>) {
+        indices.withUnsafeBufferPointer { fill(indices: $0, into: images, labels: labels) }
+    }
+
+    /// Fills a batch with the consecutive images `range` (evaluation and prediction order).
+    public func fill(range: Range<Int>, into images: Tensor, labels: UnsafeMutablePointer<Int32>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "range \(range) of \(count) images")
+        precondition(images.shape == [range.count, height, width, channels],
+                     "batch tensor \(images.shape) for \(range.count) images of \(imageShape)")
+        let all = UnsafeBufferPointer(start: imageBuffer.pointer + (start + range.lowerBound) * imageSize,
+                                      count: range.count * imageSize)
+        convert(all, into: images.pointer)
+        (labels).update(from: labelBuffer.pointer + start + range.lowerBound, count: range.count)
+    }
+
+    private func convert(_ bytes: UnsafeBufferPointer<UInt8>, into destination: UnsafeMutablePointer<Float>) {
+        guard let from = bytes.baseAddress else { return }
+        lookup.withUnsafeBufferPointer { table in
+            let table = table.baseAddress!
+            for k in 0..<bytes.count { destination[k] = table[Int(from[k])] }
+        }
+    }
+}
+
+extension DatasetSplit: CustomStringConvertible {
+    public var description: String {
+        "\(name): \(count) images \(height)x\(width)x\(channels), \(classNames.count) classes"
+            + (isScaled ? ", scaled by \(scale)" + (offset != 0 ? " shifted by \(offset)" : "") : "")
+    }
+}

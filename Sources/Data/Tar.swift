@@ -1,0 +1,158 @@
+import Foundation
+
+/// A minimal reader of (gzip-compressed) tar archives: ustar and GNU headers, regular files and
+/// folders, long names (GNU `L` and pax `path`); links and devices are skipped. Names that would
+/// escape the destination (absolute or with `..`) are refused.
+enum TarArchive {
+    static let block = 512
+
+    /// Unpacks `archive` (.tar.gz) into the existing folder `destination`; returns the paths written.
+    @discardableResult
+    static func extractGzip(_ archive: String, into destination: String) throws -> [String] {
+        let reader = try GzipReader(path: archive)
+        var written: [String] = []
+        var header = [UInt8](repeating: 0, count: block)
+        var longName: String?
+        let bufferSize = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
+        defer { buffer.deallocate() }
+
+        while true {
+            let n = try header.withUnsafeMutableBytes { try reader.read(into: $0.baseAddress!, count: block) }
+            if n == 0 { break }  // end without the customary zero blocks
+            guard n == block else { throw truncated(archive) }
+            if header.allSatisfy({ $0 == 0 }) { break }
+            guard checksumMatches(header) else {
+                throw DataError("\(archive) is not a valid tar archive (a header checksum is wrong)",
+                                hint: "the archive is corrupt; delete it and download it again")
+            }
+            let size = try number(header, 124, 12, archive)
+            let type = header[156]
+            let padded = (size + block - 1) / block * block
+
+            // Entries whose content is metadata: read it whole.
+            if type == UInt8(ascii: "L") || type == UInt8(ascii: "x") || type == UInt8(ascii: "g") {
+                guard size <= 1 << 20 else { throw DataError("\(archive) has an oversized tar header entry") }
+                var content = [UInt8](repeating: 0, count: padded)
+                try content.withUnsafeMutableBytes {
+                    guard try reader.read(into: $0.baseAddress!, count: padded) == padded else { throw truncated(archive) }
+                }
+                let bytes = content.prefix(size)
+                if type == UInt8(ascii: "L") {
+                    longName = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+                } else if type == UInt8(ascii: "x"), let path = paxPath(Array(bytes)) {
+                    longName = path
+                }
+                continue
+            }
+
+            let name = longName ?? headerName(header)
+            longName = nil
+            let relative = try safeRelativePath(name, archive: archive)
+            let isFile = type == 0 || type == UInt8(ascii: "0") || type == UInt8(ascii: "7")
+            let isFolder = type == UInt8(ascii: "5")
+            if isFolder, !relative.isEmpty {
+                try FileManager.default.createDirectory(atPath: destination + "/" + relative,
+                                                        withIntermediateDirectories: true)
+            }
+            if isFile, !relative.isEmpty {
+                let path = destination + "/" + relative
+                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                        withIntermediateDirectories: true)
+                guard let output = fopen(path, "wb") else {
+                    throw DataError("cannot create \(path): \(String(cString: strerror(errno)))")
+                }
+                defer { fclose(output) }
+                var left = padded
+                var contentLeft = size
+                while left > 0 {
+                    let step = min(left, bufferSize)
+                    guard try reader.read(into: buffer, count: step) == step else { throw truncated(archive) }
+                    let keep = min(step, contentLeft)
+                    if keep > 0, fwrite(buffer, 1, keep, output) != keep {
+                        throw DataError("cannot write \(path): \(String(cString: strerror(errno)))",
+                                        hint: "check the free space in \(destination)")
+                    }
+                    contentLeft -= keep
+                    left -= step
+                }
+                written.append(path)
+            } else {
+                // Skip the content of anything else (links have none, devices none).
+                var left = padded
+                while left > 0 {
+                    let step = min(left, bufferSize)
+                    guard try reader.read(into: buffer, count: step) == step else { throw truncated(archive) }
+                    left -= step
+                }
+            }
+        }
+        return written
+    }
+
+    private static func truncated(_ archive: String) -> DataError {
+        DataError("\(archive) ends in the middle of a tar entry", hint: "the archive is incomplete; download it again")
+    }
+
+    /// ustar: `prefix/name`; older formats: `name` alone.
+    private static func headerName(_ header: [UInt8]) -> String {
+        func field(_ start: Int, _ length: Int) -> String {
+            String(decoding: header[start..<start + length].prefix { $0 != 0 }, as: UTF8.self)
+        }
+        let name = field(0, 100)
+        let isUstar = header[257..<262].elementsEqual("ustar".utf8)
+        let prefix = isUstar ? field(345, 155) : ""
+        return prefix.isEmpty ? name : prefix + "/" + name
+    }
+
+    /// The `path` record of a pax extended header ("LEN path=VALUE\n" records).
+    private static func paxPath(_ bytes: [UInt8]) -> String? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        for record in text.split(separator: "\n") {
+            guard let space = record.firstIndex(of: " ") else { continue }
+            let pair = record[record.index(after: space)...]
+            if pair.hasPrefix("path=") { return String(pair.dropFirst(5)) }
+        }
+        return nil
+    }
+
+    /// Octal (or GNU base-256 for large values) number field.
+    private static func number(_ header: [UInt8], _ start: Int, _ length: Int, _ archive: String) throws -> Int {
+        let field = header[start..<start + length]
+        if let first = field.first, first & 0x80 != 0 {
+            return field.dropFirst().reduce(Int(first & 0x7f)) { ($0 << 8) | Int($1) }
+        }
+        var value = 0
+        for byte in field {
+            if byte == 0 || byte == UInt8(ascii: " ") { if value > 0 { break } else { continue } }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "7") else {
+                throw DataError("\(archive) is not a valid tar archive (bad number in a header)",
+                                hint: "the archive is corrupt; download it again")
+            }
+            value = value * 8 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
+
+    private static func checksumMatches(_ header: [UInt8]) -> Bool {
+        var sum = 0
+        for (i, byte) in header.enumerated() { sum += (148..<156).contains(i) ? 32 : Int(byte) }
+        var stored = 0
+        for byte in header[148..<156] where byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "7") {
+            stored = stored * 8 + Int(byte - UInt8(ascii: "0"))
+        }
+        return sum == stored
+    }
+
+    /// The entry's path with `.` parts and leading slashes removed; `..` is refused.
+    private static func safeRelativePath(_ name: String, archive: String) throws -> String {
+        var parts: [Substring] = []
+        for part in name.split(separator: "/") where part != "." {
+            if part == ".." {
+                throw DataError("\(archive) has an entry outside its folder (\(name)); refusing to unpack it")
+            }
+            parts.append(part)
+        }
+        return parts.joined(separator: "/")
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// An element-wise (or, for softmax, row-wise over the last axis) non-linearity, applied
+/// fused with the bias add after a GEMM and differentiated from the saved output.
+public enum Activation: String, CaseIterable, Sendable {
+    case linear, relu, sigmoid, tanh, softmax
+
+    /// Looks up Keras's name (`"relu"`, `"softmax"`); nil for unknown names.
+    public init?(kerasName: String) { self.init(rawValue: kerasName.lowercased()) }
+
+    /// In place over `rows` x `columns` row-major values: adds `bias` (one per column) when
+    /// given, then applies the activation (softmax normalises each row).
+    public func forward(_ values: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
+                        bias: UnsafePointer<Float>? = nil) {
+        if self == .linear && bias == nil { return }
+        Parallel.forEachChunk(rows, workPerItem: columns * (self == .linear || self == .relu ? 1 : 8)) { range in
+            for r in range {
+                let row = values + r * columns
+                if let bias {
+                    for c in 0..<columns { row[c] += bias[c] }
+                }
+                applyRow(row, columns)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func applyRow(_ row: UnsafeMutablePointer<Float>, _ columns: Int) {
+        switch self {
+        case .linear:
+            break
+        case .relu:
+            for c in 0..<columns { row[c] = max(row[c], 0) }
+        case .sigmoid:
+            for c in 0..<columns { row[c] = 1 / (1 + expf(-row[c])) }
+        case .tanh:
+            for c in 0..<columns { row[c] = tanhf(row[c]) }
+        case .softmax:
+            var largest = -Float.infinity
+            for c in 0..<columns { largest = max(largest, row[c]) }
+            var sum: Float = 0
+            for c in 0..<columns {
+                let e = expf(row[c] - largest)
+                row[c] = e
+                sum += e
+            }
+            let scale = 1 / sum
+            for c in 0..<columns { row[c] *= scale }
+        }
+    }
+
+    /// dLoss/dInput from dLoss/dOutput (`gradient`) and the activation's `output`, over
+    /// `rows` x `columns`. `result` may be the same memory as `gradient`.
+    public func backward(output: UnsafePointer<Float>, gradient: UnsafePointer<Float>,
+                         into result: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        if self == .linear {
+            if UnsafePointer(result) != gradient { result.update(from: gradient, count: rows * columns) }
+            return
+        }
+        Parallel.forEachChunk(rows, workPerItem: columns * 2) { range in
+            for r in range {
+                let y = output + r * columns, g = gradient + r * columns, d = result + r * columns
+                switch self {
+                case .linear:
+                    break
+                case .relu:
+                    for c in 0..<columns { d[c] = y[c] > 0 ? g[c] : 0 }
+                case .sigmoid:
+                    for c in 0..<columns { d[c] = g[c] * y[c] * (1 - y[c]) }
+                case .tanh:
+                    for c in 0..<columns { d[c] = g[c] * (1 - y[c] * y[c]) }
+                case .softmax:
+                    // Jacobian-vector product: y * (g - <g, y>).
+                    var dot: Float = 0
+                    for c in 0..<columns { dot += g[c] * y[c] }
+                    for c in 0..<columns { d[c] = y[c] * (g[c] - dot) }
+                }
+            }
+        }
+    }
+}
+
+/// Adds the column sums of a `rows` x `columns` matrix into `sums` (bias gradients).
+func addColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
+    if rows * columns < Parallel.minimumWork * 2 || Parallel.cores == 1 {
+        for r in 0..<rows {
+            let row = matrix + r * columns
+            for c in 0..<columns { sums[c] += row[c] }
+        }
+        return
+    }
+    // One partial sum per chunk, then combined, so threads never share a destination.
+    let chunks = Parallel.cores
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: chunks * columns) { partialBuffer in
+        let partial = partialBuffer.baseAddress!
+        partial.initialize(repeating: 0, count: chunks * columns)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let out = partial + chunk * columns
+            for r in (rows * chunk / chunks)..<(rows * (chunk + 1) / chunks) {
+                let row = matrix + r * columns
+                for c in 0..<columns { out[c] += row[c] }
+            }
+        }
+        for chunk in 0..<chunks {
+            for c in 0..<columns { sums[c] += partial[chunk * columns + c] }
+        }
+    }
+}

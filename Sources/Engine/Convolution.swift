@@ -1,0 +1,230 @@
+import CBLAS
+
+/// Keras's `Conv1D`, `Conv2D` and `Conv3D` (one class; `rank` picks which), channels-last.
+///
+/// Kernel in Keras's layout (k..., in, out), which read row-major is the (prod(k)·in) x out
+/// matrix the GEMM needs; Glorot uniform with fan_in = prod(k)·in, fan_out = prod(k)·out.
+///
+/// Forward: im2col over the whole batch into a (batch·positions) x (prod(k)·in) matrix, one
+/// GEMM with the kernel, then bias and activation in one pass. The output matrix is already
+/// the NHWC (NWC, NDHWC) output. A 1x1 kernel with stride 1 and no padding skips im2col: the
+/// input is its own column matrix. Backward: kernel gradient = columnsᵀ · dZ, input gradient
+/// = col2im(dZ · kernelᵀ).
+public final class Convolution: Layer {
+    public var name: String
+    /// 1, 2 or 3.
+    public let rank: Int
+    public let filters: Int
+    public let kernelSize: [Int]
+    public let strides: [Int]
+    public let padding: Padding
+    public var activation: Activation
+    public let useBias: Bool
+    /// False for a first layer whose input gradient nobody reads: `backward` then skips the
+    /// GEMM and col2im behind it and returns a zero tensor of the input's shape.
+    public var computesInputGradient = true
+
+    public private(set) var parameters: [Parameter] = []
+    private var geometry: WindowGeometry?
+    private var input: Tensor?
+    private var lastOutput: Tensor?
+    private var columns = ReusableBuffer()
+    private var output = ReusableBuffer()
+    private var preActivationGradient = ReusableBuffer()
+    private var inputGradient = ReusableBuffer()
+
+    /// `kernelSize` and `strides` take one value for every axis or one per axis (Keras's int
+    /// or tuple); strides default to 1.
+    public init(rank: Int, filters: Int, kernelSize: [Int], strides: [Int] = [1], padding: Padding = .valid,
+                activation: Activation = .linear, useBias: Bool = true) throws(ConfigurationError) {
+        try checkRank(rank, layer: "Conv")
+        guard filters > 0 else {
+            throw ConfigurationError("Conv\(rank)D needs at least one filter, got \(filters)")
+        }
+        self.rank = rank
+        self.filters = filters
+        self.kernelSize = try expandSizes(kernelSize, rank: rank, what: "Conv\(rank)D kernel size")
+        self.strides = try expandSizes(strides, rank: rank, what: "Conv\(rank)D strides")
+        self.padding = padding
+        self.activation = activation
+        self.useBias = useBias
+        name = "conv\(rank)d"
+    }
+
+    public var typeName: String { "Conv\(rank)D" }
+    public var namePrefix: String { "conv\(rank)d" }
+    public var configuration: [(key: String, value: String)] {
+        [("filters", "\(filters)"), ("kernel_size", formatTuple(kernelSize)), ("strides", formatTuple(strides)),
+         ("padding", padding.rawValue), ("activation", activation.rawValue), ("use_bias", useBias ? "True" : "False")]
+    }
+
+    private func makeGeometry(_ inputShape: [Int]) throws(ShapeError) -> WindowGeometry {
+        try WindowGeometry.make(layer: typeName, rank: rank, inputShape: inputShape, window: kernelSize,
+                                strides: strides, padding: padding)
+    }
+
+    public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
+        let g = try makeGeometry(inputShape)
+        return Array(g.outputSpatialShape.suffix(rank)) + [filters]
+    }
+
+    public func multiplyAdds(for inputShape: [Int]) -> Int {
+        guard let g = try? makeGeometry(inputShape) else { return 0 }
+        return g.outputPositions * g.windowSize * g.channels * filters
+    }
+
+    public func build(inputShape: [Int], generator: inout SeededGenerator) throws(ShapeError) {
+        let g = try makeGeometry(inputShape)
+        geometry = g
+        let window = g.windowSize
+        let kernel = glorotUniform(shape: kernelSize + [g.channels, filters], fanIn: window * g.channels,
+                                   fanOut: window * filters, generator: &generator)
+        var weights = [Parameter(name: "kernel", value: kernel)]
+        if useBias { weights.append(Parameter(name: "bias", value: Tensor(zeros: [filters]))) }
+        parameters = weights
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        guard let g = geometry else { preconditionFailure("\(name) used before build") }
+        precondition(input.rank == rank + 2 && input.count == input.shape[0] * g.inputPositions * g.channels,
+                     "\(name) built for \(g.input) x \(g.channels) got \(input.shape)")
+        Parallel.configureBLAS
+        let batch = input.shape[0]
+        let rows = batch * g.outputPositions, depth = g.windowSize * g.channels
+        let matrix: UnsafeMutablePointer<Float>
+        if g.isPointwise {
+            matrix = input.pointer
+        } else {
+            let cols = columns.tensor(shape: [rows, depth])
+            imageToColumns(input.pointer, cols.pointer, batch: batch, g)
+            matrix = cols.pointer
+        }
+        let out = output.tensor(shape: [batch] + Array(g.outputSpatialShape.suffix(rank)) + [filters])
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(filters), Int32(depth),
+                    1, matrix, Int32(depth), parameters[0].value.pointer, Int32(filters), 0, out.pointer, Int32(filters))
+        activation.forward(out.pointer, rows: rows, columns: filters,
+                           bias: useBias ? UnsafePointer(parameters[1].value.pointer) : nil)
+        self.input = input
+        lastOutput = out
+        return out
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        guard let out = lastOutput else { preconditionFailure("\(name).backward before forward") }
+        precondition(outputGradient.shape == out.shape, "\(name) gradient \(outputGradient.shape) for output \(out.shape)")
+        if activation == .linear { return backward(preActivationGradient: outputGradient) }
+        let dz = preActivationGradient.tensor(shape: out.shape)
+        activation.backward(output: out.pointer, gradient: outputGradient.pointer, into: dz.pointer,
+                            rows: out.count / filters, columns: filters)
+        return backward(preActivationGradient: dz)
+    }
+
+    /// `backward` given dLoss/d(convolution + bias) directly, skipping the activation's
+    /// derivative. Reuses the im2col buffer for the column gradient, so call it once per
+    /// `forward`.
+    public func backward(preActivationGradient dz: Tensor) -> Tensor {
+        guard let g = geometry, let input else { preconditionFailure("\(name).backward before forward") }
+        let batch = input.shape[0]
+        let rows = batch * g.outputPositions, depth = g.windowSize * g.channels
+        precondition(dz.count == rows * filters, "\(name) gradient \(dz.shape) does not match its output")
+        let matrix = g.isPointwise ? input.pointer : columns.tensor(shape: [rows, depth]).pointer
+        let kernel = parameters[0]
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(depth), Int32(filters), Int32(rows),
+                    1, matrix, Int32(depth), dz.pointer, Int32(filters), 1, kernel.gradient.pointer, Int32(filters))
+        if useBias { addColumnSums(dz.pointer, rows: rows, columns: filters, into: parameters[1].gradient.pointer) }
+
+        let dInput = inputGradient.tensor(shape: input.shape)
+        guard computesInputGradient else { return dInput }
+        // The column gradient goes straight into dInput for a pointwise kernel, otherwise into
+        // the column buffer (free now that the kernel gradient is done) and then col2im.
+        let target = g.isPointwise ? dInput.pointer : matrix
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(depth), Int32(filters),
+                    1, dz.pointer, Int32(filters), kernel.value.pointer, Int32(filters), 0, target, Int32(depth))
+        if !g.isPointwise { columnsToImage(matrix, dInput.pointer, batch: batch, g) }
+        return dInput
+    }
+}
+
+/// Gathers every receptive field of a batch into rows: row (n, od, oh, ow) holds the window's
+/// elements in kernel order (kd, kh, kw, channel), zeros where the window hangs over padding.
+func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, batch: Int, _ g: WindowGeometry) {
+    let c = g.channels
+    let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
+    let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
+    let depth = kD * kH * kW * c, run = kW * c
+    let itemIn = g.inputPositions * c, itemOut = g.outputPositions * depth
+    Parallel.forEachChunk(batch, workPerItem: itemOut) { items in
+        for n in items {
+            let src = image + n * itemIn
+            var dst = columns + n * itemOut
+            for od in 0..<outD {
+                for oh in 0..<outH {
+                    for ow in 0..<outW {
+                        let w0 = ow * sW - pW
+                        let wholeRun = w0 >= 0 && w0 + kW <= inW
+                        for kd in 0..<kD {
+                            let id = od * sD - pD + kd
+                            for kh in 0..<kH {
+                                let ih = oh * sH - pH + kh
+                                if id < 0 || id >= inD || ih < 0 || ih >= inH {
+                                    dst.update(repeating: 0, count: run)
+                                } else {
+                                    let line = src + ((id * inH + ih) * inW) * c
+                                    if wholeRun {
+                                        dst.update(from: line + w0 * c, count: run)
+                                    } else {
+                                        for kw in 0..<kW {
+                                            let iw = w0 + kw
+                                            if iw >= 0 && iw < inW {
+                                                (dst + kw * c).update(from: line + iw * c, count: c)
+                                            } else {
+                                                (dst + kw * c).update(repeating: 0, count: c)
+                                            }
+                                        }
+                                    }
+                                }
+                                dst += run
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of `imageToColumns`: adds each row's window elements back onto the image
+/// positions they came from (padding positions are dropped). Overwrites `image`.
+func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, batch: Int, _ g: WindowGeometry) {
+    let c = g.channels
+    let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
+    let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
+    let depth = kD * kH * kW * c, run = kW * c
+    let itemIn = g.inputPositions * c, itemOut = g.outputPositions * depth
+    Parallel.forEachChunk(batch, workPerItem: itemOut) { items in
+        for n in items {
+            let dstItem = image + n * itemIn
+            dstItem.update(repeating: 0, count: itemIn)
+            var src = columns + n * itemOut
+            for od in 0..<outD {
+                for oh in 0..<outH {
+                    for ow in 0..<outW {
+                        let w0 = ow * sW - pW
+                        let first = max(0, -w0), last = min(kW, inW - w0)
+                        for kd in 0..<kD {
+                            let id = od * sD - pD + kd
+                            for kh in 0..<kH {
+                                let ih = oh * sH - pH + kh
+                                if id >= 0 && id < inD && ih >= 0 && ih < inH && first < last {
+                                    let line = dstItem + ((id * inH + ih) * inW + w0) * c
+                                    for i in (first * c)..<(last * c) { line[i] += src[i] }
+                                }
+                                src += run
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,230 @@
+/// Which statistic a pooling layer takes of each window.
+public enum PoolingKind: String, CaseIterable, Sendable {
+    case max, average
+}
+
+/// Keras's `MaxPooling1D/2D/3D` and `AveragePooling1D/2D/3D` (one class; `kind` and `rank`
+/// pick which). Windows are clipped to the input under `same` padding: max ignores the
+/// padding, average divides by the count of real elements, as Keras does.
+public final class Pooling: Layer {
+    public var name: String
+    public let kind: PoolingKind
+    public let rank: Int
+    public let poolSize: [Int]
+    public let strides: [Int]
+    public let padding: Padding
+
+    public var parameters: [Parameter] { [] }
+    private var geometry: WindowGeometry?
+    private var inputShape: [Int] = []
+    private var output = ReusableBuffer()
+    private var inputGradient = ReusableBuffer()
+    /// For max pooling: per output element, the index within its item of the input element
+    /// that won, so backward routes the gradient there.
+    private var argmax: UnsafeMutablePointer<Int32>?
+    private var argmaxCapacity = 0
+
+    /// `poolSize` and `strides` take one value for every axis or one per axis; strides default
+    /// to the pool size.
+    public init(kind: PoolingKind, rank: Int, poolSize: [Int] = [2], strides: [Int]? = nil,
+                padding: Padding = .valid) throws(ConfigurationError) {
+        let layer = kind == .max ? "MaxPooling" : "AveragePooling"
+        try checkRank(rank, layer: layer)
+        self.kind = kind
+        self.rank = rank
+        self.poolSize = try expandSizes(poolSize, rank: rank, what: "\(layer)\(rank)D pool size")
+        self.strides = try expandSizes(strides ?? self.poolSize, rank: rank, what: "\(layer)\(rank)D strides")
+        self.padding = padding
+        name = (kind == .max ? "max_pooling" : "average_pooling") + "\(rank)d"
+    }
+
+    deinit { argmax?.deallocate() }
+
+    public var typeName: String { (kind == .max ? "MaxPooling" : "AveragePooling") + "\(rank)D" }
+    public var namePrefix: String { (kind == .max ? "max_pooling" : "average_pooling") + "\(rank)d" }
+    public var configuration: [(key: String, value: String)] {
+        [("pool_size", formatTuple(poolSize)), ("strides", formatTuple(strides)), ("padding", padding.rawValue)]
+    }
+
+    private func makeGeometry(_ inputShape: [Int]) throws(ShapeError) -> WindowGeometry {
+        try WindowGeometry.make(layer: typeName, rank: rank, inputShape: inputShape, window: poolSize,
+                                strides: strides, padding: padding)
+    }
+
+    public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
+        let g = try makeGeometry(inputShape)
+        return Array(g.outputSpatialShape.suffix(rank)) + [g.channels]
+    }
+
+    public func multiplyAdds(for inputShape: [Int]) -> Int { 0 }
+
+    public func build(inputShape: [Int], generator: inout SeededGenerator) throws(ShapeError) {
+        geometry = try makeGeometry(inputShape)
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        guard let g = geometry else { preconditionFailure("\(name) used before build") }
+        precondition(input.rank == rank + 2 && input.count == input.shape[0] * g.inputPositions * g.channels,
+                     "\(name) built for \(g.input) x \(g.channels) got \(input.shape)")
+        let batch = input.shape[0]
+        inputShape = input.shape
+        let out = output.tensor(shape: [batch] + Array(g.outputSpatialShape.suffix(rank)) + [g.channels])
+        switch kind {
+        case .max:
+            if argmaxCapacity < out.count {
+                argmax?.deallocate()
+                argmax = .allocate(capacity: out.count)
+                argmaxCapacity = out.count
+            }
+            maxPoolForward(input.pointer, out.pointer, argmax!, batch: batch, g)
+        case .average:
+            averagePoolForward(input.pointer, out.pointer, batch: batch, g)
+        }
+        return out
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        guard let g = geometry, !inputShape.isEmpty else { preconditionFailure("\(name).backward before forward") }
+        let batch = inputShape[0]
+        precondition(outputGradient.count == batch * g.outputPositions * g.channels,
+                     "\(name) gradient \(outputGradient.shape) does not match its output")
+        let dInput = inputGradient.tensor(shape: inputShape)
+        switch kind {
+        case .max: maxPoolBackward(outputGradient.pointer, argmax!, dInput.pointer, batch: batch, g)
+        case .average: averagePoolBackward(outputGradient.pointer, dInput.pointer, batch: batch, g)
+        }
+        return dInput
+    }
+}
+
+/// The input range a window covers along one axis, clipped to the input.
+@inline(__always)
+private func clippedRange(_ o: Int, stride: Int, pad: Int, window: Int, size: Int) -> Range<Int> {
+    let start = o * stride - pad
+    return max(start, 0)..<min(start + window, size)
+}
+
+private func maxPoolForward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                            _ argmax: UnsafeMutablePointer<Int32>, batch: Int, _ g: WindowGeometry) {
+    let c = g.channels
+    let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
+    let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
+    let itemIn = g.inputPositions * c, itemOut = g.outputPositions * c
+    Parallel.forEachChunk(batch, workPerItem: itemOut * g.windowSize) { items in
+        for n in items {
+            let src = input + n * itemIn
+            var dst = output + n * itemOut
+            var arg = argmax + n * itemOut
+            for od in 0..<outD {
+                let ds = clippedRange(od, stride: sD, pad: pD, window: kD, size: inD)
+                for oh in 0..<outH {
+                    let hs = clippedRange(oh, stride: sH, pad: pH, window: kH, size: inH)
+                    for ow in 0..<outW {
+                        let ws = clippedRange(ow, stride: sW, pad: pW, window: kW, size: inW)
+                        // Start from the window's first element, then let later ones win.
+                        let first = ((ds.lowerBound * inH + hs.lowerBound) * inW + ws.lowerBound) * c
+                        for ch in 0..<c {
+                            dst[ch] = src[first + ch]
+                            arg[ch] = Int32(first + ch)
+                        }
+                        for id in ds {
+                            for ih in hs {
+                                for iw in ws {
+                                    let base = ((id * inH + ih) * inW + iw) * c
+                                    let p = src + base
+                                    for ch in 0..<c where p[ch] > dst[ch] {
+                                        dst[ch] = p[ch]
+                                        arg[ch] = Int32(base + ch)
+                                    }
+                                }
+                            }
+                        }
+                        dst += c
+                        arg += c
+                    }
+                }
+            }
+        }
+    }
+}
+
+private func maxPoolBackward(_ gradient: UnsafePointer<Float>, _ argmax: UnsafePointer<Int32>,
+                             _ dInput: UnsafeMutablePointer<Float>, batch: Int, _ g: WindowGeometry) {
+    let itemIn = g.inputPositions * g.channels, itemOut = g.outputPositions * g.channels
+    Parallel.forEachChunk(batch, workPerItem: itemIn + itemOut) { items in
+        for n in items {
+            let dst = dInput + n * itemIn, src = gradient + n * itemOut, arg = argmax + n * itemOut
+            dst.update(repeating: 0, count: itemIn)
+            for i in 0..<itemOut { dst[Int(arg[i])] += src[i] }
+        }
+    }
+}
+
+private func averagePoolForward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                                batch: Int, _ g: WindowGeometry) {
+    let c = g.channels
+    let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
+    let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
+    let itemIn = g.inputPositions * c, itemOut = g.outputPositions * c
+    Parallel.forEachChunk(batch, workPerItem: itemOut * g.windowSize) { items in
+        for n in items {
+            let src = input + n * itemIn
+            var dst = output + n * itemOut
+            for od in 0..<outD {
+                let ds = clippedRange(od, stride: sD, pad: pD, window: kD, size: inD)
+                for oh in 0..<outH {
+                    let hs = clippedRange(oh, stride: sH, pad: pH, window: kH, size: inH)
+                    for ow in 0..<outW {
+                        let ws = clippedRange(ow, stride: sW, pad: pW, window: kW, size: inW)
+                        dst.update(repeating: 0, count: c)
+                        for id in ds {
+                            for ih in hs {
+                                for iw in ws {
+                                    let p = src + ((id * inH + ih) * inW + iw) * c
+                                    for ch in 0..<c { dst[ch] += p[ch] }
+                                }
+                            }
+                        }
+                        let scale = 1 / Float(ds.count * hs.count * ws.count)
+                        for ch in 0..<c { dst[ch] *= scale }
+                        dst += c
+                    }
+                }
+            }
+        }
+    }
+}
+
+private func averagePoolBackward(_ gradient: UnsafePointer<Float>, _ dInput: UnsafeMutablePointer<Float>,
+                                 batch: Int, _ g: WindowGeometry) {
+    let c = g.channels
+    let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
+    let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
+    let itemIn = g.inputPositions * c, itemOut = g.outputPositions * c
+    Parallel.forEachChunk(batch, workPerItem: itemOut * g.windowSize) { items in
+        for n in items {
+            let dst = dInput + n * itemIn
+            dst.update(repeating: 0, count: itemIn)
+            var src = gradient + n * itemOut
+            for od in 0..<outD {
+                let ds = clippedRange(od, stride: sD, pad: pD, window: kD, size: inD)
+                for oh in 0..<outH {
+                    let hs = clippedRange(oh, stride: sH, pad: pH, window: kH, size: inH)
+                    for ow in 0..<outW {
+                        let ws = clippedRange(ow, stride: sW, pad: pW, window: kW, size: inW)
+                        let scale = 1 / Float(ds.count * hs.count * ws.count)
+                        for id in ds {
+                            for ih in hs {
+                                for iw in ws {
+                                    let p = dst + ((id * inH + ih) * inW + iw) * c
+                                    for ch in 0..<c { p[ch] += src[ch] * scale }
+                                }
+                            }
+                        }
+                        src += c
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Data
+import Foundation
+import XCTest
+
+final class DownloadTests: XCTestCase {
+    /// Options that never see the real network or the user's cache: an empty environment,
+    /// a temporary cache and the local server as the source.
+    private func options(cache: String, server: LocalHTTPServer, md5: String,
+                         progress: DownloadProgress? = nil) -> DataOptions {
+        DataOptions(environment: ["HOME": cache + "/home"], cacheDirectory: cache,
+                    source: DownloadSource(baseURL: server.baseURL + "/files",
+                                           files: [("cifar-10-binary.tar.gz", md5)], isArchive: true),
+                    progress: progress)
+    }
+
+    func testDownloadVerifiesUnpacksAndLoadsOnce() throws {
+        let archive = try Fixtures.cifarArchive(perFile: 2)
+        let server = try LocalHTTPServer(files: ["/files/cifar-10-binary.tar.gz": archive])
+        defer { server.stop() }
+        let cache = try Fixtures.temporaryFolder() + "/cache"
+        let reports = ProgressLog()
+        let opts = options(cache: cache, server: server, md5: Checksum.md5(archive),
+                           progress: { file, received, total in reports.add(file, received, total) })
+
+        let data = try DataLoader.load(.cifar10, options: opts)
+        XCTAssertEqual(data.train.shape, [10, 32, 32, 3])
+        XCTAssertEqual(data.test.shape, [2, 32, 32, 3])
+        XCTAssertEqual(data.classNames.last, "truck")
+        XCTAssertEqual(data.source, cache + "/cifar-10-batches-bin")
+        XCTAssertEqual(Fixtures.contents(cache), ["cifar-10-batches-bin"], "only the finished folder stays")
+        XCTAssertEqual(Fixtures.contents(cache + "/cifar-10-batches-bin"),
+                       ["batches.meta.txt", "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
+                        "data_batch_4.bin", "data_batch_5.bin", "readme.html", "test_batch.bin"])
+        let last = try XCTUnwrap(reports.entries.last)
+        XCTAssertEqual(last.file, "cifar-10-binary.tar.gz")
+        XCTAssertEqual(last.received, Int64(archive.count))
+        XCTAssertEqual(last.total, Int64(archive.count))
+
+        // The second load finds the cache and does not download again.
+        let again = try DataLoader.load(.cifar10, options: opts)
+        XCTAssertEqual(again.train.labels, data.train.labels)
+        XCTAssertEqual(server.requests, ["/files/cifar-10-binary.tar.gz"])
+    }
+
+    func testCorruptedDownloadIsAChecksumErrorAndLeavesNothing() throws {
+        let archive = try Fixtures.cifarArchive(perFile: 2)
+        var corrupted = archive
+        corrupted[corrupted.count / 2] ^= 0xFF
+        let server = try LocalHTTPServer(files: ["/files/cifar-10-binary.tar.gz": corrupted])
+        defer { server.stop() }
+        let cache = try Fixtures.temporaryFolder() + "/cache"
+        let opts = options(cache: cache, server: server, md5: Checksum.md5(archive))
+        XCTAssertThrowsError(try DataLoader.load(.cifar10, options: opts)) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("checksum error"), message)
+            XCTAssertTrue(message.contains(Checksum.md5(archive)), message)
+            XCTAssertTrue(message.contains(Checksum.md5(corrupted)), message)
+            XCTAssertTrue(message.contains("cifar-10-binary.tar.gz"), message)
+        }
+        XCTAssertEqual(Fixtures.contents(cache), [], "nothing half-written is left in the cache")
+    }
+
+    func testMissingFileOnServerListsSearchedFolders() throws {
+        let server = try LocalHTTPServer(files: [:])
+        defer { server.stop() }
+        let root = try Fixtures.temporaryFolder()
+        let cache = root + "/cache"
+        var opts = options(cache: cache, server: server, md5: "0")
+        opts.environment["CNNB_DATA"] = root + "/data"
+        XCTAssertThrowsError(try DataLoader.load(.cifar10, options: opts)) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("CIFAR-10 was not found"), message)
+            XCTAssertTrue(message.contains(root + "/data/cifar-10-batches-bin"), message)
+            XCTAssertTrue(message.contains(cache + "/cifar-10-batches-bin"), message)
+            XCTAssertTrue(message.contains("HTTP 404"), message)
+            XCTAssertTrue(message.contains("put the CIFAR-10 files"), message)
+        }
+        XCTAssertEqual(Fixtures.contents(cache), [])
+    }
+
+    func testUnreachableServerFailsWithWhereToPutTheFiles() throws {
+        let root = try Fixtures.temporaryFolder()
+        let opts = DataOptions(environment: ["CNNB_DATA": root + "/data", "CNNB_DATA_URL": "http://127.0.0.1:9"],
+                               cacheDirectory: root + "/cache")
+        XCTAssertThrowsError(try DataLoader.load(.mnist, options: opts)) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("MNIST was not found in any of these folders"), message)
+            XCTAssertTrue(message.contains(root + "/data/mnist"), message)
+            XCTAssertTrue(message.contains(root + "/cache/mnist"), message)
+            XCTAssertTrue(message.contains("downloading http://127.0.0.1:9/"), message)
+            XCTAssertTrue(message.contains("put the MNIST files"), message)
+            XCTAssertTrue(message.contains("train-images-idx3-ubyte.gz"), message)
+        }
+        XCTAssertEqual(Fixtures.contents(root + "/cache"), [])
+    }
+
+    func testSearchOrder() {
+        let options = DataOptions(environment: ["CNNB_DATA": "/data", "HOME": "/home/u"])
+        XCTAssertEqual(DataLoader.searchFolders(.fashionMNIST, options: options),
+                       ["/data/fashion-mnist", "/home/u/.cache/cnnb/datasets/fashion-mnist",
+                        "/usr/share/datasets/fashion-mnist"])
+        let xdg = DataOptions(environment: ["XDG_CACHE_HOME": "/xdg", "HOME": "/home/u"])
+        XCTAssertEqual(DataLoader.searchFolders(.cifar10, options: xdg), ["/xdg/cnnb/datasets/cifar-10-batches-bin"])
+        XCTAssertEqual(DataLoader.cacheRoot(DataOptions(environment: ["HOME": "/home/u"], cacheDirectory: "/c")), "/c")
+    }
+
+    func testIDXFilesDownloadedOneByOne() throws {
+        let source = try Fixtures.makeIDXFolder(Fixtures.temporaryFolder() + "/served")
+        var files: [String: [UInt8]] = [:]
+        var sums: [(name: String, md5: String)] = []
+        for name in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                     "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: source + "/" + name)))
+            files["/mnist/" + name] = bytes
+            sums.append((name, Checksum.md5(bytes)))
+        }
+        let server = try LocalHTTPServer(files: files)
+        defer { server.stop() }
+        let cache = try Fixtures.temporaryFolder() + "/cache"
+        let opts = DataOptions(environment: [:], cacheDirectory: cache,
+                               source: DownloadSource(baseURL: server.baseURL + "/mnist", files: sums, isArchive: false))
+        let data = try DataLoader.load(.mnist, options: opts)
+        XCTAssertEqual(data.train.shape, [5, 28, 28, 1])
+        XCTAssertEqual(data.test.labels, [3, 4, 5])
+        XCTAssertEqual(Fixtures.contents(cache), ["mnist"])
+    }
+
+    func testTheOfficialSourcesAndTheURLOverride() {
+        let cifar = DownloadSource.official(.cifar10)
+        XCTAssertEqual(cifar?.baseURL, "https://www.cs.toronto.edu/~kriz")
+        XCTAssertEqual(cifar?.files.first?.name, "cifar-10-binary.tar.gz")
+        XCTAssertEqual(cifar?.files.first?.md5, "c32a1d4ab5d03f1284b67883e8d87530")
+        XCTAssertEqual(DownloadSource.official(.fashionMNIST)?.files.map(\.md5),
+                       ["8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",
+                        "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83cd310"])
+        XCTAssertNil(DownloadSource.official(.shapes))
+    }
+
+    func testMD5KnownValues() {
+        XCTAssertEqual(Checksum.md5([]), "d41d8cd98f00b204e9800998ecf8427e")
+        XCTAssertEqual(Checksum.md5(Array("abc".utf8)), "900150983cd24fb0d6963f7d28e17f72")
+        XCTAssertEqual(Checksum.md5(Array("The quick brown fox jumps over the lazy dog".utf8)),
+                       "9e107d9d372bb6826bd81d3542a419d6")
+        // Lengths around the 64-byte block and the 56-byte padding boundary.
+        XCTAssertEqual(Checksum.md5(Array(repeating: UInt8(ascii: "a"), count: 1_000_000)),
+                       "7707d6ae4e027c70eea2a935c2296f21")
+        XCTAssertEqual(Checksum.md5(Array("12345678901234567890123456789012345678901234567890123456789012345678901234567890".utf8)),
+                       "57edf4a22be3c955ac49da2e2107b67a")
+    }
+}
+
+/// Progress reports collected from the download thread.
+final class ProgressLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var log: [(file: String, received: Int64, total: Int64?)] = []
+    func add(_ file: String, _ received: Int64, _ total: Int64?) { lock.lock(); log.append((file, received, total)); lock.unlock() }
+    var entries: [(file: String, received: Int64, total: Int64?)] { lock.lock(); defer { lock.unlock() }; return log }
+}
