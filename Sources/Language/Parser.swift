@@ -1,0 +1,615 @@
+/// Parses tokens into statements (see Grammar/cnnb.ebnf). Errors become diagnostics; the parser
+/// then skips to the next statement (or the next layer inside a model block) and goes on, so one
+/// run reports every independent mistake.
+public struct Parser {
+    /// Thrown inside the parser to abandon the current statement; caught at statement level.
+    private struct Failure: Error {
+        let diagnostic: Diagnostic
+        /// The current token already starts the next statement: do not skip it.
+        var resume = false
+    }
+
+    /// Where the expression being parsed sits, which decides where juxtaposed arguments stop.
+    private struct Context {
+        /// Option words of the enclosing statements: an argument list ends at them, so
+        /// `layer conv 64 3x3 on 32x32x3` gives `on` to `layer`, not to `conv`.
+        var stopWords: Set<String> = []
+        /// Inside `[ ]` a comma ends an argument list instead of separating arguments.
+        var commaEnds = false
+        /// Inside an index `[ ]`, ranges may leave out a bound: `x[..<5]`, `x[5...]`.
+        var inIndex = false
+    }
+
+    private static let maximumDepth = 64
+
+    private var tokens: [Token]
+    private var position = 0
+    private var previousEnd = 0
+    private var context = Context()
+    private var depth = 0
+    public private(set) var diagnostics: [Diagnostic] = []
+
+    public init(tokens: [Token]) {
+        precondition(tokens.last?.kind == .end, "token streams end with .end")
+        self.tokens = tokens
+        self.previousEnd = tokens.first?.span.offset ?? 0
+    }
+
+    /// Parses `source` (a REPL entry or a cell's text) into statements. `firstLine` numbers its
+    /// first line.
+    public static func parseStatements(_ source: String, file: String = "<input>", firstLine: Int = 1) -> ([Statement], [Diagnostic]) {
+        let (tokens, lexical) = Lexer.tokenize(source, file: file, firstLine: firstLine)
+        var parser = Parser(tokens: tokens)
+        let statements = parser.parseStatements()
+        return (statements, merge(lexical, parser.diagnostics))
+    }
+
+    /// Lexer and parser diagnostics in source order; a parser error on the very span the lexer
+    /// already reported is a consequence, not news, and is dropped.
+    static func merge(_ lexical: [Diagnostic], _ syntactic: [Diagnostic]) -> [Diagnostic] {
+        let lexicalOffsets = Set(lexical.map(\.span.offset))
+        let kept = syntactic.filter { !lexicalOffsets.contains($0.span.offset) }
+        return (lexical + kept).sorted { $0.span.offset < $1.span.offset }
+    }
+
+    // MARK: - Tokens
+
+    private var current: Token { tokens[position] }
+
+    private func peek(_ ahead: Int = 1) -> Token { tokens[min(position + ahead, tokens.count - 1)] }
+
+    @discardableResult
+    private mutating func advance() -> Token {
+        let token = tokens[position]
+        if position < tokens.count - 1 {
+            position += 1
+            previousEnd = token.span.end
+        }
+        return token
+    }
+
+    private func fail(_ message: String, at span: SourceSpan, hint: String? = nil, notes: [Diagnostic.Note] = []) -> Failure {
+        Failure(diagnostic: .error(message, at: span, hint: hint, notes: notes))
+    }
+
+    private func isSeparator(_ kind: TokenKind) -> Bool {
+        kind == .newline || kind == .semicolon || kind == .end
+    }
+
+    private mutating func skipSeparators() {
+        while current.kind == .newline || current.kind == .semicolon { advance() }
+    }
+
+    /// Tokens that can begin an expression.
+    private func startsExpression(_ token: Token) -> Bool {
+        switch token.kind {
+        case .identifier, .integer, .float, .size, .string, .leftParen, .leftBracket, .minus: return true
+        case .halfOpenRange, .closedRange: return context.inIndex
+        default: return false
+        }
+    }
+
+    // MARK: - Statements
+
+    /// Statements up to the end of the tokens, separated by line breaks or `;`.
+    public mutating func parseStatements() -> [Statement] {
+        var statements: [Statement] = []
+        while true {
+            skipSeparators()
+            if current.kind == .end { break }
+            do {
+                let statement = try parseStatement()
+                statements.append(statement)
+                try expectStatementEnd()
+            } catch let failure as Failure {
+                diagnostics.append(failure.diagnostic)
+                if !failure.resume { synchronize(insideBlock: false) }
+            } catch {
+                preconditionFailure("the parser only throws Failure")
+            }
+        }
+        return statements
+    }
+
+    /// Skips to the next statement (or the next layer, or the closing brace, inside a block),
+    /// stepping over whole `{ }` blocks.
+    private mutating func synchronize(insideBlock: Bool) {
+        var braces = 0
+        while current.kind != .end {
+            switch current.kind {
+            case .leftBrace: braces += 1
+            case .rightBrace:
+                if braces == 0 {
+                    if insideBlock { return }
+                    advance()
+                    continue
+                }
+                braces -= 1
+            case .newline, .semicolon:
+                if braces == 0 { return }
+            default: break
+            }
+            advance()
+        }
+    }
+
+    private mutating func expectStatementEnd() throws {
+        if isSeparator(current.kind) { return }
+        if current.kind == .rightBrace {
+            throw fail("unexpected '}'", at: current.span, hint: "there is no open '{' for it to close")
+        }
+        if current.kind == .equals {
+            throw fail("only a name can be assigned to", at: current.span, hint: "write: name = value")
+        }
+        throw fail("unexpected \(current.kind.described) after the statement", at: current.span,
+                   hint: "put one statement per line, or separate statements with ';'")
+    }
+
+    private mutating func parseStatement() throws -> Statement {
+        let token = current
+        guard case .identifier(let word) = token.kind else {
+            if token.kind == .rightBrace {
+                throw fail("unexpected '}'", at: token.span, hint: "there is no open '{' for it to close")
+            }
+            let expr = try parseExpression()
+            return Statement(.expression(expr), span: expr.span)
+        }
+        if peek().kind == .equals {
+            let name = Identifier(word, span: token.span)
+            if Vocabulary.isReserved(word) {
+                let what = Vocabulary.layers[word] != nil ? "a layer kind" : "a keyword"
+                throw fail("'\(word)' is \(what) and cannot be a variable name", at: token.span,
+                           hint: "choose another name, such as '\(word)_1'")
+            }
+            advance()
+            let equals = advance()
+            guard startsExpression(current) else {
+                throw fail("expected a value after '='", at: isSeparator(current.kind) ? equals.span : current.span,
+                           hint: "write: \(word) = VALUE")
+            }
+            let value = try parseExpression()
+            return Statement(.assignment(name: name, value: value), span: token.span.through(end: previousEnd))
+        }
+        if word == "model" {
+            return try parseModel()
+        }
+        if Vocabulary.commands[word] != nil {
+            let command = try parseCommand()
+            return Statement(.command(command), span: command.span)
+        }
+        let expr = try parseExpression()
+        if case .name(let name) = expr.kind, startsExpression(current), !isSeparator(current.kind) {
+            let suggestion = nearestWord(to: name, among: Vocabulary.statementWords)
+            throw fail("unknown command '\(name)'", at: expr.span,
+                       hint: suggestion.map { "did you mean '\($0)'?" }
+                           ?? "statements start with one of: " + Vocabulary.commandList.map(\.keyword).joined(separator: ", ") + ", model")
+        }
+        return Statement(.expression(expr), span: expr.span)
+    }
+
+    /// `model NAME { item; item … }`; the block may span lines.
+    private mutating func parseModel() throws -> Statement {
+        let keyword = advance()
+        guard case .identifier(let word) = current.kind, !Vocabulary.isReserved(word) else {
+            let found = current
+            if case .identifier(let word) = found.kind {
+                throw fail("'\(word)' is a keyword and cannot name a model", at: found.span,
+                           hint: "choose another name: model cnn { … }")
+            }
+            throw fail("expected a model name after 'model'", at: found.kind == .end || found.kind == .newline ? keyword.span : found.span,
+                       hint: "write: model cnn { input 32x32x3; conv 32 3x3 relu; … }")
+        }
+        let name = Identifier(word, span: advance().span)
+        var lookahead = 0
+        while peek(lookahead).kind == .newline { lookahead += 1 }
+        guard peek(lookahead).kind == .leftBrace else {
+            throw fail("expected '{' after 'model \(word)'", at: current.kind == .end || current.kind == .newline ? name.span : current.span,
+                       hint: "list the layers in braces: model \(word) { input 32x32x3; conv 32 3x3 relu; … }")
+        }
+        for _ in 0..<lookahead { advance() }
+        let brace = advance()
+        var items: [Expr] = []
+        while true {
+            skipSeparators()
+            if current.kind == .rightBrace {
+                advance()
+                break
+            }
+            if current.kind == .end || (current.startsLine && (current.kind.identifier.map { $0 == "model" || Vocabulary.commands[$0] != nil } ?? false)) {
+                var failure = fail("unclosed '{' of model '\(word)'", at: brace.span,
+                                   hint: "add '}' after the last layer")
+                failure.resume = true
+                throw failure
+            }
+            do {
+                items.append(try parseBlockItem())
+                if !(isSeparator(current.kind) || current.kind == .rightBrace) {
+                    throw fail("unexpected \(current.kind.described) after the layer", at: current.span,
+                               hint: "separate layers with ';' or line breaks")
+                }
+            } catch let failure as Failure {
+                diagnostics.append(failure.diagnostic)
+                synchronize(insideBlock: true)
+            }
+        }
+        return Statement(.model(name: name, items: items), span: keyword.span.through(end: previousEnd))
+    }
+
+    /// One entry of a model block: a layer spec, or an expression naming a layer or model.
+    private mutating func parseBlockItem() throws -> Expr {
+        let token = current
+        if case .identifier(let word) = token.kind {
+            if Vocabulary.layers[word] != nil {
+                return try parseExpression()
+            }
+            if word == "model" || Vocabulary.commands[word] != nil {
+                throw fail("'\(word)' cannot appear inside a model block", at: token.span,
+                           hint: "a model block lists layers, such as conv 32 3x3 relu; close the block with '}' first")
+            }
+            let next = peek()
+            if startsExpression(next) && !isSeparator(next.kind) && !(next.kind == .leftBracket && !next.precededBySpace) {
+                let suggestion = nearestWord(to: word, among: Vocabulary.layerList.map(\.word))
+                throw fail("unknown layer kind '\(word)'", at: token.span,
+                           hint: suggestion.map { "did you mean '\($0)'?" } ?? "layer kinds are: " + Self.layerWordsForHint)
+            }
+        }
+        return try parseExpression()
+    }
+
+    private static let layerWordsForHint = "input, conv, conv1d, conv3d, maxpool, pool, avgpool, globalavgpool, globalmaxpool, dense, flatten, dropout, activation"
+
+    // MARK: - Commands and layers
+
+    /// `KEYWORD argument* (option value?)*`, with arguments and options in any order; commas may
+    /// separate arguments (`shape a, b`).
+    private mutating func parseCommand() throws -> Command {
+        let keywordToken = advance()
+        let keyword = Identifier(keywordToken.kind.identifier ?? "", span: keywordToken.span)
+        guard let syntax = Vocabulary.commands[keyword.name] else {
+            throw fail("unknown command '\(keyword.name)'", at: keyword.span)
+        }
+        let outer = context
+        defer { context = outer }
+        var arguments: [Expr] = []
+        var options: [NamedOption] = []
+        while true {
+            let token = current
+            if isSeparator(token.kind) { break }
+            if token.kind == .comma {
+                if outer.commaEnds { break }
+                guard !arguments.isEmpty else {
+                    throw fail("unexpected ','", at: token.span, hint: "usage: \(syntax.usage)")
+                }
+                advance()
+                guard startsExpression(current), !isSeparator(current.kind) else {
+                    throw fail("expected a value after ','", at: token.span, hint: "usage: \(syntax.usage)")
+                }
+                continue
+            }
+            if case .identifier(let word) = token.kind {
+                if let option = syntax.option(word) {
+                    options.append(try parseOption(option, existing: options, owner: keyword.name,
+                                                   stopWords: outer.stopWords.union(syntax.optionNames)))
+                    continue
+                }
+                if outer.stopWords.contains(word) { break }
+            }
+            guard startsExpression(token) else { break }
+            if case .identifier(let word) = token.kind,
+               (!options.isEmpty || (syntax.maxArguments.map { arguments.count >= $0 } ?? false)),
+               Vocabulary.layers[word] == nil, Vocabulary.commands[word] == nil,
+               let suggestion = nearestWord(to: word, among: syntax.optionNames) {
+                throw fail("unknown option '\(word)' for \(keyword.name)", at: token.span,
+                           hint: "did you mean '\(suggestion)'?")
+            }
+            if syntax.takesLayer && arguments.isEmpty {
+                guard case .identifier(let word) = token.kind, Vocabulary.layers[word] != nil else {
+                    let typed = token.kind.identifier
+                    let suggestion = typed.flatMap { nearestWord(to: $0, among: Vocabulary.layerList.map(\.word)) }
+                    throw fail(typed.map { "unknown layer kind '\($0)'" } ?? "expected a layer kind after '\(keyword.name)'",
+                               at: token.span,
+                               hint: suggestion.map { "did you mean '\($0)'?" } ?? "write: \(syntax.usage), e.g. \(keyword.name) conv 32 3x3 relu on 32x32x3")
+                }
+            }
+            context = Context(stopWords: outer.stopWords.union(syntax.optionNames), commaEnds: outer.commaEnds, inIndex: false)
+            let argument = try parseExpression()
+            context = outer
+            if let maximum = syntax.maxArguments, arguments.count >= maximum {
+                throw fail("too many arguments for \(keyword.name)", at: argument.span,
+                           hint: "usage: \(syntax.usage)")
+            }
+            arguments.append(argument)
+        }
+        if arguments.count < syntax.minArguments {
+            let what = syntax.minArguments == 1 ? "an argument" : "\(syntax.minArguments) arguments"
+            throw fail("\(keyword.name) needs \(what)", at: keyword.span, hint: "usage: \(syntax.usage)")
+        }
+        return Command(keyword: keyword, arguments: arguments, options: options,
+                       span: keyword.span.through(end: previousEnd))
+    }
+
+    /// `name value` or a flag `name`. The value is one expression; it stops at the next option.
+    private mutating func parseOption(_ syntax: OptionSyntax, existing: [NamedOption], owner: String,
+                                      stopWords: Set<String>) throws -> NamedOption {
+        let nameToken = advance()
+        let name = Identifier(syntax.name, span: nameToken.span)
+        if let earlier = existing.first(where: { $0.name.name == syntax.name }) {
+            throw fail("option '\(syntax.name)' is given twice", at: name.span,
+                       hint: "keep one '\(syntax.name)'",
+                       notes: [Diagnostic.Note("first given here", span: earlier.name.span)])
+        }
+        guard syntax.takesValue else {
+            return NamedOption(name: name, value: nil, span: name.span)
+        }
+        let next = current
+        let nextIsWord = next.kind.identifier.map { stopWords.contains($0) } ?? false
+        guard startsExpression(next), !nextIsWord else {
+            throw fail("missing value after '\(syntax.name)'", at: name.span, hint: "write e.g. '\(syntax.example)'")
+        }
+        let outer = context
+        context = Context(stopWords: stopWords, commaEnds: outer.commaEnds, inIndex: false)
+        defer { context = outer }
+        let value = try parseExpression()
+        if let allowed = syntax.allowedWords {
+            let word: String?
+            switch value.kind {
+            case .name(let text), .string(let text): word = text
+            default: word = nil
+            }
+            if let word, !allowed.contains(word) {
+                let suggestion = nearestWord(to: word, among: allowed)
+                throw fail("unknown \(syntax.name) '\(word)' for \(owner)", at: value.span,
+                           hint: suggestion.map { "did you mean '\($0)'?" } ?? "\(syntax.name) is one of: " + allowed.joined(separator: ", "))
+            }
+        }
+        return NamedOption(name: name, value: value, span: name.span.through(end: previousEnd))
+    }
+
+    /// `KIND argument* (option value?)*`: `conv 32 3x3 relu stride 2 padding same`. A bare word
+    /// among the arguments must be an activation; other values go in parentheses: `dense (n)`.
+    private mutating func parseLayerSpec() throws -> LayerSpec {
+        let kindToken = advance()
+        let kind = Identifier(kindToken.kind.identifier ?? "", span: kindToken.span)
+        guard let syntax = Vocabulary.layers[kind.name] else {
+            throw fail("unknown layer kind '\(kind.name)'", at: kind.span)
+        }
+        let outer = context
+        defer { context = outer }
+        let stopWords = outer.stopWords.union(syntax.options.map(\.name))
+        var arguments: [Expr] = []
+        var options: [NamedOption] = []
+        while true {
+            let token = current
+            if isSeparator(token.kind) || token.kind == .comma { break }
+            if case .identifier(let word) = token.kind {
+                if let option = syntax.option(word) {
+                    options.append(try parseOption(option, existing: options, owner: kind.name, stopWords: stopWords))
+                    continue
+                }
+                if outer.stopWords.contains(word) || Vocabulary.isReserved(word) { break }
+                guard Vocabulary.activations.contains(word) else {
+                    let candidates = syntax.options.map(\.name) + (syntax.maxArguments > 0 && syntax.kind != .input ? Vocabulary.activations : [])
+                    let suggestion = nearestWord(to: word, among: candidates)
+                    throw fail("'\(word)' is not an option\(syntax.kind == .input || syntax.maxArguments == 0 ? "" : " or activation") of \(kind.name)",
+                               at: token.span,
+                               hint: suggestion.map { "did you mean '\($0)'?" } ?? "usage: \(syntax.usage); a variable as argument goes in parentheses: (\(word))")
+                }
+                advance()
+                try addLayerArgument(Expr(.name(word), span: token.span), to: &arguments, syntax: syntax)
+                continue
+            }
+            guard startsExpression(token) else { break }
+            context = Context(stopWords: stopWords, commaEnds: true, inIndex: false)
+            let argument = try parseUnary()
+            context = outer
+            try addLayerArgument(argument, to: &arguments, syntax: syntax)
+        }
+        if arguments.count < syntax.minArguments {
+            throw fail("\(kind.name) needs \(syntax.minArguments == 1 ? "an argument" : "\(syntax.minArguments) arguments")",
+                       at: kind.span, hint: "usage: \(syntax.usage)")
+        }
+        return LayerSpec(kind: kind, arguments: arguments, options: options, span: kind.span.through(end: previousEnd))
+    }
+
+    private func addLayerArgument(_ argument: Expr, to arguments: inout [Expr], syntax: LayerSyntax) throws {
+        if arguments.count >= syntax.maxArguments {
+            throw fail(syntax.maxArguments == 0 ? "\(syntax.word) takes no arguments" : "too many arguments for \(syntax.word)",
+                       at: argument.span, hint: "usage: \(syntax.usage)")
+        }
+        arguments.append(argument)
+    }
+
+    // MARK: - Expressions
+
+    /// range := additive [('..<' | '...') additive]
+    public mutating func parseExpression() throws -> Expr {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Self.maximumDepth {
+            throw fail("expression nested too deeply", at: current.span, hint: "split it with intermediate names")
+        }
+        if context.inIndex, current.kind == .halfOpenRange || current.kind == .closedRange {
+            let op = advance()
+            let upper = try rangeBound(after: op)
+            return Expr(.range(lower: nil, upper: upper, closed: op.kind == .closedRange),
+                        span: op.span.through(end: previousEnd))
+        }
+        let lower = try parseAdditive()
+        guard current.kind == .halfOpenRange || current.kind == .closedRange else { return lower }
+        let op = advance()
+        let upper = try rangeBound(after: op)
+        return Expr(.range(lower: lower, upper: upper, closed: op.kind == .closedRange),
+                    span: lower.span.through(end: previousEnd))
+    }
+
+    private mutating func rangeBound(after op: Token) throws -> Expr? {
+        if context.inIndex && (current.kind == .comma || current.kind == .rightBracket) { return nil }
+        guard startsExpression(current) else {
+            throw fail("expected a bound after \(op.kind.described)", at: op.span, hint: "write a range as 0..<25")
+        }
+        return try parseAdditive()
+    }
+
+    private mutating func parseAdditive() throws -> Expr {
+        var left = try parseMultiplicative()
+        while current.kind == .plus || current.kind == .minus {
+            let op: BinaryOperator = current.kind == .plus ? .add : .subtract
+            let opToken = advance()
+            let right = try operand(after: opToken, parse: { try $0.parseMultiplicative() })
+            left = Expr(.binary(op, left, right), span: left.span.through(right.span))
+        }
+        return left
+    }
+
+    private mutating func parseMultiplicative() throws -> Expr {
+        var left = try parseUnary()
+        while current.kind == .star || current.kind == .slash || current.kind == .percent {
+            let op: BinaryOperator = current.kind == .star ? .multiply : current.kind == .slash ? .divide : .remainder
+            let opToken = advance()
+            let right = try operand(after: opToken, parse: { try $0.parseUnary() })
+            left = Expr(.binary(op, left, right), span: left.span.through(right.span))
+        }
+        return left
+    }
+
+    private mutating func operand(after op: Token, parse: (inout Parser) throws -> Expr) throws -> Expr {
+        guard startsExpression(current), current.kind != .halfOpenRange, current.kind != .closedRange else {
+            throw fail("expected a value after \(op.kind.described)", at: op.span)
+        }
+        return try parse(&self)
+    }
+
+    private mutating func parseUnary() throws -> Expr {
+        guard current.kind == .minus else { return try parsePostfix() }
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Self.maximumDepth {
+            throw fail("expression nested too deeply", at: current.span, hint: "split it with intermediate names")
+        }
+        let op = advance()
+        let operand = try operand(after: op, parse: { try $0.parseUnary() })
+        return Expr(.unary(.negate, operand), span: op.span.through(operand.span))
+    }
+
+    /// primary ('.' NAME | '[' index ']')*, where '.' and '[' touch what precedes them.
+    private mutating func parsePostfix() throws -> Expr {
+        var expr = try parsePrimary()
+        while !current.precededBySpace {
+            if current.kind == .dot {
+                let dot = advance()
+                guard case .identifier(let member) = current.kind, !current.precededBySpace else {
+                    throw fail("expected a name after '.'", at: dot.span, hint: "write e.g. data.train")
+                }
+                let name = Identifier(member, span: advance().span)
+                expr = Expr(.member(expr, name), span: expr.span.through(name.span))
+            } else if current.kind == .leftBracket {
+                let open = advance()
+                let indices = try parseElements(open: open, inIndex: true, what: "index")
+                guard !indices.isEmpty else {
+                    throw fail("expected an index inside '[ ]'", at: open.span, hint: "write e.g. x[0] or x[0..<25]")
+                }
+                expr = Expr(.index(expr, indices), span: expr.span.through(end: previousEnd))
+            } else {
+                break
+            }
+        }
+        return expr
+    }
+
+    /// Comma-separated expressions up to the `]` matching `open` (already consumed).
+    private mutating func parseElements(open: Token, inIndex: Bool, what: String) throws -> [Expr] {
+        let outer = context
+        context = Context(stopWords: [], commaEnds: true, inIndex: inIndex)
+        defer { context = outer }
+        var elements: [Expr] = []
+        while true {
+            if current.kind == .rightBracket {
+                advance()
+                return elements
+            }
+            if !elements.isEmpty {
+                guard current.kind == .comma else { throw unclosedOrExpected(open: open, closer: "]", what: what) }
+                advance()
+                if current.kind == .rightBracket {
+                    advance()
+                    return elements
+                }
+            }
+            guard startsExpression(current) else { throw unclosedOrExpected(open: open, closer: "]", what: what) }
+            elements.append(try parseExpression())
+        }
+    }
+
+    /// A missing closer: when the next token sits on a later line (or there is none), the bracket
+    /// was left open; otherwise something unexpected stands where the closer should be.
+    private func unclosedOrExpected(open: Token, closer: String, what: String) -> Failure {
+        let opener = open.kind.described
+        if current.kind == .end || current.startsLine || (current.span.line > open.span.line && current.kind.identifier != nil) {
+            return fail("unclosed \(opener)", at: open.span, hint: "add '\(closer)' to close the \(what)")
+        }
+        let expected = closer == "]" ? "',' or ']'" : "')'"
+        return fail("expected \(expected) in the \(what), found \(current.kind.described)", at: current.span,
+                    notes: [Diagnostic.Note("\(opener) opened here", span: open.span)])
+    }
+
+    private mutating func parsePrimary() throws -> Expr {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Self.maximumDepth {
+            throw fail("expression nested too deeply", at: current.span, hint: "split it with intermediate names")
+        }
+        let token = current
+        switch token.kind {
+        case .integer(let value):
+            advance()
+            return Expr(.integer(value), span: token.span)
+        case .float(let value):
+            advance()
+            return Expr(.float(value), span: token.span)
+        case .string(let value):
+            advance()
+            return Expr(.string(value), span: token.span)
+        case .size(let axes):
+            advance()
+            return Expr(.size(axes), span: token.span)
+        case .identifier(let word):
+            if Vocabulary.layers[word] != nil {
+                let spec = try parseLayerSpec()
+                return Expr(.layer(spec), span: spec.span)
+            }
+            if Vocabulary.commands[word] != nil {
+                let command = try parseCommand()
+                return Expr(.command(command), span: command.span)
+            }
+            if word == "model" {
+                throw fail("'model' starts a model definition and cannot be used as a value", at: token.span,
+                           hint: "define the model on its own line: model cnn { … }")
+            }
+            advance()
+            return Expr(.name(word), span: token.span)
+        case .leftParen:
+            let open = advance()
+            let outer = context
+            context = Context()
+            defer { context = outer }
+            guard startsExpression(current) else {
+                if current.kind == .rightParen {
+                    throw fail("expected a value inside '( )'", at: open.span)
+                }
+                throw unclosedOrExpected(open: open, closer: ")", what: "parenthesis")
+            }
+            let inner = try parseExpression()
+            guard current.kind == .rightParen else {
+                throw unclosedOrExpected(open: open, closer: ")", what: "parenthesis")
+            }
+            advance()
+            return inner
+        case .leftBracket:
+            let open = advance()
+            let elements = try parseElements(open: open, inIndex: false, what: "list")
+            return Expr(.list(elements), span: open.span.through(end: previousEnd))
+        default:
+            throw fail("expected a value, found \(token.kind.described)", at: token.span)
+        }
+    }
+}

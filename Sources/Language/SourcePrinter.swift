@@ -1,0 +1,174 @@
+/// Prints a syntax tree back as canonical cnnb source: one statement per line, model blocks with
+/// one layer per line, single spaces, double-quoted strings. Parsing the printed text gives the
+/// same tree (spans aside), which the tests check for every notebook.
+public enum SourcePrinter {
+    public static func render(_ notebook: Notebook) -> String {
+        var out = ""
+        for cell in notebook.cells {
+            switch cell.kind {
+            case .markdown:
+                out += "%% md\n"
+                let text = cell.text
+                if !text.isEmpty { out += text + "\n" }
+            case .code:
+                out += "%%\n"
+                for statement in cell.statements { out += render(statement) + "\n" }
+            }
+            out += "\n"
+        }
+        return out
+    }
+
+    public static func render(_ statement: Statement) -> String {
+        switch statement.kind {
+        case .assignment(let name, let value):
+            return name.name + " = " + render(value)
+        case .model(let name, let items):
+            var out = "model \(name.name) {\n"
+            for item in items { out += "    " + render(item) + "\n" }
+            return out + "}"
+        case .command(let command):
+            return render(command)
+        case .expression(let expr):
+            return render(expr)
+        }
+    }
+
+    public static func render(_ expr: Expr) -> String {
+        switch expr.kind {
+        case .layer(let spec): return render(spec)
+        case .command(let command): return render(command)
+        default: return operand(expr, minimum: .range)
+        }
+    }
+
+    static func render(_ command: Command) -> String {
+        let separator = command.keyword.name == "shape" || command.keyword.name == "print" ? ", " : " "
+        var parts: [String] = []
+        for (index, argument) in command.arguments.enumerated() {
+            let isLast = index == command.arguments.count - 1
+            let text = argumentText(argument, isLast: isLast, followingOptions: command.options.map(\.name.name),
+                                    layerFirst: Vocabulary.commands[command.keyword.name]?.takesLayer == true && index == 0)
+            parts.append(text)
+        }
+        var out = command.keyword.name
+        if !parts.isEmpty { out += " " + parts.joined(separator: separator) }
+        for option in command.options { out += " " + render(option) }
+        return out
+    }
+
+    static func render(_ spec: LayerSpec) -> String {
+        var out = spec.kind.name
+        for argument in spec.arguments {
+            // Layer arguments are parsed as unary expressions: anything looser needs parentheses.
+            out += " " + operand(argument, minimum: .unary)
+        }
+        for option in spec.options { out += " " + render(option) }
+        return out
+    }
+
+    static func render(_ option: NamedOption) -> String {
+        guard let value = option.value else { return option.name.name }
+        return option.name.name + " " + nested(value)
+    }
+
+    /// An argument of a command. A command or layer spec inside another statement's arguments
+    /// reads on to the end of the line, so it is bare only when nothing but options of the
+    /// enclosing statement follow (and it cannot take those options itself).
+    private static func argumentText(_ argument: Expr, isLast: Bool, followingOptions: [String], layerFirst: Bool) -> String {
+        switch argument.kind {
+        case .layer(let spec):
+            let own = Set(Vocabulary.layers[spec.kind.name]?.options.map(\.name) ?? [])
+            if (isLast || layerFirst) && isLast && own.isDisjoint(with: followingOptions) { return render(spec) }
+            return "(" + render(spec) + ")"
+        case .command(let command):
+            let own = Set(Vocabulary.commands[command.keyword.name]?.optionNames ?? [])
+            if isLast && followingOptions.isEmpty && own.isDisjoint(with: followingOptions) { return render(command) }
+            return "(" + render(command) + ")"
+        default:
+            return operand(argument, minimum: .range)
+        }
+    }
+
+    /// An option value or other nested place: statements and layers in parentheses.
+    private static func nested(_ expr: Expr) -> String {
+        operand(expr, minimum: .range)
+    }
+
+    /// Binding strength, loosest first.
+    enum Precedence: Int, Comparable {
+        case range, additive, multiplicative, unary, postfix
+        static func < (a: Precedence, b: Precedence) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    private static func precedence(of expr: Expr) -> Precedence {
+        switch expr.kind {
+        case .range: return .range
+        case .binary(let op, _, _): return op == .add || op == .subtract ? .additive : .multiplicative
+        case .unary: return .unary
+        case .layer, .command: return .range
+        default: return .postfix
+        }
+    }
+
+    /// `expr` printed where it must bind at least as tightly as `minimum`, in parentheses if not.
+    /// Layer specs and commands are always parenthesised here: they would swallow what follows.
+    static func operand(_ expr: Expr, minimum: Precedence) -> String {
+        switch expr.kind {
+        case .layer(let spec): return "(" + render(spec) + ")"
+        case .command(let command): return "(" + render(command) + ")"
+        default: break
+        }
+        let text = bare(expr)
+        return precedence(of: expr) < minimum ? "(" + text + ")" : text
+    }
+
+    private static func bare(_ expr: Expr) -> String {
+        switch expr.kind {
+        case .integer(let value): return String(value)
+        case .float(let value): return floatText(value)
+        case .string(let value): return quoted(value)
+        case .size(let axes): return axes.map(String.init).joined(separator: "x")
+        case .name(let name): return name
+        case .list(let elements): return "[" + elements.map { operand($0, minimum: .range) }.joined(separator: ", ") + "]"
+        case .member(let base, let name): return operand(base, minimum: .postfix) + "." + name.name
+        case .index(let base, let indices):
+            return operand(base, minimum: .postfix) + "[" + indices.map { operand($0, minimum: .range) }.joined(separator: ", ") + "]"
+        case .range(let lower, let upper, let closed):
+            let op = closed ? "..." : "..<"
+            return (lower.map { operand($0, minimum: .additive) } ?? "") + op + (upper.map { operand($0, minimum: .additive) } ?? "")
+        case .unary(let op, let operandExpr):
+            return op.rawValue + operand(operandExpr, minimum: .unary)
+        case .binary(let op, let left, let right):
+            let level: Precedence = op == .add || op == .subtract ? .additive : .multiplicative
+            let rightLevel = Precedence(rawValue: level.rawValue + 1) ?? .postfix
+            return operand(left, minimum: level) + " " + op.rawValue + " " + operand(right, minimum: rightLevel)
+        case .layer(let spec): return render(spec)
+        case .command(let command): return render(command)
+        }
+    }
+
+    /// Shortest text that reads back as the same Double, always with a '.' or an exponent so
+    /// it stays a float.
+    private static func floatText(_ value: Double) -> String {
+        var text = "\(value)"
+        if !text.contains(".") && !text.contains("e") { text += ".0" }
+        return text
+    }
+
+    static func quoted(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case "\0": out += "\\0"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,210 @@
+/// The words cnnb knows: statement keywords, layer kinds, their options and the values a few
+/// options take. The grammar is generic (`KEYWORD argument* (option value?)*`); this table says
+/// which options each keyword accepts, how many positional arguments it takes, and how to
+/// suggest a fix when a word is misspelt. Grammar/cnnb.ebnf describes the same table in prose.
+
+/// One option of a statement or layer: `stride 2`, `padding same`, or a flag such as `labels`.
+public struct OptionSyntax: Sendable {
+    public let name: String
+    /// False for flags (`labels`, `rgb`), which never take a value.
+    public let takesValue: Bool
+    /// When not nil, the value must be one of these words (written bare or quoted).
+    public let allowedWords: [String]?
+    /// An example shown when the value is missing: `stride 2`.
+    public let example: String
+
+    init(_ name: String, value example: String, words: [String]? = nil) {
+        self.name = name
+        self.takesValue = true
+        self.allowedWords = words
+        self.example = example
+    }
+
+    init(flag name: String) {
+        self.name = name
+        self.takesValue = false
+        self.allowedWords = nil
+        self.example = name
+    }
+}
+
+/// A statement keyword such as `fit` or `show`.
+public struct CommandSyntax: Sendable {
+    public let keyword: String
+    public let minArguments: Int
+    /// nil: any number.
+    public let maxArguments: Int?
+    /// The first argument is a layer spec (`layer conv 32 3x3`).
+    public let takesLayer: Bool
+    public let options: [OptionSyntax]
+    /// How the statement is written, shown in hints.
+    public let usage: String
+
+    public func option(_ name: String) -> OptionSyntax? { options.first { $0.name == name } }
+    public var optionNames: [String] { options.map(\.name) }
+}
+
+/// The kind of a layer, with the rank (1, 2 or 3 spatial axes) its word implies.
+/// `conv` and `conv2d` are the same kind; `pool` is `maxpool`.
+public enum LayerKind: Hashable, Sendable {
+    case input
+    case conv(rank: Int)
+    case maxPool(rank: Int)
+    case avgPool(rank: Int)
+    case globalAvgPool(rank: Int)
+    case globalMaxPool(rank: Int)
+    case dense
+    case flatten
+    case dropout
+    case activation
+
+    /// The kind a layer word names, or nil when the word is not a layer kind.
+    public init?(word: String) {
+        guard let syntax = Vocabulary.layers[word] else { return nil }
+        self = syntax.kind
+    }
+}
+
+/// A layer word (`conv`, `maxpool3d`, …) and how its spec is written.
+public struct LayerSyntax: Sendable {
+    public let word: String
+    public let kind: LayerKind
+    public let minArguments: Int
+    public let maxArguments: Int
+    public let options: [OptionSyntax]
+    public let usage: String
+
+    public func option(_ name: String) -> OptionSyntax? { options.first { $0.name == name } }
+}
+
+public enum Vocabulary {
+    /// Activation names a layer accepts as a bare argument (`conv 32 3x3 relu`) or after
+    /// `activation`.
+    public static let activations = ["relu", "sigmoid", "tanh", "softmax", "linear", "elu", "selu",
+                                     "gelu", "softplus", "softsign", "swish", "leaky_relu", "relu6",
+                                     "hard_sigmoid", "exponential"]
+    public static let paddings = ["valid", "same"]
+
+    /// The datasets `load` names (`load cifar10`); the parser does not check them.
+    public static let datasets = ["cifar10", "mnist", "fashion_mnist", "shapes"]
+
+    static let stride = OptionSyntax("stride", value: "stride 2")
+    static let padding = OptionSyntax("padding", value: "padding same", words: paddings)
+    static let activation = OptionSyntax("activation", value: "activation relu", words: activations)
+    static let dilation = OptionSyntax("dilation", value: "dilation 2")
+    static let name = OptionSyntax("name", value: "name \"conv_1\"")
+
+    /// Statement keywords, in the order hints list them.
+    public static let commandList: [CommandSyntax] = [
+        CommandSyntax(keyword: "layer", minArguments: 1, maxArguments: 1, takesLayer: true,
+                      options: [OptionSyntax("on", value: "on 32x32x3")],
+                      usage: "layer KIND ARGUMENTS [on SHAPE]"),
+        CommandSyntax(keyword: "explain", minArguments: 1, maxArguments: 1, takesLayer: true,
+                      options: [OptionSyntax("on", value: "on 32x32x3")],
+                      usage: "explain KIND ARGUMENTS on SHAPE"),
+        CommandSyntax(keyword: "load", minArguments: 1, maxArguments: 1, takesLayer: false,
+                      options: [OptionSyntax("from", value: "from \"data/cifar10\""),
+                                OptionSyntax("weights", value: "weights \"model.npz\"")],
+                      usage: "load DATASET [from \"DIR\"]  or  load MODEL weights \"FILE\""),
+        CommandSyntax(keyword: "save", minArguments: 1, maxArguments: 1, takesLayer: false,
+                      options: [OptionSyntax("weights", value: "weights \"model.npz\"")],
+                      usage: "save MODEL weights \"FILE\""),
+        CommandSyntax(keyword: "export", minArguments: 1, maxArguments: 1, takesLayer: false,
+                      options: [OptionSyntax("onnx", value: "onnx \"model.onnx\"")],
+                      usage: "export MODEL onnx \"FILE\""),
+        CommandSyntax(keyword: "summary", minArguments: 1, maxArguments: 1, takesLayer: false,
+                      options: [], usage: "summary MODEL"),
+        CommandSyntax(keyword: "plot", minArguments: 1, maxArguments: nil, takesLayer: false,
+                      options: [], usage: "plot MODEL  or  plot HISTORY [METRIC ...]"),
+        CommandSyntax(keyword: "compile", minArguments: 1, maxArguments: 1, takesLayer: false,
+                      options: [OptionSyntax("optimizer", value: "optimizer adam"),
+                                OptionSyntax("loss", value: "loss sparse_categorical_crossentropy"),
+                                OptionSyntax("metrics", value: "metrics accuracy"),
+                                OptionSyntax("lr", value: "lr 0.001")],
+                      usage: "compile MODEL optimizer NAME loss NAME [metrics NAME] [lr RATE]"),
+        CommandSyntax(keyword: "fit", minArguments: 1, maxArguments: 1, takesLayer: false,
+                      options: [OptionSyntax("on", value: "on data.train"),
+                                OptionSyntax("epochs", value: "epochs 5"),
+                                OptionSyntax("batch", value: "batch 32"),
+                                OptionSyntax("validate", value: "validate data.test")],
+                      usage: "fit MODEL on DATA epochs N [batch N] [validate DATA]"),
+        CommandSyntax(keyword: "evaluate", minArguments: 1, maxArguments: 1, takesLayer: false,
+                      options: [OptionSyntax("on", value: "on data.test")],
+                      usage: "evaluate MODEL on DATA"),
+        CommandSyntax(keyword: "predict", minArguments: 2, maxArguments: 2, takesLayer: false,
+                      options: [OptionSyntax("to", value: "to \"predictions.npy\"")],
+                      usage: "predict MODEL INPUTS [to \"FILE\"]"),
+        CommandSyntax(keyword: "shape", minArguments: 1, maxArguments: nil, takesLayer: false,
+                      options: [], usage: "shape VALUE[, VALUE ...]"),
+        CommandSyntax(keyword: "print", minArguments: 1, maxArguments: nil, takesLayer: false,
+                      options: [], usage: "print VALUE[, VALUE ...]"),
+        CommandSyntax(keyword: "show", minArguments: 1, maxArguments: 1, takesLayer: false,
+                      options: [OptionSyntax("grid", value: "grid 5x5"), OptionSyntax(flag: "labels")],
+                      usage: "show IMAGES [grid ROWSxCOLUMNS] [labels]"),
+        CommandSyntax(keyword: "filters", minArguments: 1, maxArguments: 1, takesLayer: false,
+                      options: [OptionSyntax("channel", value: "channel 0"), OptionSyntax("grid", value: "grid 8x4"),
+                                OptionSyntax(flag: "rgb")],
+                      usage: "filters LAYER [channel N] [grid ROWSxCOLUMNS] [rgb]"),
+        CommandSyntax(keyword: "features", minArguments: 1, maxArguments: 1, takesLayer: false,
+                      options: [OptionSyntax("of", value: "of data.train[7]"), OptionSyntax("grid", value: "grid 8x4")],
+                      usage: "features MODEL of IMAGE [grid ROWSxCOLUMNS]"),
+        CommandSyntax(keyword: "weights", minArguments: 1, maxArguments: 1, takesLayer: false,
+                      options: [], usage: "weights MODEL_OR_LAYER"),
+        CommandSyntax(keyword: "layers", minArguments: 1, maxArguments: 1, takesLayer: false,
+                      options: [], usage: "layers MODEL"),
+        CommandSyntax(keyword: "apply", minArguments: 1, maxArguments: 1, takesLayer: false,
+                      options: [OptionSyntax("to", value: "to data.train[7]"), stride, padding],
+                      usage: "apply KERNEL_OR_LAYER to IMAGE [stride S] [padding same|valid]"),
+        CommandSyntax(keyword: "submodel", minArguments: 1, maxArguments: 1, takesLayer: false,
+                      options: [OptionSyntax("outputs", value: "outputs cnn.layers[1,3,5]")],
+                      usage: "submodel MODEL outputs LAYERS"),
+    ]
+
+    public static let commands: [String: CommandSyntax] =
+        Dictionary(uniqueKeysWithValues: commandList.map { ($0.keyword, $0) })
+
+    /// Layer words, in the order hints list them.
+    public static let layerList: [LayerSyntax] = {
+        var list: [LayerSyntax] = [
+            LayerSyntax(word: "input", kind: .input, minArguments: 1, maxArguments: 1, options: [name],
+                        usage: "input SHAPE (e.g. input 32x32x3)"),
+            LayerSyntax(word: "dense", kind: .dense, minArguments: 1, maxArguments: 2, options: [activation, name],
+                        usage: "dense UNITS [ACTIVATION] (e.g. dense 64 relu)"),
+            LayerSyntax(word: "flatten", kind: .flatten, minArguments: 0, maxArguments: 0, options: [name],
+                        usage: "flatten"),
+            LayerSyntax(word: "dropout", kind: .dropout, minArguments: 1, maxArguments: 1, options: [name],
+                        usage: "dropout RATE (e.g. dropout 0.5)"),
+            LayerSyntax(word: "activation", kind: .activation, minArguments: 1, maxArguments: 1, options: [name],
+                        usage: "activation NAME (e.g. activation relu)"),
+        ]
+        for (suffix, rank) in [("", 2), ("1d", 1), ("2d", 2), ("3d", 3)] {
+            let example = rank == 1 ? "3" : rank == 2 ? "3x3" : "3x3x3"
+            let poolExample = rank == 1 ? "2" : rank == 2 ? "2x2" : "2x2x2"
+            list.append(LayerSyntax(word: "conv" + suffix, kind: .conv(rank: rank), minArguments: 2, maxArguments: 3,
+                                    options: [stride, padding, activation, dilation, name],
+                                    usage: "conv\(suffix) FILTERS KERNEL [ACTIVATION] [stride S] [padding same|valid] (e.g. conv\(suffix) 32 \(example) relu)"))
+            for (word, kind) in [("maxpool", LayerKind.maxPool(rank: rank)), ("pool", .maxPool(rank: rank)),
+                                 ("avgpool", .avgPool(rank: rank))] {
+                list.append(LayerSyntax(word: word + suffix, kind: kind, minArguments: 0, maxArguments: 1,
+                                        options: [stride, padding, name],
+                                        usage: "\(word)\(suffix) [POOL_SIZE] [stride S] [padding same|valid] (e.g. \(word)\(suffix) \(poolExample))"))
+            }
+            list.append(LayerSyntax(word: "globalavgpool" + suffix, kind: .globalAvgPool(rank: rank), minArguments: 0,
+                                    maxArguments: 0, options: [name], usage: "globalavgpool\(suffix)"))
+            list.append(LayerSyntax(word: "globalmaxpool" + suffix, kind: .globalMaxPool(rank: rank), minArguments: 0,
+                                    maxArguments: 0, options: [name], usage: "globalmaxpool\(suffix)"))
+        }
+        return list
+    }()
+
+    public static let layers: [String: LayerSyntax] =
+        Dictionary(uniqueKeysWithValues: layerList.map { ($0.word, $0) })
+
+    /// Every word that cannot name a variable: keywords, layer words and `model`.
+    public static func isReserved(_ word: String) -> Bool {
+        word == "model" || commands[word] != nil || layers[word] != nil
+    }
+
+    /// Words a misspelt statement start is compared with.
+    static let statementWords: [String] = ["model"] + commandList.map(\.keyword) + layerList.map(\.word)
+}
