@@ -139,7 +139,7 @@ extension Interpreter {
     }
 
     /// One channel is shown as a plain matrix.
-    private func channelsLast(_ shape: [Int]) -> [Int] { shape.last == 1 ? Array(shape.dropLast()) : shape }
+    private func channelsLast(_ shape: [Int]) -> [Int] { shape.count > 1 && shape.last == 1 ? Array(shape.dropLast()) : shape }
 
     /// The mean over channels of a [1, H, W, C] batch.
     private func grey(_ input: Tensor) -> Tensor {
