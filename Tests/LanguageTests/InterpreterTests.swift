@@ -1,0 +1,457 @@
+import Data
+import Engine
+import Foundation
+@testable import Language
+import Render
+import XCTest
+
+/// Statements run against a session: the text and figures they give, and the values they leave.
+final class InterpreterTests: XCTestCase {
+    // MARK: - layer and explain
+
+    func testLayerOnInputShowsKerasShapeParametersAndMultiplyAdds() throws {
+        let session = try SessionHarness.makeSession()
+        let result = session.succeed("layer conv 64 3x3 stride 3 padding same on 32x32x3")
+        XCTAssertEqual(result.texts.count, 1)
+        let lines = result.text.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 5)
+        XCTAssertTrue(lines[0].hasPrefix("Conv2D(filters=64, kernel_size=(3, 3), strides=(3, 3), padding="), lines[0])
+        XCTAssertTrue(lines[0].contains("same"), lines[0])
+        XCTAssertEqual(lines[1], "input shape:   (None, 32, 32, 3)")
+        XCTAssertEqual(lines[2], "output shape:  (None, 11, 11, 64)")
+        // 3·3·3·64 weights + 64 biases; 11·11 positions · 64 filters · 27 products.
+        XCTAssertEqual(lines[3], "parameters:    1,792")
+        XCTAssertEqual(lines[4], "multiply-adds: 209,088")
+    }
+
+    func testLayerWithoutInputShowsOnlyItsConfiguration() throws {
+        let session = try SessionHarness.makeSession()
+        let text = session.succeed("layer maxpool 2x2 stride 2 padding valid").text
+        XCTAssertEqual(text.split(separator: "\n").count, 1)
+        XCTAssertTrue(text.hasPrefix("MaxPooling2D(pool_size=(2, 2), strides=(2, 2), padding="), text)
+        let valid = session.succeed("layer conv 64 3x3 stride 3 padding valid on 32x32x3").text
+        XCTAssertTrue(valid.contains("output shape:  (None, 10, 10, 64)"), valid)
+        XCTAssertTrue(valid.contains("multiply-adds: 172,800"), valid)  // 10·10·64·27
+        let oneByOne = session.succeed("layer conv 16 1x1 relu on 15x15x64").text
+        XCTAssertTrue(oneByOne.contains("parameters:    1,040"), oneByOne)  // 64·16 + 16
+        XCTAssertTrue(oneByOne.contains("output shape:  (None, 15, 15, 16)"), oneByOne)
+        let flat = session.succeed("layer conv1d 64 3 on 100x8").text
+        XCTAssertTrue(flat.contains("output shape:  (None, 98, 64)"), flat)
+        XCTAssertTrue(flat.contains("parameters:    1,600"), flat)  // 3·8·64 + 64
+        let volume = session.succeed("layer conv3d 8 3x3x3 on 10x10x10x2").text
+        XCTAssertTrue(volume.contains("output shape:  (None, 8, 8, 8, 8)"), volume)
+        XCTAssertTrue(volume.contains("parameters:    440"), volume)  // 27·2·8 + 8
+    }
+
+    func testExplainWritesTheArithmeticWithNumbers() throws {
+        let session = try SessionHarness.makeSession()
+        let same = session.succeed("explain conv 64 3x3 stride 3 padding same on 32x32x3").text
+        let sameLines = same.split(separator: "\n").map(String.init)
+        XCTAssertEqual(sameLines.first, "Conv2D on an input of (None, 32, 32, 3)")
+        XCTAssertEqual(sameLines.last, "output: (None, 11, 11, 64)")
+        // TensorFlow's split of an odd padding: the extra row goes after.
+        XCTAssertTrue(same.contains("output = ceil(32 / 3) = 11; padding = max((11 - 1) x 3 + 3 - 32, 0) = 1 → 0 before, 1 after"), same)
+        XCTAssertTrue(same.contains("= 1,728 + 64 = 1,792"), same)
+        XCTAssertTrue(same.contains("11 x 11 positions x 64 filters x 27 each = 209,088"), same)
+
+        let valid = session.succeed("explain conv 64 3x3 stride 3 padding valid on 32x32x3").text
+        XCTAssertTrue(valid.contains("output = floor((32 - 3) / 3) + 1 = 10 (the last 2 of 32 are not covered)"), valid)
+        XCTAssertTrue(valid.hasSuffix("output: (None, 10, 10, 64)"), valid)
+
+        let pool = session.succeed("explain maxpool 2x2 stride 2 on 30x30x32").text
+        XCTAssertTrue(pool.contains("output = floor((30 - 2) / 2) + 1 = 15"), pool)
+        XCTAssertTrue(pool.contains("largest"), pool)
+        XCTAssertTrue(pool.contains("parameters: 0"), pool)
+        XCTAssertTrue(pool.hasSuffix("output: (None, 15, 15, 32)"), pool)
+
+        let dense = session.succeed("explain dense 64 relu on 1024").text
+        XCTAssertTrue(dense.contains("1024 x 64 weights + 64 biases = 65,600"), dense)
+        XCTAssertTrue(dense.hasSuffix("output: (None, 64)"), dense)
+    }
+
+    // MARK: - apply on written matrices
+
+    /// The last `array(...)` block of an `apply` text: the output matrix.
+    private func outputMatrix(_ text: String) -> String {
+        guard let range = text.range(of: "array(", options: .backwards) else { return "" }
+        return String(text[range.lowerBound...])
+    }
+
+    func testApplyPoolingOnAWrittenMatrixShowsTheNumbers() throws {
+        let session = try SessionHarness.makeSession()
+        session.succeed("m = [[1, 3, 2, 1], [4, 6, 5, 2], [3, 1, 0, 1], [2, 8, 4, 3]]")
+        // Windows: {1,3,4,6} {2,1,5,2} {3,1,2,8} {0,1,4,3}.
+        let maxText = session.succeed("apply maxpool 2 to m").text
+        XCTAssertTrue(maxText.contains("output 2x2"), maxText)
+        XCTAssertEqual(outputMatrix(maxText), "array([[6., 5.],\n       [8., 4.]])")
+        let avgText = session.succeed("apply avgpool 2 to m").text
+        XCTAssertEqual(outputMatrix(avgText), "array([[3.5, 2.5],\n       [3.5, 2. ]])")
+        let overlapping = session.succeed("apply maxpool 2 stride 1 to m").text
+        XCTAssertEqual(outputMatrix(overlapping), "array([[6., 6., 5.],\n       [6., 6., 5.],\n       [8., 8., 4.]])")
+        // 46 / 16
+        let global = session.succeed("apply globalavgpool to m").text
+        XCTAssertEqual(outputMatrix(global), "array([2.875])")
+        // Keras leaves padded cells out of the mean: the border windows average fewer values.
+        let padded = session.succeed("apply avgpool 2 padding same to [[1, 2, 3], [4, 5, 6], [7, 8, 9]]").text
+        XCTAssertEqual(outputMatrix(padded), "array([[3. , 4.5],\n       [7.5, 9. ]])")
+        // The session's matrix is unchanged by any of this.
+        XCTAssertEqual(session.succeed("m[3]").text, "[2, 8, 4, 3]")
+    }
+
+    func testApplyAHandWrittenKernelComputesTheCrossCorrelation() throws {
+        let session = try SessionHarness.makeSession()
+        let text = session.succeed("apply [[1, 0], [0, -1]] to [[1, 3, 2, 1], [4, 6, 5, 2], [3, 1, 0, 1], [2, 8, 4, 3]]").text
+        XCTAssertTrue(text.contains("kernel:"), text)
+        // out[i][j] = m[i][j] - m[i+1][j+1]
+        XCTAssertEqual(outputMatrix(text), "array([[-5., -2.,  0.],\n       [ 3.,  6.,  4.],\n       [-5., -3., -3.]])")
+        let strided = session.succeed("apply [[1, 1], [1, 1]] stride 2 to [[1, 3, 2, 1], [4, 6, 5, 2], [3, 1, 0, 1], [2, 8, 4, 3]]").text
+        XCTAssertEqual(outputMatrix(strided), "array([[14., 10.],\n       [14.,  8.]])")
+    }
+
+    func testApplyAKernelToAnImageDrawsInputAndFeatureMap() throws {
+        let session = try SessionHarness.makeSession()
+        session.succeed("data = load shapes")
+        let result = session.succeed("apply [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]] to data.train[3]")
+        XCTAssertTrue(result.text.contains("(None, 32, 32, 1) → (None, 30, 30, 1)") || result.text.contains("→ (None, 30, 30, 1)"), result.text)
+        XCTAssertEqual(result.figures.count, 1)
+        let (figure, path) = try XCTUnwrap(result.figures.first)
+        guard case .panels(let panels) = figure.content else { return XCTFail("expected two panels") }
+        XCTAssertEqual(panels.count, 2)
+        let input = try XCTUnwrap(imageGrid(of: panels[0])?.images.first)
+        let output = try XCTUnwrap(imageGrid(of: panels[1])?.images.first)
+        XCTAssertEqual([input.width, input.height], [32, 32])
+        XCTAssertEqual([output.width, output.height], [30, 30])
+        try assertDecodesAsPNG(figure, at: path)
+    }
+
+    // MARK: - models
+
+    func testSeedModelSummaryHasKerasNumbers() throws {
+        let session = try SessionHarness.makeSession()
+        session.succeed(SessionHarness.seedModel)
+        let summary = session.succeed("summary cnn").text
+        let expected: [(String, String, String)] = [
+            ("conv2d (Conv2D)", "(None, 30, 30, 32)", "896"),
+            ("max_pooling2d (MaxPooling2D)", "(None, 15, 15, 32)", "0"),
+            ("conv2d_1 (Conv2D)", "(None, 13, 13, 64)", "18,496"),
+            ("max_pooling2d_1 (MaxPooling2D)", "(None, 6, 6, 64)", "0"),
+            ("conv2d_2 (Conv2D)", "(None, 4, 4, 64)", "36,928"),
+            ("flatten (Flatten)", "(None, 1024)", "0"),
+            ("dense (Dense)", "(None, 64)", "65,600"),
+            ("dense_1 (Dense)", "(None, 10)", "650"),
+        ]
+        let rows = summary.split(separator: "\n").map { $0.split(separator: "│").map { $0.trimmingCharacters(in: .whitespaces) } }
+            .filter { $0.count == 3 }
+        XCTAssertEqual(rows.count, expected.count + 1, summary)  // + the input layer
+        for (row, want) in zip(rows.dropFirst(), expected) {
+            XCTAssertEqual(row, [want.0, want.1, want.2])
+        }
+        XCTAssertTrue(summary.hasPrefix("Model: \"cnn\""), summary)
+        XCTAssertTrue(summary.contains("Total params: 122,570 (478.79 KB)"), summary)
+        XCTAssertTrue(summary.contains("Trainable params: 122,570 (478.79 KB)"), summary)
+        XCTAssertTrue(summary.contains("Non-trainable params: 0 (0.00 B)"), summary)
+
+        guard case .model(let model) = try XCTUnwrap(session["cnn"]) else { return XCTFail("cnn is not a model") }
+        XCTAssertEqual(model.parameterCount, 122_570)
+        XCTAssertEqual(session.succeed("shape cnn").text, "(None, 32, 32, 3) → (None, 10)")
+        // A model shown on its own line is its summary.
+        XCTAssertEqual(session.succeed("cnn").text, summary)
+    }
+
+    func testLayersWeightsAndLayerIndexing() throws {
+        let session = try SessionHarness.makeSession()
+        session.succeed(SessionHarness.seedModel)
+        let list = session.succeed("layers cnn").text.split(separator: "\n").map(String.init)
+        XCTAssertEqual(list.count, 10)
+        XCTAssertTrue(list[2].hasPrefix("1   conv2d "), list[2])
+        XCTAssertTrue(list[2].hasSuffix("(None, 30, 30, 32)"), list[2])
+        XCTAssertTrue(list[9].hasPrefix("8   dense_1 "), list[9])
+        XCTAssertEqual(session.succeed("weights cnn.layers[1]").text, "conv2d.kernel  (3, 3, 3, 32)\nconv2d.bias  (32,)")
+        XCTAssertEqual(session.succeed("weights cnn.layers[7]").text, "dense.kernel  (1024, 64)\ndense.bias  (64,)")
+        XCTAssertEqual(session.succeed("weights cnn.layers[2]").text, "max_pooling2d has no weights")
+        XCTAssertEqual(session.succeed("shape cnn.layers[1, 3, 5]").text, "(None, 30, 30, 32), (None, 13, 13, 64), (None, 4, 4, 64)")
+        XCTAssertEqual(session.succeed("shape cnn.layers[-1]").text, "(None, 10)")
+        XCTAssertEqual(session.succeed("shape cnn.layers[6...8]").text, "(None, 1024), (None, 64), (None, 10)")
+        XCTAssertEqual(session.succeed("cnn.layers[3].name").text, "conv2d_1")
+        XCTAssertEqual(session.succeed("shape cnn.layers[1].kernel").text, "(3, 3, 3, 32)")
+        // Fresh biases are zeros, as Keras initialises them.
+        session.succeed("b = cnn.layers[1].bias")
+        guard case .tensor(let bias) = try XCTUnwrap(session["b"]) else { return XCTFail("bias is not a tensor") }
+        XCTAssertEqual(bias.scalars, [Float](repeating: 0, count: 32))
+    }
+
+    func testSubmodelWithThreeOutputs() throws {
+        let session = try SessionHarness.makeSession()
+        session.succeed("data = load shapes\ndata = data / 255")
+        session.succeed(SessionHarness.seedModel)
+        session.succeed("short = submodel cnn outputs cnn.layers[1, 3, 5]")
+        guard case .model(let short) = try XCTUnwrap(session["short"]),
+              case .model(let cnn) = try XCTUnwrap(session["cnn"]) else { return XCTFail("not models") }
+        XCTAssertEqual(short.outputShapes, [[30, 30, 32], [13, 13, 64], [4, 4, 64]])
+        XCTAssertEqual(short.parameterCount, 896 + 18_496 + 36_928)
+        // The sub-model shares the layers (and so the weights) of the model.
+        XCTAssertTrue(short.nodes[1].layer === cnn.nodes[1].layer)
+        let summary = session.succeed("summary short").text
+        XCTAssertTrue(summary.contains("Total params: 56,320"), summary)
+        XCTAssertTrue(summary.contains("Connected to"), summary)
+        XCTAssertEqual(session.succeed("shape short").text,
+                       "(None, 32, 32, 3) → (None, 30, 30, 32), (None, 13, 13, 64), (None, 4, 4, 64)")
+
+        session.succeed("p = predict short data.train[0..<2]")
+        guard case .list(let outputs) = try XCTUnwrap(session["p"]) else { return XCTFail("predict of 3 outputs is not a list") }
+        let shapes = outputs.compactMap { if case .tensor(let t) = $0 { return t.shape } else { return nil } }
+        XCTAssertEqual(shapes, [[2, 30, 30, 32], [2, 13, 13, 64], [2, 4, 4, 64]])
+        // The first output is the model's own first convolution on the same images.
+        session.succeed("whole = submodel cnn outputs cnn.layers[1]")
+        session.succeed("q = predict whole data.train[0..<2]")
+        guard case .tensor(let first) = outputs[0], case .tensor(let again) = try XCTUnwrap(session["q"]) else {
+            return XCTFail("not tensors")
+        }
+        XCTAssertEqual(first.scalars, again.scalars)
+    }
+
+    // MARK: - data
+
+    func testLoadShapeAndLazyScaling() throws {
+        let session = try SessionHarness.makeSession(trainCount: 40, testCount: 12)
+        session.succeed("raw = load shapes")
+        XCTAssertEqual(session.succeed("shape raw.train, raw.test").text,
+                       "(40, 32, 32, 3), (40,)\n(12, 32, 32, 3), (12,)")
+        XCTAssertEqual(session.succeed("shape raw.train[7]").text, "(32, 32, 3)")
+        XCTAssertEqual(session.succeed("raw.train.count").text, "40")
+        XCTAssertEqual(session.succeed("raw.classes").text,
+                       "[" + ShapesDataset.classNames.map { "'\($0)'" }.joined(separator: ", ") + "]")
+        session.succeed("data = raw / 255")
+        guard case .dataset(let raw) = try XCTUnwrap(session["raw"]),
+              case .dataset(let scaled) = try XCTUnwrap(session["data"]) else { return XCTFail("not datasets") }
+        // Scaling records a factor: the bytes are shared, the original stays as it was.
+        XCTAssertTrue(raw.train.imageBuffer === scaled.train.imageBuffer)
+        XCTAssertFalse(raw.train.isScaled)
+        XCTAssertTrue(scaled.train.isScaled && scaled.test.isScaled)
+        let bytes = Array(raw.train.pixels(at: 0))
+        let values = scaled.train.image(at: 0).scalars
+        XCTAssertEqual(values.count, 32 * 32 * 3)
+        for (byte, value) in zip(bytes, values) { XCTAssertEqual(value, Float(Double(byte) / 255)) }
+        XCTAssertEqual(values.max(), bytes.max().map { Float(Double($0) / 255) })
+        // Printed like NumPy: the raw image as uint8, the scaled one as float32.
+        let rawText = session.succeed("raw.train[0]").text
+        XCTAssertTrue(rawText.hasSuffix("dtype=uint8)"), String(rawText.suffix(40)))
+        let scaledText = session.succeed("data.train[0]").text
+        XCTAssertTrue(scaledText.hasSuffix("dtype=float32)"), String(scaledText.suffix(40)))
+        XCTAssertTrue(scaledText.hasPrefix("array([[["), String(scaledText.prefix(20)))
+        // Chained arithmetic: (x / 255 - 0.5) * 2 maps the bytes to -1…1.
+        session.succeed("centred = (raw.train[0..<4] / 255 - 0.5) * 2")
+        guard case .images(let centred) = try XCTUnwrap(session["centred"]) else { return XCTFail("not images") }
+        XCTAssertEqual(centred.count, 4)
+        for (byte, value) in zip(bytes, centred.image(at: 0).scalars) {
+            XCTAssertEqual(value, Float((Double(byte) / 255 - 0.5) * 2), accuracy: 1e-6)
+        }
+    }
+
+    func testIndexingAndRanges() throws {
+        let session = try SessionHarness.makeSession(trainCount: 40, testCount: 12)
+        session.succeed("data = load shapes")
+        XCTAssertEqual(session.succeed("shape data.train[0..<25]").text, "(25, 32, 32, 3), (25,)")
+        XCTAssertEqual(session.succeed("shape data.train[30...39]").text, "(10, 32, 32, 3), (10,)")
+        XCTAssertEqual(session.succeed("shape data.test[..<5]").text, "(5, 32, 32, 3), (5,)")
+        XCTAssertEqual(session.succeed("shape data.test[10..<]").text, "(2, 32, 32, 3), (2,)")
+        guard case .dataset(let d) = try XCTUnwrap(session["data"]) else { return XCTFail("not a dataset") }
+        XCTAssertEqual(session.succeed("data.test.labels[3]").text, String(d.test.label(at: 3)))
+        XCTAssertEqual(session.succeed("data.test.labels[-1]").text, String(d.test.label(at: 11)))
+        let labels = session.succeed("data.test.labels").text
+        XCTAssertEqual(labels, "array([" + d.test.labels.map { String($0) }.joined(separator: ", ") + "], dtype=uint8)")
+        // An index into a range picks from the range.
+        session.succeed("part = data.train[10..<20]")
+        session.succeed("seven = part[7]")
+        guard case .image(let seven) = try XCTUnwrap(session["seven"]) else { return XCTFail("not an image") }
+        XCTAssertEqual(Array(seven.pixels(at: 0)), Array(d.train.pixels(at: 17)))
+        XCTAssertEqual(seven.label(at: 0), d.train.label(at: 17))
+        // Lists and numbers.
+        session.succeed("xs = [10, 20, 30, 40]")
+        XCTAssertEqual(session.succeed("xs[1..<3]").text, "[20, 30]")
+        XCTAssertEqual(session.succeed("xs[-2]").text, "30")
+        XCTAssertEqual(session.succeed("xs[1 + 1]").text, "30")
+        XCTAssertEqual(session.succeed("(7 + 5) / 8 * 2 - 1").text, "2")
+        XCTAssertEqual(session.succeed("7 % 4; -2.5").text, "3\n-2.5")
+    }
+
+    // MARK: - training
+
+    func testCompileFitEvaluateOnGeneratedShapes() throws {
+        let session = try SessionHarness.makeSession(trainCount: 96, testCount: 32)
+        session.succeed("data = load shapes\ndata = data / 255")
+        session.succeed("model net { input 32x32x3; conv 4 3x3 relu; pool 4; flatten; dense 10 softmax }")
+        let compiled = session.succeed("compile net optimizer adam loss sparse_categorical_crossentropy metrics accuracy lr 0.003").text
+        XCTAssertTrue(compiled.contains("adam"), compiled)
+        XCTAssertTrue(compiled.contains("0.003"), compiled)
+        let fit = session.succeed("history = fit net on data.train epochs 2 validate data.test")
+        XCTAssertTrue(fit.texts.isEmpty, "fit reports through progress only: \(fit.texts)")
+        let log = fit.progress.joined(separator: "\n").split(separator: "\n").map(String.init)
+        XCTAssertEqual(log.count, 4, log.joined(separator: "\n"))
+        XCTAssertEqual(log[0], "Epoch 1/2")
+        XCTAssertEqual(log[2], "Epoch 2/2")
+        for line in [log[1], log[3]] {
+            // 96 images in batches of 32.
+            XCTAssertTrue(line.hasPrefix("3/3 [=============================="), line)
+            for field in ["- loss: ", "- accuracy: ", "- val_loss: ", "- val_accuracy: "] {
+                XCTAssertTrue(line.contains(field), "\(field) missing from \(line)")
+            }
+        }
+        guard case .history(let history) = try XCTUnwrap(session["history"]) else { return XCTFail("not a history") }
+        XCTAssertEqual(history.keys, ["accuracy", "loss", "val_accuracy", "val_loss"])  // Keras 3's order
+        XCTAssertEqual(history.epochs, 2)
+        for key in history.keys { XCTAssertEqual(history[key]?.count, 2, key) }
+        XCTAssertTrue(history.accuracy.allSatisfy { (0...1).contains($0) })
+        XCTAssertTrue(history.loss.allSatisfy { $0.isFinite && $0 > 0 })
+        XCTAssertEqual(session.succeed("history.val_loss").text,
+                       "[" + history.valLoss.map { formatNumber($0) }.joined(separator: ", ") + "]")
+        let table = session.succeed("history").text.split(separator: "\n")
+        XCTAssertEqual(table.count, 3)
+        XCTAssertTrue(table[0].hasPrefix("epoch") && table[0].contains("val_accuracy"), String(table[0]))
+
+        // evaluate prints Keras's line and the seed's percentage, and gives [loss, accuracy].
+        let evaluation = session.succeed("result = evaluate net on data.test").text
+        guard case .list(let numbers) = try XCTUnwrap(session["result"]), numbers.count == 2,
+              case .number(let loss) = numbers[0], case .number(let accuracy) = numbers[1] else {
+            return XCTFail("evaluate gives no [loss, accuracy]")
+        }
+        XCTAssertTrue(evaluation.hasPrefix("1/1 ["), evaluation)
+        XCTAssertTrue(evaluation.hasSuffix("\naccuracy: " + String(format: "%.2f%%", accuracy * 100)), evaluation)
+        // With no dropout the validation after the last epoch measures the same weights.
+        XCTAssertEqual(loss, history.valLoss[1], accuracy: 1e-4)
+        XCTAssertEqual(accuracy, history.valAccuracy[1], accuracy: 1e-9)
+        XCTAssertEqual(accuracy * 32, (accuracy * 32).rounded(), accuracy: 1e-6)  // a count of 32 images
+
+        // plot of the history: one series per metric, the values of the history.
+        let plot = session.succeed("plot history accuracy val_accuracy")
+        let (figure, path) = try XCTUnwrap(plot.figures.first)
+        guard case .lineChart(let chart) = figure.content else { return XCTFail("not a line chart") }
+        XCTAssertEqual(chart.series.map(\.name), ["accuracy", "val_accuracy"])
+        XCTAssertEqual(chart.series[0].y, history.accuracy)
+        XCTAssertEqual(chart.series[1].y, history.valAccuracy)
+        XCTAssertEqual(chart.yLabel, "accuracy")
+        try assertDecodesAsPNG(figure, at: path)
+        let losses = session.succeed("plot history")
+        guard case .lineChart(let lossChart) = try XCTUnwrap(losses.figures.first).figure.content else { return XCTFail("no chart") }
+        XCTAssertEqual(lossChart.series.map(\.name), ["loss", "val_loss"])
+    }
+
+    func testEpochAndImageLimitsFromTheEnvironment() throws {
+        let session = try SessionHarness.makeSession(environment: ["CNNB_LIMIT": "40", "CNNB_EPOCHS": "1"],
+                                                     trainCount: 96, testCount: 32)
+        XCTAssertEqual(session.imageLimit, 40)
+        XCTAssertEqual(session.epochLimit, 1)
+        session.succeed("data = load shapes")
+        XCTAssertEqual(session.succeed("shape data.train, data.test").text, "(40, 32, 32, 3), (40,)\n(8, 32, 32, 3), (8,)")
+        session.succeed("model net { input 32x32x3; pool 8; flatten; dense 10 softmax }")
+        session.succeed("compile net optimizer sgd loss sparse_categorical_crossentropy metrics accuracy")
+        session.succeed("h = fit net on data.train / 255 epochs 5 batch 16")
+        guard case .history(let history) = try XCTUnwrap(session["h"]) else { return XCTFail("not a history") }
+        XCTAssertEqual(history.epochs, 1)
+        XCTAssertEqual(history.keys, ["accuracy", "loss"])
+        let ignored = Session(environment: ["CNNB_LIMIT": "none", "CNNB_EPOCHS": "-3"])
+        XCTAssertNil(ignored.imageLimit)
+        XCTAssertNil(ignored.epochLimit)
+    }
+
+    // MARK: - figures
+
+    func testFiltersAndFeatureFiguresDecodeWithTheirSizes() throws {
+        let session = try SessionHarness.makeSession(trainCount: 8, testCount: 4)
+        session.succeed("data = load shapes\ndata = data / 255")
+        session.succeed("model net { input 32x32x3; conv 16 3x3 relu; pool 2; conv 32 3x3 relu; pool 2; flatten; dense 10 softmax }")
+
+        let filters = session.succeed("filters net.layers[1] channel 1 grid 4x4")
+        XCTAssertEqual(filters.figures.count, 1)
+        let (figure, path) = try XCTUnwrap(filters.figures.first)
+        let grid = try XCTUnwrap(imageGrid(of: figure))
+        XCTAssertEqual([grid.rows, grid.columns], [4, 4])
+        XCTAssertEqual(grid.images.count, 16)
+        XCTAssertTrue(grid.images.allSatisfy { $0.width == 3 && $0.height == 3 && $0.channels == 1 })
+        XCTAssertEqual(figure.title, "conv2d: 16 filters 3x3, channel 1")
+        // Tile f holds kernel[:, :, 1, f].
+        session.succeed("k = net.layers[1]")
+        guard case .layers(let model, _) = try XCTUnwrap(session["k"]) else { return XCTFail("not a layer") }
+        let kernel = model.nodes[1].layer.parameters[0].value
+        XCTAssertEqual(kernel.shape, [3, 3, 3, 16])
+        let values = kernel.scalars
+        for f in [0, 7, 15] {
+            let expected = (0..<9).map { values[($0 * 3 + 1) * 16 + f] }
+            XCTAssertEqual(grid.images[f].pixels, expected, "filter \(f)")
+        }
+        let image = try assertDecodesAsPNG(figure, at: path)
+        XCTAssertGreaterThanOrEqual(image.width, 4 * 3 * grid.scale)
+        XCTAssertGreaterThanOrEqual(image.height, 4 * 3 * grid.scale)
+        XCTAssertTrue(path.hasPrefix(session.outputDirectory + "/figures/"), path)
+
+        let rgb = session.succeed("filters net.layers[1] rgb")
+        let rgbGrid = try XCTUnwrap(imageGrid(of: try XCTUnwrap(rgb.figures.first).figure))
+        XCTAssertEqual([rgbGrid.rows, rgbGrid.columns], [4, 4])  // 16 filters in 4 columns by default
+        XCTAssertTrue(rgbGrid.images.allSatisfy { $0.channels == 3 })
+
+        let features = session.succeed("features net.layers[1, 3] of data.test[0]")
+        XCTAssertEqual(features.figures.count, 2)
+        let maps = features.figures.map { try? XCTUnwrap(imageGrid(of: $0.figure)) }
+        XCTAssertEqual(maps[0]?.images.count, 16)
+        XCTAssertEqual(maps[0]?.images.first.map { [$0.width, $0.height] }, [30, 30])
+        XCTAssertEqual(maps[1]?.images.count, 32)
+        XCTAssertEqual(maps[1]?.images.first.map { [$0.width, $0.height] }, [13, 13])
+        XCTAssertEqual(features.figures[0].figure.title, "conv2d: 16 feature maps 30x30")
+        XCTAssertEqual(features.figures[1].figure.title, "conv2d_1: 32 feature maps 13x13")
+        for (figure, path) in features.figures { try assertDecodesAsPNG(figure, at: path) }
+        // The maps are the activations: channel 5 of the first convolution's output.
+        session.succeed("probe = submodel net outputs net.layers[1]\nout = predict probe data.test[0]")
+        guard case .tensor(let activations) = try XCTUnwrap(session["out"]) else { return XCTFail("not a tensor") }
+        XCTAssertEqual(activations.shape, [1, 30, 30, 16])
+        let a = activations.scalars
+        XCTAssertEqual(maps[0]?.images[5].pixels, (0..<900).map { a[$0 * 16 + 5] })
+
+        // show: images with their class names.
+        let show = session.succeed("show data.train[0..<6] grid 2x3 labels")
+        let shown = try XCTUnwrap(imageGrid(of: try XCTUnwrap(show.figures.first).figure))
+        XCTAssertEqual([shown.rows, shown.columns, shown.images.count], [2, 3, 6])
+        guard case .dataset(let d) = try XCTUnwrap(session["data"]) else { return XCTFail("not a dataset") }
+        XCTAssertEqual(shown.images.map(\.caption), (0..<6).map { d.train.className(at: $0) })
+        try assertDecodesAsPNG(show.figures[0].figure, at: show.figures[0].path)
+
+        // plot of a model: one box per layer.
+        let graph = session.succeed("plot net")
+        guard case .modelGraph(let g) = try XCTUnwrap(graph.figures.first).figure.content else { return XCTFail("not a graph") }
+        XCTAssertEqual(g.nodes.map(\.name), ["input_layer", "conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "flatten", "dense"])
+        XCTAssertEqual(g.nodes.last?.outputShape, "(None, 10)")
+        try assertDecodesAsPNG(graph.figures[0].figure, at: graph.figures[0].path)
+
+        // Figures are numbered in the order they were made.
+        let files = try FileManager.default.contentsOfDirectory(atPath: session.outputDirectory + "/figures").sorted()
+        XCTAssertEqual(files.count, 6, "\(files)")
+        XCTAssertTrue(files.allSatisfy { $0.hasSuffix(".png") })
+        XCTAssertEqual(files.map { String($0.prefix(3)) }, ["01-", "02-", "03-", "04-", "05-", "06-"])
+    }
+
+    // MARK: - weights
+
+    func testSaveAndLoadWeightsRoundTrip() throws {
+        let session = try SessionHarness.makeSession(trainCount: 8, testCount: 4)
+        session.succeed("data = load shapes\ndata = data / 255")
+        let network = "{ input 32x32x3; conv 8 3x3 relu; pool 2; flatten; dense 10 softmax }"
+        session.succeed("model a \(network)\nmodel b \(network)")
+        let path = session.outputDirectory + "/a.cnnbw"
+        let saved = session.succeed("save a weights \"\(path)\"").text
+        XCTAssertTrue(saved.hasPrefix("saved 18,234 weights of a"), saved)  // 3·3·3·8 + 8 + 15·15·8·10 + 10
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path))
+        session.succeed("pa = predict a data.test\npb = predict b data.test")
+        guard case .tensor(let pa) = try XCTUnwrap(session["pa"]), case .tensor(var pb) = try XCTUnwrap(session["pb"]) else {
+            return XCTFail("not tensors")
+        }
+        XCTAssertEqual(pa.shape, [4, 10])
+        XCTAssertNotEqual(pa.scalars, pb.scalars, "two models should start from different weights")
+        session.succeed("load b weights \"\(path)\"")
+        session.succeed("pb = predict b data.test")
+        guard case .tensor(let reloaded) = try XCTUnwrap(session["pb"]) else { return XCTFail("not a tensor") }
+        pb = reloaded
+        XCTAssertEqual(pa.scalars, pb.scalars)
+        for row in 0..<4 {
+            XCTAssertEqual(pa.scalars[(row * 10)..<(row * 10 + 10)].reduce(0, +), 1, accuracy: 1e-5)
+        }
+    }
+}
