@@ -72,7 +72,7 @@ public final class DownloadProgressBar: @unchecked Sendable {
     }
 
     /// Bytes as megabytes (10^6) with one decimal.
-    static func megabytes(_ bytes: Int64) -> String {
+    public static func megabytes(_ bytes: Int64) -> String {
         let tenths = (bytes + 50_000) / 100_000
         return "\(tenths / 10).\(tenths % 10)"
     }
