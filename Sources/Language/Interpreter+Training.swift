@@ -125,8 +125,8 @@ extension Interpreter {
         let history: History
         do {
             var lastDrawn = 0.0
-            history = try model.fit(SplitBatchSource(split: train), epochs: epochs, batchSize: batchSize, shuffle: true,
-                                     validation: validation.map { SplitBatchSource(split: $0) },
+            history = try model.fit(train, epochs: epochs, batchSize: batchSize, shuffle: true,
+                                     validation: validation,
                                      progress: { progress in
                                          if progress.batch == 1 { emit(TrainingLog.epochHeader(progress.epoch, of: progress.epochs)) }
                                          guard let observer, observer.isLive else { return }
@@ -165,7 +165,7 @@ extension Interpreter {
         let start = DispatchTime.now().uptimeNanoseconds
         let result: Evaluation
         do {
-            result = try model.evaluate(SplitBatchSource(split: data))
+            result = try model.evaluate(data)
         } catch {
             throw Diagnostic.error(error.message, at: command.span, hint: error.hint)
         }
@@ -198,7 +198,7 @@ extension Interpreter {
             switch value {
             case .images(let split), .image(let split):
                 try checkFits(model, split, at: expr.span)
-                return try model.predict(SplitBatchSource(split: split))
+                return try model.predict(split)
             case .tensor(let t):
                 let batch = t.shape == model.inputShape ? t.reshaped([1] + t.shape) : t
                 return try model.predict(batch)

@@ -20,7 +20,7 @@ public final class TerminalOutput: TrainingObserver {
         switch output {
         case .text(let text): write(text + "\n")
         case .figure(let figure, let path):
-            write("[figure \(figure.pixelSize.width)x\(figure.pixelSize.height): \(path)]\n")
+            write("\(figure.summary) → \(path)\n")
         case .progress: break  // already shown while training
         }
     }

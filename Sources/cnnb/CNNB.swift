@@ -44,6 +44,8 @@ struct Run: ParsableCommand {
         let source = try readSource(file)
         let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         let folder = out ?? ("out" as NSString).appendingPathComponent(name)
+        // Figures of an earlier run of this notebook would mix with this run's.
+        try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent("figures"))
         let session = sessionOptions.makeSession(outputDirectory: folder)
         let terminal = TerminalOutput()
         session.trainingObserver = terminal
