@@ -161,11 +161,22 @@ final class InterpreterTests: XCTestCase {
     func testLayersWeightsAndLayerIndexing() throws {
         let session = try SessionHarness.makeSession()
         session.succeed(SessionHarness.seedModel)
-        let list = session.succeed("layers cnn").text.split(separator: "\n").map(String.init)
+        let list = session.succeed("layers cnn").text.split(separator: "\n").map {
+            $0.components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         XCTAssertEqual(list.count, 10)
-        XCTAssertTrue(list[2].hasPrefix("1   conv2d "), list[2])
-        XCTAssertTrue(list[2].hasSuffix("(None, 30, 30, 32)"), list[2])
-        XCTAssertTrue(list[9].hasPrefix("8   dense_1 "), list[9])
+        XCTAssertEqual(list[0], ["#", "name", "type", "output shape", "receptive field"])
+        // Receptive fields grow by (kernel - 1) x jump; each pooling doubles the jump.
+        let expected = [["0", "input_layer", "InputLayer", "(None, 32, 32, 3)", "1x1"],
+                        ["1", "conv2d", "Conv2D", "(None, 30, 30, 32)", "3x3"],
+                        ["2", "max_pooling2d", "MaxPooling2D", "(None, 15, 15, 32)", "4x4"],
+                        ["3", "conv2d_1", "Conv2D", "(None, 13, 13, 64)", "8x8"],
+                        ["4", "max_pooling2d_1", "MaxPooling2D", "(None, 6, 6, 64)", "10x10"],
+                        ["5", "conv2d_2", "Conv2D", "(None, 4, 4, 64)", "18x18"],
+                        ["6", "flatten", "Flatten", "(None, 1024)", "all"],
+                        ["7", "dense", "Dense", "(None, 64)", "all"],
+                        ["8", "dense_1", "Dense", "(None, 10)", "all"]]
+        XCTAssertEqual(Array(list.dropFirst()), expected)
         XCTAssertEqual(session.succeed("weights cnn.layers[1]").text, "conv2d.kernel  (3, 3, 3, 32)\nconv2d.bias  (32,)")
         XCTAssertEqual(session.succeed("weights cnn.layers[7]").text, "dense.kernel  (1024, 64)\ndense.bias  (64,)")
         XCTAssertEqual(session.succeed("weights cnn.layers[2]").text, "max_pooling2d has no weights")
@@ -423,9 +434,10 @@ final class InterpreterTests: XCTestCase {
 
         // Figures are numbered in the order they were made.
         let files = try FileManager.default.contentsOfDirectory(atPath: session.outputDirectory + "/figures").sorted()
-        XCTAssertEqual(files.count, 6, "\(files)")
-        XCTAssertTrue(files.allSatisfy { $0.hasSuffix(".png") })
-        XCTAssertEqual(files.map { String($0.prefix(3)) }, ["01-", "02-", "03-", "04-", "05-", "06-"])
+        let pngs = files.filter { $0.hasSuffix(".png") }
+        XCTAssertEqual(pngs.map { String($0.prefix(3)) }, ["01-", "02-", "03-", "04-", "05-", "06-"], "\(files)")
+        // The model graph is also written as SVG.
+        XCTAssertEqual(files.filter { $0.hasSuffix(".svg") }, [String(pngs[5].dropLast(4)) + ".svg"])
     }
 
     // MARK: - weights
