@@ -48,7 +48,7 @@ final class Interpreter {
                                        hint: "choose another name, such as my_\(name.name)")
             }
             var outputs: [Output] = []
-            let value = try evaluate(expr, outputs: &outputs)
+            let value = try statementValue(expr, outputs: &outputs)
             session.set(name.name, value)
             return outputs
         case .model(let name, let items):
@@ -63,9 +63,16 @@ final class Interpreter {
             return outputs + (try display(value, at: command.span))
         case .expression(let expr):
             var outputs: [Output] = []
-            let value = try evaluate(expr, outputs: &outputs)
+            let value = try statementValue(expr, outputs: &outputs)
             return outputs + (try display(value, at: expr.span))
         }
+    }
+
+    /// The value of a statement's expression: a bare word there must name a value (`z = dat`
+    /// is a misspelt name, not the word 'dat').
+    private func statementValue(_ expr: Expr, outputs: inout [Output]) throws -> Value {
+        if case .name = expr.kind { return try require(expr, outputs: &outputs) }
+        return try evaluate(expr, outputs: &outputs)
     }
 
     private func isCheckable(_ expr: Expr) -> Bool {
