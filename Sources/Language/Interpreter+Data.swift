@@ -57,8 +57,11 @@ extension Interpreter {
 
     /// The source text of an expression, for hints that repeat what was written.
     func sourceText(_ expr: Expr) -> String {
-        if case .name(let n) = expr.kind { return n }
-        return "…"
+        switch expr.kind {
+        case .name(let n): return n
+        case .member(let base, let member): return sourceText(base) + "." + member.name
+        default: return "…"
+        }
     }
 
     /// `shape A[, B …]`: each value's shape as Keras prints it.
