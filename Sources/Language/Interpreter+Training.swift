@@ -39,8 +39,10 @@ extension Interpreter {
             }
             for name in names {
                 guard let metric = Metric(rawValue: name == "acc" ? "accuracy" : name) else {
-                    throw Diagnostic.error("unknown metric '\(name)'", at: expr.span,
-                                           hint: "use " + Metric.allCases.map(\.rawValue).joined(separator: ", "))
+                    let known = Metric.allCases.map(\.rawValue)
+                    var hint = "use " + known.joined(separator: ", ")
+                    if let near = nearestWord(to: name, among: known) { hint = "did you mean '\(near)'? " + hint }
+                    throw Diagnostic.error("unknown metric '\(name)'", at: expr.span, hint: hint)
                 }
                 metrics.append(metric)
             }
