@@ -11,7 +11,11 @@ extension Interpreter {
         if let weights = command.option("weights") {
             let model = try self.model(argument, outputs: &outputs)
             let path = try filePath(weights, what: "the weight file", outputs: &outputs)
-            try model.loadWeights(from: path)
+            do {
+                try model.loadWeights(from: path)
+            } catch {
+                throw Diagnostic.error(error.message, at: weights.value?.span ?? weights.span, hint: error.hint)
+            }
             outputs.append(.text("loaded \(model.parameterCount) weights of \(model.name) from \(path)"))
             return .none
         }
