@@ -1,0 +1,299 @@
+import Data
+import Engine
+import Foundation
+@testable import Language
+import XCTest
+
+/// Statements that parse but cannot run: each gives a diagnostic with its message, place and
+/// hint, and leaves every value of the session as it was.
+final class RuntimeErrorTests: XCTestCase {
+    /// One failing input. `line` counts from the first line of `source`; the cell is run as if
+    /// it started on line 40 of `lesson.cnnb`. A `hint` ending in `…` is matched as a prefix.
+    struct Case {
+        var source: String
+        var message: String
+        var line: Int
+        var column: Int
+        var hint: String?
+        var caseLine: UInt
+
+        init(_ source: String, _ message: String, line: Int = 1, column: Int, hint: String? = nil, caseLine: UInt = #line) {
+            self.source = source
+            self.message = message
+            self.line = line
+            self.column = column
+            self.hint = hint
+            self.caseLine = caseLine
+        }
+    }
+
+    static let firstLine = 40
+
+    /// A session holding a dataset, the seed model (not compiled), a compiled model for other
+    /// images, a compiled model with 3 classes, a trained model with its history, and numbers.
+    static func makeWorld() throws -> Session {
+        let session = try SessionHarness.makeSession("errors", trainCount: 64, testCount: 16)
+        session.succeed("""
+            data = load shapes
+            data = data / 255
+            x = 5
+            xs = [1, 2, 3]
+            m = [[1, 3], [4, 6]]
+            """)
+        session.succeed(SessionHarness.seedModel)
+        session.succeed("""
+            model small { input 28x28x1; flatten; dense 10 softmax }
+            compile small optimizer adam loss sparse_categorical_crossentropy
+            model three { input 32x32x3; pool 8; flatten; dense 3 softmax }
+            compile three optimizer adam loss sparse_categorical_crossentropy
+            model tiny { input 32x32x3; pool 8; flatten; dense 10 softmax }
+            compile tiny optimizer sgd loss sparse_categorical_crossentropy metrics accuracy
+            h = fit tiny on data.train epochs 1
+            """)
+        return session
+    }
+
+    /// Everything a failing statement must leave alone: each name, what it holds, and for
+    /// models their weights and compilation.
+    static func fingerprint(_ session: Session) -> [String] {
+        session.definitionOrder.map { name -> String in
+            guard let value = session[name] else { return "\(name) missing" }
+            var text = "\(name) = \(value.brief)"
+            switch value {
+            case .model(let model):
+                let sums = model.parameters.map { $0.value.scalars.reduce(0.0) { $0 + Double($1) } }
+                text += " weights \(sums) optimizer \(model.optimizer?.name ?? "-") loss \(model.loss?.rawValue ?? "-")"
+                text += " lr \(model.optimizer?.learningRate ?? 0) metrics \(model.metrics.map(\.rawValue))"
+            case .dataset(let d):
+                text += " scale \(d.train.scale) \(d.test.scale) offset \(d.train.offset)"
+            case .history(let h):
+                text += " \(h.keys) \(h.loss)"
+            default: break
+            }
+            return text
+        }
+    }
+
+    static let definedNames = "data, x, xs, m, cnn, small, three, tiny, h"
+
+    static let cases: [Case] = [
+        // Names
+        Case("print y", "'y' is not defined", column: 7, hint: "defined names: \(definedNames)"),
+        Case("z = dta", "'dta' is not defined", column: 5, hint: "did you mean 'data'? defined names: \(definedNames)"),
+        Case("shape data.trian", "a dataset has no member 'trian'", column: 12, hint: "did you mean 'train'? it has: train, test, classes"),
+        Case("cnn.layerz", "a model has no member 'layerz'", column: 5, hint: "did you mean 'layers'? it has: layers, name"),
+        Case("cnn.layers[1].foo", "a model's layer has no member 'foo'", column: 15, hint: "it has: kernel, bias, name"),
+        // Model blocks: dense on a 4D output proposes flatten, the place is the dense line.
+        Case("model bad { input 32x32x3; conv 8 3x3 relu; dense 10 softmax }",
+             "Dense cannot follow an output of shape (None, 30, 30, 8): Dense expects a flat input (features,) but got shape (30, 30, 8)",
+             column: 45, hint: "add `flatten` before `dense` to turn (30, 30, 8) into (7200,)"),
+        Case("model bad {\n    input 8x8x3\n    conv 8 3x3\n    pool 2\n    dense 10\n}",
+             "Dense cannot follow an output of shape (None, 3, 3, 8): Dense expects a flat input (features,) but got shape (3, 3, 8)",
+             line: 5, column: 5, hint: "add `flatten` before `dense` to turn (3, 3, 8) into (72,)"),
+        Case("model m6 { input 32x32x3; zzz }", "'zzz' is not defined", column: 27, hint: "defined names: \(definedNames)"),
+        Case("model m5 { input 32x32x3; x }", "'x' is a number, not a layer", column: 27),
+        Case("model m3 { conv 8 3x3 }", "a model starts with its input", column: 12, hint: "begin with input 32x32x3"),
+        Case("model m4 { input 32x32x3; input 32x32x3 }", "a model has one input, at its start", column: 27, hint: "remove this input line"),
+        // Layers on their own
+        Case("layer dense 10 on 8x8x3",
+             "Dense cannot take an input of shape (None, 8, 8, 3): Dense expects a flat input (features,) but got shape (8, 8, 3)",
+             column: 7, hint: "add `flatten` before `dense` to turn (8, 8, 3) into (192,)"),
+        Case("layer conv 8 3x3 stride relu", "the stride must be a size like 3x3, got relu", column: 25),
+        Case("layer conv 8 3x3x3 on 32x32x3", "the kernel size 3x3x3 has 3 axes; this layer has 2", column: 14,
+             hint: "write 3x3 or one number for every axis"),
+        Case("layer conv 8 3x3 stride 2x2x2", "the stride 2x2x2 has 3 axes; this layer has 2", column: 25,
+             hint: "write 3x3 or one number for every axis"),
+        Case("layer maxpool 2 on 1x1x3",
+             "MaxPooling2D cannot take an input of shape (None, 1, 1, 3): MaxPooling2D: window (2, 2) is larger than the input (1, 1) with padding valid (axis 1: 2 > 1)",
+             column: 7, hint: "use padding same, a smaller window, or a larger input"),
+        Case("layer conv 8 3x3 on 0x5x3", "expected an input shape like 32x32x3, got 0x5x3", column: 21),
+        Case("layer dropout 2", "Dropout rate must be in [0, 1), got 2.0", column: 7, hint: "0.5 drops half the values"),
+        Case("explain conv 8 3x3", "explain needs the input shape", column: 1, hint: "add it: explain conv … on 32x32x3"),
+        // Indexing
+        Case("xs[5]", "index 5 is out of range: there are 3 items", column: 4, hint: "use 0 to 2"),
+        Case("xs[-4]", "index -1 is out of range: there are 3 items", column: 4, hint: "use 0 to 2"),
+        Case("xs[0.5]", "an index must be a whole number", column: 4),
+        Case("shape data.train[0..<99999]", "range 0..<99999 is outside 0..<64", column: 18, hint: "there are 64 items"),
+        Case("shape data.train[5..<2]", "range 5..<2 is outside 0..<64", column: 18, hint: "there are 64 items"),
+        Case("weights cnn.layers[20]", "index 20 is out of range: there are 9 items", column: 20, hint: "use 0 to 8"),
+        Case("x[0]", "a number cannot be indexed", column: 1,
+             hint: "index images (data.train[7]), labels, lists, tensors or a model's layers"),
+        // Arithmetic
+        Case("x / 0", "division by zero", column: 1),
+        Case("y = x + \"a\"", "cannot compute a number + a string", column: 5,
+             hint: "arithmetic works on numbers, and on datasets or images with a number (data / 255)"),
+        Case("data % 2", "'%' does not apply to images", column: 1, hint: "scale with / or *, shift with + or -"),
+        Case("-data", "cannot negate a dataset", column: 1, hint: "'-' applies to numbers"),
+        // Data
+        Case("d = load shapez", "unknown dataset 'shapez'", column: 10,
+             hint: "did you mean 'shapes'? cnnb knows cifar10, mnist, fashion_mnist, shapes"),
+        Case("d = load cifar10 from \"/nonexistent\"",
+             "CIFAR-10 folder /nonexistent does not exist (searched /nonexistent and /nonexistent/cifar-10-batches-bin)",
+             column: 18, hint: "give the folder holding data_batch_1.bin, …"),
+        Case("load 3", "load needs a dataset name, got a number", column: 6, hint: "one of cifar10, mnist, fashion_mnist, shapes"),
+        Case("load cnn", "loading into a model needs the weight file", column: 1, hint: "write load cnn weights \"model.cnnbw\""),
+        Case("load cnn weights \"/nonexistent/w.cnnbw\"", "cannot read /nonexistent/w.cnnbw: no such file or it is not readable",
+             column: 18, hint: "check the path"),
+        // Compiling
+        Case("compile cnn optimizer adamm loss sparse_categorical_crossentropy", "unknown optimizer 'adamm'", column: 23,
+             hint: "did you mean 'adam'? use one of adam, sgd, rmsprop"),
+        Case("compile cnn optimizer adam loss mse2", "unknown loss 'mse2'", column: 33,
+             hint: "use one of sparse_categorical_crossentropy, categorical_crossentropy, mean_squared_error"),
+        Case("compile cnn loss sparse_categorical_crossentropy metrics acuracy", "unknown metric 'acuracy'", column: 58,
+             hint: "did you mean 'accuracy'? use accuracy"),
+        Case("compile cnn optimizer adam loss sparse_categorical_crossentropy lr -1",
+             "the learning rate must be a positive number, got -1", column: 68, hint: "for example lr 0.001"),
+        Case("compile cnn optimizer 3 loss sparse_categorical_crossentropy", "the optimizer must be a name, got a number", column: 23),
+        Case("compile cnn optimizer adam", "compile needs a loss", column: 1,
+             hint: "add loss sparse_categorical_crossentropy (integer labels) or loss categorical_crossentropy (one-hot)"),
+        // Training
+        Case("fit cnn on data.train epochs 1", "cnn is not compiled", column: 5,
+             hint: "first: compile cnn optimizer adam loss sparse_categorical_crossentropy metrics accuracy"),
+        Case("evaluate cnn on data.test", "cnn is not compiled", column: 10, hint: "compile it first, with the loss to measure"),
+        Case("fit small on data.train epochs 1",
+             "the model takes inputs of (None, 28, 28, 1) but these images are (None, 32, 32, 3)", column: 14,
+             hint: "change the model's input to input 32x32x3"),
+        Case("evaluate small on data.test",
+             "the model takes inputs of (None, 28, 28, 1) but these images are (None, 32, 32, 3)", column: 19,
+             hint: "change the model's input to input 32x32x3"),
+        Case("predict small data.test[0..<2]",
+             "the model takes inputs of (None, 28, 28, 1) but these images are (None, 32, 32, 3)", column: 15,
+             hint: "change the model's input to input 32x32x3"),
+        Case("fit three on data.train", "the model has 3 outputs but the data has 10 classes", column: 14,
+             hint: "end the model with dense 10 softmax"),
+        Case("fit tiny on data epochs 1", "fit needs one split, got a whole dataset", column: 13, hint: "write data.train or data.test"),
+        Case("fit tiny epochs 1", "fit needs the images to train on", column: 1, hint: "add on data.train"),
+        Case("fit tiny on data.train epochs 2.5", "the number of epochs must be a whole number of at least 1, got 2.5", column: 31),
+        Case("fit tiny on data.train batch \"big\"", "the batch size must be a whole number of at least 1, got \"big\"", column: 30),
+        Case("predict cnn x", "predict needs images or a tensor, got a number", column: 13, hint: "for example predict cnn data.test[0..<10]"),
+        // Histories
+        Case("plot h acc", "the history has no 'acc'", column: 8, hint: "did you mean 'accuracy'? the history has accuracy, loss"),
+        Case("plot h accuracy val_accuracy", "the history has no 'val_accuracy'", column: 17, hint: "the history has accuracy, loss"),
+        Case("h.val_loss", "a training history has no member 'val_loss'", column: 3, hint: "it has: accuracy, loss"),
+        Case("plot x", "plot draws a model or a training history, got a number", column: 6,
+             hint: "plot cnn, or plot history accuracy val_accuracy"),
+        // Looking inside models
+        Case("filters cnn.layers[7]", "filters draws the kernels of one 2D convolution layer", column: 9,
+             hint: "its Conv2D layers are cnn.layers[1], cnn.layers[3], cnn.layers[5]"),
+        Case("filters tiny.layers[1]", "filters draws the kernels of one 2D convolution layer", column: 9,
+             hint: "this model has no Conv2D layer"),
+        Case("filters cnn.layers[1] channel 7", "conv2d has 3 input channels; channel 7 does not exist", column: 31, hint: "use 0 to 2"),
+        Case("filters cnn.layers[3] rgb", "rgb needs filters over 3 input channels; conv2d_1 has 32", column: 23,
+             hint: "use channel N to see one channel"),
+        Case("features cnn.layers[1] of data.train[0..<3]", "features looks at one image, got 3", column: 27,
+             hint: "pick one with an index: data.train[7]"),
+        Case("features cnn.layers[1]", "features needs the image to look at", column: 1, hint: "add of data.train[7]"),
+        Case("submodel cnn outputs small.layers[1]", "these layers belong to small, not cnn", column: 22),
+        Case("summary x", "expected a model, got a number", column: 9, hint: "define one with model NAME { input 32x32x3; … }"),
+        Case("weights x", "expected a model or its layers, got a number", column: 9, hint: "for example cnn.layers[1]"),
+        Case("shape x", "a number has no shape", column: 7, hint: "shape works on datasets, images, labels, tensors and models"),
+        // Pictures
+        Case("show x", "show draws images, got a number", column: 6, hint: "for example show data.train[0..<25] grid 5x5 labels"),
+        Case("show data.train[0..<4] grid 0x2", "a grid is written ROWSxCOLUMNS, got 0x2", column: 29, hint: "write grid 8x4"),
+        Case("show data.train[3..<3]", "there are no images to show", column: 6),
+        Case("apply [[1, 2], [3]] to m", "the rows of a matrix must have the same length (2 and 1)", column: 7),
+        Case("apply maxpool 2 to x", "apply works on one image or a written matrix, got a number", column: 20,
+             hint: "for example to data.train[7], or to [[1, 2, 3], [4, 5, 6], [7, 8, 9]]"),
+        Case("apply conv 8 3x3 to m",
+             "Conv2D cannot take an input of shape (None, 2, 2, 1): Conv2D: window (3, 3) is larger than the input (2, 2) with padding valid (axis 1: 3 > 2)",
+             column: 7, hint: "use padding same, a smaller window, or a larger input"),
+        // Failures after earlier statements of the same cell: those keep their effect, the
+        // place is the failing line's.
+        Case("ok = 1\nok2 = ok + 1\nbad = ok / 0", "division by zero", line: 3, column: 7),
+    ]
+
+    func testEveryRuntimeErrorHasMessagePlaceAndHintAndChangesNothing() throws {
+        XCTAssertGreaterThanOrEqual(Self.cases.count, 30)
+        let session = try Self.makeWorld()
+        let before = Self.fingerprint(session)
+        XCTAssertEqual(session.definitionOrder, Self.definedNames.components(separatedBy: ", "))
+        for c in Self.cases {
+            let (outputs, error) = session.run(c.source, file: "lesson.cnnb", firstLine: Self.firstLine)
+            guard let error else {
+                XCTFail("no error from \(c.source)", line: c.caseLine)
+                continue
+            }
+            XCTAssertEqual(error.severity, .error, line: c.caseLine)
+            XCTAssertEqual(error.message, c.message, line: c.caseLine)
+            XCTAssertEqual(error.span.file, "lesson.cnnb", line: c.caseLine)
+            XCTAssertEqual(error.span.line, Self.firstLine + c.line - 1, "line of \(c.source)", line: c.caseLine)
+            XCTAssertEqual(error.span.column, c.column, "column of \(c.source)", line: c.caseLine)
+            switch c.hint {
+            case nil: XCTAssertNil(error.hint, line: c.caseLine)
+            case let hint? where hint.hasSuffix("…"):
+                XCTAssertTrue(error.hint?.hasPrefix(String(hint.dropLast())) == true, "hint: \(error.hint ?? "none")", line: c.caseLine)
+            case let hint?: XCTAssertEqual(error.hint, hint, line: c.caseLine)
+            }
+            // The rendered diagnostic shows the culprit's line with the caret under its column.
+            let rendered = error.rendered(source: c.source).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let sourceLine = c.source.split(separator: "\n", omittingEmptySubsequences: false)[c.line - 1]
+            XCTAssertEqual(rendered[0], "lesson.cnnb:\(Self.firstLine + c.line - 1):\(c.column): error: \(c.message)", line: c.caseLine)
+            XCTAssertEqual(rendered[1], String(sourceLine), line: c.caseLine)
+            XCTAssertEqual(rendered[2].firstIndex(of: "^").map { rendered[2].distance(from: rendered[2].startIndex, to: $0) + 1 },
+                           c.column, "caret of \(c.source)", line: c.caseLine)
+            if let hint = error.hint { XCTAssertTrue(rendered.contains("hint: " + hint), line: c.caseLine) }
+            // Nothing failed silently before the error: no figure was made by a failing statement.
+            XCTAssertTrue(outputs.allSatisfy { if case .figure = $0 { return false } else { return true } }, line: c.caseLine)
+            // The session is as it was, apart from what statements before the failing one set.
+            let after = Self.fingerprint(session).filter { !$0.hasPrefix("ok") }
+            XCTAssertEqual(after, before, "the session changed after: \(c.source)", line: c.caseLine)
+        }
+        // The statements before a failure did run.
+        XCTAssertEqual(session.succeed("ok2").text, "2")
+        XCTAssertNil(session["bad"])
+    }
+
+    func testFreshSessionSaysNothingIsDefined() throws {
+        let session = try SessionHarness.makeSession()
+        let error = try XCTUnwrap(session.fail("print data"))
+        XCTAssertEqual(error.message, "'data' is not defined")
+        XCTAssertEqual(error.hint, "nothing is defined yet; define it first, e.g. data = load cifar10")
+        XCTAssertEqual([error.span.line, error.span.column], [1, 7])
+    }
+
+    func testFailedRedefinitionKeepsTheOldValue() throws {
+        let session = try SessionHarness.makeSession(trainCount: 8, testCount: 4)
+        session.succeed("data = load shapes\ndata = data / 255\nx = 5")
+        session.succeed("model net { input 32x32x3; conv 4 3x3 relu; flatten; dense 10 softmax }")
+        guard case .model(let net) = try XCTUnwrap(session["net"]) else { return XCTFail("not a model") }
+        let weights = net.parameters.map { $0.value.scalars }
+
+        XCTAssertEqual(session.fail("x = x / 0")?.message, "division by zero")
+        XCTAssertEqual(session.succeed("x").text, "5")
+        XCTAssertEqual(session.fail("data = data / 0")?.message, "division by zero")
+        guard case .dataset(let data) = try XCTUnwrap(session["data"]) else { return XCTFail("not a dataset") }
+        XCTAssertEqual(data.train.scale, 1.0 / 255)
+        // A model redefined with an error keeps its old definition and weights.
+        let error = try XCTUnwrap(session.fail("model net { input 32x32x3; conv 4 3x3 relu; dense 10 softmax }"))
+        XCTAssertEqual(error.span.column, 45)
+        guard case .model(let still) = try XCTUnwrap(session["net"]) else { return XCTFail("not a model") }
+        XCTAssertTrue(still === net)
+        XCTAssertEqual(still.parameters.map { $0.value.scalars }, weights)
+        XCTAssertEqual(session.definitionOrder, ["data", "x", "net"])
+    }
+
+    func testWeightsOfAnotherModelAreRefusedAndNothingChanges() throws {
+        let session = try SessionHarness.makeSession()
+        session.succeed("model a { input 8x8x1; flatten; dense 10 softmax }\nmodel b { input 8x8x1; flatten; dense 4 softmax }")
+        let path = session.outputDirectory + "/a.cnnbw"
+        session.succeed("save a weights \"\(path)\"")
+        guard case .model(let b) = try XCTUnwrap(session["b"]) else { return XCTFail("not a model") }
+        let weights = b.parameters.map { $0.value.scalars }
+        let source = "load b weights \"\(path)\""
+        let error = try XCTUnwrap(session.fail(source))
+        XCTAssertEqual(error.message, "\(path) has dense/kernel of shape (64, 10), model b needs (64, 4)")
+        XCTAssertEqual(error.hint, "load weights saved from a model with the same layers")
+        XCTAssertEqual(error.span.column, 16)
+        XCTAssertEqual(b.parameters.map { $0.value.scalars }, weights)
+        // A file that is not a weight file.
+        let junk = session.outputDirectory + "/junk.cnnbw"
+        try Data("not weights".utf8).write(to: URL(fileURLWithPath: junk))
+        let junkError = try XCTUnwrap(session.fail("load b weights \"\(junk)\""))
+        XCTAssertTrue(junkError.message.contains(junk), junkError.message)
+        XCTAssertEqual(b.parameters.map { $0.value.scalars }, weights)
+        // Saving into a folder that does not exist leaves no file and names the path.
+        let saveError = try XCTUnwrap(session.fail("save b weights \"/nonexistent/dir/b.cnnbw\""))
+        XCTAssertTrue(saveError.message.hasPrefix("cannot write /nonexistent/dir/b.cnnbw"), saveError.message)
+        XCTAssertEqual(saveError.hint, "check that the folder exists and is writable")
+    }
+}
