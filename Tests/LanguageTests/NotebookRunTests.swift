@@ -1,0 +1,235 @@
+import Data
+import Engine
+import Foundation
+@testable import Language
+import Render
+import XCTest
+
+/// The lessons in `Notebooks/` run whole, as `cnnb run` runs them, on limited data.
+final class NotebookRunTests: XCTestCase {
+    static let notebooks = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Notebooks")
+
+    struct Run {
+        var runner: NotebookRunner
+        var session: Session
+        var results: [CellResult]
+        var outputs: [Output] { results.flatMap(\.outputs) }
+        var text: String {
+            outputs.compactMap { if case .text(let t) = $0 { return t } else { return nil } }.joined(separator: "\n")
+        }
+        var figures: [(figure: Figure, path: String)] {
+            outputs.compactMap { if case .figure(let f, let p) = $0 { return (f, p) } else { return nil } }
+        }
+        /// The outputs of the code cell whose text contains `statement`.
+        func outputs(of statement: String) -> [Output] {
+            results.first { $0.cell.kind == .code && $0.cell.text.contains(statement) }?.outputs ?? []
+        }
+    }
+
+    /// Runs a notebook of `Notebooks/` and checks that every cell ran without error.
+    func runNotebook(_ name: String, environment: [String: String], file: StaticString = #filePath, line: UInt = #line) throws -> Run {
+        let path = Self.notebooks.appendingPathComponent(name).path
+        let source = try String(contentsOfFile: path, encoding: .utf8)
+        let runner = NotebookRunner(source: source, fileName: name)
+        XCTAssertEqual(runner.syntaxErrors, [], file: file, line: line)
+        let folder = try SessionHarness.makeFolder(name)
+        let session = Session(outputDirectory: folder, dataOptions: DataOptions(environment: environment, allowDownload: false),
+                              environment: environment)
+        let results = runner.run(in: session, keepGoing: false)
+        XCTAssertEqual(results.count, runner.notebook.cells.count, file: file, line: line)
+        for result in results {
+            XCTAssertTrue(result.ran, "cell at line \(result.cell.line) did not run", file: file, line: line)
+            XCTAssertNil(result.error, "cell at line \(result.cell.line) failed", file: file, line: line)
+        }
+        return Run(runner: runner, session: session, results: results)
+    }
+
+    /// Summary rows `[name (type), shape, parameters]` of a Keras-style table.
+    func summaryRows(_ text: String) -> [[String]] {
+        text.split(separator: "\n").map { $0.split(separator: "│").map { $0.trimmingCharacters(in: .whitespaces) } }
+            .filter { $0.count == 3 }
+    }
+
+    func grids(_ run: Run) -> [ImageGrid] { run.figures.compactMap { imageGrid(of: $0.figure) } }
+
+    func testQuickNotebookRunsWhole() throws {
+        // 320 training and 64 test images of the generated shapes: 10 batches an epoch.
+        let run = try runNotebook("quick.cnnb", environment: ["CNNB_LIMIT": "320"])
+        XCTAssertEqual(run.text.components(separatedBy: "\n").prefix(2).joined(separator: "\n"),
+                       "(320, 32, 32, 3), (320,)\n(64, 32, 32, 3), (64,)")
+        XCTAssertTrue(run.text.contains("[" + ShapesDataset.classNames.map { "'\($0)'" }.joined(separator: ", ") + "]"))
+
+        // conv 16 3x3 on 3 channels: 448; conv 32 3x3 on 16: 4,640; dense 6·6·32 → 32: 36,896; dense 32 → 10: 330.
+        let rows = summaryRows(run.text)
+        XCTAssertEqual(rows.map { $0[2] }, ["0", "448", "0", "4,640", "0", "0", "36,896", "330"])
+        XCTAssertEqual(rows[5], ["flatten (Flatten)", "(None, 1152)", "0"])
+        XCTAssertTrue(run.text.contains("Total params: 42,314"), run.text)
+
+        // Training: 3 epochs with validation, then evaluate on the same test images.
+        let progress = run.outputs.compactMap { if case .progress(let p) = $0 { return p } else { return nil } }.joined(separator: "\n")
+        XCTAssertEqual(progress.split(separator: "\n").filter { $0.hasPrefix("Epoch ") }, ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"])
+        XCTAssertEqual(progress.split(separator: "\n").filter { $0.hasPrefix("10/10 [") }.count, 3)
+        guard case .history(let history) = try XCTUnwrap(run.session["history"]) else { return XCTFail("no history") }
+        XCTAssertEqual(history.keys, ["accuracy", "loss", "val_accuracy", "val_loss"])
+        XCTAssertEqual(history.epochs, 3)
+        let accuracy = try XCTUnwrap(history.valAccuracy.last)
+        XCTAssertTrue(run.text.contains("accuracy: " + String(format: "%.2f%%", accuracy * 100)), run.text)
+
+        // Figures: the sample grid, the model graph, the accuracy chart, the filters and two
+        // feature-map grids, each a PNG of the figure's size.
+        XCTAssertEqual(run.figures.count, 6)
+        for (figure, path) in run.figures {
+            try assertDecodesAsPNG(figure, at: path)
+            XCTAssertTrue(path.hasPrefix(run.session.outputDirectory + "/figures/"), path)
+        }
+        let kinds = run.figures.map { figure -> String in
+            switch figure.figure.content {
+            case .imageGrid: return "grid"
+            case .lineChart: return "chart"
+            case .modelGraph: return "graph"
+            case .panels: return "panels"
+            }
+        }
+        XCTAssertEqual(kinds, ["grid", "graph", "chart", "grid", "grid", "grid"])
+        let sample = try XCTUnwrap(imageGrid(of: run.figures[0].figure))
+        XCTAssertEqual([sample.rows, sample.columns, sample.images.count], [4, 4, 16])
+        XCTAssertTrue(sample.images.allSatisfy { $0.width == 32 && $0.height == 32 && $0.channels == 3 })
+        XCTAssertTrue(sample.images.allSatisfy { ShapesDataset.classNames.contains($0.caption ?? "") })
+        guard case .modelGraph(let graph) = run.figures[1].figure.content else { return XCTFail("no graph") }
+        XCTAssertEqual(graph.nodes.count, 8)
+        guard case .lineChart(let chart) = run.figures[2].figure.content else { return XCTFail("no chart") }
+        XCTAssertEqual(chart.series.map(\.name), ["accuracy", "val_accuracy"])
+        XCTAssertEqual(chart.series.map(\.y.count), [3, 3])
+        let filters = try XCTUnwrap(imageGrid(of: run.figures[3].figure))
+        XCTAssertEqual([filters.rows, filters.columns, filters.images.count], [4, 4, 16])
+        XCTAssertTrue(filters.images.allSatisfy { $0.width == 3 && $0.height == 3 })
+        let maps = [run.figures[4], run.figures[5]].compactMap { imageGrid(of: $0.figure) }
+        XCTAssertEqual(maps.map(\.images.count), [16, 32])
+        XCTAssertEqual(maps.map { [$0.images[0].width, $0.images[0].height] }, [[30, 30], [13, 13]])
+
+        // The report holds every cell's code and links every figure.
+        let report = run.session.outputDirectory
+        try ReportWriter.write(results: run.results, notebook: run.runner.notebook, to: report, name: "quick")
+        let index = try String(contentsOfFile: report + "/index.md", encoding: .utf8)
+        XCTAssertTrue(index.hasPrefix("# A convolutional network in a minute"), String(index.prefix(60)))
+        for (_, path) in run.figures {
+            XCTAssertTrue(index.contains("![](figures/" + (path as NSString).lastPathComponent + ")"), path)
+        }
+        XCTAssertEqual(index.components(separatedBy: "```cnnb\n").count - 1, run.runner.notebook.cells.filter { $0.kind == .code }.count)
+        XCTAssertFalse(index.contains("(not run)"))
+    }
+
+    func testCIFAR10LessonRunsOnTwoThousandImages() throws {
+        guard let root = ProcessInfo.processInfo.environment["CNNB_DATA"],
+              FileManager.default.fileExists(atPath: root + "/cifar-10-batches-bin/data_batch_1.bin") else {
+            throw XCTSkip("CNNB_DATA does not hold cifar-10-batches-bin")
+        }
+        let run = try runNotebook("cifar10.cnnb", environment: ["CNNB_DATA": root, "CNNB_LIMIT": "2000", "CNNB_EPOCHS": "1"])
+        let text = run.text
+
+        // Layer definitions of the first cells.
+        XCTAssertTrue(text.contains("output shape:  (None, 11, 11, 64)\nparameters:    1,792\nmultiply-adds: 209,088"), text)
+        XCTAssertTrue(text.contains("output shape:  (None, 15, 15, 16)\nparameters:    1,040"), text)
+
+        // Shapes of the limited data: 2,000 training and 400 test images.
+        XCTAssertTrue(text.contains("(2000, 32, 32, 3), (2000,)\n(400, 32, 32, 3), (400,)"), text)
+
+        // The first training image's values: its first pixel read straight from the file
+        // (a label byte, then 1,024 red, 1,024 green and 1,024 blue bytes), divided by 255.
+        let batch = try [UInt8](Data(contentsOf: URL(fileURLWithPath: root + "/cifar-10-batches-bin/data_batch_1.bin")))
+        let firstImage = run.outputs(of: "data.train[0]").compactMap { if case .text(let t) = $0 { return t } else { return nil } }.first ?? ""
+        XCTAssertTrue(firstImage.hasPrefix("array([[["), String(firstImage.prefix(30)))
+        XCTAssertTrue(firstImage.hasSuffix("dtype=float32)"), String(firstImage.suffix(30)))
+        let firstNumbers = firstImage.dropFirst("array([[[".count).prefix(while: { $0 != "]" })
+            .split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        XCTAssertEqual(firstNumbers, [batch[1], batch[1 + 1024], batch[1 + 2048]].map { Float(Double($0) / 255) })
+
+        // The test labels: the first 400 label bytes of test_batch.bin (records of 3,073 bytes).
+        let testBatch = try [UInt8](Data(contentsOf: URL(fileURLWithPath: root + "/cifar-10-batches-bin/test_batch.bin")))
+        let labelsText = run.outputs(of: "data.test.labels").compactMap { if case .text(let t) = $0 { return t } else { return nil } }.last ?? ""
+        let printed = labelsText.replacingOccurrences(of: "array([", with: "").replacingOccurrences(of: "], dtype=uint8)", with: "")
+            .split(whereSeparator: { $0 == "," || $0 == "\n" || $0 == " " }).compactMap { Int($0) }
+        XCTAssertEqual(printed, (0..<400).map { Int(testBatch[$0 * 3073]) })
+
+        // The seed's summary numbers.
+        let rows = summaryRows(text)
+        let seedRows = Array(rows.prefix(9))
+        XCTAssertEqual(seedRows.map { $0[1] }, ["(None, 32, 32, 3)", "(None, 30, 30, 32)", "(None, 15, 15, 32)", "(None, 13, 13, 64)",
+                                               "(None, 6, 6, 64)", "(None, 4, 4, 64)", "(None, 1024)", "(None, 64)", "(None, 10)"])
+        XCTAssertEqual(seedRows.map { $0[2] }, ["0", "896", "0", "18,496", "0", "36,928", "0", "65,600", "650"])
+        XCTAssertEqual(seedRows.map { $0[0] }, ["input_layer (InputLayer)", "conv2d (Conv2D)", "max_pooling2d (MaxPooling2D)",
+                                               "conv2d_1 (Conv2D)", "max_pooling2d_1 (MaxPooling2D)", "conv2d_2 (Conv2D)",
+                                               "flatten (Flatten)", "dense (Dense)", "dense_1 (Dense)"])
+        XCTAssertTrue(text.contains("Total params: 122,570 (478.79 KB)"), text)
+        XCTAssertTrue(text.contains("conv2d.kernel  (3, 3, 3, 32)\nconv2d.bias  (32,)"), text)
+
+        // One epoch (CNNB_EPOCHS) of 63 batches, validated; evaluate agrees with the validation.
+        guard case .history(let history) = try XCTUnwrap(run.session["history"]) else { return XCTFail("no history") }
+        XCTAssertEqual(history.epochs, 1)
+        XCTAssertEqual(history.keys, ["accuracy", "loss", "val_accuracy", "val_loss"])
+        let progress = run.outputs.compactMap { if case .progress(let p) = $0 { return p } else { return nil } }.joined()
+        XCTAssertTrue(progress.contains("63/63 ["), progress)
+        XCTAssertTrue(text.contains("accuracy: " + String(format: "%.2f%%", history.valAccuracy[0] * 100)), text)
+
+        // Figures: samples, graph, two charts, four filter grids, image 7, three feature-map grids.
+        XCTAssertEqual(run.figures.count, 12)
+        for (figure, path) in run.figures { try assertDecodesAsPNG(figure, at: path) }
+        let sample = try XCTUnwrap(imageGrid(of: run.figures[0].figure))
+        XCTAssertEqual([sample.rows, sample.columns, sample.images.count], [5, 5, 25])
+        let classes = try String(contentsOfFile: root + "/cifar-10-batches-bin/batches.meta.txt", encoding: .utf8)
+            .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        XCTAssertEqual(sample.images.map(\.caption), (0..<25).map { classes[Int(batch[$0 * 3073])] })
+        guard case .modelGraph(let graph) = run.figures[1].figure.content else { return XCTFail("no graph") }
+        XCTAssertEqual(graph.nodes.count, 9)
+        for (index, names) in [(2, ["accuracy", "val_accuracy"]), (3, ["loss", "val_loss"])] {
+            guard case .lineChart(let chart) = run.figures[index].figure.content else { return XCTFail("no chart \(index)") }
+            XCTAssertEqual(chart.series.map(\.name), names)
+        }
+        let filterGrids = run.figures[4...7].compactMap { imageGrid(of: $0.figure) }
+        XCTAssertEqual(filterGrids.map { [$0.rows, $0.columns, $0.images.count] }, [[8, 4, 32], [8, 4, 32], [8, 8, 64], [8, 8, 64]])
+        XCTAssertEqual(filterGrids.map { $0.images[0].channels }, [1, 3, 1, 1])
+        let seven = try XCTUnwrap(imageGrid(of: run.figures[8].figure))
+        XCTAssertEqual(seven.images.map(\.caption), [classes[Int(batch[7 * 3073])]])
+        let maps = run.figures[9...11].compactMap { imageGrid(of: $0.figure) }
+        XCTAssertEqual(maps.map(\.images.count), [32, 64, 64])
+        XCTAssertEqual(maps.map { $0.images[0].width }, [30, 13, 4])
+    }
+
+    func testRunnerStopsAtAFailingCellUnlessToldToKeepGoing() throws {
+        let source = """
+            %% md
+            # Three cells
+            %%
+            x = 5
+            %%
+            y = x / 0
+            %%
+            z = x + 1
+            """
+        let runner = NotebookRunner(source: source, fileName: "three.cnnb")
+        let stopped = runner.run(in: try SessionHarness.makeSession(), keepGoing: false)
+        XCTAssertEqual(stopped.map(\.ran), [true, true, true, false])
+        XCTAssertNil(stopped[1].error)
+        let error = try XCTUnwrap(stopped[2].error)
+        // The place is counted in the whole file.
+        XCTAssertEqual(error, "three.cnnb:6:5: error: division by zero\ny = x / 0\n    ^~~~~")
+
+        let session = try SessionHarness.makeSession()
+        var errors: [String] = []
+        let all = runner.run(in: session, keepGoing: true, onError: { errors.append($0) })
+        XCTAssertEqual(all.map(\.ran), [true, true, true, true])
+        XCTAssertEqual(errors, [error])
+        XCTAssertEqual(session.definitionOrder, ["x", "z"])
+        XCTAssertEqual(session.succeed("z").text, "6")
+
+        // A cell that does not parse is reported and the others still run with keepGoing.
+        let broken = NotebookRunner(source: "%%\na = 1\n%%\nlayer conv 8 3x\n%%\nb = a + 1\n", fileName: "broken.cnnb")
+        XCTAssertFalse(broken.syntaxErrors.isEmpty)
+        XCTAssertEqual(Set(broken.syntaxErrors.map(\.span.line)), [4])
+        let brokenSession = try SessionHarness.makeSession()
+        let results = broken.run(in: brokenSession, keepGoing: true)
+        XCTAssertEqual(results.map { $0.error != nil }, [false, true, false])
+        XCTAssertEqual(brokenSession.succeed("b").text, "2")
+    }
+}
