@@ -196,6 +196,81 @@ final class NotebookRunTests: XCTestCase {
         XCTAssertEqual(maps.map { $0.images[0].width }, [30, 13, 4])
     }
 
+    /// The numbers of the last matrix printed after an `output` line of an `apply` text.
+    func outputNumbers(_ text: String) -> [Float] {
+        guard let range = text.range(of: "\noutput ", options: .backwards) else { return [] }
+        let matrix = text[range.upperBound...].drop { $0 != "\n" }
+        return matrix.split(whereSeparator: { !($0.isNumber || $0 == "-" || $0 == ".") }).compactMap { Float($0) }
+    }
+
+    /// Cross-correlation of a matrix with a kernel, zero padding `pad` cells before each axis.
+    func correlate(_ x: [[Float]], _ k: [[Float]], stride: Int, outSize: Int, pad: Int) -> [Float] {
+        var out: [Float] = []
+        for i in 0..<outSize {
+            for j in 0..<outSize {
+                var sum: Float = 0
+                for a in 0..<k.count {
+                    for b in 0..<k[0].count {
+                        let (r, c) = (i * stride + a - pad, j * stride + b - pad)
+                        if r >= 0 && c >= 0 && r < x.count && c < x[0].count { sum += x[r][c] * k[a][b] }
+                    }
+                }
+                out.append(sum)
+            }
+        }
+        return out
+    }
+
+    func testConceptsNotebookRunsWhole() throws {
+        guard let root = ProcessInfo.processInfo.environment["CNNB_DATA"],
+              FileManager.default.fileExists(atPath: root + "/cifar-10-batches-bin/data_batch_1.bin") else {
+            throw XCTSkip("CNNB_DATA does not hold cifar-10-batches-bin")
+        }
+        let run = try runNotebook("concepts.cnnb", environment: ["CNNB_DATA": root, "CNNB_LIMIT": "100"])
+        let x: [[Float]] = [[1, 2, 0, 1, 3], [0, 1, 2, 3, 1], [1, 0, 1, 2, 2], [2, 1, 0, 1, 0], [1, 3, 1, 0, 2]]
+        let k: [[Float]] = [[1, 0, -1], [1, 0, -1], [1, 0, -1]]
+        let texts = run.results.flatMap(\.outputs).compactMap { if case .text(let t) = $0 { return t } else { return nil } }
+        let applied = texts.filter { $0.hasPrefix("kernel 3x3") && $0.contains("input 5x5x1") }
+        XCTAssertEqual(applied.count, 3)
+        // By hand: valid (3x3), stride 2 (2x2), same (5x5, one zero around).
+        XCTAssertEqual(outputNumbers(applied[0]), correlate(x, k, stride: 1, outSize: 3, pad: 0))
+        XCTAssertEqual(outputNumbers(applied[0]).first, -1)  // the notebook's worked example
+        XCTAssertEqual(outputNumbers(applied[1]), correlate(x, k, stride: 2, outSize: 2, pad: 0))
+        XCTAssertEqual(outputNumbers(applied[2]), correlate(x, k, stride: 1, outSize: 5, pad: 1))
+        // Pooling on the written matrix, 1x1 convolution, receptive fields.
+        XCTAssertTrue(run.text.contains("output: (None, 15, 15, 32)"), run.text)
+        XCTAssertTrue(run.text.contains("parameters:    1,040"), run.text)
+        let receptive = run.text.split(separator: "\n").filter { $0.hasPrefix("5 ") && $0.contains("conv2d_2") }
+        XCTAssertEqual(receptive.count, 1)
+        XCTAssertTrue(receptive.first?.hasSuffix("18x18") == true, "\(receptive)")
+        // The Sobel kernel on image 7: the image and its edges side by side, same size.
+        XCTAssertEqual(run.figures.count, 1)
+        let (figure, path) = try XCTUnwrap(run.figures.first)
+        guard case .panels(let panels) = figure.content else { return XCTFail("not side by side") }
+        let sizes = panels.compactMap { imageGrid(of: $0)?.images.first }.map { [$0.width, $0.height] }
+        XCTAssertEqual(sizes, [[32, 32], [32, 32]])
+        try assertDecodesAsPNG(figure, at: path)
+    }
+
+    func testFashionMNISTNotebookRunsOnAThousandImages() throws {
+        let environment = ["CNNB_LIMIT": "1000", "CNNB_EPOCHS": "1"]
+        do {
+            _ = try DataLoader.load(.fashionMNIST, options: DataOptions(environment: environment, allowDownload: false))
+        } catch {
+            throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+        }
+        let run = try runNotebook("fashion-mnist.cnnb", environment: environment)
+        let rows = summaryRows(run.text)
+        XCTAssertEqual(Array(rows.prefix(9)).map { $0[2] }, ["0", "320", "0", "18,496", "0", "36,928", "0", "36,928", "650"])
+        XCTAssertTrue(run.text.contains("Total params: 93,322"), run.text)
+        XCTAssertTrue(run.text.contains("(1000, 28, 28, 1)"), run.text)
+        XCTAssertEqual(run.figures.count, 10)
+        for (figure, path) in run.figures { try assertDecodesAsPNG(figure, at: path) }
+        let maps = run.figures.suffix(3).compactMap { imageGrid(of: $0.figure) }
+        XCTAssertEqual(maps.map(\.images.count), [32, 64, 64])
+        XCTAssertEqual(maps.map { $0.images[0].width }, [26, 11, 3])
+    }
+
     func testRunnerStopsAtAFailingCellUnlessToldToKeepGoing() throws {
         let source = """
             %% md
