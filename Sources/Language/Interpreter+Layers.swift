@@ -34,7 +34,7 @@ extension Interpreter {
         }
         func sizes(_ expr: Expr, rank: Int, what: String) throws -> [Int] {
             switch try evaluate(expr, outputs: &outputs) {
-            case .number(let x) where x.rounded() == x && x >= 1: return [Int](repeating: Int(x), count: rank)
+            case .number(let x) where x.rounded() == x && x >= 1 && x < 1e9: return [Int](repeating: Int(x), count: rank)
             case .size(let s) where s.count == rank && s.allSatisfy({ $0 >= 1 }): return s
             case .size(let s):
                 throw Diagnostic.error("\(what) \(s.map(String.init).joined(separator: "x")) has \(s.count) axes; this layer has \(rank)",
@@ -134,7 +134,7 @@ extension Interpreter {
     func inputShape(_ expr: Expr, outputs: inout [Output]) throws -> [Int] {
         switch try evaluate(expr, outputs: &outputs) {
         case .size(let s) where s.allSatisfy({ $0 > 0 }): return s
-        case .number(let x) where x.rounded() == x && x >= 1: return [Int(x)]
+        case .number(let x) where x.rounded() == x && x >= 1 && x < 1e9: return [Int(x)]
         case .images(let split), .image(let split): return split.imageShape
         case let other:
             throw Diagnostic.error("expected an input shape like 32x32x3, got \(other.brief)", at: expr.span)

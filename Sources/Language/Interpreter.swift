@@ -276,6 +276,10 @@ final class Interpreter {
             guard case .number(let x) = try require(e, outputs: &outputs), x.rounded() == x else {
                 throw Diagnostic.error("an index must be a whole number", at: e.span)
             }
+            guard abs(x) < 1e15 else {  // beyond any count, and beyond what Int(x) converts safely
+                throw Diagnostic.error("index \(formatNumber(x)) is out of range: there are \(count) items", at: e.span,
+                                       hint: count > 0 ? "use 0 to \(count - 1)" : nil)
+            }
             return Int(x) < 0 ? Int(x) + count : Int(x)
         }
         if case .range(let lower, let upper, let closed) = expr.kind {
