@@ -69,7 +69,12 @@ extension Interpreter {
         }
         let value = try require(expr, outputs: &outputs)
         switch value {
-        case .images(let split), .image(let split): return split
+        case .images(let split), .image(let split):
+            guard split.count > 0 else {
+                throw Diagnostic.error("\(command.keyword.name) got no images to \(what)", at: expr.span,
+                                       hint: "this range is empty; pick at least one image")
+            }
+            return split
         case .dataset:
             throw Diagnostic.error("\(command.keyword.name) needs one split, got a whole dataset", at: expr.span,
                                    hint: "write \(sourceText(expr)).train or \(sourceText(expr)).test")
