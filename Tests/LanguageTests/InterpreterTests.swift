@@ -440,6 +440,31 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(files.filter { $0.hasSuffix(".svg") }, [String(pngs[5].dropLast(4)) + ".svg"])
     }
 
+    // MARK: - checking without running
+
+    func testCheckOnlyBuildsModelsButLoadsTrainsAndDrawsNothing() throws {
+        let session = try SessionHarness.makeSession()
+        session.checkOnly = true
+        let source = try String(contentsOfFile: NotebookRunTests.notebooks.appendingPathComponent("quick.cnnb").path, encoding: .utf8)
+        let runner = NotebookRunner(source: source, fileName: "quick.cnnb")
+        let results = runner.run(in: session, keepGoing: false)
+        XCTAssertTrue(results.allSatisfy { $0.error == nil && $0.ran })
+        // The model and its summary exist; no data was loaded, nothing trained, no figure made.
+        guard case .model(let net) = try XCTUnwrap(session["net"]) else { return XCTFail("no model") }
+        XCTAssertEqual(net.parameterCount, 42_314)
+        XCTAssertNil(net.optimizer)
+        XCTAssertNil(session["data"])
+        XCTAssertNil(session["history"])
+        let outputs = results.flatMap(\.outputs)
+        XCTAssertTrue(outputs.allSatisfy { if case .figure = $0 { return false } else { return true } })
+        XCTAssertTrue(outputs.contains { if case .text(let t) = $0 { return t.contains("Total params: 42,314") } else { return false } })
+        XCTAssertFalse(FileManager.default.fileExists(atPath: session.outputDirectory + "/figures"))
+        // Shape errors are still found.
+        let error = try XCTUnwrap(session.fail("model bad { input 32x32x3; conv 8 3x3; dense 10 }"))
+        XCTAssertEqual(error.span.column, 40)
+        XCTAssertEqual(error.hint, "add `flatten` before `dense` to turn (30, 30, 8) into (7200,)")
+    }
+
     // MARK: - weights
 
     func testSaveAndLoadWeightsRoundTrip() throws {
