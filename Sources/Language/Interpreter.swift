@@ -206,6 +206,10 @@ final class Interpreter {
             if let parameter = layer.parameters.first(where: { $0.name == name }) { return .tensor(parameter.value) }
             if name == "name" { return .string(layer.name) }
             throw noMember(name, of: value, at: member.span, members: layer.parameters.map(\.name) + ["name"])
+        case .layers(let m, let indices):
+            // Several layers have no weights of their own to name: one must be picked first.
+            throw Diagnostic.error("\(value.kindName) has no member '\(name)'", at: member.span,
+                                   hint: "pick one layer first, such as \(m.name).layers[\(indices.first ?? 0)].\(name)")
         default:
             throw Diagnostic.error("\(value.kindName) has no member '\(name)'", at: member.span)
         }
