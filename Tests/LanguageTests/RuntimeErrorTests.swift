@@ -82,6 +82,9 @@ final class RuntimeErrorTests: XCTestCase {
         Case("z = dta", "'dta' is not defined", column: 5, hint: "did you mean 'data'? defined names: \(definedNames)"),
         Case("shape data.trian", "a dataset has no member 'trian'", column: 12, hint: "did you mean 'train'? it has: train, test, classes"),
         Case("cnn.layerz", "a model has no member 'layerz'", column: 5, hint: "did you mean 'layers'? it has: layers, name"),
+        Case("cnn.layers[1, 3].kernel", "a model's layers has no member 'kernel'", column: 18,
+             hint: "pick one layer first, such as cnn.layers[1].kernel"),
+        Case("x.size", "a number has no member 'size'", column: 3),
         Case("cnn.layers[1].foo", "a model's layer has no member 'foo'", column: 15, hint: "it has: kernel, bias, name"),
         // Model blocks: dense on a 4D output proposes flatten, the place is the dense line.
         Case("model bad { input 32x32x3; conv 8 3x3 relu; dense 10 softmax }",
