@@ -172,6 +172,7 @@ extension Interpreter {
             default:
                 throw Diagnostic.error("a model block holds layers, one per line or separated by ;", at: item.span)
             }
+            try checkWeightCount(layer, node.shape, at: item.span)
             do {
                 node = try layer(node)
             } catch {
@@ -206,6 +207,7 @@ extension Interpreter {
         var lines = [layerSignature(layer)]
         if let shape {
             let out = try checkedOutputShape(layer, shape, at: spec.span)
+            try checkWeightCount(layer, shape, at: spec.span)
             var generator = SeededGenerator(seed: 0)
             try? layer.build(inputShape: shape, generator: &generator)
             lines.append("input shape:   \(kerasShapeText(shape))")
@@ -220,6 +222,28 @@ extension Interpreter {
         do { return try layer.outputShape(for: shape) } catch {
             throw Diagnostic.error("\(layer.typeName) cannot take an input of shape \(kerasShapeText(shape)): \(error.message)",
                                    at: span, hint: error.hint)
+        }
+    }
+
+    /// The most weights one layer may hold (1 GiB of Float32).
+    static let weightLimit = 1 << 28
+
+    /// Refuses a layer whose weights on `inputShape` would not fit, before they are allocated:
+    /// a slip such as `dense 6400000` must be an error, not the end of the session.
+    func checkWeightCount(_ layer: any Layer, _ inputShape: [Int], at span: SourceSpan) throws {
+        let channels = Double(inputShape.last ?? 1)
+        let count: Double
+        if let dense = layer as? Dense {
+            count = channels * Double(dense.units)
+        } else if let conv = layer as? Convolution {
+            count = conv.kernelSize.reduce(channels) { $0 * Double($1) } * Double(conv.filters)
+        } else {
+            return
+        }
+        guard count <= Double(Interpreter.weightLimit) else {
+            throw Diagnostic.error("\(layer.typeName) on \(kerasShapeText(inputShape)) would hold \(count < 1e15 ? Render.ModelSummary.grouped(Int(count)) : formatNumber(count)) weights; "
+                                   + "cnnb allows \(Render.ModelSummary.grouped(Interpreter.weightLimit)) per layer",
+                                   at: span, hint: "use fewer units or filters, or shrink the input first (pooling, strides)")
         }
     }
 
@@ -239,6 +263,7 @@ extension Interpreter {
                                    hint: "add it: explain \(spec.kind.name) … on 32x32x3")
         }
         let out = try checkedOutputShape(layer, shape, at: spec.span)
+        try checkWeightCount(layer, shape, at: spec.span)
         var generator = SeededGenerator(seed: 0)
         try? layer.build(inputShape: shape, generator: &generator)
         return .string(Explanation(layer: layer, inputShape: shape, outputShape: out).text)
