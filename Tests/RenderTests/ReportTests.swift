@@ -216,7 +216,9 @@ final class NotebookReportTests: XCTestCase {
     /// nbformat's own validator, when Python has it (installed on demand with pip).
     func validateWithNbformat(_ url: URL) throws {
         let script = """
-        import sys, nbformat
+        import sys, warnings
+        warnings.simplefilter("error")
+        import nbformat
         with open(sys.argv[1], encoding="utf-8") as f:
             nb = nbformat.read(f, as_version=nbformat.NO_CONVERT)
         nbformat.validate(nb)
