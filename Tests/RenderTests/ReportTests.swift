@@ -301,3 +301,75 @@ final class MarkdownHTMLTests: XCTestCase {
                        "<p><em>a <strong>b</strong> c</em> and <em><strong>both</strong></em></p>\n")
     }
 }
+
+/// The HTML page opened by headless Chromium: the screenshot shows the embedded figures.
+/// Skipped when no Chromium is installed (Debian package `chromium`).
+final class ReportInBrowserTests: XCTestCase {
+    func findBrowser() -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for name in ["chromium", "chromium-browser", "google-chrome"] {
+            for folder in path.split(separator: ":") {
+                let candidate = "\(folder)/\(name)"
+                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            }
+        }
+        return nil
+    }
+
+    func testScreenshotShowsTheFigures() throws {
+        guard let browser = findBrowser() else {
+            throw XCTSkip("no chromium on PATH; install the Debian package chromium to check the page in a browser")
+        }
+        let folder = URL(fileURLWithPath: try makeTemporaryFolder("report-browser"))
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // A 16x16 tile of one colour drawn 8 times larger: a 128x128 block the screenshot must hold.
+        let green = Colour(hex: 0x12AB34)
+        let tile = try GridImage(width: 16, height: 16, channels: 3,
+                                 bytes: Array([[UInt8]](repeating: [green.red, green.green, green.blue], count: 256).joined()))
+        let block = try NotebookReport.saveFigure(.imageGrid(try ImageGrid(images: [tile], rows: 1, columns: 1, scale: 8)),
+                                                  in: folder, relativePath: "figures/01-block.png")
+        let chart = try LineChart(series: [try ChartSeries(name: "accuracy", y: [0.4, 0.6, 0.7])], xLabel: "Epoch", yLabel: "accuracy")
+        let curve = try NotebookReport.saveFigure(.lineChart(chart), in: folder, relativePath: "figures/02-curve.png")
+        let report = NotebookReport(title: "browser", cells: [
+            .markdown("# In a browser"),
+            .code("show block", outputs: [block], executionCount: 1),
+            .code("plot history accuracy", outputs: [curve], executionCount: 2),
+            .code("boom", outputs: [.error("it failed")], executionCount: 3),
+        ])
+        try report.write(to: folder, notebookName: "browser")
+        // Only the page goes to the browser: the figures folder is removed to prove they are embedded.
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("figures"))
+
+        let shot = folder.appendingPathComponent("shot.png")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: browser)
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--force-device-scale-factor=1",
+                             "--user-data-dir=" + folder.appendingPathComponent("profile").path,
+                             "--window-size=1000,1600", "--screenshot=" + shot.path,
+                             folder.appendingPathComponent("index.html").absoluteString]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(90)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        if process.isRunning {
+            process.terminate()
+            XCTFail("chromium did not finish within 90 s")
+            return
+        }
+        let image = try decodePNG(shot.path)
+        XCTAssertEqual(image.width, 1000)
+        XCTAssertEqual(image.height, 1600)
+        func near(_ a: UInt32, _ b: UInt32) -> Bool {
+            for shift: UInt32 in [0, 8, 16] {
+                let x = Int((a >> shift) & 0xFF), y = Int((b >> shift) & 0xFF)
+                if abs(x - y) > 2 { return false }
+            }
+            return true
+        }
+        let greenCount = image.pixels.filter { near($0, rgbWord(green)) }.count
+        XCTAssertGreaterThanOrEqual(greenCount, 120 * 120, "the 128x128 block is on the page")
+        XCTAssertGreaterThan(image.pixels.filter { near($0, rgbWord(Colour.tab10[0])) }.count, 200, "the chart's blue line is on the page")
+        XCTAssertGreaterThan(image.pixels.filter { near($0, 0xFDECEA) }.count, 1000, "the error is styled in its cell")
+    }
+}
