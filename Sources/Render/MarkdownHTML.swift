@@ -297,7 +297,6 @@ public enum MarkdownHTML {
             }
             let indent = leadingSpaces(line)
             if indent >= contentIndent {
-                if pendingBlank && current.contains(where: { !isBlank($0) }) { /* a later paragraph of the item */ }
                 current.append(String(line.dropFirst(contentIndent)))
                 pendingBlank = false
                 i += 1

@@ -53,10 +53,13 @@ public enum TerminalPreview {
         return lines
     }
 
-    /// A grid image (greyscale or RGB, values in 0...1), shown as an `ImageGrid` tile would be
-    /// without normalisation.
-    public static func lines(for image: GridImage, maximumWidth: Int = defaultMaximumWidth) -> [String] {
-        lines(for: image.raster(range: nil, colourMap: .gray), maximumWidth: maximumWidth)
+    /// A grid image as an `ImageGrid` tile shows it: values in 0...1 as they are, or with
+    /// `normalised` the image's own minimum..maximum stretched over 0...1 (filters, feature maps);
+    /// greyscale images through `colourMap`.
+    public static func lines(for image: GridImage, colourMap: ColourMap = .gray, normalised: Bool = false,
+                             maximumWidth: Int = defaultMaximumWidth) -> [String] {
+        let range = normalised ? (image.finiteRange ?? (0, 1)) : nil
+        return lines(for: image.raster(range: range, colourMap: colourMap), maximumWidth: maximumWidth)
     }
 
     /// A figure, drawn as its PNG would be and then shrunk to fit.

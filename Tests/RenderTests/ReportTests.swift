@@ -280,6 +280,10 @@ final class MarkdownHTMLTests: XCTestCase {
                        "<h2>Strides</h2>\n<p>Stride size used.\nSecond line.</p>\n")
         XCTAssertEqual(MarkdownHTML.render("* a\n* **b** c\n\n1. one\n2. two"),
                        "<ul>\n<li>a</li>\n<li><strong>b</strong> c</li>\n</ul>\n<ol>\n<li>one</li>\n<li>two</li>\n</ol>\n")
+        XCTAssertEqual(MarkdownHTML.render("- a\n\n- b\n\n3. three\n4. four"),
+                       "<ul>\n<li><p>a</p></li>\n<li><p>b</p></li>\n</ul>\n<ol start=\"3\">\n<li>three</li>\n<li>four</li>\n</ol>\n")
+        XCTAssertEqual(MarkdownHTML.render("Title\n=====\ntext\n* item"),
+                       "<h1>Title</h1>\n<p>text</p>\n<ul>\n<li>item</li>\n</ul>\n")
         XCTAssertEqual(MarkdownHTML.render("- outer\n  - inner\n- next"),
                        "<ul>\n<li>outer\n<ul>\n<li>inner</li>\n</ul></li>\n<li>next</li>\n</ul>\n")
         XCTAssertEqual(MarkdownHTML.render("```python\nif a < b:\n    pass\n```"),

@@ -65,6 +65,11 @@ final class TerminalPreviewTests: XCTestCase {
         XCTAssertEqual(tile.count, 1)
         XCTAssertTrue(tile[0].hasPrefix("\u{1B}[38;2;0;0;0;48;2;0;59;23m▀"), tile[0])
         XCTAssertThrowsError(try TerminalPreview.lines(forPNGAt: folder + "/none.png"))
+        let filter = try GridImage(width: 2, height: 2, channels: 1, pixels: [-3, 1, 5, 1])
+        XCTAssertEqual(TerminalPreview.lines(for: filter, normalised: true),
+                       ["\u{1B}[38;2;0;0;0;48;2;255;255;255m▀\u{1B}[38;2;128;128;128;48;2;128;128;128m▀\u{1B}[0m"])
+        XCTAssertTrue(TerminalPreview.lines(for: filter, colourMap: .viridis, normalised: true)[0].hasPrefix("\u{1B}[38;2;68;1;84;48;2;253;231;37m▀"),
+                      "viridis runs from dark purple to yellow")
     }
 
     func testSupportNeedsATrueColourTerminal() {
