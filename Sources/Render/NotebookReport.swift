@@ -100,6 +100,17 @@ public struct NotebookReport: Equatable, Sendable {
         return "\(figuresFolder)/\(prefix)-\(cleaned).\(fileExtension)"
     }
 
+    /// `path` (a file inside `directory`, absolute or not) relative to `directory`, as a figure
+    /// output names it; nil when the file lies outside the folder.
+    public static func relativePath(of path: String, in directory: URL) -> String? {
+        let folder = directory.standardizedFileURL.path
+        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : directory.appendingPathComponent(path)
+        let file = url.standardizedFileURL.path
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        guard file.hasPrefix(prefix), file.count > prefix.count else { return nil }
+        return String(file.dropFirst(prefix.count))
+    }
+
     /// Draws `figure` as a PNG at `relativePath` inside `directory` (folders made as needed) and
     /// returns the output that shows it.
     public static func saveFigure(_ figure: Figure, in directory: URL, relativePath: String) throws -> CellOutput {

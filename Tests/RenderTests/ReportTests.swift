@@ -270,6 +270,11 @@ final class NotebookReportTests: XCTestCase {
         XCTAssertEqual(NotebookReport.notebookFileName("x.ipynb"), "x.ipynb")
         XCTAssertEqual(NotebookReport.figurePath(cellNumber: 12, stem: "conv2d_1 feature maps!"), "figures/12-conv2d-1-feature-maps.png")
         XCTAssertEqual(NotebookReport.figurePath(cellNumber: 3, stem: "***"), "figures/03-figure.png")
+        let out = URL(fileURLWithPath: "/tmp/out/cifar10")
+        XCTAssertEqual(NotebookReport.relativePath(of: "/tmp/out/cifar10/figures/03-sample.png", in: out), "figures/03-sample.png")
+        XCTAssertEqual(NotebookReport.relativePath(of: "figures/03-sample.png", in: out), "figures/03-sample.png")
+        XCTAssertNil(NotebookReport.relativePath(of: "/tmp/out/other/x.png", in: out))
+        XCTAssertNil(NotebookReport.relativePath(of: "/tmp/out/cifar10/../x.png", in: out))
         XCTAssertEqual(NotebookReport.stripTerminalCodes("\u{1B}[31;1merror\u{1B}[0m: x"), "error: x")
     }
 }
