@@ -30,7 +30,7 @@ extension NotebookReport {
     .source pre { background: #ffffff; border: 1px solid #d6d6d6; border-radius: 4px; }
     .outputs { margin-top: 6px; }
     .output { margin: 4px 0 0; }
-    .output pre { background: transparent; padding: 4px 10px; }
+    .output pre { background: transparent; padding: 4px 10px; line-height: 1.2; }
     .output.figure img { max-width: 100%; height: auto; background: #fff; }
     .output.error pre { background: #fdecea; color: #8a1c12; border-left: 4px solid #d93025; border-radius: 2px;
                         white-space: pre-wrap; }
