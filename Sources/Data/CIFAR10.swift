@@ -61,10 +61,12 @@ public enum CIFAR10 {
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
 
-        let train = DatasetSplit(name: "train", images: trainImages, labels: trainLabels, count: trainTotal,
+        var train = DatasetSplit(name: "train", images: trainImages, labels: trainLabels, count: trainTotal,
                                  height: side, width: side, channels: 3, classNames: classNames)
-        let test = DatasetSplit(name: "test", images: testImages, labels: testLabels, count: testCount,
+        var test = DatasetSplit(name: "test", images: testImages, labels: testLabels, count: testCount,
                                 height: side, width: side, channels: 3, classNames: classNames)
+        train.labelsAreColumn = true
+        test.labelsAreColumn = true
         return Dataset(name: "cifar10", train: train, test: test, source: directory)
     }
 

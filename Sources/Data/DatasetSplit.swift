@@ -16,6 +16,8 @@ public struct DatasetSplit: @unchecked Sendable {
     public let width: Int
     public let channels: Int
     public let classNames: [String]
+    /// Keras gives CIFAR-10's labels as a column, shape (N, 1); MNIST's as a vector, (N,).
+    public var labelsAreColumn = false
     /// Read value of a pixel byte `p` is `Float(Double(p) * scale + offset)`.
     public private(set) var scale: Double = 1
     public private(set) var offset: Double = 0
@@ -52,8 +54,8 @@ public struct DatasetSplit: @unchecked Sendable {
     public var shape: [Int] { [count, height, width, channels] }
     /// [H, W, C] of one image.
     public var imageShape: [Int] { [height, width, channels] }
-    /// [N], as Keras prints `y_train.shape` for integer labels.
-    public var labelsShape: [Int] { [count] }
+    /// [N] or [N, 1], as Keras prints `y_train.shape` for this dataset's integer labels.
+    public var labelsShape: [Int] { labelsAreColumn ? [count, 1] : [count] }
     public var isScaled: Bool { scale != 1 || offset != 0 }
 
     // MARK: Lazy value maps
@@ -123,6 +125,7 @@ public struct DatasetSplit: @unchecked Sendable {
                                 classNames: classNames)
         copy.scale = scale
         copy.offset = offset
+        copy.labelsAreColumn = labelsAreColumn
         copy.lookup = lookup
         return copy
     }
