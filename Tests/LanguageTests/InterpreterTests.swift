@@ -94,6 +94,9 @@ final class InterpreterTests: XCTestCase {
         // Keras leaves padded cells out of the mean: the border windows average fewer values.
         let padded = session.succeed("apply avgpool 2 padding same to [[1, 2, 3], [4, 5, 6], [7, 8, 9]]").text
         XCTAssertEqual(outputMatrix(padded), "array([[3. , 4.5],\n       [7.5, 9. ]])")
+        // Max pooling with same padding never picks a padded cell, even when every value is negative.
+        let negative = session.succeed("apply maxpool 2 padding same to [[-1, -2, -3], [-4, -5, -6], [-7, -8, -9]]").text
+        XCTAssertEqual(outputMatrix(negative), "array([[-1., -3.],\n       [-7., -9.]])")
         // The session's matrix is unchanged by any of this.
         XCTAssertEqual(session.succeed("m[3]").text, "[2, 8, 4, 3]")
     }
