@@ -222,6 +222,18 @@ final class RuntimeErrorTests: XCTestCase {
         Case("apply conv 8 3x3 to m",
              "Conv2D cannot take an input of shape (None, 2, 2, 1): Conv2D: window (3, 3) is larger than the input (2, 2) with padding valid (axis 1: 3 > 2)",
              column: 7, hint: "use padding same, a smaller window, or a larger input"),
+        Case("apply maxpool 2 to m stride 2", "give stride and padding inside the layer", column: 22,
+             hint: "write apply maxpool 2 stride 2 padding same to …"),
+        Case("show cnn.layers[1].kernel", "a tensor of shape (3, 3, 3, 32) is not an image", column: 6,
+             hint: "images are HxW, HxWx1, HxWx3 or a batch NxHxWx3"),
+        Case("plot cnn h", "plot of a model takes nothing more", column: 10),
+        // Saving and exporting
+        Case("save cnn", "save needs what to write", column: 1, hint: "write save cnn weights \"cnn.cnnbw\""),
+        Case("save cnn weights 3", "the weight file is written as a quoted path", column: 18, hint: "write weights \"path\""),
+        Case("export cnn onnx \"m.onnx\"", "export is not available in this version of cnnb", column: 1,
+             hint: "save the weights instead: save MODEL weights \"model.cnnbw\""),
+        Case("predict cnn data.test[0..<3] to \"p.npy\"", "writing predictions to a file is not available yet", column: 30,
+             hint: "leave out 'to' and assign the result: p = predict …"),
         // Failures after earlier statements of the same cell: those keep their effect, the
         // place is the failing line's.
         Case("ok = 1\nok2 = ok + 1\nbad = ok / 0", "division by zero", line: 3, column: 7),
