@@ -84,13 +84,14 @@ extension Interpreter {
         }
     }
 
-    /// Checks that a model can take images of a split before any work starts.
-    func checkFits(_ model: Model, _ split: DatasetSplit, at span: SourceSpan) throws {
+    /// Checks that a model can take images of a split before any work starts; with `labels`
+    /// (training, evaluation) also that its outputs cover the classes. Predicting needs no labels.
+    func checkFits(_ model: Model, _ split: DatasetSplit, at span: SourceSpan, labels: Bool = true) throws {
         guard split.imageShape == model.inputShape else {
             throw Diagnostic.error("the model takes inputs of \(kerasShapeText(model.inputShape)) but these images are \(kerasShapeText(split.imageShape))",
                                    at: span, hint: "change the model's input to input \(split.imageShape.map(String.init).joined(separator: "x"))")
         }
-        if let last = model.outputShapes.first?.last, let loss = model.loss, loss.usesClassIndices,
+        if labels, let last = model.outputShapes.first?.last, let loss = model.loss, loss.usesClassIndices,
            split.classNames.count > last {
             throw Diagnostic.error("the model has \(last) outputs but the data has \(split.classNames.count) classes", at: span,
                                    hint: "end the model with dense \(split.classNames.count) softmax")
@@ -221,7 +222,7 @@ extension Interpreter {
         do {
             switch value {
             case .images(let split), .image(let split):
-                try checkFits(model, split, at: expr.span)
+                try checkFits(model, split, at: expr.span, labels: false)
                 return try model.predict(split)
             case .tensor(let t):
                 let batch = t.shape == model.inputShape ? t.reshaped([1] + t.shape) : t
