@@ -368,6 +368,19 @@ final class InterpreterTests: XCTestCase {
         XCTAssertNil(ignored.epochLimit)
     }
 
+    func testPredictNeedsNoLabels() throws {
+        let session = try SessionHarness.makeSession(trainCount: 8, testCount: 4)
+        session.succeed("data = load shapes\ndata = data / 255")
+        // Three outputs for ten classes cannot be trained with class indices, but can predict.
+        session.succeed("model three { input 32x32x3; pool 8; flatten; dense 3 softmax }")
+        session.succeed("compile three optimizer adam loss sparse_categorical_crossentropy")
+        session.succeed("p = predict three data.test")
+        guard case .tensor(let p) = try XCTUnwrap(session["p"]) else { return XCTFail("not a tensor") }
+        XCTAssertEqual(p.shape, [4, 3])
+        let features = session.succeed("features three.layers[1] of data.test[0]")
+        XCTAssertEqual(features.figures.count, 1)
+    }
+
     // MARK: - figures
 
     func testFiltersAndFeatureFiguresDecodeWithTheirSizes() throws {

@@ -180,6 +180,8 @@ final class RuntimeErrorTests: XCTestCase {
              hint: "change the model's input to input 32x32x3"),
         Case("fit three on data.train", "the model has 3 outputs but the data has 10 classes", column: 14,
              hint: "end the model with dense 10 softmax"),
+        Case("evaluate three on data.test", "the model has 3 outputs but the data has 10 classes", column: 19,
+             hint: "end the model with dense 10 softmax"),
         Case("fit tiny on data epochs 1", "fit needs one split, got a whole dataset", column: 13, hint: "write data.train or data.test"),
         Case("fit tiny on data.train[0..<0]", "fit got no images to train on", column: 13,
              hint: "this range is empty; pick at least one image"),
