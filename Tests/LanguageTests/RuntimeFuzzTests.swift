@@ -139,4 +139,39 @@ final class RuntimeFuzzTests: XCTestCase {
         // The templates are mostly well-formed: a good share runs through to the engine.
         XCTAssertGreaterThan(ran, count / 10)
     }
+
+    static let modelLayers = ["conv 2 3x3 relu", "conv 2 1x1", "conv 3 2x2 stride 2 padding same", "conv 2 5x5 padding same",
+                              "pool 2", "maxpool 3 stride 1", "avgpool 2 padding same", "maxpool 2 stride 3 padding same",
+                              "globalavgpool", "globalmaxpool", "flatten", "dense 4 relu", "dense 10 softmax", "dropout 0.3",
+                              "activation tanh", "conv1d 2 3", "maxpool1d 2", "globalavgpool1d", "conv3d 2 2x2x2", "avgpool3d 2"]
+
+    /// Models of random layers on the generated images: built, summarised, trained for a batch,
+    /// evaluated, looked into. Each step either works or says why not.
+    func testRandomModelsNeverStopTheProcess() throws {
+        let session = try SessionHarness.makeSession("fuzz3", trainCount: 16, testCount: 4)
+        session.succeed("data = load shapes\ndata = data / 255")
+        var rng = Generator(state: UInt64(ProcessInfo.processInfo.environment["CNNB_FUZZ_SEED"] ?? "") ?? 5)
+        let count = Int(ProcessInfo.processInfo.environment["CNNB_FUZZ_COUNT"] ?? "") ?? 60
+        var built = 0, trained = 0
+        for _ in 0..<count {
+            var layers = (0..<Int.random(in: 1...5, using: &rng)).map { _ in Self.modelLayers.randomElement(using: &rng)! }
+            if Bool.random(using: &rng) { layers += ["flatten", "dense 10 softmax"] }
+            let input = Bool.random(using: &rng) ? "32x32x3" : ["8x8x1", "5x5x2", "3x3x1", "16", "12x4", "4x4x4x1"].randomElement(using: &rng)!
+            let source = "model r { input \(input); " + layers.joined(separator: "; ") + " }"
+            guard session.run(source, file: "fuzz.cnnb").error == nil else { continue }
+            built += 1
+            for statement in ["summary r", "layers r", "plot r", "weights r", "compile r optimizer sgd loss sparse_categorical_crossentropy metrics accuracy",
+                              "fit r on data.train[0..<8] batch 4", "evaluate r on data.test", "p = predict r data.test[0..<2]",
+                              "features r.layers[1] of data.test[0]", "filters r.layers[1]", "s = submodel r outputs r.layers[0...1]"] {
+                let (_, error) = session.run(statement, file: "fuzz.cnnb")
+                if let error {
+                    XCTAssertFalse(error.message.isEmpty, statement)
+                } else if statement.hasPrefix("fit") {
+                    trained += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(built, count / 10)
+        XCTAssertGreaterThan(trained, 0)
+    }
 }
