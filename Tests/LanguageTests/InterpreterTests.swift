@@ -194,6 +194,29 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(bias.scalars, [Float](repeating: 0, count: 32))
     }
 
+    func testLayerValuesNameLayersOfModels() throws {
+        let session = try SessionHarness.makeSession()
+        session.succeed("block = conv 8 3x3 relu padding same\nshrink = pool 2")
+        let shown = session.succeed("block").text
+        XCTAssertTrue(shown.hasPrefix("Conv2D(filters=8, kernel_size=(3, 3), strides=(1, 1), padding="), shown)
+        XCTAssertTrue(shown.contains("same") && shown.contains("activation=relu"), shown)
+        // Each use of a layer value makes a layer of its own, with its own weights.
+        session.succeed("model m { input 16x16x3; block; shrink; block; shrink; flatten; dense 10 softmax }")
+        guard case .model(let m) = try XCTUnwrap(session["m"]) else { return XCTFail("not a model") }
+        XCTAssertEqual(m.outputShapes, [[10]])
+        XCTAssertEqual(m.nodes.map(\.layer.name), ["input_layer", "conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "flatten", "dense"])
+        XCTAssertEqual(m.parameterCount, (27 * 8 + 8) + (72 * 8 + 8) + (4 * 4 * 8 * 10 + 10))
+        XCTAssertFalse(m.nodes[1].layer === m.nodes[3].layer)
+        XCTAssertEqual(session.succeed("shape m.layers[1, 3]").text, "(None, 16, 16, 8), (None, 8, 8, 8)")
+        // Values print as Python would show them.
+        session.succeed("names = [\"a\", \"b\"]\nsize = 3x4\nrate = 0.25")
+        XCTAssertEqual(session.succeed("print names, size, rate").texts, ["['a', 'b']", "3x4", "0.25"])
+        XCTAssertEqual(session.definitionOrder, ["block", "shrink", "m", "names", "size", "rate"])
+        session.reset()
+        XCTAssertTrue(session.definitionOrder.isEmpty)
+        XCTAssertEqual(session.fail("block")?.message, "'block' is not defined")
+    }
+
     func testSubmodelWithThreeOutputs() throws {
         let session = try SessionHarness.makeSession()
         session.succeed("data = load shapes\ndata = data / 255")
