@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "Engine"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "CCairo"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL"]),
-        .testTarget(name: "InteropTests", dependencies: ["Interop", "Engine"]),
+        .testTarget(name: "InteropTests", dependencies: ["Interop", "Engine", "Language"]),
         .testTarget(name: "LanguageTests", dependencies: ["Language", "Engine", "Data", "Render"]),
     ],
     // Swift 5 mode: the engine shares unsafe buffers across BLAS and worker threads by design.

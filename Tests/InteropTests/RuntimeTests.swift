@@ -133,23 +133,55 @@ final class RuntimeTests: XCTestCase {
     func testKerasRebuildsTheModelWhereTensorFlowIsInstalled() throws {
         try PythonRuntime.require(["tensorflow"], install: [])
         let folder = try temporaryFolder("keras")
-        for (index, model) in [try seedModel(seed: 14), try model1D(seed: 15), try model3D(seed: 16)].enumerated() {
+        let models = [try seedModel(seed: 14), try model1D(seed: 15), try model3D(seed: 16)]
+        var predictions: [[Tensor]] = []
+        for (index, model) in models.enumerated() {
             randomiseBiases(model, seed: UInt64(40 + index))
             let x = randomInputs(model, count: 64, seed: UInt64(50 + index))
-            let ours = try model.predict(x)
-            let script = "\(folder)/model\(index).py"
-            try KerasExport.export(model, to: script)
+            predictions.append(try model.predict(x))
+            try KerasExport.export(model, to: "\(folder)/model\(index).py")
             try Npy.write(NumpyArray(x), to: "\(folder)/x\(index).npy")
-            let out = "\(folder)/y\(index)." + (ours.count == 1 ? "npy" : "npz")
-            let run = try XCTUnwrap(PythonRuntime.run([script, "\(folder)/x\(index).npy", out]))
-            XCTAssertEqual(run.status, 0, run.errors)
-            let theirs = ours.count == 1 ? [try Npy.read(out)] : try Npz.read(out).map(\.array)
-            XCTAssertEqual(theirs.map(\.shape), ours.map(\.shape))
-            for (a, b) in zip(theirs, ours) {
+        }
+        // One Python process imports every exported module (TensorFlow starts once): Keras's
+        // own layer and variable names, and its predictions.
+        let driver = """
+        import importlib.util, json, sys
+        import numpy as np
+        folder, count = sys.argv[1], int(sys.argv[2])
+        report = []
+        for i in range(count):
+            spec = importlib.util.spec_from_file_location(f"model{i}", f"{folder}/model{i}.py")
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            model = module.load_model()
+            outputs = model.predict(np.load(f"{folder}/x{i}.npy"), verbose=0)
+            outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+            np.savez(f"{folder}/keras{i}.npz", *[np.asarray(o, dtype=np.float32) for o in outputs])
+            report.append([[l.name for l in model.layers], [w.path for w in model.weights]])
+        print(json.dumps(report))
+        """
+        try Data(driver.utf8).write(to: URL(fileURLWithPath: "\(folder)/driver.py"))
+        let run = try XCTUnwrap(PythonRuntime.run(["\(folder)/driver.py", folder, "\(models.count)"]))
+        XCTAssertEqual(run.status, 0, run.errors)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [[[String]]], run.output)
+        for (index, model) in models.enumerated() {
+            XCTAssertEqual(report[index].first, model.layers.map(\.name))
+            XCTAssertEqual(report[index].last, KerasWeights.arrays(of: model).map(\.name))
+            let theirs = try Npz.read("\(folder)/keras\(index).npz").map(\.array)
+            XCTAssertEqual(theirs.map(\.shape), predictions[index].map(\.shape))
+            for (a, b) in zip(theirs, predictions[index]) {
                 let largest = zip(a.values, b.scalars).map { abs($0 - $1) }.max() ?? 0
                 XCTAssertLessThanOrEqual(largest, 1e-4, "model \(index)")
                 print("keras vs cnnb: model \(index) \(kerasTupleText(b.shape)) largest difference \(largest)")
             }
         }
+        // The script's own command line, on the model with two outputs.
+        let cli = try XCTUnwrap(PythonRuntime.run(["\(folder)/model1.py", "\(folder)/x1.npy", "\(folder)/cli.npz"]))
+        XCTAssertEqual(cli.status, 0, cli.errors)
+        let cliOutputs = try Npz.read("\(folder)/cli.npz")
+        XCTAssertEqual(cliOutputs.map(\.name), ["dense_1", "average_pooling1d"])
+        XCTAssertEqual(cliOutputs.map(\.array.shape), [[64, 3], [64, 10, 8]])
+        let largest = zip(cliOutputs[0].array.values, predictions[1][0].scalars).map { abs($0 - $1) }.max() ?? 1
+        XCTAssertLessThanOrEqual(largest, 1e-4)
     }
 }
