@@ -9,6 +9,8 @@ import Engine
 /// (k1, …, kN, in_channels, filters), a Dense kernel (in_features, units), a bias (units,).
 /// In an `.npz` file the members are `conv2d/kernel.npy` and so on, in the model's layer
 /// order, each layer's kernel before its bias; `numpy.load(f)["conv2d/kernel"]` reads one.
+/// A Keras 3 model with the same layer names writes a file cnnb loads with
+/// `numpy.savez("w.npz", **{w.path: w.numpy() for w in model.weights})`.
 public enum KerasWeights {
     /// Every weight of `model` under its Keras path, in layer order.
     public static func arrays(of model: Model) -> [(name: String, array: NumpyArray)] {

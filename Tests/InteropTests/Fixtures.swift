@@ -16,13 +16,13 @@ func seedModel(seed: UInt64 = 0) throws -> Model {
     return try Model(inputs: input, outputs: output)
 }
 
-/// A 1D model over (40, 4) sequences with `same` padding, strides, average pooling, global
-/// max pooling, a tanh Dense and a second output taken from the middle (channels-last maps).
+/// A 1D model over (40, 4) sequences with `same` padding, strides, average pooling, a
+/// convolution without bias, global max pooling, a tanh Dense and a second output taken from the middle (channels-last maps).
 func model1D(seed: UInt64 = 1) throws -> Model {
     let input = Node.input(shape: [40, 4], seed: seed)
     var x = try Convolution(rank: 1, filters: 8, kernelSize: [5], strides: [2], padding: .same, activation: .relu)(input)
     let middle = try Pooling(kind: .average, rank: 1, poolSize: [3], strides: [2], padding: .same)(x)
-    x = try Convolution(rank: 1, filters: 6, kernelSize: [3], activation: .sigmoid)(middle)
+    x = try Convolution(rank: 1, filters: 6, kernelSize: [3], activation: .sigmoid, useBias: false)(middle)
     x = try GlobalPooling(kind: .max, rank: 1)(x)
     x = try Dense(units: 5, activation: .tanh)(x)
     x = try Dropout(rate: 0.25)(x)
@@ -31,7 +31,8 @@ func model1D(seed: UInt64 = 1) throws -> Model {
 }
 
 /// A 3D model over (6, 8, 8, 2) volumes: a valid and a `same` convolution, max pooling with
-/// odd padding, a softmax Activation layer over channels, flatten into Dense, and a second
+/// odd padding, a softmax Activation layer over channels, flatten into a Dense without bias
+/// (MatMul in ONNX), and a second
 /// output by global average pooling.
 func model3D(seed: UInt64 = 2) throws -> Model {
     let input = Node.input(shape: [6, 8, 8, 2], seed: seed)
@@ -40,7 +41,7 @@ func model3D(seed: UInt64 = 2) throws -> Model {
     let branch = try Convolution(rank: 3, filters: 5, kernelSize: [2, 3, 3], strides: [1, 2, 1], padding: .same)(x)
     let softmax = try ActivationLayer(.softmax)(branch)
     let flat = try Flatten()(softmax)
-    let dense = try Dense(units: 7)(flat)
+    let dense = try Dense(units: 7, useBias: false)(flat)
     let pooled = try GlobalPooling(kind: .average, rank: 3)(branch)
     return try Model(inputs: input, outputs: [dense, pooled])
 }

@@ -50,7 +50,7 @@ enum PythonRuntime {
         let check = ["-c", "import " + modules.joined(separator: ", ")]
         if run(check, timeout: 120)?.status == 0 { return }
         if !install.isEmpty {
-            let pip = run(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"] + install, timeout: 600)
+            let pip = run(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--retries", "1", "--timeout", "30"] + install, timeout: 600)
             if run(check, timeout: 120)?.status == 0 { return }
             let reason = pip.map { $0.errors.split(separator: "\n").suffix(3).joined(separator: " ") } ?? "python3 did not start"
             throw XCTSkip("python3 cannot import \(modules.joined(separator: ", ")) and pip install \(install.joined(separator: " ")) failed: \(reason)")

@@ -89,7 +89,7 @@ final class RuntimeTests: XCTestCase {
             }
         }
         let ops = Set(cases.flatMap { report[$0.name]?["ops"] as? [String] ?? [] })
-        XCTAssertTrue(ops.isSuperset(of: ["Conv", "MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool", "Gemm",
+        XCTAssertTrue(ops.isSuperset(of: ["Conv", "MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool", "Gemm", "MatMul",
                                           "Relu", "Sigmoid", "Tanh", "Softmax", "Flatten", "Transpose"]), "\(ops.sorted())")
     }
 
