@@ -45,7 +45,8 @@ public enum KerasExport {
         load_model() also loads its weights from \(weightsFile) beside this file, arrays named
         LAYER/WEIGHT in Keras's layouts (numpy.load(f)["conv2d/kernel"]).
 
-        As a script: python3 THIS.py INPUTS.npy OUTPUTS.npy
+        As a script: python3 THIS.py INPUTS.npy OUTPUTS.npy (with several outputs, OUTPUTS is
+        an .npz archive of one array per output, named by layer).
         \"\"\"
         import os
         import sys

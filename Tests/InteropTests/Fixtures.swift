@@ -63,9 +63,12 @@ func randomInputs(_ model: Model, count: Int, seed: UInt64) -> Tensor {
     return x
 }
 
-/// A fresh empty folder under the temporary directory.
-func temporaryFolder(_ name: String) throws -> String {
-    let path = NSTemporaryDirectory() + "cnnb-interop-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+extension XCTestCase {
+    /// A fresh empty folder under the temporary directory, removed when the test ends.
+    func temporaryFolder(_ name: String) throws -> String {
+        let path = NSTemporaryDirectory() + "cnnb-interop-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
 }
