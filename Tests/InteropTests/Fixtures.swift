@@ -30,6 +30,18 @@ func model1D(seed: UInt64 = 1) throws -> Model {
     return try Model(inputs: input, outputs: [output, middle])
 }
 
+/// A 2D model over (9, 11, 3) images: a strided `same` convolution with a softmax over its
+/// channels, `same` average pooling with an odd pad, global average pooling and a sigmoid
+/// Dense; the softmax maps are a second output.
+func model2D(seed: UInt64 = 3) throws -> Model {
+    let input = Node.input(shape: [9, 11, 3], seed: seed)
+    let maps = try Convolution(rank: 2, filters: 6, kernelSize: [3, 2], strides: [2, 2], padding: .same, activation: .softmax)(input)
+    var x = try Pooling(kind: .average, rank: 2, poolSize: [2, 3], strides: [1, 2], padding: .same)(maps)
+    x = try GlobalPooling(kind: .average, rank: 2)(x)
+    x = try Dense(units: 4, activation: .sigmoid)(x)
+    return try Model(inputs: input, outputs: [x, maps])
+}
+
 /// A 3D model over (6, 8, 8, 2) volumes: a valid and a `same` convolution, max pooling with
 /// odd padding, a softmax Activation layer over channels, flatten into a Dense without bias
 /// (MatMul in ONNX), and a second

@@ -40,10 +40,11 @@ final class RuntimeTests: XCTestCase {
         var model: Model
     }
 
-    func testONNXRuntimeAndNumpyAgreeWithCnnbOnSeed1DAnd3DModels() throws {
+    func testONNXRuntimeAndNumpyAgreeWithCnnbOnSeed1D2DAnd3DModels() throws {
         try PythonRuntime.require(["onnx", "onnxruntime", "numpy"], install: ["onnx", "onnxruntime", "numpy"])
         let folder = try temporaryFolder("onnx")
         let cases = [Case(name: "seed", model: try seedModel(seed: 11)), Case(name: "conv1d", model: try model1D(seed: 12)),
+                     Case(name: "conv2d", model: try model2D(seed: 17)),
                      Case(name: "conv3d", model: try model3D(seed: 13))]
         var predictions: [String: [Tensor]] = [:]
         for (index, c) in cases.enumerated() {
@@ -133,7 +134,7 @@ final class RuntimeTests: XCTestCase {
     func testKerasRebuildsTheModelWhereTensorFlowIsInstalled() throws {
         try PythonRuntime.require(["tensorflow"], install: [])
         let folder = try temporaryFolder("keras")
-        let models = [try seedModel(seed: 14), try model1D(seed: 15), try model3D(seed: 16)]
+        let models = [try seedModel(seed: 14), try model1D(seed: 15), try model3D(seed: 16), try model2D(seed: 18)]
         var predictions: [[Tensor]] = []
         for (index, model) in models.enumerated() {
             randomiseBiases(model, seed: UInt64(40 + index))
