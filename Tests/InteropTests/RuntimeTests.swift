@@ -158,6 +158,7 @@ final class RuntimeTests: XCTestCase {
             outputs = model.predict(np.load(f"{folder}/x{i}.npy"), verbose=0)
             outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
             np.savez(f"{folder}/keras{i}.npz", *[np.asarray(o, dtype=np.float32) for o in outputs])
+            np.savez(f"{folder}/from-keras{i}.npz", **{w.path: np.asarray(w.numpy()) for w in model.weights})
             report.append([[l.name for l in model.layers], [w.path for w in model.weights]])
         print(json.dumps(report))
         """
@@ -168,6 +169,10 @@ final class RuntimeTests: XCTestCase {
         for (index, model) in models.enumerated() {
             XCTAssertEqual(report[index].first, model.layers.map(\.name))
             XCTAssertEqual(report[index].last, KerasWeights.arrays(of: model).map(\.name))
+            // Weights Keras writes by variable path load into a fresh cnnb model.
+            let fresh = try [seedModel(seed: 60), model1D(seed: 61), model3D(seed: 62), model2D(seed: 63)][index]
+            try KerasWeights.load(fresh, from: "\(folder)/from-keras\(index).npz")
+            XCTAssertEqual(fresh.parameters.map(\.value.scalars), model.parameters.map(\.value.scalars))
             let theirs = try Npz.read("\(folder)/keras\(index).npz").map(\.array)
             XCTAssertEqual(theirs.map(\.shape), predictions[index].map(\.shape))
             for (a, b) in zip(theirs, predictions[index]) {
