@@ -232,10 +232,11 @@ final class RuntimeErrorTests: XCTestCase {
         // Saving and exporting
         Case("save cnn", "save needs what to write", column: 1, hint: "write save cnn weights \"cnn.cnnbw\""),
         Case("save cnn weights 3", "the weight file is written as a quoted path", column: 18, hint: "write weights \"path\""),
-        Case("export cnn onnx \"m.onnx\"", "export is not available in this version of cnnb", column: 1,
-             hint: "save the weights instead: save MODEL weights \"model.cnnbw\""),
-        Case("predict cnn data.test[0..<3] to \"p.npy\"", "writing predictions to a file is not available yet", column: 30,
-             hint: "leave out 'to' and assign the result: p = predict …"),
+        Case("export cnn", "export needs a format and a file", column: 1,
+             hint: "write export cnn onnx \"model.onnx\" or export cnn keras \"model.py\""),
+        Case("oksub = submodel cnn outputs cnn.layers[1, 3]\npredict oksub data.test[0..<2] to \"p.npy\"",
+             "model functional has 2 outputs and a .npy file holds one array", line: 2, column: 32,
+             hint: "write them to an .npz file: to \"predictions.npz\""),
         // Failures after earlier statements of the same cell: those keep their effect, the
         // place is the failing line's.
         Case("ok = 1\nok2 = ok + 1\nbad = ok / 0", "division by zero", line: 3, column: 7),
