@@ -34,15 +34,32 @@ final class Interpreter {
     /// What `cnnb check` runs: everything that needs no data and no training.
     static let checkedKeywords: Set<String> = ["layer", "explain", "submodel", "layers", "weights", "summary"]
 
+    /// Thrown while checking when a statement uses a name that a skipped statement defines:
+    /// its value is unknown, so the statement is skipped too rather than reported.
+    struct Unchecked: Error {}
+
     func execute(_ statement: Statement) throws -> [Output] {
-        if session.checkOnly {
+        guard session.checkOnly else { return try perform(statement) }
+        switch statement.kind {
+        case .command(let c) where !Interpreter.checkedKeywords.contains(c.keyword.name): return []
+        case .assignment(let name, let e) where !isCheckable(e):
+            session.uncheckedNames.insert(name.name)
+            return []
+        case .expression(let e) where !isCheckable(e): return []
+        default: break
+        }
+        do {
+            return try perform(statement)
+        } catch is Unchecked {
             switch statement.kind {
-            case .command(let c) where !Interpreter.checkedKeywords.contains(c.keyword.name): return []
-            case .assignment(_, let e) where !isCheckable(e): return []
-            case .expression(let e) where !isCheckable(e): return []
+            case .assignment(let name, _), .model(let name, _): session.uncheckedNames.insert(name.name)
             default: break
             }
+            return []
         }
+    }
+
+    private func perform(_ statement: Statement) throws -> [Output] {
         switch statement.kind {
         case .assignment(let name, let expr):
             if Vocabulary.isReserved(name.name) {
@@ -93,7 +110,9 @@ final class Interpreter {
         case .float(let x): return .number(x)
         case .string(let s): return .string(s)
         case .size(let s): return .size(s)
-        case .name(let n): return session[n] ?? .word(n)
+        case .name(let n):
+            if session[n] == nil && session.checkOnly && session.uncheckedNames.contains(n) { throw Unchecked() }
+            return session[n] ?? .word(n)
         case .list(let items): return .list(try items.map { try evaluate($0, outputs: &outputs) })
         case .layer(let spec): return .layerSpec(spec)
         case .command(let command): return try run(command, outputs: &outputs)

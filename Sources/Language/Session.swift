@@ -46,6 +46,8 @@ public final class Session {
     /// load data, train or draw are skipped.
     public var checkOnly = false
     var figureCount = 0
+    /// While checking: names that statements skipped would have defined.
+    var uncheckedNames: Set<String> = []
 
     public init(outputDirectory: String = "cnnb-out", dataOptions: DataOptions = DataOptions(),
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -66,6 +68,7 @@ public final class Session {
     public func reset() {
         variables.removeAll()
         definitionOrder.removeAll()
+        uncheckedNames.removeAll()
     }
 
     /// Writes a figure as the next PNG under `outputDirectory/figures`.
