@@ -498,6 +498,18 @@ final class InterpreterTests: XCTestCase {
         XCTAssertTrue(outputs.allSatisfy { if case .figure = $0 { return false } else { return true } })
         XCTAssertTrue(outputs.contains { if case .text(let t) = $0 { return t.contains("Total params: 42,314") } else { return false } })
         XCTAssertFalse(FileManager.default.fileExists(atPath: session.outputDirectory + "/figures"))
+        // Statements that use what skipped statements define are skipped too, not reported.
+        session.succeed("""
+            data = load shapes
+            layer conv 8 3x3 on data.train[0]
+            n = 3 + 4
+            layer dense (n) on 10
+            units = 10
+            model later { input (data.train[0]); flatten; dense (units) softmax }
+            summary later
+            """)
+        XCTAssertNil(session["later"])
+        XCTAssertEqual(session.fail("summary never")?.message, "'never' is not defined")
         // Shape errors are still found.
         let error = try XCTUnwrap(session.fail("model bad { input 32x32x3; conv 8 3x3; dense 10 }"))
         XCTAssertEqual(error.span.column, 40)
