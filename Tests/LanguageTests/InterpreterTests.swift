@@ -462,7 +462,17 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual([shown.rows, shown.columns, shown.images.count], [2, 3, 6])
         guard case .dataset(let d) = try XCTUnwrap(session["data"]) else { return XCTFail("not a dataset") }
         XCTAssertEqual(shown.images.map(\.caption), (0..<6).map { d.train.className(at: $0) })
-        try assertDecodesAsPNG(show.figures[0].figure, at: show.figures[0].path)
+        let png = try assertDecodesAsPNG(show.figures[0].figure, at: show.figures[0].path)
+        // The PNG holds the images themselves: the centre of each enlarged pixel has its bytes.
+        for tile in [0, 4] {
+            let origin = shown.tileOrigin(tile)
+            let bytes = Array(d.train.pixels(at: tile))
+            for (x, y) in [(0, 0), (5, 9), (31, 31), (16, 20)] {
+                let colour = png.pixel(x: origin.x + x * shown.scale + shown.scale / 2, y: origin.y + y * shown.scale + shown.scale / 2)
+                let k = 3 * (y * 32 + x)
+                XCTAssertEqual([colour.red, colour.green, colour.blue], Array(bytes[k..<(k + 3)]), "tile \(tile) pixel \(x),\(y)")
+            }
+        }
 
         // plot of a model: one box per layer.
         let graph = session.succeed("plot net")
