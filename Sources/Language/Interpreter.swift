@@ -294,6 +294,9 @@ final class Interpreter {
 
     enum Position { case single(Int), range(Range<Int>) }
 
+    /// `there are 3 items`, `there is 1 item`.
+    func itemCount(_ count: Int) -> String { count == 1 ? "there is 1 item" : "there are \(count) items" }
+
     /// An index or a range, checked against `count`; negative indices count from the end.
     func position(_ expr: Expr, count: Int, outputs: inout [Output]) throws -> Position {
         func bound(_ e: Expr?, default value: Int) throws -> Int {
@@ -302,8 +305,8 @@ final class Interpreter {
                 throw Diagnostic.error("an index must be a whole number", at: e.span)
             }
             guard abs(x) < 1e15 else {  // beyond any count, and beyond what Int(x) converts safely
-                throw Diagnostic.error("index \(formatNumber(x)) is out of range: there are \(count) items", at: e.span,
-                                       hint: count > 0 ? "use 0 to \(count - 1)" : nil)
+                throw Diagnostic.error("index \(formatNumber(x)) is out of range: \(itemCount(count))", at: e.span,
+                                       hint: count > 1 ? "use 0 to \(count - 1)" : count == 1 ? "use 0" : nil)
             }
             return Int(x) < 0 ? Int(x) + count : Int(x)
         }
@@ -313,14 +316,14 @@ final class Interpreter {
             if closed { high += 1 }
             guard low >= 0, low <= high, high <= count else {
                 throw Diagnostic.error("range \(low)..<\(high) is outside 0..<\(count)", at: expr.span,
-                                       hint: "there are \(count) items")
+                                       hint: "\(itemCount(count))")
             }
             return .range(low..<high)
         }
         let i = try bound(expr, default: 0)
         guard i >= 0 && i < count else {
-            throw Diagnostic.error("index \(i) is out of range: there are \(count) items", at: expr.span,
-                                   hint: count > 0 ? "use 0 to \(count - 1)" : nil)
+            throw Diagnostic.error("index \(i) is out of range: \(itemCount(count))", at: expr.span,
+                                   hint: count > 1 ? "use 0 to \(count - 1)" : count == 1 ? "use 0" : nil)
         }
         return .single(i)
     }
