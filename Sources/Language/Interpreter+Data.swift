@@ -31,6 +31,10 @@ extension Interpreter {
         }
         var options = session.dataOptions
         if let from = command.option("from") {
+            if kind == .shapes {
+                throw Diagnostic.error("the shapes dataset is generated, not read from a folder", at: from.span,
+                                       hint: "write load shapes")
+            }
             options.directory = try filePath(from, what: "the data folder", inOutputFolder: false, outputs: &outputs)
         }
         var dataset: Dataset
