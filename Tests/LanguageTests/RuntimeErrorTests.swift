@@ -124,6 +124,8 @@ final class RuntimeErrorTests: XCTestCase {
         Case("explain conv 8 3x3", "explain needs the input shape", column: 1, hint: "add it: explain conv … on 32x32x3"),
         // Indexing
         Case("xs[5]", "index 5 is out of range: there are 3 items", column: 4, hint: "use 0 to 2"),
+        Case("[7][3]", "index 3 is out of range: there is 1 item", column: 5, hint: "use 0"),
+        Case("[][0]", "index 0 is out of range: there are 0 items", column: 4),
         Case("xs[-4]", "index -1 is out of range: there are 3 items", column: 4, hint: "use 0 to 2"),
         Case("xs[0.5]", "an index must be a whole number", column: 4),
         // Numbers beyond Int stop with an error, not a trap.
@@ -149,6 +151,8 @@ final class RuntimeErrorTests: XCTestCase {
         Case("d = load cifar10 from \"/nonexistent\"",
              "CIFAR-10 folder /nonexistent does not exist (searched /nonexistent and /nonexistent/cifar-10-batches-bin)",
              column: 18, hint: "give the folder holding data_batch_1.bin, …"),
+        Case("d = load shapes from \"/tmp\"", "the shapes dataset is generated, not read from a folder", column: 17,
+             hint: "write load shapes"),
         Case("load 3", "load needs a dataset name, got a number", column: 6, hint: "one of cifar10, mnist, fashion_mnist, shapes"),
         Case("load cnn", "loading into a model needs the weight file", column: 1, hint: "write load cnn weights \"model.cnnbw\""),
         Case("load cnn weights \"/nonexistent/w.cnnbw\"", "cannot read /nonexistent/w.cnnbw: no such file or it is not readable",
