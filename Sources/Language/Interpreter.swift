@@ -185,6 +185,13 @@ final class Interpreter {
             case .image(let s): return .image(apply(s))
             default: break
             }
+        case (.number(let y), .dataset), (.number(let y), .images), (.number(let y), .image):
+            // As NumPy reads them: 2 * data is data * 2, and 1 - data is data * -1 + 1.
+            switch op {
+            case .multiply, .add: return try arithmetic(op, b, a, expr: expr)
+            case .subtract: return try arithmetic(.add, try arithmetic(.multiply, b, .number(-1), expr: expr), .number(y), expr: expr)
+            case .divide, .remainder: break
+            }
         default: break
         }
         throw Diagnostic.error("cannot compute \(a.kindName) \(op.rawValue) \(b.kindName)", at: expr.span,
