@@ -283,6 +283,16 @@ final class InterpreterTests: XCTestCase {
         for (byte, value) in zip(bytes, centred.image(at: 0).scalars) {
             XCTAssertEqual(value, Float((Double(byte) / 255 - 0.5) * 2), accuracy: 1e-6)
         }
+        // A number first reads as NumPy reads it: 2 * x, 1 + x, 1 - x.
+        session.succeed("twice = 2 * raw.train[0..<1]\ninverted = 1 - raw.train[0..<1] / 255\nshifted = 1 + raw.train[0..<1]")
+        guard case .images(let twice) = try XCTUnwrap(session["twice"]), case .images(let inverted) = try XCTUnwrap(session["inverted"]),
+              case .images(let shifted) = try XCTUnwrap(session["shifted"]) else { return XCTFail("not images") }
+        for (i, byte) in bytes.enumerated() where i % 97 == 0 {
+            XCTAssertEqual(twice.image(at: 0).scalars[i], Float(2 * Double(byte)))
+            XCTAssertEqual(inverted.image(at: 0).scalars[i], Float(1 - Double(byte) / 255), accuracy: 1e-6)
+            XCTAssertEqual(shifted.image(at: 0).scalars[i], Float(1 + Double(byte)))
+        }
+        XCTAssertEqual(session.fail("255 / raw")?.message, "cannot compute a number / a dataset")
     }
 
     func testIndexingAndRanges() throws {
