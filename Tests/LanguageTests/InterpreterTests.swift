@@ -115,15 +115,28 @@ final class InterpreterTests: XCTestCase {
         let session = try SessionHarness.makeSession()
         session.succeed("data = load shapes")
         let result = session.succeed("apply [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]] to data.train[3]")
-        XCTAssertTrue(result.text.contains("(None, 32, 32, 1) → (None, 30, 30, 1)") || result.text.contains("→ (None, 30, 30, 1)"), result.text)
+        // A colour image is seen in grey (the mean of its channels).
+        XCTAssertEqual(result.text, "kernel 3x3, stride 1x1, padding valid: (None, 32, 32, 1) → (None, 30, 30, 1)")
         XCTAssertEqual(result.figures.count, 1)
         let (figure, path) = try XCTUnwrap(result.figures.first)
         guard case .panels(let panels) = figure.content else { return XCTFail("expected two panels") }
         XCTAssertEqual(panels.count, 2)
         let input = try XCTUnwrap(imageGrid(of: panels[0])?.images.first)
         let output = try XCTUnwrap(imageGrid(of: panels[1])?.images.first)
-        XCTAssertEqual([input.width, input.height], [32, 32])
+        XCTAssertEqual([input.width, input.height, input.channels], [32, 32, 1])
         XCTAssertEqual([output.width, output.height], [30, 30])
+        // The feature map is the Sobel kernel slid over the grey image, computed here by hand.
+        guard case .dataset(let d) = try XCTUnwrap(session["data"]) else { return XCTFail("not a dataset") }
+        let bytes = Array(d.train.pixels(at: 3))
+        let grey = (0..<1024).map { p in (0..<3).reduce(Float(0)) { $0 + Float(bytes[p * 3 + $1]) } / 3 }
+        XCTAssertEqual(input.pixels, grey)
+        let sobel: [[Float]] = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]
+        for (y, x) in [(0, 0), (10, 17), (29, 29), (15, 3)] {
+            var sum: Float = 0
+            for a in 0..<3 { for b in 0..<3 { sum += grey[(y + a) * 32 + x + b] * sobel[a][b] } }
+            XCTAssertEqual(output.pixels[y * 30 + x], sum, accuracy: 1e-3, "output at \(y), \(x)")
+        }
+        XCTAssertGreaterThan(output.pixels.map(abs).max() ?? 0, 10, "the shapes have edges")
         try assertDecodesAsPNG(figure, at: path)
     }
 
