@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Engine"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "CCairo"]),
-        .testTarget(name: "REPLTests", dependencies: ["REPL"]),
+        .testTarget(name: "REPLTests", dependencies: ["REPL"], exclude: ["pty"]),
         .testTarget(name: "LanguageTests", dependencies: ["Language", "Engine", "Data", "Render"]),
     ],
     // Swift 5 mode: the engine shares unsafe buffers across BLAS and worker threads by design.
