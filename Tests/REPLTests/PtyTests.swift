@@ -34,6 +34,7 @@ final class PtyTests: XCTestCase {
     func testHistoryKeptAcrossTwoRuns() throws { try runPty("test_history_kept_across_two_runs") }
     func testFailingStatementKeepsEarlierValues() throws { try runPty("test_failing_statement_keeps_earlier_values") }
     func testCtrlCAtPromptClearsLine() throws { try runPty("test_ctrl_c_at_prompt_clears_line") }
+    func testCtrlCAbandonsABlock() throws { try runPty("test_ctrl_c_abandons_a_block") }
     func testSaveThenRunGivesSameOutput() throws { try runPty("test_save_then_run_gives_same_output") }
     func testCtrlCStopsFitAndKeepsTheModel() throws { try runPty("test_ctrl_c_stops_fit_and_keeps_the_model") }
 

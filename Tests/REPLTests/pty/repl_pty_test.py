@@ -91,14 +91,15 @@ class ReplPtyTests(unittest.TestCase):
         # `con` starts conv, conv1d, conv2d and conv3d: the first Tab fills in their common prefix.
         repl.child.send("layer con\t")
         repl.child.expect_exact("layer conv")
-        # A second Tab lists the candidates.
-        repl.child.send("\t")
+        # Readline's usual way: the next Tab finds nothing more to add, the one after lists.
+        repl.child.send("\t\t")
         repl.child.expect(r"conv\s+conv1d\s+conv2d\s+conv3d")
         repl.prompt()  # readline redraws the prompt and the line after the list
         # The line really holds `conv`: finishing it as `conv2d …` must be a valid statement.
         repl.child.send("2d 8 3x3 on 10x10x1\r")
         out = repl.prompt()
-        self.assertIn("8x8x8", out.replace(" ", ""), out)
+        self.assertIn("output shape:  (None, 8, 8, 8)", out)
+        self.assertIn("parameters:    80", out)
         self.assertNotIn("error", out)
         repl.quit()
 
@@ -144,18 +145,33 @@ class ReplPtyTests(unittest.TestCase):
         self.assertEqual(out.strip(), "42")
         first.child.send("model h {\r")
         first.more()
-        first.child.send("input 4x4x1; flatten; dense 2 softmax }\r")
+        first.child.send("input 4x4x1\r")
+        first.more()
+        first.child.send("flatten; dense 2 softmax }\r")
         first.prompt()
         self.assertEqual(first.quit(), 0)
+        # The file: a `#TIME` line before each entry, a block's lines kept as one entry.
         with open(history) as f:
-            lines = f.read().splitlines()
-        self.assertIn("answer = 41 + 1; answer", lines)
-        self.assertIn("model h { input 4x4x1; flatten; dense 2 softmax }", lines, "a block is one history entry")
+            entries = []
+            for line in f.read().splitlines():
+                if re.fullmatch(r"#\d+", line):
+                    entries.append([])
+                else:
+                    entries[-1].append(line)
+        self.assertEqual(["\n".join(e) for e in entries],
+                         ["answer = 41 + 1; answer", "model h {\ninput 4x4x1\nflatten; dense 2 softmax }", ":quit"])
         second = Repl(self.home, history=history)
-        # Up once: the block; Up twice: the statement typed in the first run.
+        # Up: `:quit`, then the block, then the statement typed in the first run.
         second.child.send(UP)
-        second.child.expect_exact("model h { input 4x4x1; flatten; dense 2 softmax }")
+        second.child.expect_exact(":quit")
         second.child.send(UP)
+        second.child.expect_exact("flatten; dense 2 softmax }")
+        # The recalled block runs as one entry.
+        second.child.send("\r")
+        self.assertNotIn("error", second.prompt())
+        self.assertIn("Total params: 34", second.enter("summary h"))  # 16 * 2 + 2
+        for _ in range(5):  # summary h, the block again, :quit, the block, the statement
+            second.child.send(UP)
         second.child.expect_exact("answer = 41 + 1; answer")
         second.child.send("\r")
         out = second.prompt()
@@ -184,6 +200,18 @@ class ReplPtyTests(unittest.TestCase):
         repl.prompt()
         out = repl.enter("6 * 7")
         self.assertEqual(out.strip(), "42")
+        repl.quit()
+
+    def test_ctrl_c_abandons_a_block(self):
+        repl = Repl(self.home)
+        repl.child.send("model half {\r")
+        repl.more()
+        repl.child.send("input 4x4x1")
+        repl.child.expect_exact("input 4x4x1")
+        repl.child.sendintr()
+        repl.prompt()
+        self.assertEqual(repl.enter("2 + 3").strip(), "5")
+        self.assertIn("'half' is not defined", repl.enter("summary half"))
         repl.quit()
 
     def test_save_then_run_gives_same_output(self):
