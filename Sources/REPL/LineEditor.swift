@@ -7,8 +7,9 @@ public final class LineEditor {
     /// The GNU readline library in use, as `rl_library_version` reports it.
     public static var readlineVersion: String { String(cString: rl_library_version) }
 
-    /// Completions for the word being typed: given the whole line and the word, the candidates.
-    public typealias CompletionProvider = (_ line: String, _ word: String) -> [String]
+    /// Completions for the word being typed: given the whole line and the word, the candidates,
+    /// or nil to complete a file name.
+    public typealias CompletionProvider = (_ line: String, _ word: String) -> [String]?
 
     public let historyPath: String?
     public let historyLimit: Int
@@ -23,8 +24,8 @@ public final class LineEditor {
         rl_readline_name = UnsafePointer(strdup("cnnb"))
         // Quotes delimit file paths, which readline completes itself.
         rl_completer_quote_characters = UnsafePointer(strdup("\""))
-        rl_completer_word_break_characters = UnsafePointer(strdup(" \t\n;{}[](),=+-*/"))
         rl_attempted_completion_function = LineEditor.complete
+        rl_completion_word_break_hook = LineEditor.wordBreaks
         // Readline returns from read() on SIGINT (see `Interrupt`); this hook clears the line.
         rl_signal_event_hook = LineEditor.signalEvent
         // A block typed over several lines stays one entry: the file marks where each entry
@@ -75,10 +76,21 @@ public final class LineEditor {
         let before = String(line.utf8.prefix(Int(start))) ?? ""
         // Inside an open string: leave it to readline's file name completion.
         if before.filter({ $0 == "\"" }).count % 2 == 1 { return nil }
+        guard let candidates = provider(line, word) else { return nil }
         rl_attempted_completion_over = 1
-        matches = provider(line, word).filter { $0.hasPrefix(word) }
+        matches = candidates.filter { $0.hasPrefix(word) }
         if matches.isEmpty { return nil }
         return rl_completion_matches(text, LineEditor.nextMatch)
+    }
+
+    /// Where words start: after spaces and the language's punctuation, but only after spaces
+    /// in a `:command` line, whose arguments are file names.
+    private static let statementBreaks = UnsafeMutablePointer(mutating: strdup(" \t\n;{}[](),=+-*/")!)
+    private static let commandBreaks = UnsafeMutablePointer(mutating: strdup(" \t\n")!)
+
+    private static let wordBreaks: @convention(c) () -> UnsafeMutablePointer<CChar>? = {
+        let line = rl_line_buffer.map { String(cString: $0) } ?? ""
+        return line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix(":") ? commandBreaks : statementBreaks
     }
 
     private static let nextMatch: @convention(c) (UnsafePointer<CChar>?, Int32) -> UnsafeMutablePointer<CChar>? = { _, state in

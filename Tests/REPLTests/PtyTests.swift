@@ -30,6 +30,7 @@ final class PtyTests: XCTestCase {
     func testBannerThenPromptAndCtrlDQuits() throws { try runPty("test_banner_then_prompt_and_ctrl_d_quits") }
     func testTabCompletesConToConv() throws { try runPty("test_tab_completes_con_to_conv") }
     func testTabCompletesVariablesAndMembers() throws { try runPty("test_tab_completes_variables_and_members") }
+    func testTabCompletesAfterAssignmentCommandsAndPaths() throws { try runPty("test_tab_completes_after_assignment_commands_and_paths") }
     func testTwoLineBlock() throws { try runPty("test_two_line_block") }
     func testHistoryKeptAcrossTwoRuns() throws { try runPty("test_history_kept_across_two_runs") }
     func testFailingStatementKeepsEarlierValues() throws { try runPty("test_failing_statement_keeps_earlier_values") }

@@ -116,6 +116,37 @@ class ReplPtyTests(unittest.TestCase):
         self.assertNotIn("error", out)
         repl.quit()
 
+    def test_tab_completes_after_assignment_commands_and_paths(self):
+        os.makedirs(os.path.join(self.home, "lessons"))
+        with open(os.path.join(self.home, "lessons", "tiny.cnnb"), "w") as f:
+            f.write("%%\nfrom_file = 7\n")
+        repl = Repl(self.home)
+        # After `NAME =` a statement starts again: keywords, and dataset names after `load`.
+        repl.child.send("r = evalu\t")
+        repl.child.expect_exact("r = evaluate ")
+        repl.child.send("\x15")
+        repl.child.send("h = fit m ep\t")
+        repl.child.expect_exact("h = fit m epochs ")
+        repl.child.send("\x15")  # Ctrl-U: clear the line
+        repl.child.send("d = load sha\t")
+        repl.child.expect_exact("d = load shapes ")
+        repl.child.send("\x15")
+        # A quoted string completes a file name.
+        repl.child.send('save m weights "less\t')
+        repl.child.expect_exact('save m weights "lessons/')
+        repl.child.send("\x15")
+        # `:commands`, then a file name after `:load`, slashes included.
+        repl.child.send(":lo\t")
+        repl.child.expect_exact(":load ")
+        repl.child.send("less\t")  # (what was matched before is consumed: only the new text)
+        repl.child.expect_exact("lessons/")
+        repl.child.send("ti\t")
+        repl.child.expect_exact("tiny.cnnb")
+        repl.child.send("\r")
+        repl.prompt()
+        self.assertEqual(repl.enter("from_file").strip(), "7")
+        repl.quit()
+
     def test_two_line_block(self):
         repl = Repl(self.home)
         repl.child.send("model m {\r")
