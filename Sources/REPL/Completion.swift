@@ -14,7 +14,7 @@ enum Completion {
         let trimmedLine = line.drop { $0 == " " || $0 == "\t" }
         if trimmedLine.hasPrefix(":") {
             guard let space = trimmedLine.firstIndex(where: { $0 == " " || $0 == "\t" }) else { return commands }
-            if trimmedLine[..<space] == ":help" || trimmedLine[..<space] == ":h" { return startWords }
+            if trimmedLine[..<space] == ":help" || trimmedLine[..<space] == ":h" { return startWords.sorted() }
             return nil
         }
         // `cnn.la` → members of the value before the dot.

@@ -302,6 +302,7 @@ class ReplPtyTests(unittest.TestCase):
         out = repl.enter("evaluate m on data.test", timeout=60)
         match = re.search(r"accuracy: (\d+\.\d\d)%", out)
         self.assertIsNotNone(match, out)
+        self.assertRegex(repl.enter("h"), r"\(stopped during epoch \d+, after \d+ batches\)")
         out = repl.enter(":vars")
         self.assertRegex(out, r"(?m)^h\s")
         self.assertRegex(out, r"(?m)^m\s")
