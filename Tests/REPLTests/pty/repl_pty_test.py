@@ -310,6 +310,26 @@ class ReplPtyTests(unittest.TestCase):
         self.assertEqual(repl.enter("1 + 1").strip(), "2")
         repl.quit()
 
+    def test_live_progress_fits_a_narrow_terminal(self):
+        # A progress line wider than the terminal would wrap, and `\r` could not redraw it in place.
+        repl = Repl(self.home, columns=60)
+        repl.enter("data = load shapes", timeout=60)
+        repl.enter("data = data / 255")
+        repl.enter("model m { input 32x32x3; flatten; dense 10 softmax }")
+        repl.enter("compile m optimizer sgd loss sparse_categorical_crossentropy metrics accuracy")
+        repl.child.send("fit m on data.train epochs 1\r")
+        repl.child.expect_exact("Epoch 1/1", timeout=60)
+        repl.child.expect_exact(PROMPT, timeout=120)
+        raw = repl.child.before
+        # Redrawn lines follow `\r ESC[K` and end without a line break; finished lines end with one.
+        redraws = [part for part in raw.split("\r\x1b[K")[1:] if "\n" not in part]
+        self.assertTrue(redraws, repr(raw))
+        for part in redraws:
+            self.assertLessEqual(len(part), 59, repr(part))
+        self.assertRegex(plain(raw), r"157/157 \[=+\] - \d+s \d+(s|ms|us)/step - loss: \d\.\d{4} - accuracy: \d\.\d{4}",
+                         "the finished epoch's line is printed whole")
+        repl.quit()
+
 
 if __name__ == "__main__":
     unittest.main()
