@@ -27,9 +27,9 @@ public final class InteractiveSession {
         self.isTerminal = isTerminal
         output = TerminalOutput(isTerminal: isTerminal && isatty(STDOUT_FILENO) == 1)
         session.trainingObserver = output
-        session.shouldStop = { [unowned self] in
+        session.shouldStop = { [weak self] in
             guard Interrupt.take() else { return false }
-            self.stoppedEarly = true
+            self?.stoppedEarly = true
             return true
         }
     }
