@@ -31,6 +31,7 @@ final class PtyTests: XCTestCase {
     func testTabCompletesConToConv() throws { try runPty("test_tab_completes_con_to_conv") }
     func testTabCompletesVariablesAndMembers() throws { try runPty("test_tab_completes_variables_and_members") }
     func testTabCompletesAfterAssignmentCommandsAndPaths() throws { try runPty("test_tab_completes_after_assignment_commands_and_paths") }
+    func testFigurePreviewInAColourTerminal() throws { try runPty("test_figure_preview_in_a_colour_terminal") }
     func testLiveProgressFitsANarrowTerminal() throws { try runPty("test_live_progress_fits_a_narrow_terminal") }
     func testTwoLineBlock() throws { try runPty("test_two_line_block") }
     func testHistoryKeptAcrossTwoRuns() throws { try runPty("test_history_kept_across_two_runs") }

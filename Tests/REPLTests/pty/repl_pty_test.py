@@ -34,7 +34,8 @@ def plain(text):
 class Repl:
     """One interactive `cnnb` on a pseudo-terminal."""
 
-    def __init__(self, home, history=None, args=(), columns=200):
+    def __init__(self, home, history=None, args=(), columns=200, env=None):
+        extra = env
         env = dict(os.environ)
         inputrc = os.path.join(home, "inputrc")
         if not os.path.exists(inputrc):
@@ -42,8 +43,9 @@ class Repl:
                 f.write("set enable-bracketed-paste off\nset bell-style none\n")
         env.update(TERM="xterm", HOME=home, INPUTRC=inputrc,
                    CNNB_HISTORY=history or os.path.join(home, "history"))
-        env.pop("CNNB_LIMIT", None)
-        env.pop("CNNB_EPOCHS", None)
+        for name in ("CNNB_LIMIT", "CNNB_EPOCHS", "COLORTERM", "NO_COLOR"):
+            env.pop(name, None)
+        env.update(extra or {})
         self.child = pexpect.spawn(BINARY, list(args), env=env, cwd=home, encoding="utf-8",
                                    dimensions=(40, columns), timeout=TIMEOUT)
         self.prompt()
@@ -329,6 +331,33 @@ class ReplPtyTests(unittest.TestCase):
         self.assertRegex(plain(raw), r"157/157 \[=+\] - \d+s \d+(s|ms|us)/step - loss: \d\.\d{4} - accuracy: \d\.\d{4}",
                          "the finished epoch's line is printed whole")
         repl.quit()
+
+    def test_figure_preview_in_a_colour_terminal(self):
+        model = "model g { input 8x8x1; conv 4 3x3 relu; flatten; dense 2 softmax }"
+        repl = Repl(self.home, columns=100, env={"TERM": "xterm-256color", "COLORTERM": "truecolor"})
+        repl.enter(model)
+        repl.child.send("plot g\r")
+        repl.prompt()
+        raw = repl.child.before
+        match = re.search(r"\[figure (\d+)x(\d+): (\S+\.png)\]", raw)
+        self.assertIsNotNone(match, raw)
+        self.assertTrue(os.path.exists(os.path.join(self.home, match.group(3))))
+        rows = [line for line in raw.split("\r\n") if "\u2580" in line]
+        self.assertTrue(0 < len(rows) <= 24, raw)
+        columns = {line.count("\u2580") for line in rows}
+        self.assertEqual(len(columns), 1, "every line of the preview is as wide")
+        self.assertLessEqual(columns.pop(), 64)
+        self.assertRegex(rows[0], r"^\x1b\[38;2;\d+;\d+;\d+m\x1b\[48;2;\d+;\d+;\d+m\u2580")
+        self.assertTrue(all(line.endswith("\x1b[0m") for line in rows))
+        repl.quit()
+        # No colour: the file name only.
+        for env in ({"TERM": "xterm"}, {"TERM": "xterm-256color", "COLORTERM": "truecolor", "NO_COLOR": "1"}):
+            repl = Repl(self.home, env=env)
+            repl.enter(model)
+            out = repl.enter("plot g")
+            self.assertIn("[figure", out)
+            self.assertNotIn("\u2580", out)
+            repl.quit()
 
 
 if __name__ == "__main__":
