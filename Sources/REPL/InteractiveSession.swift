@@ -49,7 +49,9 @@ public final class InteractiveSession {
             // CNNB_HISTORY names the history file; set to nothing, it turns the file off.
             let history = environment["CNNB_HISTORY"].map { $0.isEmpty ? nil : ($0 as NSString).expandingTildeInPath }
                 ?? (home as NSString).appendingPathComponent(".cnnb_history")
-            editor = LineEditor(historyPath: history, historyLimit: 1000) { [unowned self] line, word in
+            // CNNB_HISTORY_SIZE: how many entries the history keeps (1000).
+            let limit = environment["CNNB_HISTORY_SIZE"].flatMap { Int($0) }.map { max($0, 1) } ?? 1000
+            editor = LineEditor(historyPath: history, historyLimit: limit) { [unowned self] line, word in
                 Completion.candidates(line: line, word: word, session: self.session)
             }
             output.write("cnnb \(CNNBVersion.string) — type :help for help, :quit to leave\n")

@@ -13,8 +13,6 @@ public final class LineEditor {
 
     public let historyPath: String?
     public let historyLimit: Int
-    /// Entries appended to the file since it was last written whole.
-    private var appended = 0
 
     public init(historyPath: String?, historyLimit: Int = 1000, completion: @escaping CompletionProvider) {
         self.historyPath = historyPath
@@ -56,13 +54,11 @@ public final class LineEditor {
         guard !entry.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
         add_history(entry)
         guard let historyPath else { return }
-        // Appended while the list is short; once it is full (the oldest entries dropped), the
-        // file is written again from the list. Readline's own trimming counts lines, which would
-        // split blocks and lose time lines.
-        appended += 1
-        if Int(history_length) >= historyLimit && appended >= 50 || append_history(1, historyPath) != 0 {
+        // Appended while the list is short; once it is full, the oldest entry has just been
+        // dropped and the file is written again from the list (readline writes a temporary
+        // file and renames it). Readline's own trimming counts lines, which would split blocks.
+        if Int(history_length) >= historyLimit || append_history(1, historyPath) != 0 {
             write_history(historyPath)
-            appended = 0
         }
     }
 

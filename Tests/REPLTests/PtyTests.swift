@@ -35,6 +35,7 @@ final class PtyTests: XCTestCase {
     func testLiveProgressFitsANarrowTerminal() throws { try runPty("test_live_progress_fits_a_narrow_terminal") }
     func testTwoLineBlock() throws { try runPty("test_two_line_block") }
     func testHistoryKeptAcrossTwoRuns() throws { try runPty("test_history_kept_across_two_runs") }
+    func testHistoryFileKeepsTheLastEntries() throws { try runPty("test_history_file_keeps_the_last_entries") }
     func testFailingStatementKeepsEarlierValues() throws { try runPty("test_failing_statement_keeps_earlier_values") }
     func testCtrlCAtPromptClearsLine() throws { try runPty("test_ctrl_c_at_prompt_clears_line") }
     func testCtrlCAbandonsABlock() throws { try runPty("test_ctrl_c_abandons_a_block") }

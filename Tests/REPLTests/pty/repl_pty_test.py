@@ -209,7 +209,29 @@ class ReplPtyTests(unittest.TestCase):
         second.child.send("\r")
         out = second.prompt()
         self.assertEqual(out.strip().splitlines()[-1], "42", out)
+        # Reverse search (Ctrl-R) finds it too.
+        second.enter("answer = 0")
+        second.child.send("\x12swer = 41")
+        second.child.expect_exact("answer = 41 + 1; answer")
+        second.child.send("\r")
+        out = second.prompt()
+        self.assertEqual(out.strip().splitlines()[-1], "42", out)
         second.quit()
+
+    def test_history_file_keeps_the_last_entries(self):
+        history = os.path.join(self.home, "hist")
+        repl = Repl(self.home, history=history, env={"CNNB_HISTORY_SIZE": "3"})
+        for n in range(5):
+            repl.enter("v%d = %d" % (n, n))
+        repl.child.send("model last {\r")
+        repl.more()
+        repl.child.send("input 2x2x1; flatten }\r")
+        repl.prompt()
+        repl.quit()
+        with open(history) as f:
+            text = f.read()
+        entries = [e for e in re.split(r"(?m)^#\d+\n", text) if e]
+        self.assertEqual(entries, ["v4 = 4\n", "model last {\ninput 2x2x1; flatten }\n", ":quit\n"])
 
     def test_failing_statement_keeps_earlier_values(self):
         repl = Repl(self.home)
