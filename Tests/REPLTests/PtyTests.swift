@@ -17,14 +17,14 @@ final class PtyTests: XCTestCase {
         XCTAssertEqual(result.status, 0, "\(name) failed:\n\(result.stderr)\(result.stdout)", file: file, line: line)
     }
 
-    /// python3 when it can import pexpect, else nil.
+    /// The first python3 on the PATH that can import pexpect, else nil.
     static let python: String? = {
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
             .map { String($0) + "/python3" }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let path, let check = try? ReplBinary.run(path, ["-c", "import pexpect"], timeout: 30),
-              check.status == 0 else { return nil }
-        return path
+            .filter { FileManager.default.isExecutableFile(atPath: $0) }
+        return candidates.first { path in
+            (try? ReplBinary.run(path, ["-c", "import pexpect"], timeout: 30))?.status == 0
+        }
     }()
 
     func testBannerThenPromptAndCtrlDQuits() throws { try runPty("test_banner_then_prompt_and_ctrl_d_quits") }
