@@ -10,7 +10,7 @@ final class PtyTests: XCTestCase {
     private func runPty(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let binary = try ReplBinary.path()
         guard let python = Self.python else {
-            throw XCTSkip("python3 with pexpect is needed for the terminal tests (pip install pexpect)")
+            throw XCTSkip("python3 with pexpect is needed for the terminal tests (apt install python3-pexpect, or pip install pexpect)")
         }
         let result = try ReplBinary.run(python, [Self.script, "-v", "ReplPtyTests." + name],
                                         environment: ["CNNB_BINARY": binary], timeout: 240)
