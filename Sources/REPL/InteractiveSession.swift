@@ -121,8 +121,9 @@ public final class InteractiveSession {
         }
     }
 
-    /// One entry: a line, continued on `...` prompts while a block or bracket is open. An empty
-    /// line closes the open blocks; Ctrl-C while a block is typed abandons it.
+    /// One entry: a line, continued on `...` prompts while a block or bracket is open. At the
+    /// terminal an empty line closes the open blocks, and Ctrl-C while a block is typed abandons
+    /// it; from a pipe or file, empty lines inside a block are just empty lines.
     private func readEntry() -> String? {
         var lines: [String] = []
         while true {
@@ -139,7 +140,7 @@ public final class InteractiveSession {
             lines.append(line)
             var text = lines.joined(separator: "\n")
             if needsMoreInput(text) {
-                guard line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+                guard editor != nil, line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
                 text = closingOpenBlocks(text)
             }
             editor?.remember(text)

@@ -33,6 +33,19 @@ final class PipedInputTests: XCTestCase {
         XCTAssertEqual(result.status, 0)
     }
 
+    func testEmptyLinesInsideABlockFromAFile() throws {
+        let result = try cnnb("model m {\n  input 8x8x1\n\n  flatten\n\n  dense 2 softmax\n}\n\nsummary m\n")
+        XCTAssertTrue(result.stdout.contains("Total params: 130"), result.stdout + result.stderr)
+        XCTAssertEqual(result.stderr, "")
+        XCTAssertEqual(result.status, 0)
+    }
+
+    func testUnfinishedBlockAtEndOfInputIsAnError() throws {
+        let result = try cnnb("x = 2\nmodel m {\n  input 8x8x1\n")
+        XCTAssertTrue(result.stderr.contains("error"), result.stderr)
+        XCTAssertEqual(result.status, 1)
+    }
+
     func testErrorKeepsValuesAndExitsWithFailure() throws {
         let result = try cnnb("a = 5\na = a + nosuch\na * 2\n")
         XCTAssertEqual(result.stdout, "10\n", "the failed assignment leaves a = 5")
