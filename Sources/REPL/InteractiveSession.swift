@@ -84,8 +84,12 @@ public final class InteractiveSession {
         let bytes = Array(entry.utf8)
         var ran: [String] = []
         for statement in statements {
+            // A failed statement may have drawn a seed for weights it never made; put it back,
+            // so the statements after it make the same weights as in a saved notebook.
+            let seed = session.seed
             let (_, error) = session.run([statement], onOutput: show)
             if let error {
+                session.seed = seed
                 fail(error.rendered(source: entry, color: color))
                 if !ran.isEmpty { succeeded.append(ran.joined(separator: "\n")) }
                 return

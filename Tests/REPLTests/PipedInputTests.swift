@@ -64,6 +64,20 @@ final class PipedInputTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("unknown command :nonsense"), result.stderr)
     }
 
+    /// A model that fails to build leaves the seeds alone: the next model's weights are those a
+    /// saved notebook, which lacks the failed statement, makes.
+    func testFailedModelDoesNotShiftTheWeightsOfTheNext() throws {
+        let notebook = folder + "/weights.cnnb"
+        let session = try cnnb("model bad { input 8x8x1; conv 4 9x9 }\nmodel m { input 2x2x1; flatten; dense 2 softmax }\n"
+                               + "m.layers[2].kernel\n:save \(notebook)\n")
+        XCTAssertTrue(session.stderr.contains("larger than the input"), session.stderr)
+        let kernel = session.stdout.components(separatedBy: "saved ")[0]
+        XCTAssertTrue(kernel.hasPrefix("array([["), kernel)
+        let run = try ReplBinary.run(try ReplBinary.path(), ["run", notebook, "--out", folder + "/out"], directory: folder)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains(kernel), "session:\n\(kernel)\nrun:\n\(run.stdout)")
+    }
+
     func testHelpTopic() throws {
         let result = try cnnb(":help fit\n:help\n")
         XCTAssertTrue(result.stdout.contains("history = fit cnn on data.train epochs 5"), result.stdout)
