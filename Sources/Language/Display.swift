@@ -90,19 +90,47 @@ extension Interpreter {
         return table.render()
     }
 
+    /// The layers with their output shapes and receptive fields: how much of the input one
+    /// output value sees, which grows with every convolution and pooling.
     func layerListText(_ model: Model, _ indices: [Int]) -> String {
-        let nodes = indices.map { model.nodes[$0] }
-        let nameWidth = max(nodes.map(\.layer.name.count).max() ?? 0, 4)
-        let typeWidth = max(nodes.map(\.layer.typeName.count).max() ?? 0, 4)
-        var lines = ["#   " + "name".padding(toLength: nameWidth + 2, withPad: " ", startingAt: 0)
-                     + "type".padding(toLength: typeWidth + 2, withPad: " ", startingAt: 0) + "output shape"]
-        for (index, node) in zip(indices, nodes) {
-            lines.append(String(index).padding(toLength: 4, withPad: " ", startingAt: 0)
-                         + node.layer.name.padding(toLength: nameWidth + 2, withPad: " ", startingAt: 0)
-                         + node.layer.typeName.padding(toLength: typeWidth + 2, withPad: " ", startingAt: 0)
-                         + kerasShapeText(node.shape))
+        let fields = receptiveFields(model)
+        let rows = indices.map { index -> [String] in
+            let node = model.nodes[index]
+            return [String(index), node.layer.name, node.layer.typeName, kerasShapeText(node.shape), fields[index]]
         }
-        return lines.joined(separator: "\n")
+        let header = ["#", "name", "type", "output shape", "receptive field"]
+        let widths = (0..<header.count).map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        return ([header] + rows).map { row in
+            row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column] + 2, withPad: " ", startingAt: 0)
+            }.joined()
+        }.joined(separator: "\n")
+    }
+
+    /// Per node, the input window one output value depends on (`3x3`), or `all` once a layer
+    /// mixes every position. Each window layer adds (kernel - 1) x jump, and its stride
+    /// multiplies the jump between neighbouring outputs.
+    func receptiveFields(_ model: Model) -> [String] {
+        let rank = max(model.inputShape.count - 1, 1)
+        var field: [Int: [Int]] = [:], jump: [Int: [Int]] = [:]
+        var texts: [String] = []
+        for (index, node) in model.nodes.enumerated() {
+            let parent = node.input.flatMap { p in model.nodes.firstIndex { $0 === p } }
+            var f = parent.flatMap { field[$0] } ?? [Int](repeating: 1, count: rank)
+            var j = parent.flatMap { jump[$0] } ?? [Int](repeating: 1, count: rank)
+            var whole = parent.map { texts[$0] == "all" } ?? false
+            if let conv = node.layer as? Convolution {
+                for a in 0..<rank { f[a] += (conv.kernelSize[a] - 1) * j[a]; j[a] *= conv.strides[a] }
+            } else if let pool = node.layer as? Pooling {
+                for a in 0..<rank { f[a] += (pool.poolSize[a] - 1) * j[a]; j[a] *= pool.strides[a] }
+            } else if node.layer is Flatten || node.layer is Dense || node.layer is GlobalPooling {
+                whole = true
+            }
+            field[index] = f
+            jump[index] = j
+            texts.append(whole ? "all" : f.map(String.init).joined(separator: "x"))
+        }
+        return texts
     }
 
     func historyText(_ history: History) -> String {

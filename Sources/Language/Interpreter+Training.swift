@@ -124,23 +124,31 @@ extension Interpreter {
         }
         let history: History
         do {
-            var lastDrawn = 0.0
-            history = try model.fit(SplitBatchSource(split: train), epochs: epochs, batchSize: batchSize, shuffle: true,
-                                     validation: validation.map { SplitBatchSource(split: $0) },
+            var line = ProgressLine(target: 1)
+            var perStep = 0.0
+            history = try model.fit(train, epochs: epochs, batchSize: batchSize, shuffle: true, validation: validation,
                                      progress: { progress in
-                                         if progress.batch == 1 { emit(TrainingLog.epochHeader(progress.epoch, of: progress.epochs)) }
-                                         guard let observer, observer.isLive else { return }
-                                         // Redraw at most 20 times a second.
-                                         if progress.batch < progress.batchCount && progress.elapsed - lastDrawn < 0.05 { return }
-                                         lastDrawn = progress.elapsed
-                                         observer.live(TrainingLog.line(batch: progress.batch, of: progress.batchCount, elapsed: progress.elapsed,
-                                                                        metrics: TrainingLog.metrics(loss: progress.loss, accuracy: progress.accuracy)))
+                                         if progress.batch == 1 {
+                                             emit(ProgressLine.epochHeader(epoch: progress.epoch, of: progress.epochs))
+                                             line = ProgressLine(target: progress.batchCount)
+                                         }
+                                         if progress.batch == progress.batchCount {
+                                             perStep = line.secondsPerStep(current: progress.batch, now: progress.elapsed)
+                                             return
+                                         }
+                                         guard let observer, observer.isLive else {
+                                             if progress.batch == 1 { _ = line.secondsPerStep(current: 1, now: progress.elapsed) }
+                                             return
+                                         }
+                                         let metrics = Interpreter.metrics(loss: progress.loss, accuracy: progress.accuracy)
+                                         if let text = line.update(current: progress.batch, now: progress.elapsed, metrics: metrics) {
+                                             observer.live(text)
+                                         }
                                      },
                                      epochEnd: { summary in
-                                         lastDrawn = 0
-                                         emit(TrainingLog.line(batch: summary.batchCount, of: summary.batchCount, elapsed: summary.seconds,
-                                                               metrics: TrainingLog.metrics(loss: summary.loss, accuracy: summary.accuracy,
-                                                                                            valLoss: summary.valLoss, valAccuracy: summary.valAccuracy)))
+                                         let metrics = Interpreter.metrics(loss: summary.loss, accuracy: summary.accuracy,
+                                                                           valLoss: summary.valLoss, valAccuracy: summary.valAccuracy)
+                                         emit(line.finalLine(elapsedSeconds: summary.seconds, secondsPerStep: perStep, metrics: metrics))
                                      },
                                      shouldStop: session.shouldStop)
         } catch {
@@ -165,19 +173,28 @@ extension Interpreter {
         let start = DispatchTime.now().uptimeNanoseconds
         let result: Evaluation
         do {
-            result = try model.evaluate(SplitBatchSource(split: data))
+            result = try model.evaluate(data)
         } catch {
             throw Diagnostic.error(error.message, at: command.span, hint: error.hint)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let batches = (data.count + 31) / 32
-        var text = TrainingLog.line(batch: batches, of: batches, elapsed: seconds,
-                                    metrics: TrainingLog.metrics(loss: result.loss, accuracy: result.accuracy))
+        var text = ProgressLine(target: batches).finalLine(elapsedSeconds: seconds, secondsPerStep: seconds / Double(max(batches, 1)),
+                                                           metrics: Interpreter.metrics(loss: result.loss, accuracy: result.accuracy))
         if let accuracy = result.accuracy { text += "\naccuracy: " + String(format: "%.2f%%", accuracy * 100) }
         outputs.append(.text(text))
         var values: [Value] = [.number(result.loss)]
         if let accuracy = result.accuracy { values.append(.number(accuracy)) }
         return .list(values)
+    }
+
+    /// Keras's metric names and order in the progress line.
+    static func metrics(loss: Double, accuracy: Double?, valLoss: Double? = nil, valAccuracy: Double? = nil) -> [(String, Double)] {
+        var list = [("loss", loss)]
+        if let accuracy { list.append(("accuracy", accuracy)) }
+        if let valLoss { list.append(("val_loss", valLoss)) }
+        if let valAccuracy { list.append(("val_accuracy", valAccuracy)) }
+        return list
     }
 
     /// `predict MODEL INPUTS [to "FILE"]`: the outputs for every input (one tensor per output).
@@ -198,7 +215,7 @@ extension Interpreter {
             switch value {
             case .images(let split), .image(let split):
                 try checkFits(model, split, at: expr.span)
-                return try model.predict(SplitBatchSource(split: split))
+                return try model.predict(split)
             case .tensor(let t):
                 let batch = t.shape == model.inputShape ? t.reshaped([1] + t.shape) : t
                 return try model.predict(batch)

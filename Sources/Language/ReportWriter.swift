@@ -1,34 +1,36 @@
 import Foundation
 import Render
 
-/// Writes what a run produced into its folder. Figures are already under `figures/`; this
-/// adds `index.md`, the notebook with its outputs.
+/// Turns what a run produced into the report the renderer writes beside the figures:
+/// `index.md`, `index.html` and `NAME.ipynb`.
 public enum ReportWriter {
-    public static func write(results: [CellResult], notebook: Notebook, to folder: String, name: String) throws {
-        var text = ""
-        for result in results {
+    public static func report(results: [CellResult], title: String, folder: String) -> NotebookReport {
+        let directory = URL(fileURLWithPath: folder).standardizedFileURL
+        var count = 0
+        let cells = results.map { result -> ReportCell in
             switch result.cell.kind {
             case .markdown:
-                text += result.cell.text + "\n\n"
+                return .markdown(result.cell.text)
             case .code:
-                text += "```cnnb\n" + result.cell.text + "\n```\n\n"
-                for output in result.outputs {
+                var outputs: [CellOutput] = result.outputs.map { output in
                     switch output {
-                    case .text(let t), .progress(let t): text += "```\n" + t + "\n```\n\n"
+                    case .text(let text), .progress(let text): return .text(text)
                     case .figure(_, let path):
-                        text += "![](" + relative(path, to: folder) + ")\n\n"
+                        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+                        return .figure(relativePath: NotebookReport.relativePath(of: absolute, in: directory) ?? path)
                     }
                 }
-                if let error = result.error { text += "```\n" + error + "\n```\n\n" }
-                if !result.ran { text += "*(not run)*\n\n" }
+                if let error = result.error { outputs.append(.error(NotebookReport.stripTerminalCodes(error))) }
+                if result.ran { count += 1 }
+                return .code(result.cell.text, outputs: outputs, executionCount: result.ran ? count : nil)
             }
         }
-        try AtomicFile.makeFolder(folder)
-        try AtomicFile.write(text, to: (folder as NSString).appendingPathComponent("index.md"))
+        return NotebookReport(title: title, cells: cells)
     }
 
-    static func relative(_ path: String, to folder: String) -> String {
-        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
-        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    public static func write(results: [CellResult], to folder: String, name: String) throws {
+        try AtomicFile.makeFolder(folder)
+        try report(results: results, title: name, folder: folder)
+            .write(to: URL(fileURLWithPath: folder).standardizedFileURL, notebookName: name)
     }
 }

@@ -78,6 +78,11 @@ public final class Session {
         let safe = words.joined(separator: "-").prefix(48)
         let path = (folder as NSString).appendingPathComponent(String(format: "%02d-", figureCount) + String(safe) + ".png")
         try figure.writePNG(to: path)
+        // Charts and model graphs are also written as SVG: they scale without blurring.
+        switch figure.content {
+        case .lineChart, .modelGraph: try figure.writeSVG(to: String(path.dropLast(4)) + ".svg")
+        default: break
+        }
         return .figure(figure, path: path)
     }
 

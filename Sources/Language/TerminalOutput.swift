@@ -1,4 +1,5 @@
 import Foundation
+import Render
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,15 +13,23 @@ public final class TerminalOutput: TrainingObserver {
     public let isLive: Bool
     private var liveShown = false
 
-    public init(isTerminal: Bool = isatty(STDOUT_FILENO) == 1) {
+    /// Whether figures are also drawn inline (a terminal with 24-bit colour).
+    public let previewsFigures: Bool
+
+    public init(isTerminal: Bool = isatty(STDOUT_FILENO) == 1,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
         isLive = isTerminal
+        previewsFigures = TerminalPreview.isSupported(environment: environment, isTerminal: isTerminal)
     }
 
     public func show(_ output: Output) {
         switch output {
         case .text(let text): write(text + "\n")
         case .figure(let figure, let path):
-            write("[figure \(figure.pixelSize.width)x\(figure.pixelSize.height): \(path)]\n")
+            write("\(figure.summary) → \(path)\n")
+            if previewsFigures, let lines = try? TerminalPreview.lines(for: figure) {
+                write(lines.joined(separator: "\n") + "\n")
+            }
         case .progress: break  // already shown while training
         }
     }

@@ -21,15 +21,11 @@ public final class InteractiveSession {
     private var stoppedEarly = false
     /// Whether an entry or a command failed (the exit status when reading from a pipe).
     private var anyFailed = false
-    /// The colours figure previews use; nil for no previews (not a terminal, or no colour).
-    private let previewColours: TerminalColours?
 
     public init(session: Session, isTerminal: Bool = isatty(STDIN_FILENO) == 1) {
         self.session = session
         self.isTerminal = isTerminal
         output = TerminalOutput(isTerminal: isTerminal && isatty(STDOUT_FILENO) == 1)
-        previewColours = isTerminal && isatty(STDOUT_FILENO) == 1
-            ? TerminalColours.detect(ProcessInfo.processInfo.environment) : nil
         session.trainingObserver = output
         session.shouldStop = { [weak self] in
             guard Interrupt.take() else { return false }
@@ -87,7 +83,7 @@ public final class InteractiveSession {
             // A failed statement may have drawn a seed for weights it never made; put it back,
             // so the statements after it make the same weights as in a saved notebook.
             let seed = session.seed
-            let (_, error) = session.run([statement], onOutput: show)
+            let (_, error) = session.run([statement], onOutput: output.show)
             if let error {
                 session.seed = seed
                 fail(error.rendered(source: entry, color: color))
@@ -103,17 +99,6 @@ public final class InteractiveSession {
     }
 
     private var color: Bool { isTerminal }
-
-    /// Shows an output as it comes; a figure also as a preview drawn in the terminal.
-    private func show(_ item: Output) {
-        output.show(item)
-        guard case .figure(let figure, _) = item, let colours = previewColours,
-              let image = try? figure.rasterize() else { return }
-        var size = winsize()
-        let terminalColumns = ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 1 ? Int(size.ws_col) : 80
-        let columns = FigurePreview.columns(for: image, terminalColumns: terminalColumns)
-        output.write(FigurePreview.render(image, columns: columns, colours: colours))
-    }
 
     /// Shows an error: on the terminal with the rest, else on standard error.
     private func fail(_ text: String) {
@@ -185,7 +170,7 @@ public final class InteractiveSession {
             }
             Interrupt.clear()
             let runner = NotebookRunner(source: source, fileName: argument)
-            let results = runner.run(in: session, keepGoing: false, color: color, onOutput: show,
+            let results = runner.run(in: session, keepGoing: false, color: color, onOutput: output.show,
                                      onError: { self.fail($0) })
             succeeded += results.filter { $0.ran && $0.error == nil && $0.cell.kind == .code }.map(\.cell.text)
         case ":save":

@@ -44,6 +44,8 @@ struct Run: ParsableCommand {
         let source = try readSource(file)
         let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         let folder = out ?? ("out" as NSString).appendingPathComponent(name)
+        // Figures of an earlier run of this notebook would mix with this run's.
+        try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent("figures"))
         let session = sessionOptions.makeSession(outputDirectory: folder)
         let terminal = TerminalOutput()
         session.trainingObserver = terminal
@@ -55,7 +57,7 @@ struct Run: ParsableCommand {
                                  },
                                  onOutput: terminal.show,
                                  onError: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
-        try ReportWriter.write(results: results, notebook: runner.notebook, to: folder, name: name)
+        try ReportWriter.write(results: results, to: folder, name: name)
         let failed = results.filter { $0.error != nil }.count
         let skipped = results.filter { !$0.ran }.count
         terminal.write("\(file): \(results.count) cells, \(failed) failed\(skipped > 0 ? ", \(skipped) not run" : ""); output in \(folder)\n")
