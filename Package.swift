@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Engine"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "CCairo"]),
-        .testTarget(name: "REPLTests", dependencies: ["REPL"]),
+        .testTarget(name: "REPLTests", dependencies: ["REPL"], exclude: ["pty"]),
         .testTarget(name: "InteropTests", dependencies: ["Interop", "Engine", "Language"]),
         .testTarget(name: "LanguageTests", dependencies: ["Language", "Engine", "Data", "Render"]),
     ],
