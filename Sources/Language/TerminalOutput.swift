@@ -27,7 +27,9 @@ public final class TerminalOutput: TrainingObserver {
         case .text(let text): write(text + "\n")
         case .figure(let figure, let path):
             write("\(figure.summary) → \(path)\n")
-            if previewsFigures, let lines = try? TerminalPreview.lines(for: figure) {
+            // Pictures of images are previewed; charts and graphs are read better in the file.
+            if previewsFigures, case .imageGrid = figure.content, let lines = try? TerminalPreview.lines(for: figure),
+               lines.count <= 40 {
                 write(lines.joined(separator: "\n") + "\n")
             }
         case .progress: break  // already shown while training
