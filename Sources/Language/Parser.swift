@@ -312,7 +312,15 @@ public struct Parser {
                 }
             }
             context = Context(stopWords: outer.stopWords.union(syntax.optionNames), commaEnds: outer.commaEnds, inIndex: false)
-            let argument = try parseExpression()
+            let argument: Expr
+            if syntax.takesLayer && arguments.isEmpty {
+                // The layer spec itself, not an expression starting with one: `layer conv 3 3 + 1`
+                // is an error rather than a sum.
+                let spec = try parseLayerSpec()
+                argument = Expr(.layer(spec), span: spec.span)
+            } else {
+                argument = try parseExpression()
+            }
             context = outer
             if let maximum = syntax.maxArguments, arguments.count >= maximum {
                 throw fail("too many arguments for \(keyword.name)", at: argument.span,
@@ -603,7 +611,8 @@ public struct Parser {
                 throw unclosedOrExpected(open: open, closer: ")", what: "parenthesis")
             }
             advance()
-            return inner
+            // No node of its own, but the span covers the parentheses: `(a + b) * c` spans it all.
+            return Expr(inner.kind, span: open.span.through(end: previousEnd))
         case .leftBracket:
             let open = advance()
             let elements = try parseElements(open: open, inIndex: false, what: "list")

@@ -25,14 +25,31 @@ public enum SourcePrinter {
             return name.name + " = " + render(value)
         case .model(let name, let items):
             var out = "model \(name.name) {\n"
-            for item in items { out += "    " + render(item) + "\n" }
+            for item in items { out += "    " + blockItem(item) + "\n" }
             return out + "}"
         case .command(let command):
             return render(command)
         case .expression(let expr):
+            // A command in parentheses is an expression statement; bare, it would be a command one.
+            if case .command = expr.kind { return operand(expr, minimum: .range) }
             return render(expr)
         }
     }
+
+    /// An entry of a model block. Layers and names (`c1`, `m.layers[0]`) stand bare; anything
+    /// else goes in parentheses, since a block line starting `NAME VALUE` reads as a misspelt layer.
+    private static func blockItem(_ item: Expr) -> String {
+        switch item.kind {
+        case .layer(let spec): return render(spec)
+        case .name, .member, .index: return operand(item, minimum: .postfix)
+        default: return "(" + bare(item) + ")"
+        }
+    }
+
+    /// Words that end an argument or take a value when written bare: a variable with such a name
+    /// is printed in parentheses, `fit (on) on data`.
+    private static let optionWords: Set<String> = Set(Vocabulary.commandList.flatMap(\.optionNames))
+        .union(Vocabulary.layerList.flatMap { $0.options.map(\.name) })
 
     public static func render(_ expr: Expr) -> String {
         switch expr.kind {
@@ -43,12 +60,14 @@ public enum SourcePrinter {
     }
 
     static func render(_ command: Command) -> String {
-        let separator = command.keyword.name == "shape" || command.keyword.name == "print" ? ", " : " "
+        var separator = command.keyword.name == "shape" || command.keyword.name == "print" ? ", " : " "
         var parts: [String] = []
         for (index, argument) in command.arguments.enumerated() {
             let isLast = index == command.arguments.count - 1
             let text = argumentText(argument, isLast: isLast, followingOptions: command.options.map(\.name.name),
                                     layerFirst: Vocabulary.commands[command.keyword.name]?.takesLayer == true && index == 0)
+            // `plot h -1` reads as a subtraction: a later argument starting with '-' needs commas.
+            if index > 0 && text.hasPrefix("-") { separator = ", " }
             parts.append(text)
         }
         var out = command.keyword.name
@@ -60,8 +79,13 @@ public enum SourcePrinter {
     static func render(_ spec: LayerSpec) -> String {
         var out = spec.kind.name
         for argument in spec.arguments {
-            // Layer arguments are parsed as unary expressions: anything looser needs parentheses.
-            out += " " + operand(argument, minimum: .unary)
+            // Layer arguments are parsed as unary expressions: anything looser needs parentheses;
+            // the only bare words are activations.
+            if case .name(let word) = argument.kind, !Vocabulary.activations.contains(word) {
+                out += " (" + word + ")"
+            } else {
+                out += " " + operand(argument, minimum: .unary)
+            }
         }
         for option in spec.options { out += " " + render(option) }
         return out
@@ -129,7 +153,7 @@ public enum SourcePrinter {
         case .float(let value): return floatText(value)
         case .string(let value): return quoted(value)
         case .size(let axes): return axes.map(String.init).joined(separator: "x")
-        case .name(let name): return name
+        case .name(let name): return optionWords.contains(name) ? "(" + name + ")" : name
         case .list(let elements): return "[" + elements.map { operand($0, minimum: .range) }.joined(separator: ", ") + "]"
         case .member(let base, let name): return operand(base, minimum: .postfix) + "." + name.name
         case .index(let base, let indices):
