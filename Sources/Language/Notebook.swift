@@ -16,7 +16,7 @@ public func parseNotebook(source: String, fileName: String) -> (Notebook, [Diagn
             let (tokens, lexical) = Lexer.tokenize(bytes: bytes, file: fileName, range: piece.range, firstLine: piece.line)
             var parser = Parser(tokens: tokens)
             statements = parser.parseStatements()
-            diagnostics += Parser.merge(lexical, parser.diagnostics)
+            diagnostics += Parser.merge(lexical, parser)
         }
         cells.append(Cell(kind: piece.kind, source: text, line: piece.line, offset: piece.range.lowerBound,
                           markerLine: piece.markerLine, statements: statements))

@@ -28,6 +28,9 @@ public struct Parser {
     private var context = Context()
     private var depth = 0
     public private(set) var diagnostics: [Diagnostic] = []
+    /// For each diagnostic, the source the parser skipped because of it (from the start of the
+    /// failed statement or layer to where parsing resumed), or nil.
+    private var skipped: [Range<Int>?] = []
 
     public init(tokens: [Token]) {
         precondition(tokens.last?.kind == .end, "token streams end with .end")
@@ -41,15 +44,27 @@ public struct Parser {
         let (tokens, lexical) = Lexer.tokenize(source, file: file, firstLine: firstLine)
         var parser = Parser(tokens: tokens)
         let statements = parser.parseStatements()
-        return (statements, merge(lexical, parser.diagnostics))
+        return (statements, merge(lexical, parser))
     }
 
-    /// Lexer and parser diagnostics in source order; a parser error on the very span the lexer
-    /// already reported is a consequence, not news, and is dropped.
-    static func merge(_ lexical: [Diagnostic], _ syntactic: [Diagnostic]) -> [Diagnostic] {
-        let lexicalOffsets = Set(lexical.map(\.span.offset))
-        let kept = syntactic.filter { !lexicalOffsets.contains($0.span.offset) }
+    /// Lexer and parser diagnostics in source order. A parser error is a consequence, not news,
+    /// and is dropped, when it sits on the very span the lexer reported or when the statement it
+    /// abandoned holds a lexical error: `x = 3×3` reports the '×', not the stray '3' after it.
+    static func merge(_ lexical: [Diagnostic], _ parser: Parser) -> [Diagnostic] {
+        let lexicalOffsets = lexical.map(\.span.offset)
+        let offsetSet = Set(lexicalOffsets)
+        var kept: [Diagnostic] = []
+        for (diagnostic, skipped) in zip(parser.diagnostics, parser.skipped) {
+            if offsetSet.contains(diagnostic.span.offset) { continue }
+            if let skipped, lexicalOffsets.contains(where: { skipped.contains($0) }) { continue }
+            kept.append(diagnostic)
+        }
         return (lexical + kept).sorted { $0.span.offset < $1.span.offset }
+    }
+
+    private mutating func report(_ failure: Failure, skippedFrom start: Int?) {
+        diagnostics.append(failure.diagnostic)
+        skipped.append(start.map { $0..<max(current.span.offset, $0 + 1) })
     }
 
     // MARK: - Tokens
@@ -97,13 +112,18 @@ public struct Parser {
         while true {
             skipSeparators()
             if current.kind == .end { break }
+            let start = current.span.offset
             do {
                 let statement = try parseStatement()
                 statements.append(statement)
                 try expectStatementEnd()
             } catch let failure as Failure {
-                diagnostics.append(failure.diagnostic)
-                if !failure.resume { synchronize(insideBlock: false) }
+                if failure.resume {
+                    report(failure, skippedFrom: nil)
+                } else {
+                    synchronize(insideBlock: false)
+                    report(failure, skippedFrom: start)
+                }
             } catch {
                 preconditionFailure("the parser only throws Failure")
             }
@@ -221,6 +241,7 @@ public struct Parser {
                 failure.resume = true
                 throw failure
             }
+            let start = current.span.offset
             do {
                 items.append(try parseBlockItem())
                 if !(isSeparator(current.kind) || current.kind == .rightBrace) {
@@ -228,8 +249,8 @@ public struct Parser {
                                hint: "separate layers with ';' or line breaks")
                 }
             } catch let failure as Failure {
-                diagnostics.append(failure.diagnostic)
                 synchronize(insideBlock: true)
+                report(failure, skippedFrom: start)
             }
         }
         return Statement(.model(name: name, items: items), span: keyword.span.through(end: previousEnd))
@@ -395,6 +416,10 @@ public struct Parser {
                     continue
                 }
                 if outer.stopWords.contains(word) || Vocabulary.isReserved(word) { break }
+                if word == "on" {
+                    throw fail("'on' is not an option of \(kind.name)", at: token.span,
+                               hint: "to see a layer on an input shape, write: layer \(kind.name) … on SHAPE")
+                }
                 guard Vocabulary.activations.contains(word) else {
                     let candidates = syntax.options.map(\.name) + (syntax.maxArguments > 0 && syntax.kind != .input ? Vocabulary.activations : [])
                     let suggestion = nearestWord(to: word, among: candidates)
@@ -482,7 +507,8 @@ public struct Parser {
 
     private mutating func operand(after op: Token, parse: (inout Parser) throws -> Expr) throws -> Expr {
         guard startsExpression(current), current.kind != .halfOpenRange, current.kind != .closedRange else {
-            throw fail("expected a value after \(op.kind.described)", at: op.span)
+            throw fail("expected a value after \(op.kind.described)", at: op.span,
+                       hint: op.kind == .minus && !op.precededBySpace ? "write a value right after '-': -1" : "an operator needs a value on each side, as in data / 255")
         }
         return try parse(&self)
     }
@@ -557,6 +583,7 @@ public struct Parser {
         }
         let expected = closer == "]" ? "',' or ']'" : "')'"
         return fail("expected \(expected) in the \(what), found \(current.kind.described)", at: current.span,
+                    hint: closer == "]" ? "separate the elements with ',' and close with ']'" : "close the parenthesis before going on",
                     notes: [Diagnostic.Note("\(opener) opened here", span: open.span)])
     }
 
@@ -602,7 +629,7 @@ public struct Parser {
             defer { context = outer }
             guard startsExpression(current) else {
                 if current.kind == .rightParen {
-                    throw fail("expected a value inside '( )'", at: open.span)
+                    throw fail("expected a value inside '( )'", at: open.span, hint: "write a value between them, as in (n)")
                 }
                 throw unclosedOrExpected(open: open, closer: ")", what: "parenthesis")
             }
@@ -618,7 +645,8 @@ public struct Parser {
             let elements = try parseElements(open: open, inIndex: false, what: "list")
             return Expr(.list(elements), span: open.span.through(end: previousEnd))
         default:
-            throw fail("expected a value, found \(token.kind.described)", at: token.span)
+            throw fail("expected a value, found \(token.kind.described)", at: token.span,
+                       hint: "a value is a number, a size (3x3), a string, a name, a list [1, 2] or an expression in ( )")
         }
     }
 }
