@@ -316,6 +316,13 @@ public struct Parser {
                 if outer.stopWords.contains(word) { break }
             }
             guard startsExpression(token) else { break }
+            if syntax.takesLayer, case .identifier(let word) = token.kind, let first = arguments.first,
+               case .layer(let spec) = first.kind, spec.layerKind != nil,
+               Vocabulary.layers[spec.kind.name]?.option(word) != nil, let last = options.last {
+                // `layer dense 3 on 10 name "d"`: the layer's own option after the statement's.
+                throw fail("'\(word)' is an option of \(spec.kind.name), not of \(keyword.name)", at: token.span,
+                           hint: "give the layer's options before '\(last.name.name)': \(keyword.name) \(spec.kind.name) … \(word) … \(last.name.name) …")
+            }
             if case .identifier(let word) = token.kind,
                (!options.isEmpty || (syntax.maxArguments.map { arguments.count >= $0 } ?? false)),
                Vocabulary.layers[word] == nil, Vocabulary.commands[word] == nil,
@@ -488,7 +495,7 @@ public struct Parser {
         while current.kind == .plus || current.kind == .minus {
             let op: BinaryOperator = current.kind == .plus ? .add : .subtract
             let opToken = advance()
-            let right = try operand(after: opToken, parse: { try $0.parseMultiplicative() })
+            let right = try operand(after: opToken, unary: false, parse: { try $0.parseMultiplicative() })
             left = Expr(.binary(op, left, right), span: left.span.through(right.span))
         }
         return left
@@ -499,16 +506,16 @@ public struct Parser {
         while current.kind == .star || current.kind == .slash || current.kind == .percent {
             let op: BinaryOperator = current.kind == .star ? .multiply : current.kind == .slash ? .divide : .remainder
             let opToken = advance()
-            let right = try operand(after: opToken, parse: { try $0.parseUnary() })
+            let right = try operand(after: opToken, unary: false, parse: { try $0.parseUnary() })
             left = Expr(.binary(op, left, right), span: left.span.through(right.span))
         }
         return left
     }
 
-    private mutating func operand(after op: Token, parse: (inout Parser) throws -> Expr) throws -> Expr {
+    private mutating func operand(after op: Token, unary: Bool, parse: (inout Parser) throws -> Expr) throws -> Expr {
         guard startsExpression(current), current.kind != .halfOpenRange, current.kind != .closedRange else {
             throw fail("expected a value after \(op.kind.described)", at: op.span,
-                       hint: op.kind == .minus && !op.precededBySpace ? "write a value right after '-': -1" : "an operator needs a value on each side, as in data / 255")
+                       hint: unary ? "write the value to negate right after '-', as in -1" : "an operator needs a value on each side, as in data / 255")
         }
         return try parse(&self)
     }
@@ -521,7 +528,7 @@ public struct Parser {
             throw fail("expression nested too deeply", at: current.span, hint: "split it with intermediate names")
         }
         let op = advance()
-        let operand = try operand(after: op, parse: { try $0.parseUnary() })
+        let operand = try operand(after: op, unary: true, parse: { try $0.parseUnary() })
         return Expr(.unary(.negate, operand), span: op.span.through(operand.span))
     }
 
