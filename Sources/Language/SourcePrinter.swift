@@ -81,8 +81,10 @@ public enum SourcePrinter {
         for argument in spec.arguments {
             // Layer arguments are parsed as unary expressions: anything looser needs parentheses;
             // the only bare words are activations.
-            if case .name(let word) = argument.kind, !Vocabulary.activations.contains(word) {
-                out += " (" + word + ")"
+            if case .name(let word) = argument.kind, Vocabulary.activations.contains(word) {
+                out += " " + word
+            } else if startsWithName(argument) {
+                out += " (" + bare(argument) + ")"
             } else {
                 out += " " + operand(argument, minimum: .unary)
             }
@@ -117,6 +119,15 @@ public enum SourcePrinter {
     /// An option value or other nested place: statements and layers in parentheses.
     private static func nested(_ expr: Expr) -> String {
         operand(expr, minimum: .range)
+    }
+
+    /// The expression's text would start with a name: `n`, `cfg.units`, `x[0]`.
+    private static func startsWithName(_ expr: Expr) -> Bool {
+        switch expr.kind {
+        case .name: return true
+        case .member(let base, _), .index(let base, _): return startsWithName(base)
+        default: return false
+        }
     }
 
     /// Binding strength, loosest first.

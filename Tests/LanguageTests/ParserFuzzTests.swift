@@ -1,3 +1,4 @@
+import Foundation
 import Language
 import XCTest
 
@@ -88,7 +89,8 @@ final class ParserFuzzTests: XCTestCase {
         var pieces = ["model", "{", "}", "(", ")", "[", "]", ",", ";", "\n", ".", "..<", "...", "..", "=", "+", "-", "*",
                       "/", "%", "#", "\"", "'", "x", "3x", "32x32x3", "3x3", "0", "7", "1.5", "1e-3", "2x", "\"s\"",
                       "relu", "softmax", "same", "valid", "data", "data.train", "cnn", "%%\n", "%% md\n", " ", "  ", "\t",
-                      "\\", "@", ":", "×", "“", "é", "\u{0}", "\r\n", "99999999999999999999", "0..<25", "[0]"]
+                      "\\", "@", ":", "×", "“", "é", "\u{0}", "\r\n", "99999999999999999999", "0..<25", "[0]",
+                      "(n)", "(on)", "(fit m on x)", "(conv 3 3)", "-1", "- ", ".x", "[1, 2]", "x[", "\n}\n", "{\n"]
         pieces += Vocabulary.commandList.map(\.keyword)
         pieces += Vocabulary.commandList.flatMap(\.optionNames)
         pieces += Vocabulary.layerList.map(\.word)
@@ -99,8 +101,10 @@ final class ParserFuzzTests: XCTestCase {
     static let alphabet: [String] = Array("abcxyz019 \n\t;,.{}()[]=+-*/%#\"'<_xé×:@\\").map(String.init)
 
     func testRandomAndMutatedInputsKeepTheParserContract() {
-        var random = SplitMix64(seed: 0x5EED_C0DE)
-        let corpus = Self.programs + [Self.notebook]
+        // CNNB_FUZZ_SEED explores other inputs; the default keeps CI reproducible.
+        let seed = ProcessInfo.processInfo.environment["CNNB_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0x5EED_C0DE
+        var random = SplitMix64(seed: seed)
+        let corpus = Self.programs + SourcePrinterTests.programs + [Self.notebook, SourcePrinterTests.lesson]
         var inputs = 0
         var rejected = 0
         var accepted = 0
