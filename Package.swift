@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "Data", dependencies: ["Engine", "CZlib"], swiftSettings: optimised),
         .target(name: "Render", dependencies: ["CCairo"], swiftSettings: optimised),
         .target(name: "Language", dependencies: ["Engine", "Data", "Render"], swiftSettings: optimised),
-        .target(name: "REPL", dependencies: ["Language", "CReadline"]),
+        .target(name: "REPL", dependencies: ["Language", "Render", "CReadline"]),
         .executableTarget(name: "cnnb", dependencies: [
             "Language", "REPL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
