@@ -98,6 +98,25 @@ final class SourcePrinterTests: XCTestCase {
         XCTAssertEqual(notebook.cells.map { $0.statements.count }, [0, 2, 5, 9, 0, 9])
     }
 
+    func testEveryShippedNotebookRoundTrips() throws {
+        let notebooks = try shippedNotebooks()
+        XCTAssertFalse(notebooks.isEmpty, "no notebooks in Notebooks/")
+        for (name, text) in notebooks {
+            let (notebook, diagnostics) = parseNotebook(source: text, fileName: name)
+            XCTAssertEqual(diagnostics.map(\.description), [], name)
+            XCTAssertGreaterThan(notebook.cells.filter { $0.kind == .code }.count, 0, name)
+            let printedText = SourcePrinter.render(notebook)
+            let (again, againDiagnostics) = parseNotebook(source: printedText, fileName: name)
+            XCTAssertEqual(againDiagnostics.map(\.description), [], "\(name) printed:\n\(printedText)")
+            XCTAssertEqual(again.cells.map(\.kind), notebook.cells.map(\.kind), name)
+            XCTAssertEqual(again.cells.filter { $0.kind == .markdown }.map(\.text),
+                           notebook.cells.filter { $0.kind == .markdown }.map(\.text), name)
+            XCTAssertEqual(again.cells.map { $0.statements.map(Unspanned.statement) },
+                           notebook.cells.map { $0.statements.map(Unspanned.statement) }, name)
+            XCTAssertEqual(SourcePrinter.render(again), printedText, name)
+        }
+    }
+
     func testCanonicalLayout() {
         let (statements, _) = Parser.parseStatements("model  m{conv 8 3x3 relu;pool 2}\nx=[1,2 ,3]\nshape a,b\nk = 'q'")
         XCTAssertEqual(printed(statements), "model m {\n    conv 8 3x3 relu\n    pool 2\n}\nx = [1, 2, 3]\nshape a, b\nk = \"q\"\n")

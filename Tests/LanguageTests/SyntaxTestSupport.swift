@@ -1,3 +1,4 @@
+import Foundation
 import Language
 import XCTest
 
@@ -154,4 +155,12 @@ func contractViolation(source: String, statements: [Statement], diagnostics: [Di
         return "printed text parses differently:\n\(text)\nbefore: \(statements.map(\.treeDescription))\nafter:  \(again.map(\.treeDescription))"
     }
     return nil
+}
+
+/// The notebooks shipped in Notebooks/, as (file name, text).
+func shippedNotebooks() throws -> [(name: String, text: String)] {
+    let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Notebooks")
+    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".cnnb") }.sorted()
+    return try names.map { ($0, try String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8)) }
 }
