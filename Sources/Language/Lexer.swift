@@ -91,6 +91,10 @@ public struct Lexer {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
                 advance()
                 spaceBefore = true
+            case 0xEF where peek(1) == 0xBB && peek(2) == 0xBF:
+                // U+FEFF, a byte-order mark some editors write at the start of a file: a blank.
+                advance(); advance(); advance()
+                spaceBefore = true
             case UInt8(ascii: "\n"):
                 advance()
                 if brackets.last != UInt8(ascii: "(") && brackets.last != UInt8(ascii: "[") {

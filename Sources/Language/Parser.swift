@@ -235,7 +235,12 @@ public struct Parser {
                 advance()
                 break
             }
-            if current.kind == .end || (current.startsLine && (current.kind.identifier.map { $0 == "model" || Vocabulary.commands[$0] != nil } ?? false)) {
+            // A line starting a statement that cannot be an item (`fit …`, `model …`, `x = …`)
+            // means the block was left open.
+            let startsStatement = current.startsLine && current.kind.identifier.map {
+                $0 == "model" || Vocabulary.commands[$0] != nil || peek().kind == .equals
+            } == true
+            if current.kind == .end || startsStatement {
                 var failure = fail("unclosed '{' of model '\(word)'", at: brace.span,
                                    hint: "add '}' after the last layer")
                 failure.resume = true

@@ -22,6 +22,8 @@ final class ParserErrorTests: XCTestCase {
              message: "unclosed '{' of model 'cnn'", line: 1, column: 11, width: 1, hint: "add '}' after the last layer"),
         Case(source: "model cnn {\n  input 32x32x3\n  conv 32 3x3 relu\n",
              message: "unclosed '{' of model 'cnn'", line: 1, column: 11, width: 1, hint: "add '}' after the last layer"),
+        Case(source: "model cnn {\n  conv 8 3x3\nx = 1", message: "unclosed '{' of model 'cnn'", line: 1, column: 11, width: 1,
+             hint: "add '}' after the last layer"),
         Case(source: "model cnn", message: "expected '{' after 'model cnn'", line: 1, column: 7, width: 3,
              hint: "list the layers in braces: model cnn { input 32x32x3; conv 32 3x3 relu; … }"),
         Case(source: "model fit { dense 3 }", message: "'fit' is a keyword and cannot name a model", line: 1, column: 7, width: 3,

@@ -395,6 +395,19 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(text(of: shape.span, in: source), "shape data.test")
     }
 
+    func testByteOrderMarkIsABlank() {
+        let (notebook, diagnostics) = parseNotebook(source: "\u{FEFF}%% md\n# T\n%%\nx = 1\n", fileName: "bom.cnnb")
+        XCTAssertEqual(diagnostics, [])
+        XCTAssertEqual(notebook.cells.map(\.kind), [.markdown, .code])
+        XCTAssertEqual(trees("\u{FEFF}x = 1"), ["(= x 1)"])
+    }
+
+    func testAStatementAfterAnOpenBlockIsParsed() {
+        let (statements, diagnostics) = Parser.parseStatements("model m {\n  dense 2\nx = 1\nsummary m")
+        XCTAssertEqual(diagnostics.map(\.message), ["unclosed '{' of model 'm'"])
+        XCTAssertEqual(statements.map(\.treeDescription), ["(= x 1)", "(summary m)"])
+    }
+
     func testBlankTextBeforeTheFirstMarkerIsNoCell() {
         let (notebook, _) = parseNotebook(source: "\n  \n%%\nx = 1\n", fileName: "n.cnnb")
         XCTAssertEqual(notebook.cells.count, 1)
