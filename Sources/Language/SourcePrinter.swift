@@ -99,17 +99,20 @@ public enum SourcePrinter {
     }
 
     /// An argument of a command. A command or layer spec inside another statement's arguments
-    /// reads on to the end of the line, so it is bare only when nothing but options of the
-    /// enclosing statement follow (and it cannot take those options itself).
+    /// reads on to the end of the line, so it stands bare only as the last argument, when none of
+    /// the options after it is one it would take itself, and when its word does not read as an
+    /// option of the enclosing statement (`load (weights "w")`). The layer of `layer` and
+    /// `explain` is always bare.
     private static func argumentText(_ argument: Expr, isLast: Bool, followingOptions: [String], layerFirst: Bool) -> String {
         switch argument.kind {
         case .layer(let spec):
             let own = Set(Vocabulary.layers[spec.kind.name]?.options.map(\.name) ?? [])
-            if (isLast || layerFirst) && isLast && own.isDisjoint(with: followingOptions) { return render(spec) }
+            if layerFirst || (isLast && own.isDisjoint(with: followingOptions) && !optionWords.contains(spec.kind.name)) {
+                return render(spec)
+            }
             return "(" + render(spec) + ")"
         case .command(let command):
-            let own = Set(Vocabulary.commands[command.keyword.name]?.optionNames ?? [])
-            if isLast && followingOptions.isEmpty && own.isDisjoint(with: followingOptions) { return render(command) }
+            if isLast && followingOptions.isEmpty && !optionWords.contains(command.keyword.name) { return render(command) }
             return "(" + render(command) + ")"
         default:
             return operand(argument, minimum: .range)
