@@ -22,6 +22,19 @@ public struct Parser {
 
     private static let maximumDepth = 64
 
+    /// Option names of each keyword and layer word, as sets (built once).
+    private static let commandOptionNames: [String: Set<String>] =
+        Vocabulary.commands.mapValues { Set($0.optionNames) }
+    private static let layerOptionNames: [String: Set<String>] =
+        Vocabulary.layers.mapValues { Set($0.options.map(\.name)) }
+
+    /// The stop words of `outer` with `own` added, without copying when either is empty.
+    private static func joined(_ outer: Set<String>, _ own: Set<String>) -> Set<String> {
+        if outer.isEmpty { return own }
+        if own.isEmpty { return outer }
+        return outer.union(own)
+    }
+
     private var tokens: [Token]
     private var position = 0
     private var previousEnd = 0
@@ -296,6 +309,7 @@ public struct Parser {
         }
         let outer = context
         defer { context = outer }
+        let stopWords = Self.joined(outer.stopWords, Self.commandOptionNames[keyword.name] ?? [])
         var arguments: [Expr] = []
         var options: [NamedOption] = []
         while true {
@@ -315,7 +329,7 @@ public struct Parser {
             if case .identifier(let word) = token.kind {
                 if let option = syntax.option(word) {
                     options.append(try parseOption(option, existing: options, owner: keyword.name,
-                                                   stopWords: outer.stopWords.union(syntax.optionNames)))
+                                                   stopWords: stopWords))
                     continue
                 }
                 if outer.stopWords.contains(word) { break }
@@ -344,7 +358,7 @@ public struct Parser {
                                hint: suggestion.map { "did you mean '\($0)'?" } ?? "write: \(syntax.usage), e.g. \(keyword.name) conv 32 3x3 relu on 32x32x3")
                 }
             }
-            context = Context(stopWords: outer.stopWords.union(syntax.optionNames), commaEnds: outer.commaEnds, inIndex: false)
+            context = Context(stopWords: stopWords, commaEnds: outer.commaEnds, inIndex: false)
             let argument: Expr
             if syntax.takesLayer && arguments.isEmpty {
                 // The layer spec itself, not an expression starting with one: `layer conv 3 3 + 1`
@@ -416,7 +430,7 @@ public struct Parser {
         }
         let outer = context
         defer { context = outer }
-        let stopWords = outer.stopWords.union(syntax.options.map(\.name))
+        let stopWords = Self.joined(outer.stopWords, Self.layerOptionNames[kind.name] ?? [])
         var arguments: [Expr] = []
         var options: [NamedOption] = []
         while true {
