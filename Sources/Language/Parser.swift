@@ -36,6 +36,8 @@ public struct Parser {
     }
 
     private var tokens: [Token]
+    /// The kind of each token without its payload: comparing these is what the parser does most.
+    private let tags: [Tag]
     private var position = 0
     private var previousEnd = 0
     private var context = Context()
@@ -48,6 +50,7 @@ public struct Parser {
     public init(tokens: [Token]) {
         precondition(tokens.last?.kind == .end, "token streams end with .end")
         self.tokens = tokens
+        self.tags = tokens.map { Tag($0.kind) }
         self.previousEnd = tokens.first?.span.offset ?? 0
     }
 
@@ -83,6 +86,8 @@ public struct Parser {
     // MARK: - Tokens
 
     private var current: Token { tokens[position] }
+    private var tag: Tag { tags[position] }
+    private func peekTag(_ ahead: Int = 1) -> Tag { tags[min(position + ahead, tags.count - 1)] }
 
     private func peek(_ ahead: Int = 1) -> Token { tokens[min(position + ahead, tokens.count - 1)] }
 
@@ -101,11 +106,16 @@ public struct Parser {
     }
 
     private func isSeparator(_ kind: TokenKind) -> Bool {
-        kind == .newline || kind == .semicolon || kind == .end
+        switch kind {
+        case .newline, .semicolon, .end: return true
+        default: return false
+        }
     }
 
+    private var atSeparator: Bool { tag == .newline || tag == .semicolon || tag == .end }
+
     private mutating func skipSeparators() {
-        while current.kind == .newline || current.kind == .semicolon { advance() }
+        while tag == .newline || tag == .semicolon { advance() }
     }
 
     /// Tokens that can begin an expression.
@@ -124,7 +134,7 @@ public struct Parser {
         var statements: [Statement] = []
         while true {
             skipSeparators()
-            if current.kind == .end { break }
+            if tag == .end { break }
             let start = current.span.offset
             do {
                 let statement = try parseStatement()
@@ -167,11 +177,11 @@ public struct Parser {
     }
 
     private mutating func expectStatementEnd() throws {
-        if isSeparator(current.kind) { return }
-        if current.kind == .rightBrace {
+        if atSeparator { return }
+        if tag == .rightBrace {
             throw fail("unexpected '}'", at: current.span, hint: "there is no open '{' for it to close")
         }
-        if current.kind == .equals {
+        if tag == .equals {
             throw fail("only a name can be assigned to", at: current.span, hint: "write: name = value")
         }
         throw fail("unexpected \(current.kind.described) after the statement", at: current.span,
@@ -187,7 +197,7 @@ public struct Parser {
             let expr = try parseExpression()
             return Statement(.expression(expr), span: expr.span)
         }
-        if peek().kind == .equals {
+        if peekTag() == .equals {
             let name = Identifier(word, span: token.span)
             if Vocabulary.isReserved(word) {
                 let what = Vocabulary.layers[word] != nil ? "a layer kind" : "a keyword"
@@ -197,7 +207,7 @@ public struct Parser {
             advance()
             let equals = advance()
             guard startsExpression(current) else {
-                throw fail("expected a value after '='", at: isSeparator(current.kind) ? equals.span : current.span,
+                throw fail("expected a value after '='", at: atSeparator ? equals.span : current.span,
                            hint: "write: \(word) = VALUE")
             }
             let value = try parseExpression()
@@ -211,7 +221,7 @@ public struct Parser {
             return Statement(.command(command), span: command.span)
         }
         let expr = try parseExpression()
-        if case .name(let name) = expr.kind, startsExpression(current), !isSeparator(current.kind) {
+        if case .name(let name) = expr.kind, startsExpression(current), !atSeparator {
             let suggestion = nearestWord(to: name, among: Vocabulary.statementWords)
             throw fail("unknown command '\(name)'", at: expr.span,
                        hint: suggestion.map { "did you mean '\($0)'?" }
@@ -234,9 +244,9 @@ public struct Parser {
         }
         let name = Identifier(word, span: advance().span)
         var lookahead = 0
-        while peek(lookahead).kind == .newline { lookahead += 1 }
-        guard peek(lookahead).kind == .leftBrace else {
-            throw fail("expected '{' after 'model \(word)'", at: current.kind == .end || current.kind == .newline ? name.span : current.span,
+        while peekTag(lookahead) == .newline { lookahead += 1 }
+        guard peekTag(lookahead) == .leftBrace else {
+            throw fail("expected '{' after 'model \(word)'", at: tag == .end || tag == .newline ? name.span : current.span,
                        hint: "list the layers in braces: model \(word) { input 32x32x3; conv 32 3x3 relu; … }")
         }
         for _ in 0..<lookahead { advance() }
@@ -244,16 +254,16 @@ public struct Parser {
         var items: [Expr] = []
         while true {
             skipSeparators()
-            if current.kind == .rightBrace {
+            if tag == .rightBrace {
                 advance()
                 break
             }
             // A line starting a statement that cannot be an item (`fit …`, `model …`, `x = …`)
             // means the block was left open.
             let startsStatement = current.startsLine && current.kind.identifier.map {
-                $0 == "model" || Vocabulary.commands[$0] != nil || peek().kind == .equals
+                $0 == "model" || Vocabulary.commands[$0] != nil || peekTag() == .equals
             } == true
-            if current.kind == .end || startsStatement {
+            if tag == .end || startsStatement {
                 var failure = fail("unclosed '{' of model '\(word)'", at: brace.span,
                                    hint: "add '}' after the last layer")
                 failure.resume = true
@@ -262,7 +272,7 @@ public struct Parser {
             let start = current.span.offset
             do {
                 items.append(try parseBlockItem())
-                if !(isSeparator(current.kind) || current.kind == .rightBrace) {
+                if !(atSeparator || tag == .rightBrace) {
                     throw fail("unexpected \(current.kind.described) after the layer", at: current.span,
                                hint: "separate layers with ';' or line breaks")
                 }
@@ -314,14 +324,14 @@ public struct Parser {
         var options: [NamedOption] = []
         while true {
             let token = current
-            if isSeparator(token.kind) { break }
-            if token.kind == .comma {
+            if atSeparator { break }
+            if tag == .comma {
                 if outer.commaEnds { break }
                 guard !arguments.isEmpty else {
                     throw fail("unexpected ','", at: token.span, hint: "usage: \(syntax.usage)")
                 }
                 advance()
-                guard startsExpression(current), !isSeparator(current.kind) else {
+                guard startsExpression(current), !atSeparator else {
                     throw fail("expected a value after ','", at: token.span, hint: "usage: \(syntax.usage)")
                 }
                 continue
@@ -435,7 +445,7 @@ public struct Parser {
         var options: [NamedOption] = []
         while true {
             let token = current
-            if isSeparator(token.kind) || token.kind == .comma { break }
+            if atSeparator || tag == .comma { break }
             if case .identifier(let word) = token.kind {
                 if let option = syntax.option(word) {
                     options.append(try parseOption(option, existing: options, owner: kind.name, stopWords: stopWords))
@@ -487,14 +497,14 @@ public struct Parser {
         if depth > Self.maximumDepth {
             throw fail("expression nested too deeply", at: current.span, hint: "split it with intermediate names")
         }
-        if context.inIndex, current.kind == .halfOpenRange || current.kind == .closedRange {
+        if context.inIndex, tag == .halfOpenRange || tag == .closedRange {
             let op = advance()
             let upper = try rangeBound(after: op)
             return Expr(.range(lower: nil, upper: upper, closed: op.kind == .closedRange),
                         span: op.span.through(end: previousEnd))
         }
         let lower = try parseAdditive()
-        guard current.kind == .halfOpenRange || current.kind == .closedRange else { return lower }
+        guard tag == .halfOpenRange || tag == .closedRange else { return lower }
         let op = advance()
         let upper = try rangeBound(after: op)
         return Expr(.range(lower: lower, upper: upper, closed: op.kind == .closedRange),
@@ -502,7 +512,7 @@ public struct Parser {
     }
 
     private mutating func rangeBound(after op: Token) throws -> Expr? {
-        if context.inIndex && (current.kind == .comma || current.kind == .rightBracket) { return nil }
+        if context.inIndex && (tag == .comma || tag == .rightBracket) { return nil }
         guard startsExpression(current) else {
             throw fail("expected a bound after \(op.kind.described)", at: op.span, hint: "write a range as 0..<25")
         }
@@ -511,8 +521,8 @@ public struct Parser {
 
     private mutating func parseAdditive() throws -> Expr {
         var left = try parseMultiplicative()
-        while current.kind == .plus || current.kind == .minus {
-            let op: BinaryOperator = current.kind == .plus ? .add : .subtract
+        while tag == .plus || tag == .minus {
+            let op: BinaryOperator = tag == .plus ? .add : .subtract
             let opToken = advance()
             let right = try operand(after: opToken, unary: false, parse: { try $0.parseMultiplicative() })
             left = Expr(.binary(op, left, right), span: left.span.through(right.span))
@@ -522,8 +532,8 @@ public struct Parser {
 
     private mutating func parseMultiplicative() throws -> Expr {
         var left = try parseUnary()
-        while current.kind == .star || current.kind == .slash || current.kind == .percent {
-            let op: BinaryOperator = current.kind == .star ? .multiply : current.kind == .slash ? .divide : .remainder
+        while tag == .star || tag == .slash || tag == .percent {
+            let op: BinaryOperator = tag == .star ? .multiply : tag == .slash ? .divide : .remainder
             let opToken = advance()
             let right = try operand(after: opToken, unary: false, parse: { try $0.parseUnary() })
             left = Expr(.binary(op, left, right), span: left.span.through(right.span))
@@ -540,7 +550,7 @@ public struct Parser {
     }
 
     private mutating func parseUnary() throws -> Expr {
-        guard current.kind == .minus else { return try parsePostfix() }
+        guard tag == .minus else { return try parsePostfix() }
         depth += 1
         defer { depth -= 1 }
         if depth > Self.maximumDepth {
@@ -555,14 +565,14 @@ public struct Parser {
     private mutating func parsePostfix() throws -> Expr {
         var expr = try parsePrimary()
         while !current.precededBySpace {
-            if current.kind == .dot {
+            if tag == .dot {
                 let dot = advance()
                 guard case .identifier(let member) = current.kind, !current.precededBySpace else {
                     throw fail("expected a name after '.'", at: dot.span, hint: "write e.g. data.train")
                 }
                 let name = Identifier(member, span: advance().span)
                 expr = Expr(.member(expr, name), span: expr.span.through(name.span))
-            } else if current.kind == .leftBracket {
+            } else if tag == .leftBracket {
                 let open = advance()
                 let indices = try parseElements(open: open, inIndex: true, what: "index")
                 guard !indices.isEmpty else {
@@ -583,14 +593,14 @@ public struct Parser {
         defer { context = outer }
         var elements: [Expr] = []
         while true {
-            if current.kind == .rightBracket {
+            if tag == .rightBracket {
                 advance()
                 return elements
             }
             if !elements.isEmpty {
-                guard current.kind == .comma else { throw unclosedOrExpected(open: open, closer: "]", what: what) }
+                guard tag == .comma else { throw unclosedOrExpected(open: open, closer: "]", what: what) }
                 advance()
-                if current.kind == .rightBracket {
+                if tag == .rightBracket {
                     advance()
                     return elements
                 }
@@ -604,7 +614,7 @@ public struct Parser {
     /// was left open; otherwise something unexpected stands where the closer should be.
     private func unclosedOrExpected(open: Token, closer: String, what: String) -> Failure {
         let opener = open.kind.described
-        if current.kind == .end || current.startsLine || (current.span.line > open.span.line && current.kind.identifier != nil) {
+        if tag == .end || current.startsLine || (current.span.line > open.span.line && current.kind.identifier != nil) {
             return fail("unclosed \(opener)", at: open.span, hint: "add '\(closer)' to close the \(what)")
         }
         let expected = closer == "]" ? "',' or ']'" : "')'"
@@ -654,13 +664,13 @@ public struct Parser {
             context = Context()
             defer { context = outer }
             guard startsExpression(current) else {
-                if current.kind == .rightParen {
+                if tag == .rightParen {
                     throw fail("expected a value inside '( )'", at: open.span, hint: "write a value between them, as in (n)")
                 }
                 throw unclosedOrExpected(open: open, closer: ")", what: "parenthesis")
             }
             let inner = try parseExpression()
-            guard current.kind == .rightParen else {
+            guard tag == .rightParen else {
                 throw unclosedOrExpected(open: open, closer: ")", what: "parenthesis")
             }
             advance()
@@ -673,6 +683,42 @@ public struct Parser {
         default:
             throw fail("expected a value, found \(token.kind.described)", at: token.span,
                        hint: "a value is a number, a size (3x3), a string, a name, a list [1, 2] or an expression in ( )")
+        }
+    }
+}
+
+/// A token kind without its payload.
+private enum Tag: UInt8 {
+    case identifier, integer, float, size, string, newline, semicolon, comma, dot
+    case leftParen, rightParen, leftBracket, rightBracket, leftBrace, rightBrace
+    case plus, minus, star, slash, percent, equals, halfOpenRange, closedRange, end
+
+    init(_ kind: TokenKind) {
+        switch kind {
+        case .identifier: self = .identifier
+        case .integer: self = .integer
+        case .float: self = .float
+        case .size: self = .size
+        case .string: self = .string
+        case .newline: self = .newline
+        case .semicolon: self = .semicolon
+        case .comma: self = .comma
+        case .dot: self = .dot
+        case .leftParen: self = .leftParen
+        case .rightParen: self = .rightParen
+        case .leftBracket: self = .leftBracket
+        case .rightBracket: self = .rightBracket
+        case .leftBrace: self = .leftBrace
+        case .rightBrace: self = .rightBrace
+        case .plus: self = .plus
+        case .minus: self = .minus
+        case .star: self = .star
+        case .slash: self = .slash
+        case .percent: self = .percent
+        case .equals: self = .equals
+        case .halfOpenRange: self = .halfOpenRange
+        case .closedRange: self = .closedRange
+        case .end: self = .end
         }
     }
 }

@@ -107,7 +107,9 @@ final class ParserFuzzTests: XCTestCase {
         // The shipped notebooks, a few cells at a time (whole files are long and slow to mutate).
         let shipped = ((try? shippedNotebooks()) ?? []).flatMap { Self.excerpts(of: $0.text) }
         XCTAssertGreaterThan(shipped.count, 10, "no notebooks in Notebooks/ to mutate")
-        let corpus = Self.programs + SourcePrinterTests.programs + [Self.notebook, SourcePrinterTests.lesson] + shipped
+        let corpus = (Self.programs + SourcePrinterTests.programs + [Self.notebook, SourcePrinterTests.lesson] + shipped)
+            .map { Array($0.unicodeScalars) }
+        let fragments = Self.fragments.map { Array($0.unicodeScalars) }
         var inputs = 0
         var rejected = 0
         var accepted = 0
@@ -118,7 +120,7 @@ final class ParserFuzzTests: XCTestCase {
                 let length = Int(random.next() % 60)
                 source = (0..<length).map { _ in Self.alphabet[Int(random.next() % UInt64(Self.alphabet.count))] }.joined()
             } else {
-                source = mutate(corpus[Int(random.next() % UInt64(corpus.count))], &random)
+                source = mutate(corpus[Int(random.next() % UInt64(corpus.count))], &random, fragments: fragments)
             }
             inputs += 1
             let asNotebook = round % 4 == 0
@@ -158,11 +160,12 @@ final class ParserFuzzTests: XCTestCase {
                 let range = cell.offset..<(cell.offset + cell.source.utf8.count)
                 guard range.upperBound <= bytes.count else { return ("cell range \(range) outside the input", false) }
                 let cellDiagnostics = diagnostics.filter { range.contains($0.span.offset) || $0.span.offset == range.upperBound }
-                let (tokens, _) = Lexer.tokenize(cell.source, file: "fuzz.cnnb", firstLine: cell.line)
-                let shifted = tokens.map { token -> Token in
-                    var token = token
-                    token.span.offset += cell.offset
-                    return token
+                let shifted = {
+                    Lexer.tokenize(cell.source, file: "fuzz.cnnb", firstLine: cell.line).0.map { token -> Token in
+                        var token = token
+                        token.span.offset += cell.offset
+                        return token
+                    }
                 }
                 if let problem = contractViolation(source: source, statements: cell.statements, diagnostics: cellDiagnostics,
                                                    tokens: shifted, range: range) {
@@ -172,14 +175,13 @@ final class ParserFuzzTests: XCTestCase {
             return (nil, diagnostics.isEmpty)
         }
         let (statements, diagnostics) = Parser.parseStatements(source)
-        let (tokens, _) = Lexer.tokenize(source)
         for diagnostic in diagnostics {
             // Rendering never traps and always shows the caret line.
             let rendered = diagnostic.rendered(source: source)
             if inspectRendering && !rendered.utf8.contains(UInt8(ascii: "^")) { return ("rendered diagnostic without a caret:\n\(rendered)", false) }
         }
         return (contractViolation(source: source, statements: statements, diagnostics: diagnostics,
-                                  tokens: tokens, range: 0..<source.utf8.count), diagnostics.isEmpty)
+                                  tokens: { Lexer.tokenize(source).0 }, range: 0..<source.utf8.count), diagnostics.isEmpty)
     }
 
     /// Runs of up to three consecutive cells of a notebook, each with its markers.
@@ -194,8 +196,8 @@ final class ParserFuzzTests: XCTestCase {
 
     /// One to four edits: delete a stretch, insert a fragment, duplicate or swap stretches,
     /// replace a character, or cut the text short.
-    private func mutate(_ program: String, _ random: inout SplitMix64) -> String {
-        var scalars = Array(program.unicodeScalars)
+    private func mutate(_ program: [Unicode.Scalar], _ random: inout SplitMix64, fragments: [[Unicode.Scalar]]) -> String {
+        var scalars = program
         let edits = 1 + Int(random.next() % 4)
         for _ in 0..<edits {
             let count = scalars.count
@@ -205,9 +207,12 @@ final class ParserFuzzTests: XCTestCase {
                 let length = 1 + Int(random.next() % 8)
                 scalars.removeSubrange(min(at, count)..<min(at + length, count))
             case 1:
-                let piece = Self.fragments[Int(random.next() % UInt64(Self.fragments.count))]
-                let spaced = random.next() % 2 == 0 ? " " + piece + " " : piece
-                scalars.insert(contentsOf: spaced.unicodeScalars, at: at)
+                let piece = fragments[Int(random.next() % UInt64(fragments.count))]
+                if random.next() % 2 == 0 {
+                    scalars.insert(contentsOf: [" "] + piece + [" "], at: at)
+                } else {
+                    scalars.insert(contentsOf: piece, at: at)
+                }
             case 2 where count > 0:
                 let start = Int(random.next() % UInt64(count))
                 let end = min(count, start + 1 + Int(random.next() % 20))
@@ -222,8 +227,7 @@ final class ParserFuzzTests: XCTestCase {
             case 5 where count > 0:
                 scalars.removeSubrange(at..<count)
             default:
-                let piece = Self.fragments[Int(random.next() % UInt64(Self.fragments.count))]
-                scalars.insert(contentsOf: piece.unicodeScalars, at: at)
+                scalars.insert(contentsOf: fragments[Int(random.next() % UInt64(fragments.count))], at: at)
             }
         }
         return String(String.UnicodeScalarView(scalars))

@@ -83,7 +83,7 @@ func printed(_ statements: [Statement]) -> String {
 /// - spans point inside the input;
 /// - an input parsed without diagnostics prints as text that parses to the same trees.
 func contractViolation(source: String, statements: [Statement], diagnostics: [Diagnostic],
-                       tokens: [Token], range: Range<Int>) -> String? {
+                       tokens makeTokens: () -> [Token], range: Range<Int>) -> String? {
     let bytes = Array(source.utf8)
     for statement in statements where statement.span.offset < range.lowerBound || statement.span.end > range.upperBound {
         return "statement span \(statement.span) outside the input"
@@ -94,6 +94,7 @@ func contractViolation(source: String, statements: [Statement], diagnostics: [Di
     }
     let hasError = diagnostics.contains { $0.severity == .error }
     if hasError { return nil }
+    let tokens = makeTokens()
 
     // Characters outside tokens must be blanks or comments.
     var inToken = [Bool](repeating: false, count: bytes.count)
