@@ -43,8 +43,8 @@ public struct Parser {
     private var context = Context()
     private var depth = 0
     public private(set) var diagnostics: [Diagnostic] = []
-    /// For each diagnostic, the source the parser skipped because of it (from the start of the
-    /// failed statement or layer to where parsing resumed), or nil.
+    /// For each diagnostic, the source the parser had read when it gave up (from the start of
+    /// the failed statement or layer to the token it stopped at), or nil.
     private var skipped: [Range<Int>?] = []
 
     public init(tokens: [Token]) {
@@ -78,9 +78,17 @@ public struct Parser {
         return (lexical + kept).sorted { $0.span.offset < $1.span.offset }
     }
 
-    private mutating func report(_ failure: Failure, skippedFrom start: Int?) {
+    /// Records `failure`, then skips to where parsing can go on (unless the failure says the
+    /// current token already starts the next statement).
+    private mutating func recover(from failure: Failure, statementStart start: Int, insideBlock: Bool) {
         diagnostics.append(failure.diagnostic)
-        skipped.append(start.map { $0..<max(current.span.offset, $0 + 1) })
+        if failure.resume {
+            skipped.append(nil)
+            return
+        }
+        let reached = max(current.span.end, failure.diagnostic.span.end, start + 1)
+        skipped.append(start..<reached)
+        synchronize(insideBlock: insideBlock)
     }
 
     // MARK: - Tokens
@@ -141,12 +149,7 @@ public struct Parser {
                 statements.append(statement)
                 try expectStatementEnd()
             } catch let failure as Failure {
-                if failure.resume {
-                    report(failure, skippedFrom: nil)
-                } else {
-                    synchronize(insideBlock: false)
-                    report(failure, skippedFrom: start)
-                }
+                recover(from: failure, statementStart: start, insideBlock: false)
             } catch {
                 preconditionFailure("the parser only throws Failure")
             }
@@ -277,8 +280,7 @@ public struct Parser {
                                hint: "separate layers with ';' or line breaks")
                 }
             } catch let failure as Failure {
-                synchronize(insideBlock: true)
-                report(failure, skippedFrom: start)
+                recover(from: failure, statementStart: start, insideBlock: true)
             }
         }
         return Statement(.model(name: name, items: items), span: keyword.span.through(end: previousEnd))

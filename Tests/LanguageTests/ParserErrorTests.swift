@@ -225,6 +225,16 @@ final class ParserErrorTests: XCTestCase {
 
     /// A lexical error is the cause; the parser's complaints about the same statement are not
     /// reported on top of it.
+    func testParserErrorsBeforeALexicalOneAreKept() {
+        let (_, diagnostics) = Parser.parseStatements("model fit { conv 3 3x }\nfitt x 3×3")
+        XCTAssertEqual(diagnostics.map(\.description), [
+            "<input>:1:7: error: 'fit' is a keyword and cannot name a model",
+            "<input>:1:20: error: incomplete size '3x': a number must follow the last 'x'",
+            "<input>:2:1: error: unknown command 'fitt'",
+            "<input>:2:9: error: unexpected character '×'",
+        ])
+    }
+
     func testLexicalErrorsAreNotFollowedByConsequences() {
         for source in ["conv 32 3x", "x = 3px", "a @ b", "x = 3×3", "fit cnn on data.train epochs @", "model m { conv 3 3x; dense 2 }"] {
             let (_, diagnostics) = Parser.parseStatements(source)
