@@ -226,7 +226,8 @@ public struct Parser {
         let expr = try parseExpression()
         if case .name(let name) = expr.kind, startsExpression(current), !atSeparator {
             let suggestion = nearestWord(to: name, among: Vocabulary.statementWords)
-            throw fail("unknown command '\(name)'", at: expr.span,
+            let nearLayer = suggestion.map { Vocabulary.layers[$0] != nil } ?? false
+            throw fail(nearLayer ? "unknown layer kind '\(name)'" : "unknown command '\(name)'", at: expr.span,
                        hint: suggestion.map { "did you mean '\($0)'?" }
                            ?? "statements start with one of: " + Vocabulary.commandList.map(\.keyword).joined(separator: ", ") + ", model")
         }

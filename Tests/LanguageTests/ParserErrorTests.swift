@@ -76,6 +76,7 @@ final class ParserErrorTests: XCTestCase {
              hint: "put one statement per line, or separate statements with ';'"),
         // Commands and options
         Case(source: "fitt cnn on data.train", message: "unknown command 'fitt'", line: 1, column: 1, width: 4, hint: "did you mean 'fit'?"),
+        Case(source: "conw 32 3x3 relu", message: "unknown layer kind 'conw'", line: 1, column: 1, width: 4, hint: "did you mean 'conv'?"),
         Case(source: "x = 1\nsumary cnn", message: "unknown command 'sumary'", line: 2, column: 1, width: 6, hint: "did you mean 'summary'?"),
         Case(source: "compile cnn optimiser adam", message: "unknown option 'optimiser' for compile", line: 1, column: 13, width: 9,
              hint: "did you mean 'optimizer'?"),
