@@ -22,6 +22,11 @@ public struct Parser {
 
     private static let maximumDepth = 64
 
+    private func tooDeep() -> Failure {
+        fail("expression nested too deeply", at: current.span,
+             hint: "split it with intermediate names; each parenthesis, operator in a row, '.' and '[ ]' is a level, and 64 is the most")
+    }
+
     /// Option names of each keyword and layer word, as sets (built once).
     private static let commandOptionNames: [String: Set<String>] =
         Vocabulary.commands.mapValues { Set($0.optionNames) }
@@ -498,7 +503,7 @@ public struct Parser {
         depth += 1
         defer { depth -= 1 }
         if depth > Self.maximumDepth {
-            throw fail("expression nested too deeply", at: current.span, hint: "split it with intermediate names")
+            throw tooDeep()
         }
         if context.inIndex, tag == .halfOpenRange || tag == .closedRange {
             let op = advance()
@@ -522,9 +527,23 @@ public struct Parser {
         return try parseAdditive()
     }
 
+    /// Each operator of a chain (`a + b + c`, `x.a[0].b`) nests the tree one level deeper, so
+    /// it counts against the depth limit like a parenthesis: a tree too deep to walk (or to free)
+    /// recursively is never built.
+    private mutating func deepenChain(_ chain: inout Int) throws {
+        chain += 1
+        depth += 1
+        if depth > Self.maximumDepth {
+            throw tooDeep()
+        }
+    }
+
     private mutating func parseAdditive() throws -> Expr {
         var left = try parseMultiplicative()
+        var chain = 0
+        defer { depth -= chain }
         while tag == .plus || tag == .minus {
+            try deepenChain(&chain)
             let op: BinaryOperator = tag == .plus ? .add : .subtract
             let opToken = advance()
             let right = try operand(after: opToken, unary: false, parse: { try $0.parseMultiplicative() })
@@ -535,7 +554,10 @@ public struct Parser {
 
     private mutating func parseMultiplicative() throws -> Expr {
         var left = try parseUnary()
+        var chain = 0
+        defer { depth -= chain }
         while tag == .star || tag == .slash || tag == .percent {
+            try deepenChain(&chain)
             let op: BinaryOperator = tag == .star ? .multiply : tag == .slash ? .divide : .remainder
             let opToken = advance()
             let right = try operand(after: opToken, unary: false, parse: { try $0.parseUnary() })
@@ -557,7 +579,7 @@ public struct Parser {
         depth += 1
         defer { depth -= 1 }
         if depth > Self.maximumDepth {
-            throw fail("expression nested too deeply", at: current.span, hint: "split it with intermediate names")
+            throw tooDeep()
         }
         let op = advance()
         let operand = try operand(after: op, unary: true, parse: { try $0.parseUnary() })
@@ -567,7 +589,10 @@ public struct Parser {
     /// primary ('.' NAME | '[' index ']')*, where '.' and '[' touch what precedes them.
     private mutating func parsePostfix() throws -> Expr {
         var expr = try parsePrimary()
-        while !current.precededBySpace {
+        var chain = 0
+        defer { depth -= chain }
+        while !current.precededBySpace && (tag == .dot || tag == .leftBracket) {
+            try deepenChain(&chain)
             if tag == .dot {
                 let dot = advance()
                 guard case .identifier(let member) = current.kind, !current.precededBySpace else {
@@ -630,7 +655,7 @@ public struct Parser {
         depth += 1
         defer { depth -= 1 }
         if depth > Self.maximumDepth {
-            throw fail("expression nested too deeply", at: current.span, hint: "split it with intermediate names")
+            throw tooDeep()
         }
         let token = current
         switch token.kind {

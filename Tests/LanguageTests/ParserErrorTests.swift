@@ -16,6 +16,8 @@ final class ParserErrorTests: XCTestCase {
         var count = 1
     }
 
+    static let depthHint = "split it with intermediate names; each parenthesis, operator in a row, '.' and '[ ]' is a level, and 64 is the most"
+
     static let cases: [Case] = [
         // Blocks
         Case(source: "model cnn { input 32x32x3; conv 32 3x3 relu\n  pool 2\nsummary cnn",
@@ -119,7 +121,9 @@ final class ParserErrorTests: XCTestCase {
              hint: "write '..<' for a range without its end (0..<25) or '...' for one with it (0...24)"),
         Case(source: "x = 0...", message: "expected a bound after '...'", line: 1, column: 6, width: 3, hint: "write a range as 0..<25"),
         Case(source: "x = " + String(repeating: "(", count: 40) + "1" + String(repeating: ")", count: 40),
-             message: "expression nested too deeply", line: 1, column: 37, width: 1, hint: "split it with intermediate names"),
+             message: "expression nested too deeply", line: 1, column: 37, width: 1, hint: ParserErrorTests.depthHint),
+        Case(source: "x = " + String(repeating: "1+", count: 100) + "1",
+             message: "expression nested too deeply", line: 1, column: 131, width: 1, hint: ParserErrorTests.depthHint),
         Case(source: "k = [1, 2", message: "unclosed '['", line: 1, column: 5, width: 1, hint: "add ']' to close the list"),
         Case(source: "x = (1 + 2\ny = 3", message: "unclosed '('", line: 1, column: 5, width: 1, hint: "add ')' to close the parenthesis"),
         Case(source: "x = [1, 2 3]", message: "expected ',' or ']' in the list, found number 3", line: 1, column: 11, width: 1,
@@ -226,6 +230,24 @@ final class ParserErrorTests: XCTestCase {
 
     /// A lexical error is the cause; the parser's complaints about the same statement are not
     /// reported on top of it.
+    /// Long chains nest the tree as deeply as parentheses do; a tree 100,000 levels deep used to
+    /// overflow the stack when it was freed.
+    func testLongChainsAreRejectedBeforeTheTreeGetsTooDeep() {
+        for source in ["x = " + String(repeating: "1+", count: 100_000) + "1",
+                       "x = a" + String(repeating: ".b", count: 100_000),
+                       "x = a" + String(repeating: "[0]", count: 100_000),
+                       "x = " + String(repeating: "2*", count: 100_000) + "2",
+                       "x = " + String(repeating: "-", count: 100_000) + "1",
+                       "x = " + String(repeating: "[", count: 100_000)] {
+            let (statements, diagnostics) = Parser.parseStatements(source)
+            XCTAssertEqual(statements.count, 0)
+            XCTAssertEqual(diagnostics.map(\.message), ["expression nested too deeply"], String(source.prefix(12)))
+        }
+        // Ordinary lengths pass: 40 terms, a 20-step member chain inside parentheses.
+        XCTAssertEqual(trees("x = " + String(repeating: "1 + ", count: 39) + "1").count, 1)
+        XCTAssertEqual(trees("x = ((((a" + String(repeating: ".b", count: 20) + "))))").count, 1)
+    }
+
     func testParserErrorsBeforeALexicalOneAreKept() {
         let (_, diagnostics) = Parser.parseStatements("model fit { conv 3 3x }\nfitt x 3×3")
         XCTAssertEqual(diagnostics.map(\.description), [
