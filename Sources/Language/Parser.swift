@@ -72,12 +72,22 @@ public struct Parser {
     /// and is dropped, when it sits on the very span the lexer reported or when the statement it
     /// abandoned holds a lexical error: `x = 3×3` reports the '×', not the stray '3' after it.
     static func merge(_ lexical: [Diagnostic], _ parser: Parser) -> [Diagnostic] {
-        let lexicalOffsets = lexical.map(\.span.offset)
+        let lexicalOffsets = lexical.map(\.span.offset).sorted()
         let offsetSet = Set(lexicalOffsets)
+        /// Whether a lexical error starts in `range` (binary search: inputs may hold thousands).
+        func holdsLexicalError(_ range: Range<Int>) -> Bool {
+            var low = 0
+            var high = lexicalOffsets.count
+            while low < high {
+                let middle = (low + high) / 2
+                if lexicalOffsets[middle] < range.lowerBound { low = middle + 1 } else { high = middle }
+            }
+            return low < lexicalOffsets.count && lexicalOffsets[low] < range.upperBound
+        }
         var kept: [Diagnostic] = []
         for (diagnostic, skipped) in zip(parser.diagnostics, parser.skipped) {
             if offsetSet.contains(diagnostic.span.offset) { continue }
-            if let skipped, lexicalOffsets.contains(where: { skipped.contains($0) }) { continue }
+            if let skipped, holdsLexicalError(skipped) { continue }
             kept.append(diagnostic)
         }
         return (lexical + kept).sorted { $0.span.offset < $1.span.offset }

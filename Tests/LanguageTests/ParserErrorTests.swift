@@ -248,6 +248,16 @@ final class ParserErrorTests: XCTestCase {
         XCTAssertEqual(trees("x = ((((a" + String(repeating: ".b", count: 20) + "))))").count, 1)
     }
 
+    /// Thousands of errors: each line reports its own, once (the merge of lexical and parser
+    /// errors searches, so this stays linear).
+    func testEveryLineOfAManyErrorInputIsReported() {
+        let (statements, diagnostics) = Parser.parseStatements(String(repeating: "a @ b\nfitt x\n", count: 10_000))
+        XCTAssertEqual(statements.count, 0)
+        XCTAssertEqual(diagnostics.count, 20_000)
+        XCTAssertEqual(diagnostics[0].description, "<input>:1:3: error: unexpected character '@'")
+        XCTAssertEqual(diagnostics[19_999].description, "<input>:20000:1: error: unknown command 'fitt'")
+    }
+
     func testParserErrorsBeforeALexicalOneAreKept() {
         let (_, diagnostics) = Parser.parseStatements("model fit { conv 3 3x }\nfitt x 3×3")
         XCTAssertEqual(diagnostics.map(\.description), [
