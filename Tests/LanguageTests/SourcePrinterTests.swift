@@ -62,6 +62,7 @@ final class SourcePrinterTests: XCTestCase {
         "(fit m on x); (summary m) + 1",
         "x = (conv 3 3) + 1; y = [summary m, layer conv 3 3]; z = (layer dense 2 on 4).shape",
         "print fit cnn on data.train epochs 5",
+        "load (weights \"w.npz\"); print (layer activation relu)",
         "show (dense 3) grid 2x2; apply (conv 3 3) stride 2; apply conv 3 3 stride 2",
         "x = (((((1)))))[0]; y = (a.b).c; z = [1][0]; u = 3.e",
         "explain conv 8 3x3 stride 2 padding same on 32x32x3",
