@@ -11,8 +11,7 @@ extension Interpreter {
         if let weights = command.option("weights") {
             let model = try self.model(argument, outputs: &outputs)
             let path = try filePath(weights, what: "the weight file", outputs: &outputs)
-            try model.loadWeights(from: path)
-            outputs.append(.text("loaded \(model.parameterCount) weights of \(model.name) from \(path)"))
+            outputs.append(.text(try loadWeights(into: model, from: path, at: weights.span)))
             return .none
         }
         let name: String
@@ -32,7 +31,7 @@ extension Interpreter {
         }
         var options = session.dataOptions
         if let from = command.option("from") {
-            options.directory = try filePath(from, what: "the data folder", outputs: &outputs)
+            options.directory = try filePath(from, what: "the data folder", inOutputFolder: false, outputs: &outputs)
         }
         var dataset: Dataset
         do {
@@ -46,13 +45,18 @@ extension Interpreter {
         return .dataset(dataset)
     }
 
-    /// A string option's value as a path.
-    func filePath(_ option: NamedOption, what: String, outputs: inout [Output]) throws -> String {
+    /// A string option's value as a path. Files a run makes (weights, exports, predictions) are
+    /// relative to the session's output folder, beside the figures and the report; data
+    /// folders are relative to the working directory.
+    func filePath(_ option: NamedOption, what: String, inOutputFolder: Bool = true, outputs: inout [Output]) throws -> String {
         guard let expr = option.value, case .string(let path) = try evaluate(expr, outputs: &outputs) else {
             throw Diagnostic.error("\(what) is written as a quoted path", at: option.value?.span ?? option.span,
                                    hint: "write \(option.name.name) \"path\"")
         }
-        return (path as NSString).expandingTildeInPath
+        let expanded = (path as NSString).expandingTildeInPath
+        guard inOutputFolder, !expanded.hasPrefix("/") else { return expanded }
+        try? FileManager.default.createDirectory(atPath: session.outputDirectory, withIntermediateDirectories: true)
+        return (session.outputDirectory as NSString).appendingPathComponent(expanded)
     }
 
     /// The source text of an expression, for hints that repeat what was written.

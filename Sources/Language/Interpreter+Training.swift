@@ -201,9 +201,10 @@ extension Interpreter {
     func predictCommand(_ command: Command, outputs: inout [Output]) throws -> Value {
         let model = try self.model(command.arguments[0], outputs: &outputs)
         let results = try predictions(model, command.arguments[1], outputs: &outputs)
-        if command.option("to") != nil {
-            throw Diagnostic.error("writing predictions to a file is not available yet", at: command.option("to")!.span,
-                                   hint: "leave out 'to' and assign the result: p = predict …")
+        if let option = command.option("to") {
+            let path = try filePath(option, what: "the predictions file", outputs: &outputs)
+            outputs.append(.text(try savePredictions(results, of: model, to: path, at: option.span)))
+            return .none
         }
         return results.count == 1 ? .tensor(results[0]) : .list(results.map { .tensor($0) })
     }
@@ -237,12 +238,7 @@ extension Interpreter {
             throw Diagnostic.error("save needs what to write", at: command.span, hint: "write save \(model.name) weights \"\(model.name).cnnbw\"")
         }
         let path = try filePath(option, what: "the weight file", outputs: &outputs)
-        do {
-            try model.saveWeights(to: path)
-        } catch {
-            throw Diagnostic.error(error.message, at: option.span, hint: error.hint)
-        }
-        outputs.append(.text("saved \(Render.ModelSummary.grouped(model.parameterCount)) weights of \(model.name) to \(path)"))
+        outputs.append(.text(try saveWeights(of: model, to: path, at: option.span)))
         return .none
     }
 }

@@ -1,6 +1,7 @@
 import Data
 import Engine
 import Foundation
+import Interop
 import Render
 
 /// Evaluates statements against a `Session`. Commands live in the `Interpreter+…` files, one
@@ -25,6 +26,7 @@ final class Interpreter {
         case let e as ShapeError: return .error(e.message, at: span, hint: e.hint)
         case let e as ConfigurationError: return .error(e.message, at: span, hint: e.hint)
         case let e as RenderError: return .error("\(e)", at: span)
+        case let e as InteropError: return .error(e.message, at: span, hint: e.hint)
         default: return .error("\(error)", at: span)
         }
     }
@@ -316,9 +318,7 @@ final class Interpreter {
         case "filters": return try filtersCommand(command, outputs: &outputs)
         case "features": return try featuresCommand(command, outputs: &outputs)
         case "apply": return try applyCommand(command, outputs: &outputs)
-        case "export":
-            throw Diagnostic.error("export is not available in this version of cnnb", at: command.keyword.span,
-                                   hint: "save the weights instead: save MODEL weights \"model.cnnbw\"")
+        case "export": return try exportCommand(command, outputs: &outputs)
         default:
             throw Diagnostic.error("'\(command.keyword.name)' is not a statement cnnb knows", at: command.keyword.span)
         }
