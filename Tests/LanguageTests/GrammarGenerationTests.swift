@@ -85,7 +85,7 @@ struct ProgramGenerator {
         var arguments: [String] = []
         for index in 0..<count {
             if index == 0 && syntax.takesLayer {
-                arguments.append(layerSpec(depth - 1, exceptOptions: syntax.optionNames))
+                arguments.append(layerSpec(depth - 1))
             } else {
                 arguments.append(argument(depth - 1))
             }
@@ -93,7 +93,7 @@ struct ProgramGenerator {
         var options = syntax.options.filter { _ in chance(50) }.map { option(syntax: $0, depth: depth - 1) }
         options.shuffle(using: &random)
         // Interleave: options anywhere, arguments in order; a comma may precede any item after
-        // the first argument, and must precede an argument that starts with '-'.
+        // the first argument.
         var out = syntax.keyword
         var seenArgument = false
         var afterValue = false
@@ -139,13 +139,11 @@ struct ProgramGenerator {
             let word = pick(words)
             return (syntax.name + " " + (chance(20) ? "\"" + word + "\"" : word), true)
         }
-        // A value starting with '-' would join a preceding value; the generator keeps values
-        // from ending in a way that swallows what follows by giving them no trailing name chain.
         return (syntax.name + " " + expression(depth), true)
     }
 
     /// layer-spec = LAYER-WORD , { layer-argument | option }
-    mutating func layerSpec(_ depth: Int, exceptOptions: [String] = []) -> String {
+    mutating func layerSpec(_ depth: Int) -> String {
         let syntax = pick(Vocabulary.layerList)
         let count = syntax.minArguments + below(syntax.maxArguments - syntax.minArguments + 1)
         var out = syntax.word
