@@ -16,7 +16,7 @@ final class CIFAR10Tests: XCTestCase {
         let data = try CIFAR10.load(directory: sharedData("cifar-10-batches-bin"))
         XCTAssertEqual(data.train.shape, [50000, 32, 32, 3])
         XCTAssertEqual(data.test.shape, [10000, 32, 32, 3])
-        XCTAssertEqual(data.train.labelsShape, [50000])
+        XCTAssertEqual(data.train.labelsShape, [50000, 1], "Keras gives CIFAR-10 labels as a column")
         XCTAssertEqual(Array(data.test.labels.prefix(5)), [3, 8, 8, 0, 6])
         XCTAssertEqual(data.classNames, ["airplane", "automobile", "bird", "cat", "deer",
                                          "dog", "frog", "horse", "ship", "truck"])
