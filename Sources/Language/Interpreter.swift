@@ -146,6 +146,9 @@ final class Interpreter {
         var hint = known.isEmpty ? "nothing is defined yet; define it first, e.g. \(word) = load cifar10"
                                  : "defined names: " + known.joined(separator: ", ")
         if let near = nearestWord(to: word, among: known) { hint = "did you mean '\(near)'? " + hint }
+        // What someone new types first at a prompt.
+        if word == "help" { hint = "type :help for the statements and layers" }
+        if word == "quit" || word == "exit" { hint = "type :quit (or Ctrl-D) to leave" }
         return .error("'\(word)' is not defined", at: span, hint: hint)
     }
 
