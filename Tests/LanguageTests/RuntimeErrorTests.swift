@@ -295,6 +295,13 @@ final class RuntimeErrorTests: XCTestCase {
         XCTAssertEqual([error.span.line, error.span.column], [1, 7])
     }
 
+    func testWordsTypedAtAPromptPointToTheREPLCommands() throws {
+        let session = try SessionHarness.makeSession()
+        XCTAssertEqual(session.fail("help")?.hint, "type :help for the statements and layers")
+        XCTAssertEqual(session.fail("quit")?.hint, "type :quit (or Ctrl-D) to leave")
+        XCTAssertEqual(session.fail("exit")?.message, "'exit' is not defined")
+    }
+
     func testFailedRedefinitionKeepsTheOldValue() throws {
         let session = try SessionHarness.makeSession(trainCount: 8, testCount: 4)
         session.succeed("data = load shapes\ndata = data / 255\nx = 5")
