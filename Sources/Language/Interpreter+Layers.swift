@@ -133,7 +133,15 @@ extension Interpreter {
     /// The shape after `input` or `on`: `32x32x3`, or one number for a flat input.
     func inputShape(_ expr: Expr, outputs: inout [Output]) throws -> [Int] {
         switch try evaluate(expr, outputs: &outputs) {
-        case .size(let s) where s.allSatisfy({ $0 > 0 }): return s
+        case .size(let s) where s.allSatisfy({ $0 > 0 }):
+            // Beyond this, shape and multiply-add arithmetic would overflow before any memory ran out.
+            let values = s.reduce(1.0) { $0 * Double($1) }
+            guard values <= Double(Interpreter.inputLimit) else {
+                throw Diagnostic.error("an input of \(s.map(String.init).joined(separator: "x")) holds \(countText(values)) values; "
+                                       + "cnnb takes at most \(Render.ModelSummary.grouped(Interpreter.inputLimit)) per image",
+                                       at: expr.span, hint: "give a smaller input shape")
+            }
+            return s
         case .number(let x) where x.rounded() == x && x >= 1 && x < 1e9: return [Int(x)]
         case .images(let split), .image(let split): return split.imageShape
         case let other:
@@ -225,8 +233,15 @@ extension Interpreter {
         }
     }
 
+    /// `9,989,800,200,999`, or `3e+18` where grouping digits would mean nothing.
+    func countText(_ count: Double) -> String {
+        count < 1e15 ? Render.ModelSummary.grouped(Int(count)) : formatNumber(count)
+    }
+
     /// The most weights one layer may hold (1 GiB of Float32).
     static let weightLimit = 1 << 28
+    /// The most values one input image may hold.
+    static let inputLimit = 1 << 31
 
     /// Refuses a layer whose weights on `inputShape` would not fit, before they are allocated:
     /// a slip such as `dense 6400000` must be an error, not the end of the session.
@@ -241,7 +256,7 @@ extension Interpreter {
             return
         }
         guard count <= Double(Interpreter.weightLimit) else {
-            throw Diagnostic.error("\(layer.typeName) on \(kerasShapeText(inputShape)) would hold \(count < 1e15 ? Render.ModelSummary.grouped(Int(count)) : formatNumber(count)) weights; "
+            throw Diagnostic.error("\(layer.typeName) on \(kerasShapeText(inputShape)) would hold \(countText(count)) weights; "
                                    + "cnnb allows \(Render.ModelSummary.grouped(Interpreter.weightLimit)) per layer",
                                    at: span, hint: "use fewer units or filters, or shrink the input first (pooling, strides)")
         }
