@@ -119,6 +119,13 @@ final class RuntimeErrorTests: XCTestCase {
         Case("explain conv 100000 30x30 on 32x32x3000",
              "Conv2D on (None, 32, 32, 3000) would hold 270,000,000,000 weights; cnnb allows 268,435,456 per layer",
              column: 9, hint: "use fewer units or filters, or shrink the input first (pooling, strides)"),
+        // Inputs whose sizes would overflow the shape arithmetic are refused.
+        Case("layer conv 8 3x3 on 999999999x999999999x3",
+             "an input of 999999999x999999999x3 holds 2.999999994e+18 values; cnnb takes at most 2,147,483,648 per image",
+             column: 21, hint: "give a smaller input shape"),
+        Case("model vast { input 99999x99999x999; flatten }",
+             "an input of 99999x99999x999 holds 9,989,800,200,999 values; cnnb takes at most 2,147,483,648 per image",
+             column: 20, hint: "give a smaller input shape"),
         Case("layer conv 8 3x3 on 0x5x3", "expected an input shape like 32x32x3, got 0x5x3", column: 21),
         Case("layer dropout 2", "Dropout rate must be in [0, 1), got 2.0", column: 7, hint: "0.5 drops half the values"),
         Case("explain conv 8 3x3", "explain needs the input shape", column: 1, hint: "add it: explain conv … on 32x32x3"),
