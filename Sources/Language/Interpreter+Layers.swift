@@ -35,7 +35,11 @@ extension Interpreter {
         func sizes(_ expr: Expr, rank: Int, what: String) throws -> [Int] {
             switch try evaluate(expr, outputs: &outputs) {
             case .number(let x) where x.rounded() == x && x >= 1 && x < 1e9: return [Int](repeating: Int(x), count: rank)
-            case .size(let s) where s.count == rank && s.allSatisfy({ $0 >= 1 }): return s
+            case .size(let s) where s.count == rank && s.allSatisfy({ $0 >= 1 && $0 < 1_000_000_000 }): return s
+            case .size(let s) where s.count == rank:
+                let bound = s.contains { $0 < 1 } ? "at least 1" : "under a billion"
+                throw Diagnostic.error("\(what) must be \(bound) on every axis, got \(s.map(String.init).joined(separator: "x"))",
+                                       at: expr.span)
             case .size(let s):
                 throw Diagnostic.error("\(what) \(s.map(String.init).joined(separator: "x")) has \(s.count) axes; this layer has \(rank)",
                                        at: expr.span, hint: "write \(Array(repeating: "3", count: rank).joined(separator: "x")) or one number for every axis")
