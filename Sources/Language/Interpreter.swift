@@ -389,8 +389,15 @@ final class Interpreter {
     /// `8x4` → (8, 4); a single number n → (n, n).
     func gridSize(_ value: Value, at span: SourceSpan) throws -> (rows: Int, columns: Int) {
         switch value {
-        case .size(let s) where s.count == 2 && s.allSatisfy({ $0 > 0 }): return (s[0], s[1])
-        case .number: let n = try integer(value, at: span, what: "a grid size"); return (n, n)
+        case .size(let s) where s.count == 2 && s.allSatisfy({ $0 > 0 && $0 <= 1000 }): return (s[0], s[1])
+        case .size(let s) where s.count == 2 && s.allSatisfy({ $0 > 0 }):
+            throw Diagnostic.error("a grid has at most 1000 rows and 1000 columns, got \(value.brief)", at: span, hint: "write grid 8x4")
+        case .number:
+            let n = try integer(value, at: span, what: "a grid size")
+            guard n <= 1000 else {
+                throw Diagnostic.error("a grid has at most 1000 rows and 1000 columns, got \(n)", at: span, hint: "write grid 8x4")
+            }
+            return (n, n)
         default:
             throw Diagnostic.error("a grid is written ROWSxCOLUMNS, got \(value.brief)", at: span, hint: "write grid 8x4")
         }
