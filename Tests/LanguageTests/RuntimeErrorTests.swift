@@ -232,6 +232,10 @@ final class RuntimeErrorTests: XCTestCase {
         // Pictures
         Case("show x", "show draws images, got a number", column: 6, hint: "for example show data.train[0..<25] grid 5x5 labels"),
         Case("show data.train[0..<4] grid 0x2", "a grid is written ROWSxCOLUMNS, got 0x2", column: 29, hint: "write grid 8x4"),
+        Case("show data.train[0] grid 4000000000x4000000000", "a grid has at most 1000 rows and 1000 columns, got 4000000000x4000000000",
+             column: 25, hint: "write grid 8x4"),
+        Case("filters cnn.layers[1] grid 5000", "a grid has at most 1000 rows and 1000 columns, got 5000", column: 28,
+             hint: "write grid 8x4"),
         Case("show data.train[3..<3]", "there are no images to show", column: 6),
         Case("apply [[1, 2], [3]] to m", "the rows of a matrix must have the same length (2 and 1)", column: 7),
         Case("apply maxpool 2 to x", "apply works on one image or a written matrix, got a number", column: 20,
