@@ -19,7 +19,8 @@ final class RuntimeFuzzTests: XCTestCase {
         }
     }
 
-    static let numbers = ["0", "1", "-1", "2", "3", "7", "31", "0.5", "-3", "1000", "99999999999", "1e300", "4x4", "0x3", "2x2x2", "1x1x1x1"]
+    static let numbers = ["0", "1", "-1", "2", "3", "7", "31", "0.5", "-3", "1000", "99999999999", "1e300", "4x4", "0x3", "2x2x2", "1x1x1x1",
+                          "9223372036854775807", "4000000000x4000000000", "9223372036854775807x2", "999999999x999999999x3"]
     static let words = ["data", "cnn", "h", "xs", "m", "x", "relu", "same", "valid", "accuracy", "data.train", "data.test[0]",
                         "cnn.layers[1]", "cnn.layers[-1]", "m[0]", "[]", "[[]]", "\"s\"", "shapes", "loss"]
 
@@ -89,12 +90,13 @@ final class RuntimeFuzzTests: XCTestCase {
     ]
     static let slots: [Character: [String]] = [
         "S": specs + ["conv 1 5x5 stride 3", "maxpool 1", "avgpool 2x2 padding same", "dense 1 softmax"],
-        "H": ["32x32x3", "4x4x1", "1x1x1", "8x8x8x1", "10x2", "100", "3x3", "2x2x2x2x2", "0x3"],
+        "H": ["32x32x3", "4x4x1", "1x1x1", "8x8x8x1", "10x2", "100", "3x3", "2x2x2x2x2", "0x3", "999999999x999999999x3",
+              "46341x46341x1", "9223372036854775807"],
         "M": ["m", "[[1, 2], [3, 4]]", "[[1]]", "[[1, 2, 3]]", "[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]", "[[1], [2]]", "xs"],
         "I": ["data.train[0]", "data.train[0..<4]", "data.test", "data.train[31]", "data.test[-1]", "data.train[..<1]", "data.train[0..<0]"],
-        "N": ["0", "1", "2", "3", "-1", "0.5", "31", "99999999999"],
+        "N": ["0", "1", "2", "3", "-1", "0.5", "31", "99999999999", "9223372036854775807", "4000000000x4000000000"],
         "P": ["same", "valid", "full"],
-        "G": ["1x1", "2x2", "4x8", "1", "3", "0x1", "50x50"],
+        "G": ["1x1", "2x2", "4x8", "1", "3", "0x1", "50x50", "4000000000x4000000000", "1000x1000"],
         "L": ["cnn.layers[0]", "cnn.layers[1]", "cnn.layers[2]", "cnn.layers[3]", "cnn.layers[-1]", "cnn.layers[1, 3]",
               "cnn.layers[0...5]", "cnn"],
         "O": ["adam", "sgd", "rmsprop", "adamw"],
@@ -123,7 +125,7 @@ final class RuntimeFuzzTests: XCTestCase {
             + "compile cnn optimizer adam loss sparse_categorical_crossentropy metrics accuracy\nh = fit cnn on data.train epochs 1"
         session.succeed(setup)
         var rng = Generator(state: UInt64(ProcessInfo.processInfo.environment["CNNB_FUZZ_SEED"] ?? "") ?? 11)
-        let count = Int(ProcessInfo.processInfo.environment["CNNB_FUZZ_COUNT"] ?? "") ?? 400
+        let count = Int(ProcessInfo.processInfo.environment["CNNB_FUZZ_COUNT"] ?? "") ?? 250
         var ran = 0
         for _ in 0..<count {
             let line = randomStatement(&rng)
