@@ -363,11 +363,11 @@ class ReplPtyTests(unittest.TestCase):
     def test_figure_preview_in_a_colour_terminal(self):
         model = "model g { input 8x8x1; conv 4 3x3 relu; flatten; dense 2 softmax }"
         repl = Repl(self.home, columns=100, env={"TERM": "xterm-256color", "COLORTERM": "truecolor"})
-        repl.enter(model)
-        repl.child.send("plot g\r")
+        repl.enter("d = load shapes")
+        repl.child.send("show d.train[0..<4] grid 2x2 labels\r")
         repl.prompt()
         raw = repl.child.before
-        match = re.search(r"<figure: model graph of 4 layers, (\d+)x(\d+) px> \u2192 (\S+\.png)", raw)
+        match = re.search(r"<figure: image grid 2x2 of 4 images, (\d+)x(\d+) px> \u2192 (\S+\.png)", raw)
         self.assertIsNotNone(match, raw)
         self.assertTrue(os.path.exists(os.path.join(self.home, match.group(3))))
         rows = [line for line in raw.split("\r\n") if "\u2580" in line]
@@ -377,16 +377,20 @@ class ReplPtyTests(unittest.TestCase):
         self.assertLessEqual(columns.pop(), 64)
         self.assertRegex(rows[0], r"^\x1b\[38;2;\d+;\d+;\d+;48;2;\d+;\d+;\d+m\u2580")
         self.assertTrue(all(line.endswith("\x1b[0m") for line in rows))
+        # A model graph is read in its file, not previewed.
+        repl.enter(model)
+        out = repl.enter("plot g")
+        self.assertIn("<figure: model graph", out)
+        self.assertNotIn("\u2580", out)
         repl.quit()
         # No colour: the file name only.
         for env in ({"TERM": "xterm"}, {"TERM": "xterm-256color", "COLORTERM": "truecolor", "NO_COLOR": "1"}):
             repl = Repl(self.home, env=env)
-            repl.enter(model)
-            out = repl.enter("plot g")
-            self.assertIn("<figure: model graph", out)
+            repl.enter("d = load shapes")
+            out = repl.enter("show d.train[0..<4] grid 2x2 labels")
+            self.assertIn("<figure: image grid", out)
             self.assertNotIn("\u2580", out)
             repl.quit()
-
 
 if __name__ == "__main__":
     unittest.main()
