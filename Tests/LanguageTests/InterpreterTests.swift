@@ -396,6 +396,70 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(lossChart.series.map(\.name), ["loss", "val_loss"])
     }
 
+    final class RecordingObserver: TrainingObserver {
+        let isLive: Bool
+        var lines: [String] = []
+        var live: [String] = []
+        init(isLive: Bool) { self.isLive = isLive }
+        func line(_ text: String) { lines.append(text) }
+        func live(_ text: String) { live.append(text) }
+    }
+
+    func testTrainingIsWatchedLiveOnATerminalAndLineByLineElsewhere() throws {
+        for isLive in [true, false] {
+            let session = try SessionHarness.makeSession(trainCount: 96, testCount: 16)
+            let observer = RecordingObserver(isLive: isLive)
+            session.trainingObserver = observer
+            session.succeed("data = load shapes\ndata = data / 255\nmodel net { input 32x32x3; pool 8; flatten; dense 10 softmax }")
+            session.succeed("compile net optimizer sgd loss sparse_categorical_crossentropy metrics accuracy")
+            let fit = session.succeed("fit net on data.train epochs 2 batch 8 validate data.test")
+            // Finished lines as they happen, the same lines the statement gives back.
+            XCTAssertEqual(observer.lines.count, 4)
+            XCTAssertEqual([observer.lines[0], observer.lines[2]], ["Epoch 1/2", "Epoch 2/2"])
+            XCTAssertTrue(observer.lines[1].hasPrefix("12/12 ["), observer.lines[1])
+            XCTAssertTrue(observer.lines[3].contains("- val_accuracy: "), observer.lines[3])
+            XCTAssertEqual(fit.progress, [observer.lines.joined(separator: "\n")])
+            if isLive {
+                // The running line is redrawn: each shows a batch before the last of its epoch.
+                XCTAssertFalse(observer.live.isEmpty)
+                for text in observer.live {
+                    // Keras pads the count to the width of the total: ` 1/12`.
+                    let done = Int(text.prefix { $0 != "/" }.trimmingCharacters(in: .whitespaces))
+                    XCTAssertNotNil(done, text)
+                    XCTAssertLessThan(done ?? 12, 12, text)
+                    XCTAssertTrue(text.contains("/12 [") && text.contains("- loss: "), text)
+                }
+            } else {
+                XCTAssertEqual(observer.live, [])
+            }
+        }
+    }
+
+    func testStoppingTrainingKeepsTheUpdatesAndSaysSo() throws {
+        let session = try SessionHarness.makeSession(trainCount: 96, testCount: 16)
+        session.succeed("data = load shapes\ndata = data / 255\nmodel net { input 32x32x3; pool 8; flatten; dense 10 softmax }")
+        session.succeed("compile net optimizer sgd loss sparse_categorical_crossentropy metrics accuracy")
+        guard case .model(let net) = try XCTUnwrap(session["net"]) else { return XCTFail("not a model") }
+        let before = net.parameters.map { $0.value.scalars }
+        var polls = 0
+        session.shouldStop = { polls += 1; return polls >= 3 }
+        let fit = session.succeed("h = fit net on data.train epochs 3 batch 8")
+        let log = fit.progress.joined()
+        XCTAssertTrue(log.hasPrefix("Epoch 1/3\n"), log)
+        XCTAssertNotNil(log.range(of: #"stopped after \d+ batches of epoch 1; the weights keep every update so far$"#,
+                                  options: .regularExpression), log)
+        guard case .history(let h) = try XCTUnwrap(session["h"]) else { return XCTFail("not a history") }
+        XCTAssertTrue(h.cancelled)
+        XCTAssertEqual(h.epochs, 0)
+        XCTAssertGreaterThan(h.batchesInCancelledEpoch, 0)
+        XCTAssertLessThan(h.batchesInCancelledEpoch, 12)
+        XCTAssertNotEqual(net.parameters.map { $0.value.scalars }, before, "the batches that ran changed the weights")
+        let error = try XCTUnwrap(session.fail("plot h"))
+        XCTAssertEqual(error.message, "the history is empty: no epoch finished")
+        XCTAssertEqual(error.hint, "fit for at least one epoch")
+        XCTAssertTrue(session.succeed("h").text.contains("(stopped during epoch 1, after \(h.batchesInCancelledEpoch) batches)"))
+    }
+
     func testEpochAndImageLimitsFromTheEnvironment() throws {
         let session = try SessionHarness.makeSession(environment: ["CNNB_LIMIT": "40", "CNNB_EPOCHS": "1"],
                                                      trainCount: 96, testCount: 32)
