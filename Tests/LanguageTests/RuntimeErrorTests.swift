@@ -338,6 +338,25 @@ final class RuntimeErrorTests: XCTestCase {
         XCTAssertEqual(session.definitionOrder, ["data", "x", "net"])
     }
 
+    func testTrainingThatTheEngineRefusesLeavesTheWeights() throws {
+        let session = try SessionHarness.makeSession(trainCount: 16, testCount: 4)
+        session.succeed("data = load shapes\ndata = data / 255\nmodel net { input 32x32x3; pool 8; flatten; dense 10 softmax }")
+        guard case .model(let net) = try XCTUnwrap(session["net"]) else { return XCTFail("not a model") }
+        let weights = net.parameters.map { $0.value.scalars }
+        // One-hot losses need one-hot targets; the images carry class indices.
+        for loss in ["categorical_crossentropy", "mean_squared_error"] {
+            session.succeed("compile net optimizer adam loss \(loss)")
+            let source = "h = fit net on data.train epochs 1"
+            let error = try XCTUnwrap(session.fail(source))
+            XCTAssertEqual(error.message, "\(loss) needs targets of the output's shape (None, 10), the data has class indices")
+            XCTAssertEqual(error.hint, "use sparse_categorical_crossentropy for integer class labels")
+            XCTAssertEqual(error.span.column, 5)
+            XCTAssertEqual(net.parameters.map { $0.value.scalars }, weights)
+            XCTAssertNil(session["h"])
+            XCTAssertEqual(session.fail("evaluate net on data.test")?.message, error.message)
+        }
+    }
+
     func testWeightsOfAnotherModelAreRefusedAndNothingChanges() throws {
         let session = try SessionHarness.makeSession()
         session.succeed("model a { input 8x8x1; flatten; dense 10 softmax }\nmodel b { input 8x8x1; flatten; dense 4 softmax }")
