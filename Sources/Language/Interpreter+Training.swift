@@ -191,9 +191,9 @@ extension Interpreter {
                                                            metrics: Interpreter.metrics(loss: result.loss, accuracy: result.accuracy))
         if let accuracy = result.accuracy { text += "\naccuracy: " + String(format: "%.2f%%", accuracy * 100) }
         outputs.append(.text(text))
-        var values: [Value] = [.number(result.loss)]
-        if let accuracy = result.accuracy { values.append(.number(accuracy)) }
-        return .list(values)
+        // As Keras's evaluate: the loss alone without metrics, else [loss, accuracy].
+        guard let accuracy = result.accuracy else { return .number(result.loss) }
+        return .list([.number(result.loss), .number(accuracy)])
     }
 
     /// Keras's metric names and order in the progress line.
