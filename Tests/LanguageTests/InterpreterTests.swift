@@ -473,6 +473,10 @@ final class InterpreterTests: XCTestCase {
         guard case .history(let history) = try XCTUnwrap(session["h"]) else { return XCTFail("not a history") }
         XCTAssertEqual(history.epochs, 1)
         XCTAssertEqual(history.keys, ["accuracy", "loss"])
+        // Without metrics evaluate gives the loss alone, as Keras does.
+        session.succeed("compile net optimizer sgd loss sparse_categorical_crossentropy\nloss = evaluate net on data.test / 255")
+        guard case .number(let loss) = try XCTUnwrap(session["loss"]) else { return XCTFail("not a number") }
+        XCTAssertTrue(loss.isFinite && loss > 0)
         let ignored = Session(environment: ["CNNB_LIMIT": "none", "CNNB_EPOCHS": "-3"])
         XCTAssertNil(ignored.imageLimit)
         XCTAssertNil(ignored.epochLimit)
