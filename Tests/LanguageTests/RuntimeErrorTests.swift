@@ -357,6 +357,22 @@ final class RuntimeErrorTests: XCTestCase {
         }
     }
 
+    func testTrainingThatDivergesLeavesAUsableSession() throws {
+        let session = try SessionHarness.makeSession(trainCount: 32, testCount: 8)
+        // Pixels of 1e300 overflow Float32: the loss becomes NaN from the first batch.
+        session.succeed("data = load shapes\nbig = data * 1e300\nmodel n { input 32x32x3; conv 2 3x3; flatten; dense 10 softmax }")
+        session.succeed("compile n optimizer adam loss sparse_categorical_crossentropy metrics accuracy")
+        session.succeed("h = fit n on big.train epochs 1")
+        guard case .history(let h) = try XCTUnwrap(session["h"]) else { return XCTFail("not a history") }
+        XCTAssertTrue(h.loss[0].isNaN)
+        XCTAssertEqual(session.fail("plot h loss")?.message, "a chart needs at least one finite point to draw")
+        // Pictures of non-finite numbers are still drawn; the session goes on.
+        XCTAssertEqual(session.succeed("filters n.layers[1]").figures.count, 1)
+        XCTAssertEqual(session.succeed("features n.layers[1] of big.train[0]").figures.count, 1)
+        XCTAssertEqual(session.succeed("show big.train[0..<2]").figures.count, 1)
+        XCTAssertEqual(session.succeed("x = 1 + 1\nx").text, "2")
+    }
+
     func testWeightsOfAnotherModelAreRefusedAndNothingChanges() throws {
         let session = try SessionHarness.makeSession()
         session.succeed("model a { input 8x8x1; flatten; dense 10 softmax }\nmodel b { input 8x8x1; flatten; dense 4 softmax }")
