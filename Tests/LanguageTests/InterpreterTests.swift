@@ -7,6 +7,11 @@ import XCTest
 
 /// Statements run against a session: the text and figures they give, and the values they leave.
 final class InterpreterTests: XCTestCase {
+    override func tearDown() {
+        SessionHarness.removeFolders()
+        super.tearDown()
+    }
+
     // MARK: - layer and explain
 
     func testLayerOnInputShowsKerasShapeParametersAndMultiplyAdds() throws {

@@ -7,6 +7,11 @@ import XCTest
 
 /// The lessons in `Notebooks/` run whole, as `cnnb run` runs them, on limited data.
 final class NotebookRunTests: XCTestCase {
+    override func tearDown() {
+        SessionHarness.removeFolders()
+        super.tearDown()
+    }
+
     static let notebooks = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Notebooks")
 

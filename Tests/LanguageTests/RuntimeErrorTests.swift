@@ -7,6 +7,11 @@ import XCTest
 /// Statements that parse but cannot run: each gives a diagnostic with its message, place and
 /// hint, and leaves every value of the session as it was.
 final class RuntimeErrorTests: XCTestCase {
+    override func tearDown() {
+        SessionHarness.removeFolders()
+        super.tearDown()
+    }
+
     /// One failing input. `line` counts from the first line of `source`; the cell is run as if
     /// it started on line 40 of `lesson.cnnb`. A `hint` ending in `…` is matched as a prefix.
     struct Case {

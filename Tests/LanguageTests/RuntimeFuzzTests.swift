@@ -8,6 +8,11 @@ import XCTest
 /// gives a diagnostic; none may stop the process. CNNB_FUZZ_SEED and CNNB_FUZZ_COUNT run other
 /// and longer series by hand.
 final class RuntimeFuzzTests: XCTestCase {
+    override func tearDown() {
+        SessionHarness.removeFolders()
+        super.tearDown()
+    }
+
     struct Generator: RandomNumberGenerator {
         var state: UInt64
         mutating func next() -> UInt64 {

@@ -7,11 +7,20 @@ import XCTest
 /// Sessions for runtime tests: figures go to a fresh temporary folder, no variable of the
 /// process environment leaks in, and the generated `shapes` dataset is small.
 enum SessionHarness {
+    /// Folders made by the running test, removed by `removeFolders` in its tearDown.
+    static var folders: [String] = []
+
     static func makeFolder(_ name: String) throws -> String {
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("cnnb-lang-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        folders.append(path)
         return path
+    }
+
+    static func removeFolders() {
+        for folder in folders { try? FileManager.default.removeItem(atPath: folder) }
+        folders.removeAll()
     }
 
     static func makeSession(_ name: String = "session", environment: [String: String] = [:],
