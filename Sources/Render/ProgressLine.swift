@@ -98,6 +98,9 @@ public struct ProgressLine: Sendable {
 
     /// A metric value: four decimals, or scientific notation when its magnitude is 0.001 or less.
     public static func metric(_ value: Double) -> String {
+        // Python's formatting: `nan`, `inf`, `-inf` (C's printf may write `-nan`).
+        if value.isNaN { return "nan" }
+        if value.isInfinite { return value > 0 ? "inf" : "-inf" }
         if abs(value) > 1e-3 { return String(format: "%.4f", value) }
         return String(format: "%.4e", value)
     }

@@ -114,6 +114,8 @@ final class ProgressLineTests: XCTestCase {
         XCTAssertEqual(ProgressLine.metric(2.20124), "2.2012")
         XCTAssertEqual(ProgressLine.metric(-2.5), "-2.5000")
         XCTAssertEqual(ProgressLine.metric(0.001), "1.0000e-03")
+        XCTAssertEqual(ProgressLine.metric(.nan), "nan", "a diverged loss reads as Python prints it")
+        XCTAssertEqual(ProgressLine.metric(-.infinity), "-inf")
         XCTAssertEqual(ProgressLine.metric(0.0005), "5.0000e-04")
         XCTAssertEqual(ProgressLine.metric(0), "0.0000e+00")
     }
