@@ -1,4 +1,38 @@
+import Engine
 import Foundation
 
-// cnnb-bench: prints one key=value per line.
-print("sgemm_gflops=\(String(format: "%.1f", measureSgemmGflops()))")
+// cnnb-bench: trains the seed's CIFAR-10 model and prints one key=value per line on stdout
+// (progress goes to stderr). See README.md.
+func run() throws {
+    let options: Options
+    do {
+        options = try Options(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+    } catch {
+        log(error.message)
+        log(Options.usage)
+        exit(2)
+    }
+    let data = try BenchData.load(options)
+    log("data: \(data.origin), \(data.train.count) training images, \(options.epochs) epochs, batch \(options.batchSize)")
+    let model = try makeSeedModel(seed: options.seed)
+    let train = SplitBatchSource(data.train, batchSize: options.batchSize)
+    let training = try measureTraining(model, on: train, epochs: options.epochs, batchSize: options.batchSize, seed: options.seed)
+    let inferenceSource = data.test.map { SplitBatchSource($0, batchSize: options.batchSize) } ?? train
+    let inference = try measureInference(model, on: inferenceSource, batchSize: options.batchSize)
+    let testAccuracy = try data.test.map { try measureTestAccuracy(model, on: SplitBatchSource($0, batchSize: options.batchSize), batchSize: options.batchSize) }
+    let sgemm = measureSgemmGflops()
+
+    print(String(format: "train_img_per_s=%.0f", training.imagesPerSecond))
+    print(String(format: "infer_img_per_s=%.0f", inference))
+    print(String(format: "peak_rss_mb=%.0f", peakResidentMegabytes()))
+    print(String(format: "sgemm_gflops=%.1f", sgemm))
+    print(String(format: "train_gflops=%.1f", training.imagesPerSecond * trainingFlops(of: model) / 1e9))
+    if let testAccuracy { print(String(format: "test_acc=%.4f", testAccuracy)) }
+}
+
+do {
+    try run()
+} catch {
+    log("cnnb-bench: \(error)")
+    exit(1)
+}
