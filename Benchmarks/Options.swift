@@ -9,8 +9,10 @@ struct Options {
     var epochs = 1
     var batchSize = 32
     var seed: UInt64 = 1
+    /// Time each layer's forward and backward pass instead of the full run.
+    var profile = false
 
-    static let usage = "usage: cnnb-bench [--data DIR] [--images N] [--epochs E]"
+    static let usage = "usage: cnnb-bench [--data DIR] [--images N] [--epochs E] [--batch-size B] [--profile]"
 
     /// Parses `arguments` (without the program name); throws a message for anything unknown.
     init(arguments: [String], environment: [String: String]) throws(OptionsError) {
@@ -33,6 +35,7 @@ struct Options {
             case "--images": images = try count(argument, minimum: 1)
             case "--epochs": epochs = try count(argument, minimum: 1)
             case "--batch-size": batchSize = try count(argument, minimum: 1)
+            case "--profile": profile = true
             case "-h", "--help": throw OptionsError(Options.usage)
             default: throw OptionsError("unknown argument '\(argument)'")
             }

@@ -16,6 +16,10 @@ func run() throws {
     log("data: \(data.origin), \(data.train.count) training images, \(options.epochs) epochs, batch \(options.batchSize)")
     let model = try makeSeedModel(seed: options.seed)
     let train = SplitBatchSource(data.train, batchSize: options.batchSize)
+    if options.profile {
+        try profileLayers(model, on: train, batchSize: options.batchSize)
+        return
+    }
     let training = try measureTraining(model, on: train, epochs: options.epochs, batchSize: options.batchSize, seed: options.seed)
     let inferenceSource = data.test.map { SplitBatchSource($0, batchSize: options.batchSize) } ?? train
     let inference = try measureInference(model, on: inferenceSource, batchSize: options.batchSize)

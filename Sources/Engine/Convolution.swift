@@ -32,6 +32,8 @@ public final class Convolution: Layer {
     private var output = ReusableBuffer()
     private var preActivationGradient = ReusableBuffer()
     private var inputGradient = ReusableBuffer()
+    /// Per-core partial kernel and bias gradients of one backward pass.
+    private var partialGradients = ReusableBuffer()
 
     /// `kernelSize` and `strides` take one value for every axis or one per axis (Keras's int
     /// or tuple); strides default to 1.
@@ -90,20 +92,22 @@ public final class Convolution: Layer {
                      "\(name) built for \(g.input) x \(g.channels) got \(input.shape)")
         Parallel.configureBLAS
         let batch = input.shape[0]
-        let rows = batch * g.outputPositions, depth = g.windowSize * g.channels
-        let matrix: UnsafeMutablePointer<Float>
-        if g.isPointwise {
-            matrix = input.pointer
-        } else {
-            let cols = columns.tensor(shape: [rows, depth])
-            imageToColumns(input.pointer, cols.pointer, batch: batch, g)
-            matrix = cols.pointer
-        }
+        let positions = g.outputPositions, depth = g.windowSize * g.channels, filters = filters
+        let matrix = g.isPointwise ? input.pointer : columns.tensor(shape: [batch * positions, depth]).pointer
         let out = output.tensor(shape: [batch] + Array(g.outputSpatialShape.suffix(rank)) + [filters])
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(filters), Int32(depth),
-                    1, matrix, Int32(depth), parameters[0].value.pointer, Int32(filters), 0, out.pointer, Int32(filters))
-        activation.forward(out.pointer, rows: rows, columns: filters,
-                           bias: useBias ? UnsafePointer(parameters[1].value.pointer) : nil)
+        let kernel = parameters[0].value.pointer
+        let bias = useBias ? UnsafePointer(parameters[1].value.pointer) : nil
+        let activation = activation, source = input.pointer, target = out.pointer
+        // Each core gathers, multiplies and activates its own items: no thread waits on
+        // another until the layer is done, and each item's columns are still in cache.
+        Parallel.forEachChunk(batch, workPerItem: positions * depth * filters) { items in
+            guard !items.isEmpty else { return }
+            let first = items.lowerBound * positions, rows = items.count * positions
+            if !g.isPointwise { imageToColumns(source, matrix, items: items, g) }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(filters), Int32(depth),
+                        1, matrix + first * depth, Int32(depth), kernel, Int32(filters), 0, target + first * filters, Int32(filters))
+            activation.apply(target + first * filters, rows: rows, columns: filters, bias: bias)
+        }
         self.input = input
         lastOutput = out
         return out
@@ -112,79 +116,119 @@ public final class Convolution: Layer {
     public func backward(_ outputGradient: Tensor) -> Tensor {
         guard let out = lastOutput else { preconditionFailure("\(name).backward before forward") }
         precondition(outputGradient.shape == out.shape, "\(name) gradient \(outputGradient.shape) for output \(out.shape)")
-        if activation == .linear { return backward(preActivationGradient: outputGradient) }
-        let dz = preActivationGradient.tensor(shape: out.shape)
-        activation.backward(output: out.pointer, gradient: outputGradient.pointer, into: dz.pointer,
-                            rows: out.count / filters, columns: filters)
-        return backward(preActivationGradient: dz)
+        return backward(gradient: outputGradient, throughActivation: activation != .linear)
     }
 
     /// `backward` given dLoss/d(convolution + bias) directly, skipping the activation's
     /// derivative. Reuses the im2col buffer for the column gradient, so call it once per
     /// `forward`.
     public func backward(preActivationGradient dz: Tensor) -> Tensor {
-        guard let g = geometry, let input else { preconditionFailure("\(name).backward before forward") }
-        let batch = input.shape[0]
-        let rows = batch * g.outputPositions, depth = g.windowSize * g.channels
-        precondition(dz.count == rows * filters, "\(name) gradient \(dz.shape) does not match its output")
-        let matrix = g.isPointwise ? input.pointer : columns.tensor(shape: [rows, depth]).pointer
-        let kernel = parameters[0]
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(depth), Int32(filters), Int32(rows),
-                    1, matrix, Int32(depth), dz.pointer, Int32(filters), 1, kernel.gradient.pointer, Int32(filters))
-        if useBias { addColumnSums(dz.pointer, rows: rows, columns: filters, into: parameters[1].gradient.pointer) }
+        backward(gradient: dz, throughActivation: false)
+    }
 
+    /// Weight gradients and dLoss/dInput from `gradient`, which is dLoss/dOutput when
+    /// `throughActivation` is set, else dLoss/d(pre-activation). Each core takes its own items:
+    /// the activation's derivative, its share of the kernel gradient (summed afterwards), the
+    /// column gradient and col2im.
+    private func backward(gradient: Tensor, throughActivation: Bool) -> Tensor {
+        guard let g = geometry, let input, let out = lastOutput else { preconditionFailure("\(name).backward before forward") }
+        let batch = input.shape[0]
+        let positions = g.outputPositions, depth = g.windowSize * g.channels, filters = filters
+        precondition(gradient.count == batch * positions * filters, "\(name) gradient \(gradient.shape) does not match its output")
+        let matrix = g.isPointwise ? input.pointer : columns.tensor(shape: [batch * positions, depth]).pointer
+        let dz = throughActivation ? preActivationGradient.tensor(shape: out.shape).pointer : gradient.pointer
+        let chunks = Parallel.chunkCount(batch, workPerItem: positions * depth * filters)
+        let kernel = parameters[0], kernelSize = depth * filters
+        // With one chunk the gradients accumulate in place; otherwise each chunk writes its own
+        // partial sums, added in below.
+        let partials = chunks > 1 ? partialGradients.tensor(shape: [chunks, kernelSize + filters]).pointer : nil
         let dInput = inputGradient.tensor(shape: input.shape)
-        guard computesInputGradient else { return dInput }
-        // The column gradient goes straight into dInput for a pointwise kernel, otherwise into
-        // the column buffer (free now that the kernel gradient is done) and then col2im.
-        let target = g.isPointwise ? dInput.pointer : matrix
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(depth), Int32(filters),
-                    1, dz.pointer, Int32(filters), kernel.value.pointer, Int32(filters), 0, target, Int32(depth))
-        if !g.isPointwise { columnsToImage(matrix, dInput.pointer, batch: batch, g) }
+        let activation = activation, outputValues = out.pointer, upstream = gradient.pointer
+        let computesInputGradient = computesInputGradient, useBias = useBias
+        let biasGradient = useBias ? parameters[1].gradient.pointer : nil
+        let inputGradientPointer = dInput.pointer
+        Parallel.forEachChunk(batch, chunks: chunks) { chunk, items in
+            guard !items.isEmpty else { return }
+            let first = items.lowerBound * positions, rows = items.count * positions
+            let dzRows = dz + first * filters
+            if throughActivation {
+                activation.derivative(output: outputValues + first * filters, gradient: upstream + first * filters,
+                                      into: dzRows, rows: rows, columns: filters)
+            }
+            let kernelTarget = partials.map { $0 + chunk * (kernelSize + filters) } ?? kernel.gradient.pointer
+            let columnRows = matrix + first * depth
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(depth), Int32(filters), Int32(rows),
+                        1, columnRows, Int32(depth), dzRows, Int32(filters), partials == nil ? 1 : 0, kernelTarget, Int32(filters))
+            if useBias {
+                let biasTarget = partials.map { $0 + chunk * (kernelSize + filters) + kernelSize } ?? biasGradient!
+                if partials != nil { biasTarget.update(repeating: 0, count: filters) }
+                for r in 0..<rows {
+                    let row = dzRows + r * filters
+                    for c in 0..<filters { biasTarget[c] += row[c] }
+                }
+            }
+            guard computesInputGradient else { return }
+            // The column gradient goes straight into dInput for a pointwise kernel, otherwise
+            // over this chunk's columns (no longer needed) and then col2im.
+            let target = g.isPointwise ? inputGradientPointer + first * depth : columnRows
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(depth), Int32(filters),
+                        1, dzRows, Int32(filters), kernel.value.pointer, Int32(filters), 0, target, Int32(depth))
+            if !g.isPointwise { columnsToImage(matrix, inputGradientPointer, items: items, g) }
+        }
+        if let partials {
+            let kernelGradient = kernel.gradient.pointer
+            for chunk in 0..<chunks {
+                let part = partials + chunk * (kernelSize + filters)
+                for i in 0..<kernelSize { kernelGradient[i] += part[i] }
+                if let biasGradient {
+                    for c in 0..<filters { biasGradient[c] += part[kernelSize + c] }
+                }
+            }
+        }
         return dInput
     }
 }
 
-/// Gathers every receptive field of a batch into rows: row (n, od, oh, ow) holds the window's
-/// elements in kernel order (kd, kh, kw, channel), zeros where the window hangs over padding.
-func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, batch: Int, _ g: WindowGeometry) {
+/// Gathers every receptive field of items `items` into rows: row (n, od, oh, ow) holds the
+/// window's elements in kernel order (kd, kh, kw, channel), zeros where the window hangs over
+/// padding. Runs on the calling thread.
+func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, items: Range<Int>,
+                    _ g: WindowGeometry) {
     let c = g.channels
     let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
     let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
     let depth = kD * kH * kW * c, run = kW * c
     let itemIn = g.inputPositions * c, itemOut = g.outputPositions * depth
-    Parallel.forEachChunk(batch, workPerItem: itemOut) { items in
-        for n in items {
-            let src = image + n * itemIn
-            var dst = columns + n * itemOut
-            for od in 0..<outD {
-                for oh in 0..<outH {
-                    for ow in 0..<outW {
-                        let w0 = ow * sW - pW
-                        let wholeRun = w0 >= 0 && w0 + kW <= inW
-                        for kd in 0..<kD {
-                            let id = od * sD - pD + kd
-                            for kh in 0..<kH {
-                                let ih = oh * sH - pH + kh
-                                if id < 0 || id >= inD || ih < 0 || ih >= inH {
-                                    dst.update(repeating: 0, count: run)
+    for n in items {
+        let src = image + n * itemIn
+        var dst = columns + n * itemOut
+        for od in 0..<outD {
+            for oh in 0..<outH {
+                for ow in 0..<outW {
+                    let w0 = ow * sW - pW
+                    let wholeRun = w0 >= 0 && w0 + kW <= inW
+                    for kd in 0..<kD {
+                        let id = od * sD - pD + kd
+                        for kh in 0..<kH {
+                            let ih = oh * sH - pH + kh
+                            if id < 0 || id >= inD || ih < 0 || ih >= inH {
+                                fill(dst, 0, run)
+                            } else {
+                                let line = src + ((id * inH + ih) * inW) * c
+                                if wholeRun {
+                                    copy(line + w0 * c, dst, run)
                                 } else {
-                                    let line = src + ((id * inH + ih) * inW) * c
-                                    if wholeRun {
-                                        dst.update(from: line + w0 * c, count: run)
-                                    } else {
-                                        for kw in 0..<kW {
-                                            let iw = w0 + kw
-                                            if iw >= 0 && iw < inW {
-                                                (dst + kw * c).update(from: line + iw * c, count: c)
-                                            } else {
-                                                (dst + kw * c).update(repeating: 0, count: c)
-                                            }
+                                    for kw in 0..<kW {
+                                        let iw = w0 + kw
+                                        if iw >= 0 && iw < inW {
+                                            copy(line + iw * c, dst + kw * c, c)
+                                        } else {
+                                            fill(dst + kw * c, 0, c)
                                         }
                                     }
                                 }
-                                dst += run
                             }
+                            dst += run
                         }
                     }
                 }
@@ -193,38 +237,58 @@ func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePoint
     }
 }
 
-/// The adjoint of `imageToColumns`: adds each row's window elements back onto the image
-/// positions they came from (padding positions are dropped). Overwrites `image`.
-func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, batch: Int, _ g: WindowGeometry) {
+/// The adjoint of `imageToColumns` over items `items`: adds each row's window elements back
+/// onto the image positions they came from (padding positions are dropped). Overwrites those
+/// items of `image`. Runs on the calling thread.
+func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, items: Range<Int>,
+                    _ g: WindowGeometry) {
     let c = g.channels
     let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
     let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
     let depth = kD * kH * kW * c, run = kW * c
     let itemIn = g.inputPositions * c, itemOut = g.outputPositions * depth
-    Parallel.forEachChunk(batch, workPerItem: itemOut) { items in
-        for n in items {
-            let dstItem = image + n * itemIn
-            dstItem.update(repeating: 0, count: itemIn)
-            var src = columns + n * itemOut
-            for od in 0..<outD {
-                for oh in 0..<outH {
-                    for ow in 0..<outW {
-                        let w0 = ow * sW - pW
-                        let first = max(0, -w0), last = min(kW, inW - w0)
-                        for kd in 0..<kD {
-                            let id = od * sD - pD + kd
-                            for kh in 0..<kH {
-                                let ih = oh * sH - pH + kh
-                                if id >= 0 && id < inD && ih >= 0 && ih < inH && first < last {
-                                    let line = dstItem + ((id * inH + ih) * inW + w0) * c
-                                    for i in (first * c)..<(last * c) { line[i] += src[i] }
-                                }
-                                src += run
+    for n in items {
+        let dstItem = image + n * itemIn
+        fill(dstItem, 0, itemIn)
+        var src = columns + n * itemOut
+        for od in 0..<outD {
+            for oh in 0..<outH {
+                for ow in 0..<outW {
+                    let w0 = ow * sW - pW
+                    let first = max(0, -w0), last = min(kW, inW - w0)
+                    for kd in 0..<kD {
+                        let id = od * sD - pD + kd
+                        for kh in 0..<kH {
+                            let ih = oh * sH - pH + kh
+                            if id >= 0 && id < inD && ih >= 0 && ih < inH && first < last {
+                                let line = dstItem + ((id * inH + ih) * inW + w0) * c
+                                for i in (first * c)..<(last * c) { line[i] += src[i] }
                             }
+                            src += run
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// Copies `count` floats; an inline loop, since most runs (a window row of a few channels)
+/// are too short to pay for a call to memmove.
+@inline(__always)
+func copy(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, _ count: Int) {
+    if count >= 64 {
+        destination.update(from: source, count: count)
+    } else {
+        for i in 0..<count { destination[i] = source[i] }
+    }
+}
+
+@inline(__always)
+func fill(_ destination: UnsafeMutablePointer<Float>, _ value: Float, _ count: Int) {
+    if count >= 64 {
+        destination.update(repeating: value, count: count)
+    } else {
+        for i in 0..<count { destination[i] = value }
     }
 }

@@ -121,23 +121,45 @@ private func maxPoolForward(_ input: UnsafePointer<Float>, _ output: UnsafeMutab
                     let hs = clippedRange(oh, stride: sH, pad: pH, window: kH, size: inH)
                     for ow in 0..<outW {
                         let ws = clippedRange(ow, stride: sW, pad: pW, window: kW, size: inW)
-                        // Start from the window's first element, then let later ones win.
                         let first = ((ds.lowerBound * inH + hs.lowerBound) * inW + ws.lowerBound) * c
-                        for ch in 0..<c {
-                            dst[ch] = src[first + ch]
-                            arg[ch] = Int32(first + ch)
-                        }
-                        for id in ds {
-                            for ih in hs {
-                                for iw in ws {
-                                    let base = ((id * inH + ih) * inW + iw) * c
-                                    let p = src + base
-                                    for ch in 0..<c where p[ch] > dst[ch] {
-                                        dst[ch] = p[ch]
-                                        arg[ch] = Int32(base + ch)
+                        // Start from the window's first element, then let later ones win only
+                        // when strictly greater; eight channels at a time held in registers.
+                        var ch = 0
+                        while ch + 8 <= c {
+                            var best = load8(src + first + ch)
+                            var winner = Int8x32(repeating: Int32(truncatingIfNeeded: first + ch)) &+ laneIndices
+                            for id in ds {
+                                for ih in hs {
+                                    for iw in ws {
+                                        let base = ((id * inH + ih) * inW + iw) * c + ch
+                                        let value = load8(src + base)
+                                        let wins = value .> best
+                                        best.replace(with: value, where: wins)
+                                        winner.replace(with: Int8x32(repeating: Int32(truncatingIfNeeded: base)) &+ laneIndices,
+                                                       where: wins)
                                     }
                                 }
                             }
+                            store8(best, dst + ch)
+                            store8(winner, arg + ch)
+                            ch += 8
+                        }
+                        while ch < c {
+                            var best = src[first + ch], winner = first + ch
+                            for id in ds {
+                                for ih in hs {
+                                    for iw in ws {
+                                        let index = ((id * inH + ih) * inW + iw) * c + ch
+                                        if src[index] > best {
+                                            best = src[index]
+                                            winner = index
+                                        }
+                                    }
+                                }
+                            }
+                            dst[ch] = best
+                            arg[ch] = Int32(truncatingIfNeeded: winner)
+                            ch += 1
                         }
                         dst += c
                         arg += c
