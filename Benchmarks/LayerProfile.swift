@@ -1,7 +1,7 @@
 import Engine
 import Foundation
 
-/// Per-layer wall time of the training step (forward, then backward from the loss), averaged
+/// Per-layer processor time (summed over threads) of the training step (forward, then backward from the loss), averaged
 /// over `batches` batches after a warm-up batch; written to stderr for `--profile`.
 func profileLayers(_ model: Model, on source: BatchSource, batchSize: Int, batches: Int = 50) throws {
     let layers = Array(model.layers.dropFirst())
@@ -12,7 +12,13 @@ func profileLayers(_ model: Model, on source: BatchSource, batchSize: Int, batch
     var forwardTime = [Double](repeating: 0, count: layers.count)
     var backwardTime = [Double](repeating: 0, count: layers.count)
     var lossTime = 0.0
-    @inline(__always) func clock() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+    // Processor time of the whole process (every thread), so that other programs running on
+    // the machine distort the figures less than wall time would.
+    @inline(__always) func clock() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
     for batch in 0...batches {
         let indices = Array((batch * batchSize)..<((batch + 1) * batchSize)).map { $0 % source.count }
         source.fillInputs(indices: indices[...], into: input)
@@ -40,12 +46,12 @@ func profileLayers(_ model: Model, on source: BatchSource, batchSize: Int, batch
     }
     // Nanoseconds summed over `batches` -> microseconds a batch.
     let perBatch = 1e-3 / Double(batches)
-    log("layer                     forward µs  backward µs  (batch \(batchSize), mean of \(batches))")
+    log("layer                 forward cpu µs  backward cpu µs  (batch \(batchSize), mean of \(batches))")
     for (i, layer) in layers.enumerated() {
         log(layer.name.padding(toLength: 24, withPad: " ", startingAt: 0)
-            + String(format: " %11.0f  %11.0f", forwardTime[i] * perBatch, backwardTime[i] * perBatch))
+            + String(format: " %15.0f  %15.0f", forwardTime[i] * perBatch, backwardTime[i] * perBatch))
     }
     let total = (forwardTime.reduce(0, +) + backwardTime.reduce(0, +) + lossTime) * perBatch
-    log(String(format: "total %.0f µs a batch (loss %.0f µs): %.0f img/s without the optimizer",
-               total, lossTime * perBatch, Double(batchSize) / total * 1e6))
+    log(String(format: "total %.0f cpu µs a batch (loss %.0f µs): %.0f img/s on %d cores if perfectly parallel, without the optimizer",
+               total, lossTime * perBatch, Double(batchSize) / total * 1e6 * Double(ProcessInfo.processInfo.activeProcessorCount), ProcessInfo.processInfo.activeProcessorCount))
 }
