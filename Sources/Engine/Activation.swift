@@ -99,6 +99,32 @@ public enum Activation: String, CaseIterable, Sendable {
     }
 }
 
+/// The relu derivative over `rows` x `columns` (`result` may be `gradient`), adding the
+/// result's column sums into `columnSums` when given (a bias gradient) in the same pass.
+func reluDerivative(output: UnsafePointer<Float>, gradient: UnsafePointer<Float>, into result: UnsafeMutablePointer<Float>,
+                    rows: Int, columns: Int, columnSums: UnsafeMutablePointer<Float>?) {
+    guard let sums = columnSums else {
+        Activation.relu.derivative(output: output, gradient: gradient, into: result, rows: rows, columns: columns)
+        return
+    }
+    for r in 0..<rows {
+        let y = output + r * columns, g = gradient + r * columns, d = result + r * columns
+        var c = 0
+        while c + 8 <= columns {
+            let value = Float8(repeating: 0).replacing(with: load8(g + c), where: load8(y + c) .> 0)
+            store8(value, d + c)
+            store8(load8(sums + c) + value, sums + c)
+            c += 8
+        }
+        while c < columns {
+            let value = y[c] > 0 ? g[c] : 0
+            d[c] = value
+            sums[c] += value
+            c += 1
+        }
+    }
+}
+
 /// Adds the column sums of a `rows` x `columns` matrix into `sums` (bias gradients).
 func addColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
     if rows * columns < Parallel.minimumWork * 2 || Parallel.cores == 1 {

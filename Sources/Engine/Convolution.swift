@@ -104,9 +104,16 @@ public final class Convolution: Layer {
             guard !items.isEmpty else { return }
             let first = items.lowerBound * positions, rows = items.count * positions
             if !g.isPointwise { imageToColumns(source, matrix, items: items, g) }
+            // The bias goes in first and the GEMM adds onto it, which spares BLAS clearing
+            // the output and the activation a pass.
+            let outRows = target + first * filters
+            if let bias {
+                for r in 0..<rows { copy(bias, outRows + r * filters, filters) }
+            }
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(filters), Int32(depth),
-                        1, matrix + first * depth, Int32(depth), kernel, Int32(filters), 0, target + first * filters, Int32(filters))
-            activation.apply(target + first * filters, rows: rows, columns: filters, bias: bias)
+                        1, matrix + first * depth, Int32(depth), kernel, Int32(filters), bias == nil ? 0 : 1,
+                        outRows, Int32(filters))
+            activation.apply(outRows, rows: rows, columns: filters, bias: nil)
         }
         self.input = input
         lastOutput = out
@@ -151,22 +158,28 @@ public final class Convolution: Layer {
             guard !items.isEmpty else { return }
             let first = items.lowerBound * positions, rows = items.count * positions
             let dzRows = dz + first * filters
-            if throughActivation {
-                activation.derivative(output: outputValues + first * filters, gradient: upstream + first * filters,
-                                      into: dzRows, rows: rows, columns: filters)
+            let biasTarget = useBias ? partials.map { $0 + chunk * (kernelSize + filters) + kernelSize } ?? biasGradient! : nil
+            if partials != nil, let biasTarget { biasTarget.update(repeating: 0, count: filters) }
+            if throughActivation && activation == .relu {
+                // The relu derivative and the bias gradient in one pass.
+                reluDerivative(output: outputValues + first * filters, gradient: upstream + first * filters,
+                               into: dzRows, rows: rows, columns: filters, columnSums: biasTarget)
+            } else {
+                if throughActivation {
+                    activation.derivative(output: outputValues + first * filters, gradient: upstream + first * filters,
+                                          into: dzRows, rows: rows, columns: filters)
+                }
+                if let biasTarget {
+                    for r in 0..<rows {
+                        let row = dzRows + r * filters
+                        for c in 0..<filters { biasTarget[c] += row[c] }
+                    }
+                }
             }
             let kernelTarget = partials.map { $0 + chunk * (kernelSize + filters) } ?? kernel.gradient.pointer
             let columnRows = matrix + first * depth
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(depth), Int32(filters), Int32(rows),
                         1, columnRows, Int32(depth), dzRows, Int32(filters), partials == nil ? 1 : 0, kernelTarget, Int32(filters))
-            if useBias {
-                let biasTarget = partials.map { $0 + chunk * (kernelSize + filters) + kernelSize } ?? biasGradient!
-                if partials != nil { biasTarget.update(repeating: 0, count: filters) }
-                for r in 0..<rows {
-                    let row = dzRows + r * filters
-                    for c in 0..<filters { biasTarget[c] += row[c] }
-                }
-            }
             guard computesInputGradient else { return }
             // The column gradient goes straight into dInput for a pointwise kernel, otherwise
             // over this chunk's columns (no longer needed) and then col2im.
