@@ -17,7 +17,7 @@ func run() throws {
     let model = try makeSeedModel(seed: options.seed)
     let train = SplitBatchSource(data.train, batchSize: options.batchSize)
     if options.profile {
-        try profileLayers(model, on: train, batchSize: options.batchSize)
+        try profileLayers(model, on: train, batchSize: options.batchSize, batches: 150)
         return
     }
     let training = try measureTraining(model, on: train, epochs: options.epochs, batchSize: options.batchSize, seed: options.seed)

@@ -32,6 +32,8 @@ public final class Convolution: Layer {
     private var output = ReusableBuffer()
     private var preActivationGradient = ReusableBuffer()
     private var inputGradient = ReusableBuffer()
+    /// Target size of the columns a core works on at a time (see `blockItems`).
+    static let blockBytes = 512 * 1024
     /// Per-core partial kernel and bias gradients of one backward pass.
     private var partialGradients = ReusableBuffer()
 
@@ -100,20 +102,25 @@ public final class Convolution: Layer {
         let activation = activation, source = input.pointer, target = out.pointer
         // Each core gathers, multiplies and activates its own items: no thread waits on
         // another until the layer is done, and each item's columns are still in cache.
-        Parallel.forEachChunk(batch, workPerItem: positions * depth * filters) { items in
-            guard !items.isEmpty else { return }
-            let first = items.lowerBound * positions, rows = items.count * positions
-            if !g.isPointwise { imageToColumns(source, matrix, items: items, g) }
-            // The bias goes in first and the GEMM adds onto it, which spares BLAS clearing
-            // the output and the activation a pass.
-            let outRows = target + first * filters
-            if let bias {
-                for r in 0..<rows { copy(bias, outRows + r * filters, filters) }
+        let block = blockItems(positions: positions, depth: depth, filters: filters)
+        Parallel.forEachChunk(batch, workPerItem: positions * depth * filters) { chunkItems in
+            // Blocks of a few items, so that the columns the GEMM reads were just written and
+            // are still in cache.
+            for blockStart in stride(from: chunkItems.lowerBound, to: chunkItems.upperBound, by: block) {
+                let items = blockStart..<min(blockStart + block, chunkItems.upperBound)
+                let first = items.lowerBound * positions, rows = items.count * positions
+                if !g.isPointwise { imageToColumns(source, matrix, items: items, g) }
+                // The bias goes in first and the GEMM adds onto it, which spares BLAS clearing
+                // the output and the activation a pass.
+                let outRows = target + first * filters
+                if let bias {
+                    for r in 0..<rows { copy(bias, outRows + r * filters, filters) }
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(filters), Int32(depth),
+                            1, matrix + first * depth, Int32(depth), kernel, Int32(filters), bias == nil ? 0 : 1,
+                            outRows, Int32(filters))
+                activation.apply(outRows, rows: rows, columns: filters, bias: nil)
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(filters), Int32(depth),
-                        1, matrix + first * depth, Int32(depth), kernel, Int32(filters), bias == nil ? 0 : 1,
-                        outRows, Int32(filters))
-            activation.apply(outRows, rows: rows, columns: filters, bias: nil)
         }
         self.input = input
         lastOutput = out
@@ -154,39 +161,43 @@ public final class Convolution: Layer {
         let computesInputGradient = computesInputGradient, useBias = useBias
         let biasGradient = useBias ? parameters[1].gradient.pointer : nil
         let inputGradientPointer = dInput.pointer
-        Parallel.forEachChunk(batch, chunks: chunks) { chunk, items in
-            guard !items.isEmpty else { return }
-            let first = items.lowerBound * positions, rows = items.count * positions
-            let dzRows = dz + first * filters
+        let block = blockItems(positions: positions, depth: depth, filters: filters)
+        Parallel.forEachChunk(batch, chunks: chunks) { chunk, chunkItems in
+            guard !chunkItems.isEmpty else { return }
+            let kernelTarget = partials.map { $0 + chunk * (kernelSize + filters) } ?? kernel.gradient.pointer
             let biasTarget = useBias ? partials.map { $0 + chunk * (kernelSize + filters) + kernelSize } ?? biasGradient! : nil
-            if partials != nil, let biasTarget { biasTarget.update(repeating: 0, count: filters) }
-            if throughActivation && activation == .relu {
-                // The relu derivative and the bias gradient in one pass.
-                reluDerivative(output: outputValues + first * filters, gradient: upstream + first * filters,
-                               into: dzRows, rows: rows, columns: filters, columnSums: biasTarget)
-            } else {
-                if throughActivation {
-                    activation.derivative(output: outputValues + first * filters, gradient: upstream + first * filters,
-                                          into: dzRows, rows: rows, columns: filters)
-                }
-                if let biasTarget {
-                    for r in 0..<rows {
-                        let row = dzRows + r * filters
-                        for c in 0..<filters { biasTarget[c] += row[c] }
+            if partials != nil { kernelTarget.update(repeating: 0, count: kernelSize + filters) }
+            for blockStart in stride(from: chunkItems.lowerBound, to: chunkItems.upperBound, by: block) {
+                let items = blockStart..<min(blockStart + block, chunkItems.upperBound)
+                let first = items.lowerBound * positions, rows = items.count * positions
+                let dzRows = dz + first * filters
+                if throughActivation && activation == .relu {
+                    // The relu derivative and the bias gradient in one pass.
+                    reluDerivative(output: outputValues + first * filters, gradient: upstream + first * filters,
+                                   into: dzRows, rows: rows, columns: filters, columnSums: biasTarget)
+                } else {
+                    if throughActivation {
+                        activation.derivative(output: outputValues + first * filters, gradient: upstream + first * filters,
+                                              into: dzRows, rows: rows, columns: filters)
+                    }
+                    if let biasTarget {
+                        for r in 0..<rows {
+                            let row = dzRows + r * filters
+                            for c in 0..<filters { biasTarget[c] += row[c] }
+                        }
                     }
                 }
+                let columnRows = matrix + first * depth
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(depth), Int32(filters), Int32(rows),
+                            1, columnRows, Int32(depth), dzRows, Int32(filters), 1, kernelTarget, Int32(filters))
+                guard computesInputGradient else { continue }
+                // The column gradient goes straight into dInput for a pointwise kernel,
+                // otherwise over this block's columns (no longer needed) and then col2im.
+                let target = g.isPointwise ? inputGradientPointer + first * depth : columnRows
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(depth), Int32(filters),
+                            1, dzRows, Int32(filters), kernel.value.pointer, Int32(filters), 0, target, Int32(depth))
+                if !g.isPointwise { columnsToImage(matrix, inputGradientPointer, items: items, g) }
             }
-            let kernelTarget = partials.map { $0 + chunk * (kernelSize + filters) } ?? kernel.gradient.pointer
-            let columnRows = matrix + first * depth
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(depth), Int32(filters), Int32(rows),
-                        1, columnRows, Int32(depth), dzRows, Int32(filters), partials == nil ? 1 : 0, kernelTarget, Int32(filters))
-            guard computesInputGradient else { return }
-            // The column gradient goes straight into dInput for a pointwise kernel, otherwise
-            // over this chunk's columns (no longer needed) and then col2im.
-            let target = g.isPointwise ? inputGradientPointer + first * depth : columnRows
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(depth), Int32(filters),
-                        1, dzRows, Int32(filters), kernel.value.pointer, Int32(filters), 0, target, Int32(depth))
-            if !g.isPointwise { columnsToImage(matrix, inputGradientPointer, items: items, g) }
         }
         if let partials {
             let kernelGradient = kernel.gradient.pointer
@@ -200,6 +211,13 @@ public final class Convolution: Layer {
         }
         return dInput
     }
+}
+
+/// Items per block of a convolution's loops: enough to keep each GEMM large, few enough that a
+/// block's columns (written by im2col, then read by the GEMM) stay in a core's cache.
+func blockItems(positions: Int, depth: Int, filters: Int) -> Int {
+    let bytesPerItem = positions * max(depth, filters) * MemoryLayout<Float>.stride
+    return max(1, Convolution.blockBytes / max(bytesPerItem, 1))
 }
 
 /// Gathers every receptive field of items `items` into rows: row (n, od, oh, ow) holds the
