@@ -19,7 +19,9 @@ func profileLayers(_ model: Model, on source: BatchSource, batchSize: Int, batch
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
+    var wallStart = DispatchTime.now().uptimeNanoseconds
     for batch in 0...batches {
+        if batch == 1 { wallStart = DispatchTime.now().uptimeNanoseconds }
         let indices = Array((batch * batchSize)..<((batch + 1) * batchSize)).map { $0 % source.count }
         source.fillInputs(indices: indices[...], into: input)
         labels.withUnsafeMutableBufferPointer { source.fillTargets(indices: indices[...], labels: $0, values: input) }
@@ -44,6 +46,7 @@ func profileLayers(_ model: Model, on source: BatchSource, batchSize: Int, batch
             if counted { backwardTime[i] += Double(clock() - start) }
         }
     }
+    let wall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e3 / Double(batches)
     // Nanoseconds summed over `batches` -> microseconds a batch.
     let perBatch = 1e-3 / Double(batches)
     log("layer                 forward cpu µs  backward cpu µs  (batch \(batchSize), mean of \(batches))")
@@ -54,4 +57,5 @@ func profileLayers(_ model: Model, on source: BatchSource, batchSize: Int, batch
     let total = (forwardTime.reduce(0, +) + backwardTime.reduce(0, +) + lossTime) * perBatch
     log(String(format: "total %.0f cpu µs a batch (loss %.0f µs): %.0f img/s on %d cores if perfectly parallel, without the optimizer",
                total, lossTime * perBatch, Double(batchSize) / total * 1e6 * Double(ProcessInfo.processInfo.activeProcessorCount), ProcessInfo.processInfo.activeProcessorCount))
+    log(String(format: "wall %.0f µs a batch: %.0f img/s", wall, Double(batchSize) / wall * 1e6))
 }

@@ -304,15 +304,21 @@ func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePoint
     }
 }
 
-/// Copies `count` floats; an inline loop, since most runs (a window row of a few channels)
-/// are too short to pay for a call to memmove.
+/// Copies `count` floats between distinct buffers, eight at a time: most runs (a window row
+/// of a few channels) are too short to pay for a call to memmove. A count that is not a
+/// multiple of eight ends with an overlapping group of eight.
 @inline(__always)
 func copy(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, _ count: Int) {
-    if count >= 64 {
-        destination.update(from: source, count: count)
-    } else {
+    if count < 8 {
         for i in 0..<count { destination[i] = source[i] }
+        return
     }
+    var i = 0
+    while i + 8 <= count {
+        store8(load8(source + i), destination + i)
+        i += 8
+    }
+    if i < count { store8(load8(source + count - 8), destination + count - 8) }
 }
 
 @inline(__always)
