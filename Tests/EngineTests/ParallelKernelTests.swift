@@ -21,10 +21,10 @@ final class ParallelKernelTests: XCTestCase {
             var generator = SeededGenerator(seed: 3)
             try layer.build(inputShape: [height, width, channels], generator: &generator)
             let input = randomTensor([batch, height, width, channels], seed: 11)
-            let output = layer.forward(input, training: true)
+            let output = layer.forward(input, training: true).copy()
             let (outH, outW) = (output.shape[1], output.shape[2])
             let gradient = randomTensor(output.shape, seed: 12)
-            let dInput = layer.backward(gradient)
+            let dInput = layer.backward(gradient).copy()
             let expectedInput = Tensor(zeros: input.shape)
             let padTop = padding == .same ? max((outH - 1) * strides[0] + size[0] - height, 0) / 2 : 0
             let padLeft = padding == .same ? max((outW - 1) * strides[1] + size[1] - width, 0) / 2 : 0
@@ -45,6 +45,9 @@ final class ParallelKernelTests: XCTestCase {
                 }
             }
             XCTAssertEqual(dInput.scalars, expectedInput.scalars, "\(size) \(strides) \(padding)")
+            // Inference mode skips recording the winners; a backward pass after it finds them.
+            XCTAssertEqual(layer.forward(input, training: false).scalars, output.scalars)
+            XCTAssertEqual(layer.backward(gradient).scalars, expectedInput.scalars, "after inference")
         }
     }
 
