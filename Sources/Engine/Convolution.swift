@@ -33,7 +33,7 @@ public final class Convolution: Layer {
     private var preActivationGradient = ReusableBuffer()
     private var inputGradient = ReusableBuffer()
     /// Target size of the columns a core works on at a time (see `blockItems`).
-    static let blockBytes = 512 * 1024
+    static let blockBytes = 128 * 1024
     /// Per-core partial kernel and bias gradients of one backward pass.
     private var partialGradients = ReusableBuffer()
 
