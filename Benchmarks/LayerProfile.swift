@@ -12,13 +12,7 @@ func profileLayers(_ model: Model, on source: BatchSource, batchSize: Int, batch
     var forwardTime = [Double](repeating: 0, count: layers.count)
     var backwardTime = [Double](repeating: 0, count: layers.count)
     var lossTime = 0.0
-    // Processor time of the whole process (every thread), so that other programs running on
-    // the machine distort the figures less than wall time would.
-    @inline(__always) func clock() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-    }
+    @inline(__always) func clock() -> UInt64 { processorNanoseconds() }
     var wallStart = DispatchTime.now().uptimeNanoseconds
     for batch in 0...batches {
         if batch == 1 { wallStart = DispatchTime.now().uptimeNanoseconds }

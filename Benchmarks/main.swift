@@ -27,10 +27,14 @@ func run() throws {
     let sgemm = measureSgemmGflops()
 
     print(String(format: "train_img_per_s=%.0f", training.imagesPerSecond))
-    print(String(format: "infer_img_per_s=%.0f", inference))
+    print(String(format: "infer_img_per_s=%.0f", inference.perSecond))
     print(String(format: "peak_rss_mb=%.0f", peakResidentMegabytes()))
     print(String(format: "sgemm_gflops=%.1f", sgemm))
     print(String(format: "train_gflops=%.1f", training.imagesPerSecond * trainingFlops(of: model) / 1e9))
+    // Per second of processor time (all threads): what the run costs whatever else the machine
+    // is doing; times the core count, the rate an otherwise idle machine would allow at best.
+    print(String(format: "train_img_per_cpu_s=%.0f", training.imagesPerProcessorSecond))
+    print(String(format: "infer_img_per_cpu_s=%.0f", inference.perProcessorSecond))
     if let testAccuracy { print(String(format: "test_acc=%.4f", testAccuracy)) }
 }
 
