@@ -5,11 +5,13 @@ import CBLAS
 /// Kernel in Keras's layout (k..., in, out), which read row-major is the (prod(k)·in) x out
 /// matrix the GEMM needs; Glorot uniform with fan_in = prod(k)·in, fan_out = prod(k)·out.
 ///
-/// Forward: im2col over the whole batch into a (batch·positions) x (prod(k)·in) matrix, one
-/// GEMM with the kernel, then bias and activation in one pass. The output matrix is already
-/// the NHWC (NWC, NDHWC) output. A 1x1 kernel with stride 1 and no padding skips im2col: the
-/// input is its own column matrix. Backward: kernel gradient = columnsᵀ · dZ, input gradient
-/// = col2im(dZ · kernelᵀ).
+/// Forward: im2col into a (items·positions) x (prod(k)·in) matrix, a GEMM with the kernel onto
+/// the bias, then the activation; the output matrix is already the NHWC (NWC, NDHWC) output.
+/// The batch is split across cores, and each core works through its items in blocks whose
+/// columns fit its cache (see `blockItems`). A 1x1 kernel with stride 1 and no padding skips
+/// im2col: the input is its own column matrix. Backward, block by block with the columns
+/// gathered again: kernel gradient = columnsᵀ · dZ (per-core partial sums added at the end),
+/// input gradient = col2im(dZ · kernelᵀ).
 public final class Convolution: Layer {
     public var name: String
     /// 1, 2 or 3.
@@ -95,21 +97,28 @@ public final class Convolution: Layer {
         Parallel.configureBLAS
         let batch = input.shape[0]
         let positions = g.outputPositions, depth = g.windowSize * g.channels, filters = filters
-        let matrix = g.isPointwise ? input.pointer : columns.tensor(shape: [batch * positions, depth]).pointer
+        let block = blockItems(positions: positions, depth: depth, filters: filters)
+        let scratch = g.isPointwise ? nil : columnScratch(blockRows: block * positions, depth: depth)
         let out = output.tensor(shape: [batch] + Array(g.outputSpatialShape.suffix(rank)) + [filters])
         let kernel = parameters[0].value.pointer
         let bias = useBias ? UnsafePointer(parameters[1].value.pointer) : nil
         let activation = activation, source = input.pointer, target = out.pointer
-        // Each core gathers, multiplies and activates its own items: no thread waits on
-        // another until the layer is done, and each item's columns are still in cache.
-        let block = blockItems(positions: positions, depth: depth, filters: filters)
-        Parallel.forEachChunk(batch, workPerItem: positions * depth * filters) { chunkItems in
-            // Blocks of a few items, so that the columns the GEMM reads were just written and
-            // are still in cache.
+        // Each core gathers, multiplies and activates its own items, a block of a few at a
+        // time into its own small column buffer: no thread waits on another until the layer
+        // is done, and the columns the GEMM reads were just written and are still in cache.
+        let itemIn = g.inputPositions * g.channels
+        Parallel.forEachChunk(batch, chunks: Parallel.chunkCount(batch, workPerItem: positions * depth * filters)) { chunk, chunkItems in
             for blockStart in stride(from: chunkItems.lowerBound, to: chunkItems.upperBound, by: block) {
                 let items = blockStart..<min(blockStart + block, chunkItems.upperBound)
                 let first = items.lowerBound * positions, rows = items.count * positions
-                if !g.isPointwise { imageToColumns(source, matrix, items: items, g) }
+                let matrix: UnsafePointer<Float>
+                if let scratch {
+                    let columns = scratch + chunk * block * positions * depth
+                    imageToColumns(source + items.lowerBound * itemIn, columns, items: items.count, g)
+                    matrix = UnsafePointer(columns)
+                } else {
+                    matrix = UnsafePointer(source + first * depth)
+                }
                 // The bias goes in first and the GEMM adds onto it, which spares BLAS clearing
                 // the output and the activation a pass.
                 let outRows = target + first * filters
@@ -117,7 +126,7 @@ public final class Convolution: Layer {
                     for r in 0..<rows { copy(bias, outRows + r * filters, filters) }
                 }
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(filters), Int32(depth),
-                            1, matrix + first * depth, Int32(depth), kernel, Int32(filters), bias == nil ? 0 : 1,
+                            1, matrix, Int32(depth), kernel, Int32(filters), bias == nil ? 0 : 1,
                             outRows, Int32(filters))
                 activation.apply(outRows, rows: rows, columns: filters, bias: nil)
             }
@@ -127,6 +136,11 @@ public final class Convolution: Layer {
         return out
     }
 
+    /// One column buffer of `blockRows` x `depth` per core, kept between batches.
+    private func columnScratch(blockRows: Int, depth: Int) -> UnsafeMutablePointer<Float> {
+        columns.tensor(shape: [Parallel.cores, blockRows * depth]).pointer
+    }
+
     public func backward(_ outputGradient: Tensor) -> Tensor {
         guard let out = lastOutput else { preconditionFailure("\(name).backward before forward") }
         precondition(outputGradient.shape == out.shape, "\(name) gradient \(outputGradient.shape) for output \(out.shape)")
@@ -134,8 +148,7 @@ public final class Convolution: Layer {
     }
 
     /// `backward` given dLoss/d(convolution + bias) directly, skipping the activation's
-    /// derivative. Reuses the im2col buffer for the column gradient, so call it once per
-    /// `forward`.
+    /// derivative.
     public func backward(preActivationGradient dz: Tensor) -> Tensor {
         backward(gradient: dz, throughActivation: false)
     }
@@ -149,7 +162,8 @@ public final class Convolution: Layer {
         let batch = input.shape[0]
         let positions = g.outputPositions, depth = g.windowSize * g.channels, filters = filters
         precondition(gradient.count == batch * positions * filters, "\(name) gradient \(gradient.shape) does not match its output")
-        let matrix = g.isPointwise ? input.pointer : columns.tensor(shape: [batch * positions, depth]).pointer
+        let block = blockItems(positions: positions, depth: depth, filters: filters)
+        let scratch = g.isPointwise ? nil : columnScratch(blockRows: block * positions, depth: depth)
         let dz = throughActivation ? preActivationGradient.tensor(shape: out.shape).pointer : gradient.pointer
         let chunks = Parallel.chunkCount(batch, workPerItem: positions * depth * filters)
         let kernel = parameters[0], kernelSize = depth * filters
@@ -160,8 +174,8 @@ public final class Convolution: Layer {
         let activation = activation, outputValues = out.pointer, upstream = gradient.pointer
         let computesInputGradient = computesInputGradient, useBias = useBias
         let biasGradient = useBias ? parameters[1].gradient.pointer : nil
-        let inputGradientPointer = dInput.pointer
-        let block = blockItems(positions: positions, depth: depth, filters: filters)
+        let inputGradientPointer = dInput.pointer, source = input.pointer
+        let itemIn = g.inputPositions * g.channels
         Parallel.forEachChunk(batch, chunks: chunks) { chunk, chunkItems in
             guard !chunkItems.isEmpty else { return }
             let kernelTarget = partials.map { $0 + chunk * (kernelSize + filters) } ?? kernel.gradient.pointer
@@ -187,16 +201,22 @@ public final class Convolution: Layer {
                         }
                     }
                 }
-                let columnRows = matrix + first * depth
+                // The block's columns are gathered again (cheaper than keeping the whole batch's
+                // columns from the forward pass, which would not stay in cache).
+                let columns = scratch.map { $0 + chunk * block * positions * depth }
+                if let columns { imageToColumns(source + items.lowerBound * itemIn, columns, items: items.count, g) }
+                let columnRows = UnsafePointer(columns ?? source + first * depth)
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(depth), Int32(filters), Int32(rows),
                             1, columnRows, Int32(depth), dzRows, Int32(filters), 1, kernelTarget, Int32(filters))
                 guard computesInputGradient else { continue }
                 // The column gradient goes straight into dInput for a pointwise kernel,
-                // otherwise over this block's columns (no longer needed) and then col2im.
-                let target = g.isPointwise ? inputGradientPointer + first * depth : columnRows
+                // otherwise over the block's columns (no longer needed) and then col2im.
+                let target = columns ?? inputGradientPointer + first * depth
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(depth), Int32(filters),
                             1, dzRows, Int32(filters), kernel.value.pointer, Int32(filters), 0, target, Int32(depth))
-                if !g.isPointwise { columnsToImage(matrix, inputGradientPointer, items: items, g) }
+                if let columns {
+                    columnsToImage(columns, inputGradientPointer + items.lowerBound * itemIn, items: items.count, g)
+                }
             }
         }
         if let partials {
@@ -220,17 +240,17 @@ func blockItems(positions: Int, depth: Int, filters: Int) -> Int {
     return max(1, Convolution.blockBytes / max(bytesPerItem, 1))
 }
 
-/// Gathers every receptive field of items `items` into rows: row (n, od, oh, ow) holds the
+/// Gathers every receptive field of the first `items` items of `image` into rows: row (n, od, oh, ow) holds the
 /// window's elements in kernel order (kd, kh, kw, channel), zeros where the window hangs over
 /// padding. Runs on the calling thread.
-func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, items: Range<Int>,
+func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, items: Int,
                     _ g: WindowGeometry) {
     let c = g.channels
     let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
     let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
     let depth = kD * kH * kW * c, run = kW * c
     let itemIn = g.inputPositions * c, itemOut = g.outputPositions * depth
-    for n in items {
+    for n in 0..<items {
         let src = image + n * itemIn
         var dst = columns + n * itemOut
         for od in 0..<outD {
@@ -268,17 +288,17 @@ func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePoint
     }
 }
 
-/// The adjoint of `imageToColumns` over items `items`: adds each row's window elements back
+/// The adjoint of `imageToColumns` over `items` items: adds each row's window elements back
 /// onto the image positions they came from (padding positions are dropped). Overwrites those
 /// items of `image`. Runs on the calling thread.
-func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, items: Range<Int>,
+func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, items: Int,
                     _ g: WindowGeometry) {
     let c = g.channels
     let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
     let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
     let depth = kD * kH * kW * c, run = kW * c
     let itemIn = g.inputPositions * c, itemOut = g.outputPositions * depth
-    for n in items {
+    for n in 0..<items {
         let dstItem = image + n * itemIn
         fill(dstItem, 0, itemIn)
         var src = columns + n * itemOut
