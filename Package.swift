@@ -14,6 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System libraries: OpenBLAS (Accelerate on macOS), GNU readline, cairo, zlib.
@@ -31,8 +32,11 @@ let package = Package(
         .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: optimised),
         .target(name: "Data", dependencies: ["Engine", "CZlib"], swiftSettings: optimised),
         .target(name: "Render", dependencies: ["CCairo"], swiftSettings: optimised),
-        .target(name: "Language", dependencies: ["Engine", "Data", "Render"]),
-        .target(name: "REPL", dependencies: ["Language", "CReadline"]),
+        .target(name: "Interop", dependencies: [
+            "Engine", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
+        .target(name: "Language", dependencies: ["Engine", "Data", "Render", "Interop"]),
+        .target(name: "REPL", dependencies: ["Language", "Render", "CReadline"]),
         .executableTarget(name: "cnnb", dependencies: [
             "Language", "REPL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -45,6 +49,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "Engine"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "CCairo"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL"]),
+        .testTarget(name: "InteropTests", dependencies: ["Interop", "Engine", "Language"]),
         .testTarget(name: "LanguageTests", dependencies: ["Language", "Engine", "Data", "Render"]),
     ],
     // Swift 5 mode: the engine shares unsafe buffers across BLAS and worker threads by design.

@@ -61,10 +61,12 @@ public enum CIFAR10 {
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
 
-        let train = DatasetSplit(name: "train", images: trainImages, labels: trainLabels, count: trainTotal,
+        var train = DatasetSplit(name: "train", images: trainImages, labels: trainLabels, count: trainTotal,
                                  height: side, width: side, channels: 3, classNames: classNames)
-        let test = DatasetSplit(name: "test", images: testImages, labels: testLabels, count: testCount,
+        var test = DatasetSplit(name: "test", images: testImages, labels: testLabels, count: testCount,
                                 height: side, width: side, channels: 3, classNames: classNames)
+        train.labelsAreColumn = true
+        test.labelsAreColumn = true
         return Dataset(name: "cifar10", train: train, test: test, source: directory)
     }
 
@@ -100,12 +102,12 @@ public enum CIFAR10 {
     }
 
     /// Reads `records` records of `path`, writing NHWC pixels and labels; chunks of a few MB keep
-    /// the extra memory small while each read stays large.
+    /// the extra memory small (under 1 MB a file) while each read stays large.
     static func readRecords(path: String, records: Int, images: UnsafeMutablePointer<UInt8>,
                             labels: UnsafeMutablePointer<Int32>) throws {
         let descriptor = try FileIO.open(path)
         defer { close(descriptor) }
-        let chunkRecords = min(records, 1024)
+        let chunkRecords = min(records, 256)
         let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkRecords * recordSize)
         defer { chunk.deallocate() }
         var done = 0

@@ -19,6 +19,7 @@ public struct DataOptions: Sendable {
     /// Overrides where files are downloaded from and their checksums (default: official,
     /// with the base address replaced by $CNNB_DATA_URL when set).
     public var source: DownloadSource?
+    /// Told how a download advances (default: a progress bar on standard error; nil: silent).
     public var progress: DownloadProgress?
     /// Sizes and seed of the generated `shapes` dataset.
     public var shapesTrainCount: Int
@@ -28,7 +29,7 @@ public struct DataOptions: Sendable {
     public init(directory: String? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment,
                 cacheDirectory: String? = nil, allowDownload: Bool = true, source: DownloadSource? = nil,
-                progress: DownloadProgress? = nil,
+                progress: DownloadProgress? = DownloadProgressBar.standardError().callback,
                 shapesTrainCount: Int = ShapesDataset.defaultTrainCount,
                 shapesTestCount: Int = ShapesDataset.defaultTestCount, shapesSeed: UInt64 = 0) {
         self.directory = directory

@@ -16,6 +16,8 @@ public struct DatasetSplit: @unchecked Sendable {
     public let width: Int
     public let channels: Int
     public let classNames: [String]
+    /// Keras gives CIFAR-10's labels as a column, shape (N, 1); MNIST's as a vector, (N,).
+    public var labelsAreColumn = false
     /// Read value of a pixel byte `p` is `Float(Double(p) * scale + offset)`.
     public private(set) var scale: Double = 1
     public private(set) var offset: Double = 0
@@ -52,8 +54,8 @@ public struct DatasetSplit: @unchecked Sendable {
     public var shape: [Int] { [count, height, width, channels] }
     /// [H, W, C] of one image.
     public var imageShape: [Int] { [height, width, channels] }
-    /// [N], as Keras prints `y_train.shape` for integer labels.
-    public var labelsShape: [Int] { [count] }
+    /// [N] or [N, 1], as Keras prints `y_train.shape` for this dataset's integer labels.
+    public var labelsShape: [Int] { labelsAreColumn ? [count, 1] : [count] }
     public var isScaled: Bool { scale != 1 || offset != 0 }
 
     // MARK: Lazy value maps
@@ -123,6 +125,7 @@ public struct DatasetSplit: @unchecked Sendable {
                                 classNames: classNames)
         copy.scale = scale
         copy.offset = offset
+        copy.labelsAreColumn = labelsAreColumn
         copy.lookup = lookup
         return copy
     }
@@ -185,10 +188,15 @@ public struct DatasetSplit: @unchecked Sendable {
     public func fill(indices: UnsafeBufferPointer<Int>, into images: Tensor, labels: UnsafeMutablePointer<Int32>) {
         precondition(images.shape == [indices.count, height, width, channels],
                      "batch tensor \(images.shape) for \(indices.count) images of \(imageShape)")
+        fillImages(indices: indices, into: images.pointer)
+        let labelSource = labelBuffer.pointer + start
+        for (b, index) in indices.enumerated() { labels[b] = labelSource[index] }
+    }
+
+    /// Images `indices` with the scale applied, one after another from `destination`.
+    func fillImages(indices: UnsafeBufferPointer<Int>, into destination: UnsafeMutablePointer<Float>) {
         let size = imageSize
         let source = imageBuffer.pointer
-        let labelSource = labelBuffer.pointer
-        let destination = images.pointer
         lookup.withUnsafeBufferPointer { table in
             let table = table.baseAddress!
             for (b, index) in indices.enumerated() {
@@ -196,7 +204,6 @@ public struct DatasetSplit: @unchecked Sendable {
                 let from = source + (start + index) * size
                 let to = destination + b * size
                 for k in 0..<size { to[k] = table[Int(from[k])] }
-                labels[b] = labelSource[start + index]
             }
         }
     }
@@ -221,6 +228,28 @@ public struct DatasetSplit: @unchecked Sendable {
         lookup.withUnsafeBufferPointer { table in
             let table = table.baseAddress!
             for k in 0..<bytes.count { destination[k] = table[Int(from[k])] }
+        }
+    }
+}
+
+/// A split is what the engine trains on: batches are filled straight from the UInt8 pixels with
+/// the recorded scale applied, and the targets are the integer labels (for
+/// `sparse_categorical_crossentropy`).
+extension DatasetSplit: BatchSource {
+    public var itemShape: [Int] { imageShape }
+    public var targetShape: [Int]? { nil }
+
+    public func fillInputs(indices: ArraySlice<Int>, into inputs: Tensor) {
+        precondition(inputs.shape == [indices.count] + imageShape,
+                     "batch tensor \(inputs.shape) for \(indices.count) images of \(imageShape)")
+        indices.withUnsafeBufferPointer { fillImages(indices: $0, into: inputs.pointer) }
+    }
+
+    public func fillTargets(indices: ArraySlice<Int>, labels: UnsafeMutableBufferPointer<Int32>, values: Tensor) {
+        let source = labelBuffer.pointer + start
+        for (row, index) in indices.enumerated() {
+            precondition(index >= 0 && index < count, "index \(index) of \(count) labels")
+            labels[row] = source[index]
         }
     }
 }

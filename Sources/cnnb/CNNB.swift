@@ -1,6 +1,13 @@
 import ArgumentParser
+import Data
 import Foundation
 import Language
+import REPL
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 @main
 struct CNNB: ParsableCommand {
@@ -13,35 +20,92 @@ struct CNNB: ParsableCommand {
         defaultSubcommand: Repl.self)
 }
 
+/// Options every subcommand that runs statements shares.
+struct SessionOptions: ParsableArguments {
+    @Option(help: "Folder holding the datasets (default: $CNNB_DATA, then ~/.cache/cnnb/datasets).")
+    var data: String?
+
+    func makeSession(outputDirectory: String) -> Session {
+        var options = DataOptions()
+        options.directory = nil
+        if let data { options.environment["CNNB_DATA"] = (data as NSString).expandingTildeInPath }
+        return Session(outputDirectory: outputDirectory, dataOptions: options)
+    }
+}
+
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the cells of a .cnnb notebook and write its report.")
+    static let configuration = CommandConfiguration(abstract: "Run the cells of a .cnnb notebook and write its figures and report.")
     @Argument(help: "The .cnnb file to run.") var file: String
-    @Option(help: "Folder for the report and figures.") var out: String?
+    @Option(help: "Folder for the report and figures (default: out/NAME).") var out: String?
     @Flag(help: "Go on after a failing cell.") var keepGoing = false
+    @OptionGroup var sessionOptions: SessionOptions
 
     func run() throws {
-        throw NotYetAvailable(feature: "cnnb run")
+        let source = try readSource(file)
+        let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        let folder = out ?? ("out" as NSString).appendingPathComponent(name)
+        // Figures of an earlier run of this notebook would mix with this run's.
+        try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent("figures"))
+        let session = sessionOptions.makeSession(outputDirectory: folder)
+        let terminal = TerminalOutput()
+        session.trainingObserver = terminal
+        let runner = NotebookRunner(source: source, fileName: file)
+        let color = isatty(STDERR_FILENO) == 1
+        let results = runner.run(in: session, keepGoing: keepGoing, color: color,
+                                 willRun: { index, cell in
+                                     terminal.write("── [\(index + 1)] \(file):\(cell.line) " + String(repeating: "─", count: 30) + "\n")
+                                 },
+                                 onOutput: terminal.show,
+                                 onError: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        try ReportWriter.write(results: results, to: folder, name: name)
+        let failed = results.filter { $0.error != nil }.count
+        let skipped = results.filter { !$0.ran }.count
+        terminal.write("\(file): \(results.count) cells, \(failed) failed\(skipped > 0 ? ", \(skipped) not run" : ""); output in \(folder)\n")
+        if failed > 0 { throw ExitCode(1) }
     }
 }
 
 struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Parse a .cnnb notebook and check its shapes without training.")
-    @Argument(help: "The .cnnb file to check.") var file: String
+    static let configuration = CommandConfiguration(abstract: "Parse a .cnnb notebook and check its layers and models without data or training.")
+    @Argument(help: "The .cnnb files to check.") var files: [String]
 
     func run() throws {
-        throw NotYetAvailable(feature: "cnnb check")
+        var failures = 0
+        for file in files {
+            let source = try readSource(file)
+            let runner = NotebookRunner(source: source, fileName: file)
+            let session = Session(outputDirectory: NSTemporaryDirectory())
+            session.checkOnly = true
+            let color = isatty(STDERR_FILENO) == 1
+            var errors = runner.syntaxErrors.map { runner.rendered($0, color: color) }
+            if errors.isEmpty {
+                let results = runner.run(in: session, keepGoing: true, color: color)
+                errors = results.compactMap(\.error)
+            }
+            for error in errors { FileHandle.standardError.write(Data((error + "\n").utf8)) }
+            print("\(file): \(errors.isEmpty ? "ok" : "\(errors.count) error\(errors.count == 1 ? "" : "s")")")
+            failures += errors.count
+        }
+        if failures > 0 { throw ExitCode(1) }
     }
 }
 
 struct Repl: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "repl", abstract: "Open an interactive session (the default).")
+    @Option(help: "Folder for figures.") var out: String = "out/session"
+    @OptionGroup var sessionOptions: SessionOptions
 
     func run() throws {
-        throw NotYetAvailable(feature: "the interactive session")
+        InteractiveSession(session: sessionOptions.makeSession(outputDirectory: out)).run()
     }
 }
 
-struct NotYetAvailable: Error, CustomStringConvertible {
-    let feature: String
-    var description: String { "\(feature) is not available in this build of cnnb yet." }
+func readSource(_ file: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: file) else {
+        throw ValidationError("cannot read \(file): no such file or not readable")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+        throw ValidationError("\(file) is not UTF-8 text")
+    }
+    return text
 }

@@ -16,10 +16,13 @@ final class CIFAR10Tests: XCTestCase {
         let data = try CIFAR10.load(directory: sharedData("cifar-10-batches-bin"))
         XCTAssertEqual(data.train.shape, [50000, 32, 32, 3])
         XCTAssertEqual(data.test.shape, [10000, 32, 32, 3])
-        XCTAssertEqual(data.train.labelsShape, [50000])
+        XCTAssertEqual(data.train.labelsShape, [50000, 1], "Keras gives CIFAR-10 labels as a column")
         XCTAssertEqual(Array(data.test.labels.prefix(5)), [3, 8, 8, 0, 6])
         XCTAssertEqual(data.classNames, ["airplane", "automobile", "bird", "cat", "deer",
                                          "dog", "frog", "horse", "ship", "truck"])
+        // The names are the lines of the folder's batches.meta.txt.
+        let meta = try String(contentsOfFile: sharedData("cifar-10-batches-bin") + "/batches.meta.txt", encoding: .utf8)
+        XCTAssertEqual(data.classNames, meta.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty })
         XCTAssertEqual(data.train.classCounts, [Int](repeating: 5000, count: 10))
         XCTAssertEqual(data.test.classCounts, [Int](repeating: 1000, count: 10))
     }
@@ -66,6 +69,38 @@ final class CIFAR10Tests: XCTestCase {
         let found = try DataLoader.load(.cifar10, options: DataOptions(environment: ["CNNB_DATA": root],
                                                                        cacheDirectory: root + "/nocache"))
         XCTAssertEqual(found.source, root + "/cifar-10-batches-bin")
+    }
+
+    func testClassNamesComeFromTheMetaFile() throws {
+        let folder = try Fixtures.makeCIFARFolder(in: Fixtures.temporaryFolder(), perFile: 2)
+        let names = (0..<10).map { "kind \($0)" }
+        try (names.joined(separator: "\r\n") + "\r\n").write(toFile: folder + "/batches.meta.txt", atomically: true, encoding: .utf8)
+        let data = try CIFAR10.load(directory: folder)
+        XCTAssertEqual(data.classNames, names)
+        XCTAssertEqual(data.test.className(at: 0), "kind 9")
+
+        try "airplane\nautomobile\nbird\n".write(toFile: folder + "/batches.meta.txt", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try CIFAR10.load(directory: folder)) { error in
+            XCTAssertTrue("\(error)".contains("\(folder)/batches.meta.txt names 3 classes; CIFAR-10 has 10"), "\(error)")
+        }
+    }
+
+    func testShorterFilesLoadAndCountsComeFromSizes() throws {
+        let folder = try Fixtures.makeCIFARFolder(in: Fixtures.temporaryFolder(), perFile: 2)
+        try Fixtures.write(Fixtures.cifarRecords(labels: [4, 4, 4, 4, 4, 4, 4]), to: folder + "/data_batch_2.bin")
+        try Fixtures.write(Fixtures.cifarRecords(labels: [0]), to: folder + "/test_batch.bin")
+        let data = try CIFAR10.load(directory: folder)
+        XCTAssertEqual(data.train.count, 2 + 7 + 2 + 2 + 2)
+        XCTAssertEqual(Array(data.train.labels[2..<9]), [4, 4, 4, 4, 4, 4, 4])
+        XCTAssertEqual(data.test.labels, [0])
+    }
+
+    func testEmptyFileIsAnErrorNamingIt() throws {
+        let folder = try Fixtures.makeCIFARFolder(in: Fixtures.temporaryFolder(), perFile: 2)
+        try Fixtures.write([], to: folder + "/data_batch_5.bin")
+        XCTAssertThrowsError(try CIFAR10.load(directory: folder)) { error in
+            XCTAssertTrue("\(error)".contains("CIFAR-10 file \(folder)/data_batch_5.bin has 0 bytes"), "\(error)")
+        }
     }
 
     func testTruncatedFileIsAnErrorNamingIt() throws {

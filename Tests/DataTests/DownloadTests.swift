@@ -60,6 +60,57 @@ final class DownloadTests: XCTestCase {
         XCTAssertEqual(Fixtures.contents(cache), [], "nothing half-written is left in the cache")
     }
 
+    func testTransferCutShortLeavesNothing() throws {
+        let archive = try Fixtures.cifarArchive(perFile: 2)
+        let path = "/files/cifar-10-binary.tar.gz"
+        // The server promises more bytes than it sends, then closes the connection.
+        let server = try LocalHTTPServer(files: [path: Array(archive.prefix(archive.count / 2))],
+                                         announcedLengths: [path: archive.count])
+        defer { server.stop() }
+        let cache = try Fixtures.temporaryFolder() + "/cache"
+        XCTAssertThrowsError(try DataLoader.load(.cifar10, options: options(cache: cache, server: server,
+                                                                            md5: Checksum.md5(archive)))) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("CIFAR-10 was not found"), message)
+            XCTAssertTrue(message.contains("cifar-10-binary.tar.gz"), message)
+            XCTAssertTrue(message.contains("downloading \(server.baseURL)/files/cifar-10-binary.tar.gz failed"), message)
+        }
+        XCTAssertEqual(Fixtures.contents(cache), [], "nothing half-written is left in the cache")
+    }
+
+    func testProgressBarDrawsTheDownload() throws {
+        let archive = try Fixtures.cifarArchive(perFile: 2)
+        let server = try LocalHTTPServer(files: ["/files/cifar-10-binary.tar.gz": archive])
+        defer { server.stop() }
+        let cache = try Fixtures.temporaryFolder() + "/cache"
+        let text = TextLog()
+        let bar = DownloadProgressBar { text.add($0) }
+        _ = try DataLoader.load(.cifar10, options: options(cache: cache, server: server, md5: Checksum.md5(archive),
+                                                           progress: bar.callback))
+        let drawn = text.joined
+        let size = DownloadProgressBar.megabytes(Int64(archive.count))
+        XCTAssertTrue(drawn.hasPrefix("\rcifar-10-binary.tar.gz 0.0/\(size) MB [>"), drawn)
+        XCTAssertTrue(drawn.hasSuffix("\rcifar-10-binary.tar.gz \(size)/\(size) MB [\(String(repeating: "=", count: 30))] 100%\n"), drawn)
+    }
+
+    func testProgressBarLines() {
+        XCTAssertEqual(DownloadProgressBar.line(file: "a.tar.gz", received: 0, total: 162_600_000, width: 10),
+                       "a.tar.gz 0.0/162.6 MB [>.........]   0%")
+        XCTAssertEqual(DownloadProgressBar.line(file: "a.tar.gz", received: 45_200_000, total: 162_600_000, width: 10),
+                       "a.tar.gz 45.2/162.6 MB [==>.......]  27%")
+        XCTAssertEqual(DownloadProgressBar.line(file: "a.tar.gz", received: 162_600_000, total: 162_600_000, width: 10),
+                       "a.tar.gz 162.6/162.6 MB [==========] 100%")
+        XCTAssertEqual(DownloadProgressBar.line(file: "x.gz", received: 9_960_000, total: nil), "x.gz 10.0 MB")
+        // Redrawn only when the text changes; a newline once the file is complete.
+        let text = TextLog()
+        let bar = DownloadProgressBar { text.add($0) }
+        for received in [0, 10, 20, 1_000_000, 2_000_000, 2_000_000] as [Int64] {
+            bar.report(file: "f", received: received, total: 2_000_000)
+        }
+        XCTAssertEqual(text.entries.count, 4)
+        XCTAssertEqual(text.entries.last, "\n")
+    }
+
     func testMissingFileOnServerListsSearchedFolders() throws {
         let server = try LocalHTTPServer(files: [:])
         defer { server.stop() }
@@ -155,4 +206,12 @@ final class ProgressLog: @unchecked Sendable {
     private var log: [(file: String, received: Int64, total: Int64?)] = []
     func add(_ file: String, _ received: Int64, _ total: Int64?) { lock.lock(); log.append((file, received, total)); lock.unlock() }
     var entries: [(file: String, received: Int64, total: Int64?)] { lock.lock(); defer { lock.unlock() }; return log }
+}
+
+final class TextLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var log: [String] = []
+    func add(_ text: String) { lock.lock(); log.append(text); lock.unlock() }
+    var entries: [String] { lock.lock(); defer { lock.unlock() }; return log }
+    var joined: String { entries.joined() }
 }

@@ -57,6 +57,14 @@ final class IDXTests: XCTestCase {
         }
     }
 
+    func testLabelOverNineIsAnErrorNamingTheFile() throws {
+        let folder = try Fixtures.makeIDXFolder(Fixtures.temporaryFolder() + "/mnist")
+        try Fixtures.gzip(Fixtures.idxLabels([1, 2, 12]), to: folder + "/t10k-labels-idx1-ubyte.gz")
+        XCTAssertThrowsError(try IDXDataset.mnist.load(directory: folder)) { error in
+            XCTAssertTrue("\(error)".contains("\(folder)/t10k-labels-idx1-ubyte.gz: label 2 is 12; mnist labels are 0 to 9"), "\(error)")
+        }
+    }
+
     func testWrongDimensionsAreAnError() throws {
         let folder = try Fixtures.makeIDXFolder(Fixtures.temporaryFolder() + "/mnist")
         try Fixtures.gzip(Fixtures.idxImages(count: 3, rows: 32, columns: 32), to: folder + "/t10k-images-idx3-ubyte.gz")

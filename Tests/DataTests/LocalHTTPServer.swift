@@ -11,14 +11,17 @@ final class LocalHTTPServer: @unchecked Sendable {
     let port: UInt16
     private let listener: Int32
     private let files: [String: [UInt8]]
+    /// Content-Length announced instead of the body's size (to cut a transfer short).
+    private let announced: [String: Int]
     private let lock = NSLock()
     private var served: [String] = []
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
     var requests: [String] { lock.lock(); defer { lock.unlock() }; return served }
 
-    init(files: [String: [UInt8]]) throws {
+    init(files: [String: [UInt8]], announcedLengths: [String: Int] = [:]) throws {
         self.files = files
+        announced = announcedLengths
         #if canImport(Glibc)
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -71,7 +74,7 @@ final class LocalHTTPServer: @unchecked Sendable {
         let body = files[path]
         let head = body == nil
             ? "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            : "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: \(body!.count)\r\nConnection: close\r\n\r\n"
+            : "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: \(announced[path] ?? body!.count)\r\nConnection: close\r\n\r\n"
         let reply = Array(head.utf8) + (body ?? [])
         var sent = 0
         while sent < reply.count {

@@ -62,5 +62,20 @@ final class GalleryTests: XCTestCase {
         ])
         let panels = try Figure.panels([Figure.modelGraph(branched), Figure.lineChart(chart)], title: "Panels")
         try panels.writePNG(to: folder + "/panels.png")
+
+        // A report of a short run holding some of the figures above.
+        let reportFolder = URL(fileURLWithPath: folder).appendingPathComponent("report")
+        let sample = try NotebookReport.saveFigure(grid, in: reportFolder, relativePath: NotebookReport.figurePath(cellNumber: 2, stem: "sample"))
+        let curves = try NotebookReport.saveFigure(.lineChart(chart), in: reportFolder, relativePath: NotebookReport.figurePath(cellNumber: 3, stem: "accuracy"))
+        let progress = ProgressLine(target: 1563)
+        let epoch = ProgressLine.epochHeader(epoch: 1, of: 5) + "\n"
+            + progress.finalLine(elapsedSeconds: 12, secondsPerStep: 0.0078, metrics: [("loss", 1.5123), ("accuracy", 0.4512), ("val_loss", 1.3012), ("val_accuracy", 0.5321)])
+        let report = NotebookReport(title: "CIFAR-10 gallery", cells: [
+            .markdown("# Convolutional networks\n\nSliding a filter over the input gives a **feature map**; `max_pooling2d` halves it.\n\n* **valid**: no padding\n* **same**: zeros around the input"),
+            .code("data = load cifar10\nshow data.train[0..<25] grid 5x5 labels", outputs: [.text("train: (50000, 32, 32, 3)  test: (10000, 32, 32, 3)"), sample], executionCount: 1),
+            .code("history = fit cnn on data.train epochs 5 validate data.test\nplot history accuracy val_accuracy", outputs: [.text(epoch), curves], executionCount: 2),
+            .code("layer conw 64 3x3", outputs: [.error("cifar.cnnb:9:7: error: unknown layer kind 'conw'\n    9 | layer conw 64 3x3\n      |       ^~~~ did you mean 'conv'?")], executionCount: 3),
+        ])
+        try report.write(to: reportFolder, notebookName: "gallery")
     }
 }

@@ -1,0 +1,13 @@
+/// Why a model or array could not be written to or read from another tool's format, with
+/// what would fix it.
+public struct InteropError: Error, Equatable, CustomStringConvertible {
+    public var message: String
+    public var hint: String?
+
+    public init(_ message: String, hint: String? = nil) {
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String { hint.map { "\(message) (\($0))" } ?? message }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// The reference `:help` prints, drawn from the vocabulary the parser checks against, so the
+/// help and the grammar cannot disagree.
+public enum Help {
+    public static func text(topic: String = "") -> String {
+        let topic = topic.trimmingCharacters(in: .whitespaces)
+        if topic.isEmpty {
+            var lines = ["Statements (:help WORD for one of them):"]
+            for command in Vocabulary.commandList {
+                lines.append("  " + command.usage)
+            }
+            lines.append("  model NAME { input 32x32x3; conv 32 3x3 relu; pool 2; … }")
+            lines.append("  NAME = EXPRESSION        e.g. data = load cifar10; data = data / 255")
+            lines.append("Layers: " + Vocabulary.layerList.map(\.word).joined(separator: " "))
+            lines.append("REPL commands: :help [WORD]  :vars  :reset  :load FILE.cnnb  :save FILE.cnnb  :out DIR  :quit")
+            return lines.joined(separator: "\n")
+        }
+        if let command = Vocabulary.commands[topic] {
+            var lines = ["\(command.usage)"]
+            if !command.options.isEmpty {
+                lines.append("options: " + command.options.map(\.example).joined(separator: ", "))
+            }
+            if let example = examples[topic] { lines.append("example: " + example) }
+            return lines.joined(separator: "\n")
+        }
+        if let layer = Vocabulary.layers[topic] {
+            var lines = [layer.usage]
+            if !layer.options.isEmpty { lines.append("options: " + layer.options.map(\.example).joined(separator: ", ")) }
+            return lines.joined(separator: "\n")
+        }
+        if topic == "model" { return "model NAME { input SHAPE; LAYER; LAYER … }\nexample: model cnn { input 32x32x3; conv 32 3x3 relu; pool 2; flatten; dense 10 softmax }" }
+        let words = Vocabulary.commandList.map(\.keyword) + Vocabulary.layerList.map(\.word) + ["model"]
+        if let near = nearestWord(to: topic, among: words) { return "no help for '\(topic)'; did you mean '\(near)'?" }
+        return "no help for '\(topic)'; :help lists every statement"
+    }
+
+    static let examples: [String: String] = [
+        "layer": "layer conv 64 3x3 stride 3 padding same on 32x32x3",
+        "explain": "explain maxpool 2x2 stride 2 on 30x30x32",
+        "load": "data = load cifar10",
+        "show": "show data.train[0..<25] grid 5x5 labels",
+        "compile": "compile cnn optimizer adam loss sparse_categorical_crossentropy metrics accuracy",
+        "fit": "history = fit cnn on data.train epochs 5 validate data.test",
+        "plot": "plot history accuracy val_accuracy",
+        "evaluate": "evaluate cnn on data.test",
+        "filters": "filters cnn.layers[1] channel 0 grid 8x4",
+        "features": "features cnn.layers[1, 3, 5] of data.train[7]",
+        "apply": "apply [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]] to data.train[7]",
+        "submodel": "short = submodel cnn outputs cnn.layers[1, 3, 5]",
+        "save": "save cnn weights \"cnn.cnnbw\"",
+    ]
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Render
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Prints a statement's outputs on standard output as they come: text as is, figures as the
+/// path written, training progress redrawn on one line when standard output is a terminal and
+/// one line per epoch otherwise.
+public final class TerminalOutput: TrainingObserver {
+    public let isLive: Bool
+    private var liveShown = false
+
+    /// Whether figures are also drawn inline (a terminal with 24-bit colour).
+    public let previewsFigures: Bool
+
+    public init(isTerminal: Bool = isatty(STDOUT_FILENO) == 1,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
+        isLive = isTerminal
+        previewsFigures = TerminalPreview.isSupported(environment: environment, isTerminal: isTerminal)
+    }
+
+    public func show(_ output: Output) {
+        switch output {
+        case .text(let text): write(text + "\n")
+        case .figure(let figure, let path):
+            write("\(figure.summary) → \(path)\n")
+            if previewsFigures, let lines = try? TerminalPreview.lines(for: figure) {
+                write(lines.joined(separator: "\n") + "\n")
+            }
+        case .progress: break  // already shown while training
+        }
+    }
+
+    public func line(_ text: String) {
+        write((liveShown ? "\r\u{1B}[K" : "") + text + "\n")
+        liveShown = false
+    }
+
+    public func live(_ text: String) {
+        guard isLive else { return }
+        write("\r\u{1B}[K" + text)
+        liveShown = true
+    }
+
+    public func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
