@@ -3,7 +3,9 @@ import Engine
 import Foundation
 
 /// The images a run trains and tests on: CIFAR-10 read by the Data module, scaled by 1/255,
-/// or random bytes of the same shape when the files are not there.
+/// or random bytes of the same shape when the files are not there. Splits are the engine's
+/// batch sources: bytes stay bytes until a batch is filled, so the whole training set costs
+/// one byte per pixel.
 struct BenchData {
     var train: DatasetSplit
     /// nil for random data (no accuracy to report).
@@ -38,36 +40,5 @@ struct BenchData {
         let names = (0..<10).map { "class \($0)" }
         return DatasetSplit(name: "train", images: images, labels: labels, count: count, height: 32, width: 32,
                             channels: 3, classNames: names).scaled(by: 1.0 / 255)
-    }
-}
-
-/// A dataset split served to `Model.fit` batch by batch: bytes stay bytes until a batch is
-/// filled, so the whole training set costs one byte per pixel.
-final class SplitBatchSource: BatchSource {
-    let split: DatasetSplit
-    /// Where `DatasetSplit.fill` writes labels while filling inputs (read back by `fillTargets`).
-    private var scratchLabels: [Int32]
-
-    init(_ split: DatasetSplit, batchSize: Int) {
-        self.split = split
-        scratchLabels = [Int32](repeating: 0, count: batchSize)
-    }
-
-    var count: Int { split.count }
-    var itemShape: [Int] { split.imageShape }
-    var targetShape: [Int]? { nil }
-
-    func fillInputs(indices: ArraySlice<Int>, into inputs: Tensor) {
-        if scratchLabels.count < indices.count { scratchLabels = [Int32](repeating: 0, count: indices.count) }
-        indices.withUnsafeBufferPointer { indexBuffer in
-            scratchLabels.withUnsafeMutableBufferPointer { labels in
-                split.fill(indices: indexBuffer, into: inputs, labels: labels.baseAddress!)
-            }
-        }
-    }
-
-    func fillTargets(indices: ArraySlice<Int>, labels: UnsafeMutableBufferPointer<Int32>, values: Tensor) {
-        let base = split.labelBuffer.pointer + split.start
-        for (row, index) in indices.enumerated() { labels[row] = base[index] }
     }
 }

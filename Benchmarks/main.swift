@@ -12,18 +12,21 @@ func run() throws {
         log(Options.usage)
         exit(2)
     }
+    if !options.profile {
+        for (key, value) in measureCIFARLoad(dataDirectory: options.dataDirectory) { print("\(key)=\(value)") }
+    }
     let data = try BenchData.load(options)
     log("data: \(data.origin), \(data.train.count) training images, \(options.epochs) epochs, batch \(options.batchSize)")
     let model = try makeSeedModel(seed: options.seed)
-    let train = SplitBatchSource(data.train, batchSize: options.batchSize)
+    let train = data.train
     if options.profile {
         try profileLayers(model, on: train, batchSize: options.batchSize, batches: 150)
         return
     }
     let training = try measureTraining(model, on: train, epochs: options.epochs, batchSize: options.batchSize, seed: options.seed)
-    let inferenceSource = data.test.map { SplitBatchSource($0, batchSize: options.batchSize) } ?? train
+    let inferenceSource = data.test ?? train
     let inference = try measureInference(model, on: inferenceSource, batchSize: options.batchSize)
-    let testAccuracy = try data.test.map { try measureTestAccuracy(model, on: SplitBatchSource($0, batchSize: options.batchSize), batchSize: options.batchSize) }
+    let testAccuracy = try data.test.map { try measureTestAccuracy(model, on: $0, batchSize: options.batchSize) }
     let sgemm = measureSgemmGflops()
 
     print(String(format: "train_img_per_s=%.0f", training.imagesPerSecond))
