@@ -143,6 +143,22 @@ private func maxPoolForward(_ input: UnsafePointer<Float>, _ output: UnsafeMutab
                         // Start from the window's first element, then let later ones win only
                         // when strictly greater; eight channels at a time held in registers.
                         var ch = 0
+                        if arg == nil {
+                            // Inference: the maxima alone.
+                            while ch + 8 <= c {
+                                var best = load8(src + first + ch)
+                                for id in ds {
+                                    for ih in hs {
+                                        for iw in ws {
+                                            let value = load8(src + ((id * inH + ih) * inW + iw) * c + ch)
+                                            best.replace(with: value, where: value .> best)
+                                        }
+                                    }
+                                }
+                                store8(best, dst + ch)
+                                ch += 8
+                            }
+                        }
                         while ch + 8 <= c {
                             var best = load8(src + first + ch)
                             var winner = Int8x32(repeating: Int32(truncatingIfNeeded: first + ch)) &+ laneIndices
