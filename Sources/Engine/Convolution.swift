@@ -254,10 +254,27 @@ func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePoint
         let src = image + n * itemIn
         var dst = columns + n * itemOut
         for od in 0..<outD {
+            let d0 = od * sD - pD
             for oh in 0..<outH {
+                let h0 = oh * sH - pH
+                let rowsInside = d0 >= 0 && d0 + kD <= inD && h0 >= 0 && h0 + kH <= inH
                 for ow in 0..<outW {
                     let w0 = ow * sW - pW
                     let wholeRun = w0 >= 0 && w0 + kW <= inW
+                    if rowsInside && wholeRun {
+                        // The window lies inside the input: whole runs, one per (kd, kh).
+                        var plane = src + ((d0 * inH + h0) * inW + w0) * c
+                        for _ in 0..<kD {
+                            var line = plane
+                            for _ in 0..<kH {
+                                copy(line, dst, run)
+                                line += inW * c
+                                dst += run
+                            }
+                            plane += inH * inW * c
+                        }
+                        continue
+                    }
                     for kd in 0..<kD {
                         let id = od * sD - pD + kd
                         for kh in 0..<kH {
