@@ -237,7 +237,8 @@ public final class Convolution: Layer {
 /// block's columns (written by im2col, then read by the GEMM) stay in a core's cache.
 func blockItems(positions: Int, depth: Int, filters: Int) -> Int {
     let bytesPerItem = positions * max(depth, filters) * MemoryLayout<Float>.stride
-    return max(1, Convolution.blockBytes / max(bytesPerItem, 1))
+    let minimumRows = 256
+    return max(1, Convolution.blockBytes / max(bytesPerItem, 1), (minimumRows + positions - 1) / max(positions, 1))
 }
 
 /// Gathers every receptive field of the first `items` items of `image` into rows: row (n, od, oh, ow) holds the
