@@ -161,7 +161,7 @@ private func maxPoolForward(_ input: UnsafePointer<Float>, _ output: UnsafeMutab
                         }
                         while ch + 8 <= c {
                             var best = load8(src + first + ch)
-                            var winner = Int8x32(repeating: Int32(truncatingIfNeeded: first + ch)) &+ laneIndices
+                            var winner = Int32x8(repeating: Int32(truncatingIfNeeded: first + ch)) &+ laneIndices
                             for id in ds {
                                 for ih in hs {
                                     for iw in ws {
@@ -169,7 +169,7 @@ private func maxPoolForward(_ input: UnsafePointer<Float>, _ output: UnsafeMutab
                                         let value = load8(src + base)
                                         let wins = value .> best
                                         best.replace(with: value, where: wins)
-                                        winner.replace(with: Int8x32(repeating: Int32(truncatingIfNeeded: base)) &+ laneIndices,
+                                        winner.replace(with: Int32x8(repeating: Int32(truncatingIfNeeded: base)) &+ laneIndices,
                                                        where: wins)
                                     }
                                 }
