@@ -91,6 +91,10 @@ public struct Lexer {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
                 advance()
                 spaceBefore = true
+            case 0xEF where peek(1) == 0xBB && peek(2) == 0xBF:
+                // U+FEFF, a byte-order mark some editors write at the start of a file: a blank.
+                advance(); advance(); advance()
+                spaceBefore = true
             case UInt8(ascii: "\n"):
                 advance()
                 if brackets.last != UInt8(ascii: "(") && brackets.last != UInt8(ascii: "[") {
@@ -121,6 +125,8 @@ public struct Lexer {
                     report("'..' is not an operator", from: start,
                            hint: "write '..<' for a range without its end (0..<25) or '...' for one with it (0...24)")
                     spaceBefore = true
+                } else if isDigit(peek(1)) && (spaceBefore || !(tokens.last.map(\.kind).map(endsOperand) ?? false)) {
+                    lexLeadingDotNumber()
                 } else {
                     advance()
                     emit(.dot, from: start)
@@ -168,6 +174,24 @@ public struct Lexer {
 
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
+    /// Tokens after which a touching '.' is a member access (`data.train`, `x[0].y`).
+    private func endsOperand(_ kind: TokenKind) -> Bool {
+        switch kind {
+        case .identifier, .integer, .float, .size, .string, .rightParen, .rightBracket: return true
+        default: return false
+        }
+    }
+
+    /// `.5`: reported (numbers start with a digit) and read as the number it means.
+    private mutating func lexLeadingDotNumber() {
+        let start = mark
+        advance()
+        while isDigit(peek()) && !atEnd { advance() }
+        let digits = String(decoding: bytes[start.offset..<index], as: UTF8.self)
+        report("a number must start with a digit: '\(digits)'", from: start, hint: "write 0\(digits)")
+        emit(.float(Double("0" + digits) ?? 0), from: start)
+    }
+
     private mutating func lexUnknownCharacter() {
         let start = mark
         advance()
@@ -185,7 +209,7 @@ public struct Lexer {
         case "\u{201C}", "\u{201D}", "\u{2018}", "\u{2019}": hint = "use straight quotes: \"text\""
         case "\u{00D7}": hint = "sizes are written with the letter x: 3x3"
         case "!", "&", "|", "<", ">": hint = "cnnb has no comparison or logic operators"
-        default: hint = nil
+        default: hint = "remove it: cnnb is written with letters, digits, quotes and ( ) [ ] { } , ; . = + - * / % #"
         }
         report("unexpected character \(shown)", from: start, hint: hint)
         spaceBefore = true
@@ -237,7 +261,7 @@ public struct Lexer {
             if let value = Double(text), value.isFinite {
                 emit(.float(value), from: start)
             } else {
-                report("number '\(text)' is out of range", from: start)
+                report("number '\(text)' is out of range", from: start, hint: "numbers go up to about 1.8e308")
                 emit(.float(0), from: start)
             }
         } else {
@@ -250,7 +274,7 @@ public struct Lexer {
         if let value = Int(text) { return value }
         diagnostics.append(.error("number '\(text)' is too large", at: SourceSpan(
             file: file, line: start.line, column: start.column + (range.lowerBound - start.offset),
-            offset: range.lowerBound, length: range.count)))
+            offset: range.lowerBound, length: range.count), hint: "whole numbers go up to \(Int.max)"))
         return 0
     }
 
@@ -268,7 +292,9 @@ public struct Lexer {
             report("malformed number '\(text)'", from: start,
                    hint: "separate a number from the next word with a space")
         }
-        spaceBefore = true
+        // A stand-in keeps the parser from reporting a missing value where the lexer already
+        // reported a malformed one.
+        emit(.integer(0), from: start)
     }
 
     // MARK: - Strings

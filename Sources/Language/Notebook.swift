@@ -16,7 +16,7 @@ public func parseNotebook(source: String, fileName: String) -> (Notebook, [Diagn
             let (tokens, lexical) = Lexer.tokenize(bytes: bytes, file: fileName, range: piece.range, firstLine: piece.line)
             var parser = Parser(tokens: tokens)
             statements = parser.parseStatements()
-            diagnostics += Parser.merge(lexical, parser.diagnostics)
+            diagnostics += Parser.merge(lexical, parser)
         }
         cells.append(Cell(kind: piece.kind, source: text, line: piece.line, offset: piece.range.lowerBound,
                           markerLine: piece.markerLine, statements: statements))
@@ -40,16 +40,19 @@ func splitCells(_ bytes: [UInt8], fileName: String, diagnostics: inout [Diagnost
     var contentStart = 0
     var lineStart = 0
     var line = 1
+    // A byte-order mark before the first line does not hide a marker there.
+    let bom = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
     while lineStart <= bytes.count {
         var lineEnd = lineStart
         while lineEnd < bytes.count && bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
         let next = lineEnd < bytes.count ? lineEnd + 1 : bytes.count + 1
-        if lineEnd - lineStart >= 2 && bytes[lineStart] == UInt8(ascii: "%") && bytes[lineStart + 1] == UInt8(ascii: "%") {
+        let markerStart = lineStart == 0 ? bom : lineStart
+        if lineEnd - markerStart >= 2 && bytes[markerStart] == UInt8(ascii: "%") && bytes[markerStart + 1] == UInt8(ascii: "%") {
             current.range = contentStart..<lineStart
             if current.markerLine != nil || !isBlank(bytes[contentStart..<lineStart]) {
                 pieces.append(current)
             }
-            let kind = markerKind(bytes, from: lineStart + 2, to: lineEnd, line: line, fileName: fileName, diagnostics: &diagnostics)
+            let kind = markerKind(bytes, from: markerStart + 2, to: lineEnd, line: line, fileName: fileName, diagnostics: &diagnostics)
             contentStart = min(next, bytes.count)
             current = CellPiece(kind: kind, range: 0..<0, line: line + 1, markerLine: line)
         }

@@ -22,16 +22,40 @@ public struct Parser {
 
     private static let maximumDepth = 64
 
+    private func tooDeep() -> Failure {
+        fail("expression nested too deeply", at: current.span,
+             hint: "split it with intermediate names; each parenthesis, operator in a row, '.' and '[ ]' is a level, and 64 is the most")
+    }
+
+    /// Option names of each keyword and layer word, as sets (built once).
+    private static let commandOptionNames: [String: Set<String>] =
+        Vocabulary.commands.mapValues { Set($0.optionNames) }
+    private static let layerOptionNames: [String: Set<String>] =
+        Vocabulary.layers.mapValues { Set($0.options.map(\.name)) }
+
+    /// The stop words of `outer` with `own` added, without copying when either is empty.
+    private static func joined(_ outer: Set<String>, _ own: Set<String>) -> Set<String> {
+        if outer.isEmpty { return own }
+        if own.isEmpty { return outer }
+        return outer.union(own)
+    }
+
     private var tokens: [Token]
+    /// The kind of each token without its payload: comparing these is what the parser does most.
+    private let tags: [Tag]
     private var position = 0
     private var previousEnd = 0
     private var context = Context()
     private var depth = 0
     public private(set) var diagnostics: [Diagnostic] = []
+    /// For each diagnostic, the source the parser had read when it gave up (from the start of
+    /// the failed statement or layer to the token it stopped at), or nil.
+    private var skipped: [Range<Int>?] = []
 
     public init(tokens: [Token]) {
         precondition(tokens.last?.kind == .end, "token streams end with .end")
         self.tokens = tokens
+        self.tags = tokens.map { Tag($0.kind) }
         self.previousEnd = tokens.first?.span.offset ?? 0
     }
 
@@ -41,20 +65,52 @@ public struct Parser {
         let (tokens, lexical) = Lexer.tokenize(source, file: file, firstLine: firstLine)
         var parser = Parser(tokens: tokens)
         let statements = parser.parseStatements()
-        return (statements, merge(lexical, parser.diagnostics))
+        return (statements, merge(lexical, parser))
     }
 
-    /// Lexer and parser diagnostics in source order; a parser error on the very span the lexer
-    /// already reported is a consequence, not news, and is dropped.
-    static func merge(_ lexical: [Diagnostic], _ syntactic: [Diagnostic]) -> [Diagnostic] {
-        let lexicalOffsets = Set(lexical.map(\.span.offset))
-        let kept = syntactic.filter { !lexicalOffsets.contains($0.span.offset) }
+    /// Lexer and parser diagnostics in source order. A parser error is a consequence, not news,
+    /// and is dropped, when it sits on the very span the lexer reported or when the statement it
+    /// abandoned holds a lexical error: `x = 3×3` reports the '×', not the stray '3' after it.
+    static func merge(_ lexical: [Diagnostic], _ parser: Parser) -> [Diagnostic] {
+        let lexicalOffsets = lexical.map(\.span.offset).sorted()
+        let offsetSet = Set(lexicalOffsets)
+        /// Whether a lexical error starts in `range` (binary search: inputs may hold thousands).
+        func holdsLexicalError(_ range: Range<Int>) -> Bool {
+            var low = 0
+            var high = lexicalOffsets.count
+            while low < high {
+                let middle = (low + high) / 2
+                if lexicalOffsets[middle] < range.lowerBound { low = middle + 1 } else { high = middle }
+            }
+            return low < lexicalOffsets.count && lexicalOffsets[low] < range.upperBound
+        }
+        var kept: [Diagnostic] = []
+        for (diagnostic, skipped) in zip(parser.diagnostics, parser.skipped) {
+            if offsetSet.contains(diagnostic.span.offset) { continue }
+            if let skipped, holdsLexicalError(skipped) { continue }
+            kept.append(diagnostic)
+        }
         return (lexical + kept).sorted { $0.span.offset < $1.span.offset }
+    }
+
+    /// Records `failure`, then skips to where parsing can go on (unless the failure says the
+    /// current token already starts the next statement).
+    private mutating func recover(from failure: Failure, statementStart start: Int, insideBlock: Bool) {
+        diagnostics.append(failure.diagnostic)
+        if failure.resume {
+            skipped.append(nil)
+            return
+        }
+        let reached = max(current.span.end, failure.diagnostic.span.end, start + 1)
+        skipped.append(start..<reached)
+        synchronize(insideBlock: insideBlock)
     }
 
     // MARK: - Tokens
 
     private var current: Token { tokens[position] }
+    private var tag: Tag { tags[position] }
+    private func peekTag(_ ahead: Int = 1) -> Tag { tags[min(position + ahead, tags.count - 1)] }
 
     private func peek(_ ahead: Int = 1) -> Token { tokens[min(position + ahead, tokens.count - 1)] }
 
@@ -73,11 +129,16 @@ public struct Parser {
     }
 
     private func isSeparator(_ kind: TokenKind) -> Bool {
-        kind == .newline || kind == .semicolon || kind == .end
+        switch kind {
+        case .newline, .semicolon, .end: return true
+        default: return false
+        }
     }
 
+    private var atSeparator: Bool { tag == .newline || tag == .semicolon || tag == .end }
+
     private mutating func skipSeparators() {
-        while current.kind == .newline || current.kind == .semicolon { advance() }
+        while tag == .newline || tag == .semicolon { advance() }
     }
 
     /// Tokens that can begin an expression.
@@ -96,14 +157,14 @@ public struct Parser {
         var statements: [Statement] = []
         while true {
             skipSeparators()
-            if current.kind == .end { break }
+            if tag == .end { break }
+            let start = current.span.offset
             do {
                 let statement = try parseStatement()
                 statements.append(statement)
                 try expectStatementEnd()
             } catch let failure as Failure {
-                diagnostics.append(failure.diagnostic)
-                if !failure.resume { synchronize(insideBlock: false) }
+                recover(from: failure, statementStart: start, insideBlock: false)
             } catch {
                 preconditionFailure("the parser only throws Failure")
             }
@@ -134,11 +195,11 @@ public struct Parser {
     }
 
     private mutating func expectStatementEnd() throws {
-        if isSeparator(current.kind) { return }
-        if current.kind == .rightBrace {
+        if atSeparator { return }
+        if tag == .rightBrace {
             throw fail("unexpected '}'", at: current.span, hint: "there is no open '{' for it to close")
         }
-        if current.kind == .equals {
+        if tag == .equals {
             throw fail("only a name can be assigned to", at: current.span, hint: "write: name = value")
         }
         throw fail("unexpected \(current.kind.described) after the statement", at: current.span,
@@ -154,7 +215,7 @@ public struct Parser {
             let expr = try parseExpression()
             return Statement(.expression(expr), span: expr.span)
         }
-        if peek().kind == .equals {
+        if peekTag() == .equals {
             let name = Identifier(word, span: token.span)
             if Vocabulary.isReserved(word) {
                 let what = Vocabulary.layers[word] != nil ? "a layer kind" : "a keyword"
@@ -164,7 +225,7 @@ public struct Parser {
             advance()
             let equals = advance()
             guard startsExpression(current) else {
-                throw fail("expected a value after '='", at: isSeparator(current.kind) ? equals.span : current.span,
+                throw fail("expected a value after '='", at: atSeparator ? equals.span : current.span,
                            hint: "write: \(word) = VALUE")
             }
             let value = try parseExpression()
@@ -178,9 +239,10 @@ public struct Parser {
             return Statement(.command(command), span: command.span)
         }
         let expr = try parseExpression()
-        if case .name(let name) = expr.kind, startsExpression(current), !isSeparator(current.kind) {
+        if case .name(let name) = expr.kind, startsExpression(current), !atSeparator {
             let suggestion = nearestWord(to: name, among: Vocabulary.statementWords)
-            throw fail("unknown command '\(name)'", at: expr.span,
+            let nearLayer = suggestion.map { Vocabulary.layers[$0] != nil } ?? false
+            throw fail(nearLayer ? "unknown layer kind '\(name)'" : "unknown command '\(name)'", at: expr.span,
                        hint: suggestion.map { "did you mean '\($0)'?" }
                            ?? "statements start with one of: " + Vocabulary.commandList.map(\.keyword).joined(separator: ", ") + ", model")
         }
@@ -201,9 +263,9 @@ public struct Parser {
         }
         let name = Identifier(word, span: advance().span)
         var lookahead = 0
-        while peek(lookahead).kind == .newline { lookahead += 1 }
-        guard peek(lookahead).kind == .leftBrace else {
-            throw fail("expected '{' after 'model \(word)'", at: current.kind == .end || current.kind == .newline ? name.span : current.span,
+        while peekTag(lookahead) == .newline { lookahead += 1 }
+        guard peekTag(lookahead) == .leftBrace else {
+            throw fail("expected '{' after 'model \(word)'", at: tag == .end || tag == .newline ? name.span : current.span,
                        hint: "list the layers in braces: model \(word) { input 32x32x3; conv 32 3x3 relu; … }")
         }
         for _ in 0..<lookahead { advance() }
@@ -211,25 +273,30 @@ public struct Parser {
         var items: [Expr] = []
         while true {
             skipSeparators()
-            if current.kind == .rightBrace {
+            if tag == .rightBrace {
                 advance()
                 break
             }
-            if current.kind == .end || (current.startsLine && (current.kind.identifier.map { $0 == "model" || Vocabulary.commands[$0] != nil } ?? false)) {
+            // A line starting a statement that cannot be an item (`fit …`, `model …`, `x = …`)
+            // means the block was left open.
+            let startsStatement = current.startsLine && current.kind.identifier.map {
+                $0 == "model" || Vocabulary.commands[$0] != nil || peekTag() == .equals
+            } == true
+            if tag == .end || startsStatement {
                 var failure = fail("unclosed '{' of model '\(word)'", at: brace.span,
                                    hint: "add '}' after the last layer")
                 failure.resume = true
                 throw failure
             }
+            let start = current.span.offset
             do {
                 items.append(try parseBlockItem())
-                if !(isSeparator(current.kind) || current.kind == .rightBrace) {
+                if !(atSeparator || tag == .rightBrace) {
                     throw fail("unexpected \(current.kind.described) after the layer", at: current.span,
                                hint: "separate layers with ';' or line breaks")
                 }
             } catch let failure as Failure {
-                diagnostics.append(failure.diagnostic)
-                synchronize(insideBlock: true)
+                recover(from: failure, statementStart: start, insideBlock: true)
             }
         }
         return Statement(.model(name: name, items: items), span: keyword.span.through(end: previousEnd))
@@ -270,18 +337,19 @@ public struct Parser {
         }
         let outer = context
         defer { context = outer }
+        let stopWords = Self.joined(outer.stopWords, Self.commandOptionNames[keyword.name] ?? [])
         var arguments: [Expr] = []
         var options: [NamedOption] = []
         while true {
             let token = current
-            if isSeparator(token.kind) { break }
-            if token.kind == .comma {
+            if atSeparator { break }
+            if tag == .comma {
                 if outer.commaEnds { break }
                 guard !arguments.isEmpty else {
                     throw fail("unexpected ','", at: token.span, hint: "usage: \(syntax.usage)")
                 }
                 advance()
-                guard startsExpression(current), !isSeparator(current.kind) else {
+                guard startsExpression(current), !atSeparator else {
                     throw fail("expected a value after ','", at: token.span, hint: "usage: \(syntax.usage)")
                 }
                 continue
@@ -289,12 +357,19 @@ public struct Parser {
             if case .identifier(let word) = token.kind {
                 if let option = syntax.option(word) {
                     options.append(try parseOption(option, existing: options, owner: keyword.name,
-                                                   stopWords: outer.stopWords.union(syntax.optionNames)))
+                                                   stopWords: stopWords))
                     continue
                 }
                 if outer.stopWords.contains(word) { break }
             }
             guard startsExpression(token) else { break }
+            if syntax.takesLayer, case .identifier(let word) = token.kind, let first = arguments.first,
+               case .layer(let spec) = first.kind, spec.layerKind != nil,
+               Vocabulary.layers[spec.kind.name]?.option(word) != nil, let last = options.last {
+                // `layer dense 3 on 10 name "d"`: the layer's own option after the statement's.
+                throw fail("'\(word)' is an option of \(spec.kind.name), not of \(keyword.name)", at: token.span,
+                           hint: "give the layer's options before '\(last.name.name)': \(keyword.name) \(spec.kind.name) … \(word) … \(last.name.name) …")
+            }
             if case .identifier(let word) = token.kind,
                (!options.isEmpty || (syntax.maxArguments.map { arguments.count >= $0 } ?? false)),
                Vocabulary.layers[word] == nil, Vocabulary.commands[word] == nil,
@@ -311,8 +386,16 @@ public struct Parser {
                                hint: suggestion.map { "did you mean '\($0)'?" } ?? "write: \(syntax.usage), e.g. \(keyword.name) conv 32 3x3 relu on 32x32x3")
                 }
             }
-            context = Context(stopWords: outer.stopWords.union(syntax.optionNames), commaEnds: outer.commaEnds, inIndex: false)
-            let argument = try parseExpression()
+            context = Context(stopWords: stopWords, commaEnds: outer.commaEnds, inIndex: false)
+            let argument: Expr
+            if syntax.takesLayer && arguments.isEmpty {
+                // The layer spec itself, not an expression starting with one: `layer conv 3 3 + 1`
+                // is an error rather than a sum.
+                let spec = try parseLayerSpec()
+                argument = Expr(.layer(spec), span: spec.span)
+            } else {
+                argument = try parseExpression()
+            }
             context = outer
             if let maximum = syntax.maxArguments, arguments.count >= maximum {
                 throw fail("too many arguments for \(keyword.name)", at: argument.span,
@@ -375,18 +458,22 @@ public struct Parser {
         }
         let outer = context
         defer { context = outer }
-        let stopWords = outer.stopWords.union(syntax.options.map(\.name))
+        let stopWords = Self.joined(outer.stopWords, Self.layerOptionNames[kind.name] ?? [])
         var arguments: [Expr] = []
         var options: [NamedOption] = []
         while true {
             let token = current
-            if isSeparator(token.kind) || token.kind == .comma { break }
+            if atSeparator || tag == .comma { break }
             if case .identifier(let word) = token.kind {
                 if let option = syntax.option(word) {
                     options.append(try parseOption(option, existing: options, owner: kind.name, stopWords: stopWords))
                     continue
                 }
                 if outer.stopWords.contains(word) || Vocabulary.isReserved(word) { break }
+                if word == "on" {
+                    throw fail("'on' is not an option of \(kind.name)", at: token.span,
+                               hint: "to see a layer on an input shape, write: layer \(kind.name) … on SHAPE")
+                }
                 guard Vocabulary.activations.contains(word) else {
                     let candidates = syntax.options.map(\.name) + (syntax.maxArguments > 0 && syntax.kind != .input ? Vocabulary.activations : [])
                     let suggestion = nearestWord(to: word, among: candidates)
@@ -426,16 +513,16 @@ public struct Parser {
         depth += 1
         defer { depth -= 1 }
         if depth > Self.maximumDepth {
-            throw fail("expression nested too deeply", at: current.span, hint: "split it with intermediate names")
+            throw tooDeep()
         }
-        if context.inIndex, current.kind == .halfOpenRange || current.kind == .closedRange {
+        if context.inIndex, tag == .halfOpenRange || tag == .closedRange {
             let op = advance()
             let upper = try rangeBound(after: op)
             return Expr(.range(lower: nil, upper: upper, closed: op.kind == .closedRange),
                         span: op.span.through(end: previousEnd))
         }
         let lower = try parseAdditive()
-        guard current.kind == .halfOpenRange || current.kind == .closedRange else { return lower }
+        guard tag == .halfOpenRange || tag == .closedRange else { return lower }
         let op = advance()
         let upper = try rangeBound(after: op)
         return Expr(.range(lower: lower, upper: upper, closed: op.kind == .closedRange),
@@ -443,19 +530,33 @@ public struct Parser {
     }
 
     private mutating func rangeBound(after op: Token) throws -> Expr? {
-        if context.inIndex && (current.kind == .comma || current.kind == .rightBracket) { return nil }
+        if context.inIndex && (tag == .comma || tag == .rightBracket) { return nil }
         guard startsExpression(current) else {
             throw fail("expected a bound after \(op.kind.described)", at: op.span, hint: "write a range as 0..<25")
         }
         return try parseAdditive()
     }
 
+    /// Each operator of a chain (`a + b + c`, `x.a[0].b`) nests the tree one level deeper, so
+    /// it counts against the depth limit like a parenthesis: a tree too deep to walk (or to free)
+    /// recursively is never built.
+    private mutating func deepenChain(_ chain: inout Int) throws {
+        chain += 1
+        depth += 1
+        if depth > Self.maximumDepth {
+            throw tooDeep()
+        }
+    }
+
     private mutating func parseAdditive() throws -> Expr {
         var left = try parseMultiplicative()
-        while current.kind == .plus || current.kind == .minus {
-            let op: BinaryOperator = current.kind == .plus ? .add : .subtract
+        var chain = 0
+        defer { depth -= chain }
+        while tag == .plus || tag == .minus {
+            try deepenChain(&chain)
+            let op: BinaryOperator = tag == .plus ? .add : .subtract
             let opToken = advance()
-            let right = try operand(after: opToken, parse: { try $0.parseMultiplicative() })
+            let right = try operand(after: opToken, unary: false, parse: { try $0.parseMultiplicative() })
             left = Expr(.binary(op, left, right), span: left.span.through(right.span))
         }
         return left
@@ -463,46 +564,53 @@ public struct Parser {
 
     private mutating func parseMultiplicative() throws -> Expr {
         var left = try parseUnary()
-        while current.kind == .star || current.kind == .slash || current.kind == .percent {
-            let op: BinaryOperator = current.kind == .star ? .multiply : current.kind == .slash ? .divide : .remainder
+        var chain = 0
+        defer { depth -= chain }
+        while tag == .star || tag == .slash || tag == .percent {
+            try deepenChain(&chain)
+            let op: BinaryOperator = tag == .star ? .multiply : tag == .slash ? .divide : .remainder
             let opToken = advance()
-            let right = try operand(after: opToken, parse: { try $0.parseUnary() })
+            let right = try operand(after: opToken, unary: false, parse: { try $0.parseUnary() })
             left = Expr(.binary(op, left, right), span: left.span.through(right.span))
         }
         return left
     }
 
-    private mutating func operand(after op: Token, parse: (inout Parser) throws -> Expr) throws -> Expr {
+    private mutating func operand(after op: Token, unary: Bool, parse: (inout Parser) throws -> Expr) throws -> Expr {
         guard startsExpression(current), current.kind != .halfOpenRange, current.kind != .closedRange else {
-            throw fail("expected a value after \(op.kind.described)", at: op.span)
+            throw fail("expected a value after \(op.kind.described)", at: op.span,
+                       hint: unary ? "write the value to negate right after '-', as in -1" : "an operator needs a value on each side, as in data / 255")
         }
         return try parse(&self)
     }
 
     private mutating func parseUnary() throws -> Expr {
-        guard current.kind == .minus else { return try parsePostfix() }
+        guard tag == .minus else { return try parsePostfix() }
         depth += 1
         defer { depth -= 1 }
         if depth > Self.maximumDepth {
-            throw fail("expression nested too deeply", at: current.span, hint: "split it with intermediate names")
+            throw tooDeep()
         }
         let op = advance()
-        let operand = try operand(after: op, parse: { try $0.parseUnary() })
+        let operand = try operand(after: op, unary: true, parse: { try $0.parseUnary() })
         return Expr(.unary(.negate, operand), span: op.span.through(operand.span))
     }
 
     /// primary ('.' NAME | '[' index ']')*, where '.' and '[' touch what precedes them.
     private mutating func parsePostfix() throws -> Expr {
         var expr = try parsePrimary()
-        while !current.precededBySpace {
-            if current.kind == .dot {
+        var chain = 0
+        defer { depth -= chain }
+        while !current.precededBySpace && (tag == .dot || tag == .leftBracket) {
+            try deepenChain(&chain)
+            if tag == .dot {
                 let dot = advance()
                 guard case .identifier(let member) = current.kind, !current.precededBySpace else {
                     throw fail("expected a name after '.'", at: dot.span, hint: "write e.g. data.train")
                 }
                 let name = Identifier(member, span: advance().span)
                 expr = Expr(.member(expr, name), span: expr.span.through(name.span))
-            } else if current.kind == .leftBracket {
+            } else if tag == .leftBracket {
                 let open = advance()
                 let indices = try parseElements(open: open, inIndex: true, what: "index")
                 guard !indices.isEmpty else {
@@ -523,14 +631,14 @@ public struct Parser {
         defer { context = outer }
         var elements: [Expr] = []
         while true {
-            if current.kind == .rightBracket {
+            if tag == .rightBracket {
                 advance()
                 return elements
             }
             if !elements.isEmpty {
-                guard current.kind == .comma else { throw unclosedOrExpected(open: open, closer: "]", what: what) }
+                guard tag == .comma else { throw unclosedOrExpected(open: open, closer: "]", what: what) }
                 advance()
-                if current.kind == .rightBracket {
+                if tag == .rightBracket {
                     advance()
                     return elements
                 }
@@ -544,11 +652,12 @@ public struct Parser {
     /// was left open; otherwise something unexpected stands where the closer should be.
     private func unclosedOrExpected(open: Token, closer: String, what: String) -> Failure {
         let opener = open.kind.described
-        if current.kind == .end || current.startsLine || (current.span.line > open.span.line && current.kind.identifier != nil) {
+        if tag == .end || current.startsLine || (current.span.line > open.span.line && current.kind.identifier != nil) {
             return fail("unclosed \(opener)", at: open.span, hint: "add '\(closer)' to close the \(what)")
         }
         let expected = closer == "]" ? "',' or ']'" : "')'"
         return fail("expected \(expected) in the \(what), found \(current.kind.described)", at: current.span,
+                    hint: closer == "]" ? "separate the elements with ',' and close with ']'" : "close the parenthesis before going on",
                     notes: [Diagnostic.Note("\(opener) opened here", span: open.span)])
     }
 
@@ -556,7 +665,7 @@ public struct Parser {
         depth += 1
         defer { depth -= 1 }
         if depth > Self.maximumDepth {
-            throw fail("expression nested too deeply", at: current.span, hint: "split it with intermediate names")
+            throw tooDeep()
         }
         let token = current
         switch token.kind {
@@ -593,23 +702,61 @@ public struct Parser {
             context = Context()
             defer { context = outer }
             guard startsExpression(current) else {
-                if current.kind == .rightParen {
-                    throw fail("expected a value inside '( )'", at: open.span)
+                if tag == .rightParen {
+                    throw fail("expected a value inside '( )'", at: open.span, hint: "write a value between them, as in (n)")
                 }
                 throw unclosedOrExpected(open: open, closer: ")", what: "parenthesis")
             }
             let inner = try parseExpression()
-            guard current.kind == .rightParen else {
+            guard tag == .rightParen else {
                 throw unclosedOrExpected(open: open, closer: ")", what: "parenthesis")
             }
             advance()
-            return inner
+            // No node of its own, but the span covers the parentheses: `(a + b) * c` spans it all.
+            return Expr(inner.kind, span: open.span.through(end: previousEnd))
         case .leftBracket:
             let open = advance()
             let elements = try parseElements(open: open, inIndex: false, what: "list")
             return Expr(.list(elements), span: open.span.through(end: previousEnd))
         default:
-            throw fail("expected a value, found \(token.kind.described)", at: token.span)
+            throw fail("expected a value, found \(token.kind.described)", at: token.span,
+                       hint: "a value is a number, a size (3x3), a string, a name, a list [1, 2] or an expression in ( )")
+        }
+    }
+}
+
+/// A token kind without its payload.
+private enum Tag: UInt8 {
+    case identifier, integer, float, size, string, newline, semicolon, comma, dot
+    case leftParen, rightParen, leftBracket, rightBracket, leftBrace, rightBrace
+    case plus, minus, star, slash, percent, equals, halfOpenRange, closedRange, end
+
+    init(_ kind: TokenKind) {
+        switch kind {
+        case .identifier: self = .identifier
+        case .integer: self = .integer
+        case .float: self = .float
+        case .size: self = .size
+        case .string: self = .string
+        case .newline: self = .newline
+        case .semicolon: self = .semicolon
+        case .comma: self = .comma
+        case .dot: self = .dot
+        case .leftParen: self = .leftParen
+        case .rightParen: self = .rightParen
+        case .leftBracket: self = .leftBracket
+        case .rightBracket: self = .rightBracket
+        case .leftBrace: self = .leftBrace
+        case .rightBrace: self = .rightBrace
+        case .plus: self = .plus
+        case .minus: self = .minus
+        case .star: self = .star
+        case .slash: self = .slash
+        case .percent: self = .percent
+        case .equals: self = .equals
+        case .halfOpenRange: self = .halfOpenRange
+        case .closedRange: self = .closedRange
+        case .end: self = .end
         }
     }
 }

@@ -25,14 +25,31 @@ public enum SourcePrinter {
             return name.name + " = " + render(value)
         case .model(let name, let items):
             var out = "model \(name.name) {\n"
-            for item in items { out += "    " + render(item) + "\n" }
+            for item in items { out += "    " + blockItem(item) + "\n" }
             return out + "}"
         case .command(let command):
             return render(command)
         case .expression(let expr):
+            // A command in parentheses is an expression statement; bare, it would be a command one.
+            if case .command = expr.kind { return operand(expr, minimum: .range) }
             return render(expr)
         }
     }
+
+    /// An entry of a model block. Layers and names (`c1`, `m.layers[0]`) stand bare; anything
+    /// else goes in parentheses, since a block line starting `NAME VALUE` reads as a misspelt layer.
+    private static func blockItem(_ item: Expr) -> String {
+        switch item.kind {
+        case .layer(let spec): return render(spec)
+        case .name, .member, .index: return operand(item, minimum: .postfix)
+        default: return "(" + bare(item) + ")"
+        }
+    }
+
+    /// Words that end an argument or take a value when written bare: a variable with such a name
+    /// is printed in parentheses, `fit (on) on data`.
+    private static let optionWords: Set<String> = Set(Vocabulary.commandList.flatMap(\.optionNames))
+        .union(Vocabulary.layerList.flatMap { $0.options.map(\.name) })
 
     public static func render(_ expr: Expr) -> String {
         switch expr.kind {
@@ -43,12 +60,14 @@ public enum SourcePrinter {
     }
 
     static func render(_ command: Command) -> String {
-        let separator = command.keyword.name == "shape" || command.keyword.name == "print" ? ", " : " "
+        var separator = command.keyword.name == "shape" || command.keyword.name == "print" ? ", " : " "
         var parts: [String] = []
         for (index, argument) in command.arguments.enumerated() {
             let isLast = index == command.arguments.count - 1
             let text = argumentText(argument, isLast: isLast, followingOptions: command.options.map(\.name.name),
                                     layerFirst: Vocabulary.commands[command.keyword.name]?.takesLayer == true && index == 0)
+            // `plot h -1` reads as a subtraction: a later argument starting with '-' needs commas.
+            if index > 0 && text.hasPrefix("-") { separator = ", " }
             parts.append(text)
         }
         var out = command.keyword.name
@@ -60,8 +79,15 @@ public enum SourcePrinter {
     static func render(_ spec: LayerSpec) -> String {
         var out = spec.kind.name
         for argument in spec.arguments {
-            // Layer arguments are parsed as unary expressions: anything looser needs parentheses.
-            out += " " + operand(argument, minimum: .unary)
+            // Layer arguments are parsed as unary expressions: anything looser needs parentheses;
+            // the only bare words are activations.
+            if case .name(let word) = argument.kind, Vocabulary.activations.contains(word) {
+                out += " " + word
+            } else if startsWithName(argument) {
+                out += " (" + bare(argument) + ")"
+            } else {
+                out += " " + operand(argument, minimum: .unary)
+            }
         }
         for option in spec.options { out += " " + render(option) }
         return out
@@ -73,17 +99,20 @@ public enum SourcePrinter {
     }
 
     /// An argument of a command. A command or layer spec inside another statement's arguments
-    /// reads on to the end of the line, so it is bare only when nothing but options of the
-    /// enclosing statement follow (and it cannot take those options itself).
+    /// reads on to the end of the line, so it stands bare only as the last argument, when none of
+    /// the options after it is one it would take itself, and when its word does not read as an
+    /// option of the enclosing statement (`load (weights "w")`). The layer of `layer` and
+    /// `explain` is always bare.
     private static func argumentText(_ argument: Expr, isLast: Bool, followingOptions: [String], layerFirst: Bool) -> String {
         switch argument.kind {
         case .layer(let spec):
             let own = Set(Vocabulary.layers[spec.kind.name]?.options.map(\.name) ?? [])
-            if (isLast || layerFirst) && isLast && own.isDisjoint(with: followingOptions) { return render(spec) }
+            if layerFirst || (isLast && own.isDisjoint(with: followingOptions) && !optionWords.contains(spec.kind.name)) {
+                return render(spec)
+            }
             return "(" + render(spec) + ")"
         case .command(let command):
-            let own = Set(Vocabulary.commands[command.keyword.name]?.optionNames ?? [])
-            if isLast && followingOptions.isEmpty && own.isDisjoint(with: followingOptions) { return render(command) }
+            if isLast && followingOptions.isEmpty && !optionWords.contains(command.keyword.name) { return render(command) }
             return "(" + render(command) + ")"
         default:
             return operand(argument, minimum: .range)
@@ -93,6 +122,15 @@ public enum SourcePrinter {
     /// An option value or other nested place: statements and layers in parentheses.
     private static func nested(_ expr: Expr) -> String {
         operand(expr, minimum: .range)
+    }
+
+    /// The expression's text would start with a name: `n`, `cfg.units`, `x[0]`.
+    private static func startsWithName(_ expr: Expr) -> Bool {
+        switch expr.kind {
+        case .name: return true
+        case .member(let base, _), .index(let base, _): return startsWithName(base)
+        default: return false
+        }
     }
 
     /// Binding strength, loosest first.
@@ -129,7 +167,7 @@ public enum SourcePrinter {
         case .float(let value): return floatText(value)
         case .string(let value): return quoted(value)
         case .size(let axes): return axes.map(String.init).joined(separator: "x")
-        case .name(let name): return name
+        case .name(let name): return optionWords.contains(name) ? "(" + name + ")" : name
         case .list(let elements): return "[" + elements.map { operand($0, minimum: .range) }.joined(separator: ", ") + "]"
         case .member(let base, let name): return operand(base, minimum: .postfix) + "." + name.name
         case .index(let base, let indices):

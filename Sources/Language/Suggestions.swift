@@ -10,6 +10,9 @@ public func nearestWord(to word: String, among candidates: [String]) -> String? 
     let limit = typed.count <= 3 ? 1 : 2
     var best: (word: String, distance: Int)?
     for candidate in candidates where candidate != word {
+        // The distance is at least the difference in length: most candidates stop here.
+        let length = candidate.unicodeScalars.count
+        if abs(length - typed.count) > limit { continue }
         let distance = editDistance(typed, Array(candidate.unicodeScalars))
         if distance <= limit && distance < typed.count && (best == nil || distance < best!.distance) {
             best = (candidate, distance)

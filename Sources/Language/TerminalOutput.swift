@@ -27,7 +27,9 @@ public final class TerminalOutput: TrainingObserver {
         case .text(let text): write(text + "\n")
         case .figure(let figure, let path):
             write("\(figure.summary) → \(path)\n")
-            if previewsFigures, let lines = try? TerminalPreview.lines(for: figure) {
+            // Pictures of images are previewed; charts and graphs are read better in the file.
+            if previewsFigures, case .imageGrid = figure.content, let lines = try? TerminalPreview.lines(for: figure),
+               lines.count <= 40 {
                 write(lines.joined(separator: "\n") + "\n")
             }
         case .progress: break  // already shown while training
@@ -41,8 +43,17 @@ public final class TerminalOutput: TrainingObserver {
 
     public func live(_ text: String) {
         guard isLive else { return }
-        write("\r\u{1B}[K" + text)
+        write("\r\u{1B}[K" + fitted(text))
         liveShown = true
+    }
+
+    /// The live line cut to the terminal's width: a line that wrapped could not be redrawn in
+    /// place, and each redraw would leave a line behind.
+    private func fitted(_ text: String) -> String {
+        var size = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 1 else { return text }
+        let width = Int(size.ws_col) - 1
+        return text.count > width ? String(text.prefix(width)) : text
     }
 
     public func write(_ text: String) {

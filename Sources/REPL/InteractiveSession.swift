@@ -17,21 +17,37 @@ public final class InteractiveSession {
     private var succeeded: [String] = []
     private var editor: LineEditor?
 
+    /// True when a `fit` of the entry running now was stopped with Ctrl-C.
+    private var stoppedEarly = false
+    /// Whether an entry or a command failed (the exit status when reading from a pipe).
+    private var anyFailed = false
+
     public init(session: Session, isTerminal: Bool = isatty(STDIN_FILENO) == 1) {
         self.session = session
         self.isTerminal = isTerminal
         output = TerminalOutput(isTerminal: isTerminal && isatty(STDOUT_FILENO) == 1)
         session.trainingObserver = output
-        session.shouldStop = { Interrupt.take() }
+        session.shouldStop = { [weak self] in
+            guard Interrupt.take() else { return false }
+            self?.stoppedEarly = true
+            return true
+        }
     }
 
-    /// Reads and runs entries until end of input or `:quit`.
-    public func run() {
+    /// Reads and runs entries until end of input or `:quit`. Returns the exit status: 1 when
+    /// statements came from a pipe or file and one of them failed, else 0.
+    @discardableResult
+    public func run() -> Int32 {
         if isTerminal {
             Interrupt.install()
-            let home = ProcessInfo.processInfo.environment["HOME"] ?? NSTemporaryDirectory()
-            let history = ProcessInfo.processInfo.environment["CNNB_HISTORY"] ?? (home as NSString).appendingPathComponent(".cnnb_history")
-            editor = LineEditor(historyPath: history, historyLimit: 1000) { [unowned self] line, word in
+            let environment = ProcessInfo.processInfo.environment
+            let home = environment["HOME"] ?? NSTemporaryDirectory()
+            // CNNB_HISTORY names the history file; set to nothing, it turns the file off.
+            let history = environment["CNNB_HISTORY"].map { $0.isEmpty ? nil : ($0 as NSString).expandingTildeInPath }
+                ?? (home as NSString).appendingPathComponent(".cnnb_history")
+            // CNNB_HISTORY_SIZE: how many entries the history keeps (1000).
+            let limit = environment["CNNB_HISTORY_SIZE"].flatMap { Int($0) }.map { max($0, 1) } ?? 1000
+            editor = LineEditor(historyPath: history, historyLimit: limit) { [unowned self] line, word in
                 Completion.candidates(line: line, word: word, session: self.session)
             }
             output.write("cnnb \(CNNBVersion.string) — type :help for help, :quit to leave\n")
@@ -40,44 +56,87 @@ public final class InteractiveSession {
             let trimmed = entry.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
             if trimmed.hasPrefix(":") {
-                if !command(trimmed) { break }
+                if !command(trimmed) { return status }
                 continue
             }
-            Interrupt.clear()
-            let (_, error) = session.run(entry, file: "<input>", onOutput: output.show)
+            runEntry(entry)
+        }
+        // Ctrl-D leaves the cursor after the prompt.
+        if isTerminal { output.write("\n") }
+        return status
+    }
+
+    private var status: Int32 { anyFailed && !isTerminal ? 1 : 0 }
+
+    /// Runs an entry's statements in order; those that ran before an error are kept for `:save`.
+    private func runEntry(_ entry: String) {
+        Interrupt.clear()
+        stoppedEarly = false
+        let (statements, diagnostics) = Parser.parseStatements(entry, file: "<input>")
+        if let syntax = diagnostics.first(where: { $0.severity == .error }) {
+            fail(syntax.rendered(source: entry, color: color))
+            return
+        }
+        let bytes = Array(entry.utf8)
+        var ran: [String] = []
+        for statement in statements {
+            // A failed statement may have drawn a seed for weights it never made; put it back,
+            // so the statements after it make the same weights as in a saved notebook.
+            let seed = session.seed
+            let (_, error) = session.run([statement], onOutput: output.show)
             if let error {
-                output.write(error.rendered(source: entry, color: isTerminal) + "\n")
-            } else {
-                succeeded.append(entry)
+                session.seed = seed
+                fail(error.rendered(source: entry, color: color))
+                if !ran.isEmpty { succeeded.append(ran.joined(separator: "\n")) }
+                return
             }
+            let span = statement.span
+            ran.append(String(decoding: bytes[min(span.offset, bytes.count)..<min(span.end, bytes.count)], as: UTF8.self))
+        }
+        guard !statements.isEmpty else { return }
+        // A saved notebook runs training to the end: say where the session stopped it.
+        succeeded.append(stoppedEarly ? entry + "  # stopped early with Ctrl-C in the session" : entry)
+    }
+
+    private var color: Bool { isTerminal }
+
+    /// Shows an error: on the terminal with the rest, else on standard error.
+    private func fail(_ text: String) {
+        anyFailed = true
+        if isTerminal {
+            output.write(text + "\n")
+        } else {
+            FileHandle.standardError.write(Data((text + "\n").utf8))
         }
     }
 
-    /// One entry: a line, continued on `...` prompts while a block or bracket is open.
+    /// One entry: a line, continued on `...` prompts while a block or bracket is open. At the
+    /// terminal an empty line closes the open blocks, and Ctrl-C while a block is typed abandons
+    /// it; from a pipe or file, empty lines inside a block are just empty lines.
     private func readEntry() -> String? {
-        var text = ""
-        var prompt = "cnnb> "
+        var lines: [String] = []
         while true {
-            let line: String?
+            let line: String
             if let editor {
-                line = editor.readLine(prompt: prompt)
+                guard let read = editor.readLine(prompt: lines.isEmpty ? editor.firstPrompt : "  ... ") else { break }
+                if read.interrupted { lines.removeAll() }
+                line = read.line
             } else {
-                line = Swift.readLine(strippingNewline: true)
+                guard let read = Swift.readLine(strippingNewline: true) else { break }
+                line = read
             }
-            guard let line else { return text.isEmpty ? nil : text }
-            text += (text.isEmpty ? "" : "\n") + line
-            let continuing = !text.isEmpty && needsMoreInput(text)
-            if !continuing || (line.trimmingCharacters(in: .whitespaces).isEmpty && !text.contains("{")) {
-                editor?.remember(text.replacingOccurrences(of: "\n", with: " "))
-                return text
+            if lines.isEmpty && line.trimmingCharacters(in: .whitespaces).isEmpty { return "" }
+            lines.append(line)
+            var text = lines.joined(separator: "\n")
+            if needsMoreInput(text) {
+                guard editor != nil, line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+                text = closingOpenBlocks(text)
             }
-            if line.trimmingCharacters(in: .whitespaces).isEmpty && text.contains("{") {
-                // An empty line closes an open block.
-                editor?.remember(text)
-                return text
-            }
-            prompt = "  ... "
+            editor?.remember(text)
+            return text
         }
+        // End of input: what was typed of an unfinished block still runs, to show its error.
+        return lines.isEmpty ? nil : lines.joined(separator: "\n")
     }
 
     /// Runs a `:command`; false for `:quit`.
@@ -104,30 +163,31 @@ public final class InteractiveSession {
                 output.write("figures now go to \(session.outputDirectory)\n")
             }
         case ":load":
-            guard !argument.isEmpty, let source = try? String(contentsOfFile: argument, encoding: .utf8) else {
-                output.write("error: cannot read '\(argument)'\nhint: write :load FILE.cnnb\n")
+            let path = (argument as NSString).expandingTildeInPath
+            guard !argument.isEmpty, let source = try? String(contentsOfFile: path, encoding: .utf8) else {
+                fail("error: cannot read '\(argument)'\nhint: write :load FILE.cnnb")
                 return true
             }
+            Interrupt.clear()
             let runner = NotebookRunner(source: source, fileName: argument)
-            let results = runner.run(in: session, keepGoing: false, color: isTerminal, onOutput: output.show,
-                                     onError: { self.output.write($0 + "\n") })
-            if results.allSatisfy({ $0.error == nil }) {
-                succeeded += runner.notebook.cells.filter { $0.kind == .code }.map(\.text)
-            }
+            let results = runner.run(in: session, keepGoing: false, color: color, onOutput: output.show,
+                                     onError: { self.fail($0) })
+            succeeded += results.filter { $0.ran && $0.error == nil && $0.cell.kind == .code }.map(\.cell.text)
         case ":save":
             guard !argument.isEmpty else {
-                output.write("error: :save needs a file name\nhint: write :save session.cnnb\n")
+                fail("error: :save needs a file name\nhint: write :save session.cnnb")
                 return true
             }
+            let path = (argument as NSString).expandingTildeInPath
             let text = succeeded.map { "%%\n" + $0 + "\n" }.joined(separator: "\n")
             do {
-                try AtomicFile.write(text, to: argument)
+                try AtomicFile.write(text, to: path)
                 output.write("saved \(succeeded.count) cells to \(argument)\n")
             } catch {
-                output.write("error: cannot write \(argument): \(error.localizedDescription)\n")
+                fail("error: cannot write \(argument): \(error.localizedDescription)")
             }
         default:
-            output.write("error: unknown command \(parts[0])\nhint: the commands are :help :vars :reset :load :save :out :quit\n")
+            fail("error: unknown command \(parts[0])\nhint: the commands are :help :vars :reset :load :save :out :quit")
         }
         return true
     }

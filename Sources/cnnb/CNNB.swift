@@ -96,7 +96,8 @@ struct Repl: ParsableCommand {
     @OptionGroup var sessionOptions: SessionOptions
 
     func run() throws {
-        InteractiveSession(session: sessionOptions.makeSession(outputDirectory: out)).run()
+        let status = InteractiveSession(session: sessionOptions.makeSession(outputDirectory: out)).run()
+        if status != 0 { throw ExitCode(status) }
     }
 }
 

@@ -21,3 +21,17 @@ final class ContinuationTests: XCTestCase {
         XCTAssertFalse(needsMoreInput(#"print "unclosed"#), "an unclosed string is the parser's error, not a continuation")
     }
 }
+
+final class ClosingBlocksTests: XCTestCase {
+    func testEmptyLineClosesOpenBraces() {
+        XCTAssertEqual(closingOpenBlocks("model m {\n  input 4x4x1\n  flatten\n"), "model m {\n  input 4x4x1\n  flatten\n}")
+        XCTAssertEqual(closingOpenBlocks("model a { input 4x4x1; model b {"), "model a { input 4x4x1; model b {\n}\n}")
+        XCTAssertFalse(needsMoreInput(closingOpenBlocks("model m {\n input 4x4x1 # the { in a comment\n")))
+    }
+
+    func testOtherBracketsAndClosedTextAreLeftAlone() {
+        XCTAssertEqual(closingOpenBlocks("k = [[1, 0,\n"), "k = [[1, 0,")
+        XCTAssertEqual(closingOpenBlocks("x = 1"), "x = 1")
+        XCTAssertEqual(closingOpenBlocks(#"print "{"#), #"print "{"#)
+    }
+}

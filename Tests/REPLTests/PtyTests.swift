@@ -1,0 +1,58 @@
+import Foundation
+import XCTest
+
+/// The interactive session on a real pseudo-terminal: each test runs one test of
+/// `pty/repl_pty_test.py` (python3 + pexpect) against the built `cnnb` executable.
+final class PtyTests: XCTestCase {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("pty/repl_pty_test.py").path
+
+    private func runPty(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let binary = try ReplBinary.path()
+        guard let python = Self.python else {
+            throw XCTSkip("python3 with pexpect is needed for the terminal tests (apt install python3-pexpect, or pip install pexpect)")
+        }
+        let result = try ReplBinary.run(python, [Self.script, "-v", "ReplPtyTests." + name],
+                                        environment: ["CNNB_BINARY": binary], timeout: 240)
+        XCTAssertEqual(result.status, 0, "\(name) failed:\n\(result.stderr)\(result.stdout)", file: file, line: line)
+    }
+
+    /// The first python3 on the PATH that can import pexpect, else nil.
+    static let python: String? = {
+        let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            .map { String($0) + "/python3" }
+            .filter { FileManager.default.isExecutableFile(atPath: $0) }
+        return candidates.first { path in
+            (try? ReplBinary.run(path, ["-c", "import pexpect"], timeout: 30))?.status == 0
+        }
+    }()
+
+    func testBannerThenPromptAndCtrlDQuits() throws { try runPty("test_banner_then_prompt_and_ctrl_d_quits") }
+    func testTabCompletesConToConv() throws { try runPty("test_tab_completes_con_to_conv") }
+    func testTabCompletesVariablesAndMembers() throws { try runPty("test_tab_completes_variables_and_members") }
+    func testTabCompletesAfterAssignmentCommandsAndPaths() throws { try runPty("test_tab_completes_after_assignment_commands_and_paths") }
+    func testFigurePreviewInAColourTerminal() throws { try runPty("test_figure_preview_in_a_colour_terminal") }
+    func testLiveProgressFitsANarrowTerminal() throws { try runPty("test_live_progress_fits_a_narrow_terminal") }
+    func testTwoLineBlock() throws { try runPty("test_two_line_block") }
+    func testHistoryKeptAcrossTwoRuns() throws { try runPty("test_history_kept_across_two_runs") }
+    func testHistoryFileKeepsTheLastEntries() throws { try runPty("test_history_file_keeps_the_last_entries") }
+    func testFailingStatementKeepsEarlierValues() throws { try runPty("test_failing_statement_keeps_earlier_values") }
+    func testCtrlCAtPromptClearsLine() throws { try runPty("test_ctrl_c_at_prompt_clears_line") }
+    func testCtrlCAbandonsABlock() throws { try runPty("test_ctrl_c_abandons_a_block") }
+    func testSaveThenRunGivesSameOutput() throws { try runPty("test_save_then_run_gives_same_output") }
+    func testCtrlCStopsFitAndKeepsTheModel() throws { try runPty("test_ctrl_c_stops_fit_and_keeps_the_model") }
+
+    /// Every test in the script has a method here, so none is silently left out.
+    func testEveryScriptTestIsRun() throws {
+        let source = try String(contentsOfFile: Self.script, encoding: .utf8)
+        let inScript = Set(source.split(separator: "\n").compactMap { line -> String? in
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("def test_") else { return nil }
+            return String(trimmed.dropFirst(4).prefix { $0 != "(" })
+        })
+        let here = try String(contentsOfFile: #filePath, encoding: .utf8)
+        let called = Set(inScript.filter { here.contains("runPty(\"\($0)\")") })
+        XCTAssertFalse(inScript.isEmpty)
+        XCTAssertEqual(inScript, called, "tests in \(Self.script) with no XCTest method")
+    }
+}
