@@ -39,6 +39,9 @@ func run() throws {
     print(String(format: "train_img_per_cpu_s=%.0f", training.imagesPerProcessorSecond))
     print(String(format: "infer_img_per_cpu_s=%.0f", inference.perProcessorSecond))
     if let testAccuracy { print(String(format: "test_acc=%.4f", testAccuracy)) }
+    if let binary = siblingCnnbBinary() {
+        for (key, value) in measureReplStartup(binary: binary) { print("\(key)=\(value)") }
+    }
 }
 
 do {
