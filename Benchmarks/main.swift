@@ -1,4 +1,52 @@
+import Engine
 import Foundation
 
-// cnnb-bench: prints one key=value per line.
-print("sgemm_gflops=\(String(format: "%.1f", measureSgemmGflops()))")
+// cnnb-bench: trains the seed's CIFAR-10 model and prints one key=value per line on stdout
+// (progress goes to stderr). See README.md.
+func run() throws {
+    let options: Options
+    do {
+        options = try Options(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+    } catch {
+        log(error.message)
+        log(Options.usage)
+        exit(2)
+    }
+    if !options.profile {
+        for (key, value) in measureCIFARLoad(dataDirectory: options.dataDirectory) { print("\(key)=\(value)") }
+    }
+    let data = try BenchData.load(options)
+    log("data: \(data.origin), \(data.train.count) training images, \(options.epochs) epochs, batch \(options.batchSize)")
+    let model = try makeSeedModel(seed: options.seed)
+    let train = data.train
+    if options.profile {
+        try profileLayers(model, on: train, batchSize: options.batchSize, batches: 150)
+        return
+    }
+    let training = try measureTraining(model, on: train, epochs: options.epochs, batchSize: options.batchSize, seed: options.seed)
+    let inferenceSource = data.test ?? train
+    let inference = try measureInference(model, on: inferenceSource, batchSize: options.batchSize)
+    let testAccuracy = try data.test.map { try measureTestAccuracy(model, on: $0, batchSize: options.batchSize) }
+    let sgemm = measureSgemmGflops()
+
+    print(String(format: "train_img_per_s=%.0f", training.imagesPerSecond))
+    print(String(format: "infer_img_per_s=%.0f", inference.perSecond))
+    print(String(format: "peak_rss_mb=%.0f", peakResidentMegabytes()))
+    print(String(format: "sgemm_gflops=%.1f", sgemm))
+    print(String(format: "train_gflops=%.1f", training.imagesPerSecond * trainingFlops(of: model) / 1e9))
+    // Per second of processor time (all threads): what the run costs whatever else the machine
+    // is doing; times the core count, the rate an otherwise idle machine would allow at best.
+    print(String(format: "train_img_per_cpu_s=%.0f", training.imagesPerProcessorSecond))
+    print(String(format: "infer_img_per_cpu_s=%.0f", inference.perProcessorSecond))
+    if let testAccuracy { print(String(format: "test_acc=%.4f", testAccuracy)) }
+    if let binary = siblingCnnbBinary() {
+        for (key, value) in measureReplStartup(binary: binary) { print("\(key)=\(value)") }
+    }
+}
+
+do {
+    try run()
+} catch {
+    log("cnnb-bench: \(error)")
+    exit(1)
+}

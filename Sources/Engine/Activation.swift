@@ -14,13 +14,19 @@ public enum Activation: String, CaseIterable, Sendable {
                         bias: UnsafePointer<Float>? = nil) {
         if self == .linear && bias == nil { return }
         Parallel.forEachChunk(rows, workPerItem: columns * (self == .linear || self == .relu ? 1 : 8)) { range in
-            for r in range {
-                let row = values + r * columns
-                if let bias {
-                    for c in 0..<columns { row[c] += bias[c] }
-                }
-                applyRow(row, columns)
+            apply(values + range.lowerBound * columns, rows: range.count, columns: columns, bias: bias)
+        }
+    }
+
+    /// `forward` on the calling thread (for callers already splitting the work).
+    func apply(_ values: UnsafeMutablePointer<Float>, rows: Int, columns: Int, bias: UnsafePointer<Float>?) {
+        if self == .linear && bias == nil { return }
+        for r in 0..<rows {
+            let row = values + r * columns
+            if let bias {
+                for c in 0..<columns { row[c] += bias[c] }
             }
+            applyRow(row, columns)
         }
     }
 
@@ -58,24 +64,63 @@ public enum Activation: String, CaseIterable, Sendable {
             return
         }
         Parallel.forEachChunk(rows, workPerItem: columns * 2) { range in
-            for r in range {
-                let y = output + r * columns, g = gradient + r * columns, d = result + r * columns
-                switch self {
-                case .linear:
-                    break
-                case .relu:
-                    for c in 0..<columns { d[c] = y[c] > 0 ? g[c] : 0 }
-                case .sigmoid:
-                    for c in 0..<columns { d[c] = g[c] * y[c] * (1 - y[c]) }
-                case .tanh:
-                    for c in 0..<columns { d[c] = g[c] * (1 - y[c] * y[c]) }
-                case .softmax:
-                    // Jacobian-vector product: y * (g - <g, y>).
-                    var dot: Float = 0
-                    for c in 0..<columns { dot += g[c] * y[c] }
-                    for c in 0..<columns { d[c] = y[c] * (g[c] - dot) }
-                }
+            let offset = range.lowerBound * columns
+            derivative(output: output + offset, gradient: gradient + offset, into: result + offset,
+                       rows: range.count, columns: columns)
+        }
+    }
+
+    /// `backward` on the calling thread (for callers already splitting the work).
+    func derivative(output: UnsafePointer<Float>, gradient: UnsafePointer<Float>,
+                    into result: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        let count = rows * columns
+        switch self {
+        case .linear:
+            if UnsafePointer(result) != gradient { result.update(from: gradient, count: count) }
+        case .relu:
+            // Both loads unconditional, so the loop vectorises.
+            for i in 0..<count {
+                let g = gradient[i]
+                result[i] = output[i] > 0 ? g : 0
             }
+        case .sigmoid:
+            for i in 0..<count { result[i] = gradient[i] * output[i] * (1 - output[i]) }
+        case .tanh:
+            for i in 0..<count { result[i] = gradient[i] * (1 - output[i] * output[i]) }
+        case .softmax:
+            for r in 0..<rows {
+                let y = output + r * columns, g = gradient + r * columns, d = result + r * columns
+                // Jacobian-vector product: y * (g - <g, y>).
+                var dot: Float = 0
+                for c in 0..<columns { dot += g[c] * y[c] }
+                for c in 0..<columns { d[c] = y[c] * (g[c] - dot) }
+            }
+        }
+    }
+}
+
+/// The relu derivative over `rows` x `columns` (`result` may be `gradient`), adding the
+/// result's column sums into `columnSums` when given (a bias gradient) in the same pass.
+func reluDerivative(output: UnsafePointer<Float>, gradient: UnsafePointer<Float>, into result: UnsafeMutablePointer<Float>,
+                    rows: Int, columns: Int, columnSums: UnsafeMutablePointer<Float>?) {
+    guard let sums = columnSums else {
+        Activation.relu.derivative(output: output, gradient: gradient, into: result, rows: rows, columns: columns)
+        return
+    }
+    for r in 0..<rows {
+        let y = output + r * columns, g = gradient + r * columns, d = result + r * columns
+        var c = 0
+        while c + 8 <= columns {
+            let value = Float8(repeating: 0).replacing(with: load8(g + c), where: load8(y + c) .> 0)
+            store8(value, d + c)
+            store8(load8(sums + c) + value, sums + c)
+            c += 8
+        }
+        while c < columns {
+            let value = y[c] > 0 ? g[c] : 0
+            d[c] = value
+            sums[c] += value
+            c += 1
         }
     }
 }

@@ -5,11 +5,13 @@ import CBLAS
 /// Kernel in Keras's layout (k..., in, out), which read row-major is the (prod(k)·in) x out
 /// matrix the GEMM needs; Glorot uniform with fan_in = prod(k)·in, fan_out = prod(k)·out.
 ///
-/// Forward: im2col over the whole batch into a (batch·positions) x (prod(k)·in) matrix, one
-/// GEMM with the kernel, then bias and activation in one pass. The output matrix is already
-/// the NHWC (NWC, NDHWC) output. A 1x1 kernel with stride 1 and no padding skips im2col: the
-/// input is its own column matrix. Backward: kernel gradient = columnsᵀ · dZ, input gradient
-/// = col2im(dZ · kernelᵀ).
+/// Forward: im2col into a (items·positions) x (prod(k)·in) matrix, a GEMM with the kernel onto
+/// the bias, then the activation; the output matrix is already the NHWC (NWC, NDHWC) output.
+/// The batch is split across cores, and each core works through its items in blocks whose
+/// columns fit its cache (see `blockItems`). A 1x1 kernel with stride 1 and no padding skips
+/// im2col: the input is its own column matrix. Backward, block by block with the columns
+/// gathered again: kernel gradient = columnsᵀ · dZ (per-core partial sums added at the end),
+/// input gradient = col2im(dZ · kernelᵀ).
 public final class Convolution: Layer {
     public var name: String
     /// 1, 2 or 3.
@@ -32,6 +34,10 @@ public final class Convolution: Layer {
     private var output = ReusableBuffer()
     private var preActivationGradient = ReusableBuffer()
     private var inputGradient = ReusableBuffer()
+    /// Target size of the columns a core works on at a time (see `blockItems`).
+    static let blockBytes = 128 * 1024
+    /// Per-core partial kernel and bias gradients of one backward pass.
+    private var partialGradients = ReusableBuffer()
 
     /// `kernelSize` and `strides` take one value for every axis or one per axis (Keras's int
     /// or tuple); strides default to 1.
@@ -90,101 +96,208 @@ public final class Convolution: Layer {
                      "\(name) built for \(g.input) x \(g.channels) got \(input.shape)")
         Parallel.configureBLAS
         let batch = input.shape[0]
-        let rows = batch * g.outputPositions, depth = g.windowSize * g.channels
-        let matrix: UnsafeMutablePointer<Float>
-        if g.isPointwise {
-            matrix = input.pointer
-        } else {
-            let cols = columns.tensor(shape: [rows, depth])
-            imageToColumns(input.pointer, cols.pointer, batch: batch, g)
-            matrix = cols.pointer
-        }
+        let positions = g.outputPositions, depth = g.windowSize * g.channels, filters = filters
+        let block = blockItems(positions: positions, depth: depth, filters: filters)
+        let scratch = g.isPointwise ? nil : columnScratch(blockRows: block * positions, depth: depth)
         let out = output.tensor(shape: [batch] + Array(g.outputSpatialShape.suffix(rank)) + [filters])
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(filters), Int32(depth),
-                    1, matrix, Int32(depth), parameters[0].value.pointer, Int32(filters), 0, out.pointer, Int32(filters))
-        activation.forward(out.pointer, rows: rows, columns: filters,
-                           bias: useBias ? UnsafePointer(parameters[1].value.pointer) : nil)
+        let kernel = parameters[0].value.pointer
+        let bias = useBias ? UnsafePointer(parameters[1].value.pointer) : nil
+        let activation = activation, source = input.pointer, target = out.pointer
+        // Each core gathers, multiplies and activates its own items, a block of a few at a
+        // time into its own small column buffer: no thread waits on another until the layer
+        // is done, and the columns the GEMM reads were just written and are still in cache.
+        let itemIn = g.inputPositions * g.channels
+        Parallel.forEachChunk(batch, chunks: Parallel.chunkCount(batch, workPerItem: positions * depth * filters)) { chunk, chunkItems in
+            for blockStart in stride(from: chunkItems.lowerBound, to: chunkItems.upperBound, by: block) {
+                let items = blockStart..<min(blockStart + block, chunkItems.upperBound)
+                let first = items.lowerBound * positions, rows = items.count * positions
+                let matrix: UnsafePointer<Float>
+                if let scratch {
+                    let columns = scratch + chunk * block * positions * depth
+                    imageToColumns(source + items.lowerBound * itemIn, columns, items: items.count, g)
+                    matrix = UnsafePointer(columns)
+                } else {
+                    matrix = UnsafePointer(source + first * depth)
+                }
+                // The bias goes in first and the GEMM adds onto it, which spares BLAS clearing
+                // the output and the activation a pass.
+                let outRows = target + first * filters
+                if let bias {
+                    for r in 0..<rows { copy(bias, outRows + r * filters, filters) }
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(filters), Int32(depth),
+                            1, matrix, Int32(depth), kernel, Int32(filters), bias == nil ? 0 : 1,
+                            outRows, Int32(filters))
+                activation.apply(outRows, rows: rows, columns: filters, bias: nil)
+            }
+        }
         self.input = input
         lastOutput = out
         return out
     }
 
+    /// One column buffer of `blockRows` x `depth` per core, kept between batches.
+    private func columnScratch(blockRows: Int, depth: Int) -> UnsafeMutablePointer<Float> {
+        columns.tensor(shape: [Parallel.cores, blockRows * depth]).pointer
+    }
+
     public func backward(_ outputGradient: Tensor) -> Tensor {
         guard let out = lastOutput else { preconditionFailure("\(name).backward before forward") }
         precondition(outputGradient.shape == out.shape, "\(name) gradient \(outputGradient.shape) for output \(out.shape)")
-        if activation == .linear { return backward(preActivationGradient: outputGradient) }
-        let dz = preActivationGradient.tensor(shape: out.shape)
-        activation.backward(output: out.pointer, gradient: outputGradient.pointer, into: dz.pointer,
-                            rows: out.count / filters, columns: filters)
-        return backward(preActivationGradient: dz)
+        return backward(gradient: outputGradient, throughActivation: activation != .linear)
     }
 
     /// `backward` given dLoss/d(convolution + bias) directly, skipping the activation's
-    /// derivative. Reuses the im2col buffer for the column gradient, so call it once per
-    /// `forward`.
+    /// derivative.
     public func backward(preActivationGradient dz: Tensor) -> Tensor {
-        guard let g = geometry, let input else { preconditionFailure("\(name).backward before forward") }
-        let batch = input.shape[0]
-        let rows = batch * g.outputPositions, depth = g.windowSize * g.channels
-        precondition(dz.count == rows * filters, "\(name) gradient \(dz.shape) does not match its output")
-        let matrix = g.isPointwise ? input.pointer : columns.tensor(shape: [rows, depth]).pointer
-        let kernel = parameters[0]
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(depth), Int32(filters), Int32(rows),
-                    1, matrix, Int32(depth), dz.pointer, Int32(filters), 1, kernel.gradient.pointer, Int32(filters))
-        if useBias { addColumnSums(dz.pointer, rows: rows, columns: filters, into: parameters[1].gradient.pointer) }
+        backward(gradient: dz, throughActivation: false)
+    }
 
+    /// Weight gradients and dLoss/dInput from `gradient`, which is dLoss/dOutput when
+    /// `throughActivation` is set, else dLoss/d(pre-activation). Each core takes its own items:
+    /// the activation's derivative, its share of the kernel gradient (summed afterwards), the
+    /// column gradient and col2im.
+    private func backward(gradient: Tensor, throughActivation: Bool) -> Tensor {
+        guard let g = geometry, let input, let out = lastOutput else { preconditionFailure("\(name).backward before forward") }
+        let batch = input.shape[0]
+        let positions = g.outputPositions, depth = g.windowSize * g.channels, filters = filters
+        precondition(gradient.count == batch * positions * filters, "\(name) gradient \(gradient.shape) does not match its output")
+        let block = blockItems(positions: positions, depth: depth, filters: filters)
+        let scratch = g.isPointwise ? nil : columnScratch(blockRows: block * positions, depth: depth)
+        let dz = throughActivation ? preActivationGradient.tensor(shape: out.shape).pointer : gradient.pointer
+        let chunks = Parallel.chunkCount(batch, workPerItem: positions * depth * filters)
+        let kernel = parameters[0], kernelSize = depth * filters
+        // With one chunk the gradients accumulate in place; otherwise each chunk writes its own
+        // partial sums, added in below.
+        let partials = chunks > 1 ? partialGradients.tensor(shape: [chunks, kernelSize + filters]).pointer : nil
         let dInput = inputGradient.tensor(shape: input.shape)
-        guard computesInputGradient else { return dInput }
-        // The column gradient goes straight into dInput for a pointwise kernel, otherwise into
-        // the column buffer (free now that the kernel gradient is done) and then col2im.
-        let target = g.isPointwise ? dInput.pointer : matrix
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(depth), Int32(filters),
-                    1, dz.pointer, Int32(filters), kernel.value.pointer, Int32(filters), 0, target, Int32(depth))
-        if !g.isPointwise { columnsToImage(matrix, dInput.pointer, batch: batch, g) }
+        let activation = activation, outputValues = out.pointer, upstream = gradient.pointer
+        let computesInputGradient = computesInputGradient, useBias = useBias
+        let biasGradient = useBias ? parameters[1].gradient.pointer : nil
+        let inputGradientPointer = dInput.pointer, source = input.pointer
+        let itemIn = g.inputPositions * g.channels
+        Parallel.forEachChunk(batch, chunks: chunks) { chunk, chunkItems in
+            guard !chunkItems.isEmpty else { return }
+            let kernelTarget = partials.map { $0 + chunk * (kernelSize + filters) } ?? kernel.gradient.pointer
+            let biasTarget = useBias ? partials.map { $0 + chunk * (kernelSize + filters) + kernelSize } ?? biasGradient! : nil
+            if partials != nil { kernelTarget.update(repeating: 0, count: kernelSize + filters) }
+            for blockStart in stride(from: chunkItems.lowerBound, to: chunkItems.upperBound, by: block) {
+                let items = blockStart..<min(blockStart + block, chunkItems.upperBound)
+                let first = items.lowerBound * positions, rows = items.count * positions
+                let dzRows = dz + first * filters
+                if throughActivation && activation == .relu {
+                    // The relu derivative and the bias gradient in one pass.
+                    reluDerivative(output: outputValues + first * filters, gradient: upstream + first * filters,
+                                   into: dzRows, rows: rows, columns: filters, columnSums: biasTarget)
+                } else {
+                    if throughActivation {
+                        activation.derivative(output: outputValues + first * filters, gradient: upstream + first * filters,
+                                              into: dzRows, rows: rows, columns: filters)
+                    }
+                    if let biasTarget {
+                        for r in 0..<rows {
+                            let row = dzRows + r * filters
+                            for c in 0..<filters { biasTarget[c] += row[c] }
+                        }
+                    }
+                }
+                // The block's columns are gathered again (cheaper than keeping the whole batch's
+                // columns from the forward pass, which would not stay in cache).
+                let columns = scratch.map { $0 + chunk * block * positions * depth }
+                if let columns { imageToColumns(source + items.lowerBound * itemIn, columns, items: items.count, g) }
+                let columnRows = UnsafePointer(columns ?? source + first * depth)
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(depth), Int32(filters), Int32(rows),
+                            1, columnRows, Int32(depth), dzRows, Int32(filters), 1, kernelTarget, Int32(filters))
+                guard computesInputGradient else { continue }
+                // The column gradient goes straight into dInput for a pointwise kernel,
+                // otherwise over the block's columns (no longer needed) and then col2im.
+                let target = columns ?? inputGradientPointer + first * depth
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(depth), Int32(filters),
+                            1, dzRows, Int32(filters), kernel.value.pointer, Int32(filters), 0, target, Int32(depth))
+                if let columns {
+                    columnsToImage(columns, inputGradientPointer + items.lowerBound * itemIn, items: items.count, g)
+                }
+            }
+        }
+        if let partials {
+            let kernelGradient = kernel.gradient.pointer
+            for chunk in 0..<chunks {
+                let part = partials + chunk * (kernelSize + filters)
+                for i in 0..<kernelSize { kernelGradient[i] += part[i] }
+                if let biasGradient {
+                    for c in 0..<filters { biasGradient[c] += part[kernelSize + c] }
+                }
+            }
+        }
         return dInput
     }
 }
 
-/// Gathers every receptive field of a batch into rows: row (n, od, oh, ow) holds the window's
-/// elements in kernel order (kd, kh, kw, channel), zeros where the window hangs over padding.
-func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, batch: Int, _ g: WindowGeometry) {
+/// Items per block of a convolution's loops: enough to keep each GEMM large, few enough that a
+/// block's columns (written by im2col, then read by the GEMM) stay in a core's cache.
+func blockItems(positions: Int, depth: Int, filters: Int) -> Int {
+    let bytesPerItem = positions * max(depth, filters) * MemoryLayout<Float>.stride
+    let minimumRows = 256
+    return max(1, Convolution.blockBytes / max(bytesPerItem, 1), (minimumRows + positions - 1) / max(positions, 1))
+}
+
+/// Gathers every receptive field of the first `items` items of `image` into rows: row (n, od, oh, ow) holds the
+/// window's elements in kernel order (kd, kh, kw, channel), zeros where the window hangs over
+/// padding. Runs on the calling thread.
+func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, items: Int,
+                    _ g: WindowGeometry) {
     let c = g.channels
     let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
     let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
     let depth = kD * kH * kW * c, run = kW * c
     let itemIn = g.inputPositions * c, itemOut = g.outputPositions * depth
-    Parallel.forEachChunk(batch, workPerItem: itemOut) { items in
-        for n in items {
-            let src = image + n * itemIn
-            var dst = columns + n * itemOut
-            for od in 0..<outD {
-                for oh in 0..<outH {
-                    for ow in 0..<outW {
-                        let w0 = ow * sW - pW
-                        let wholeRun = w0 >= 0 && w0 + kW <= inW
-                        for kd in 0..<kD {
-                            let id = od * sD - pD + kd
-                            for kh in 0..<kH {
-                                let ih = oh * sH - pH + kh
-                                if id < 0 || id >= inD || ih < 0 || ih >= inH {
-                                    dst.update(repeating: 0, count: run)
+    for n in 0..<items {
+        let src = image + n * itemIn
+        var dst = columns + n * itemOut
+        for od in 0..<outD {
+            let d0 = od * sD - pD
+            for oh in 0..<outH {
+                let h0 = oh * sH - pH
+                let rowsInside = d0 >= 0 && d0 + kD <= inD && h0 >= 0 && h0 + kH <= inH
+                for ow in 0..<outW {
+                    let w0 = ow * sW - pW
+                    let wholeRun = w0 >= 0 && w0 + kW <= inW
+                    if rowsInside && wholeRun {
+                        // The window lies inside the input: whole runs, one per (kd, kh).
+                        var plane = src + ((d0 * inH + h0) * inW + w0) * c
+                        for _ in 0..<kD {
+                            var line = plane
+                            for _ in 0..<kH {
+                                copy(line, dst, run)
+                                line += inW * c
+                                dst += run
+                            }
+                            plane += inH * inW * c
+                        }
+                        continue
+                    }
+                    for kd in 0..<kD {
+                        let id = od * sD - pD + kd
+                        for kh in 0..<kH {
+                            let ih = oh * sH - pH + kh
+                            if id < 0 || id >= inD || ih < 0 || ih >= inH {
+                                fill(dst, 0, run)
+                            } else {
+                                let line = src + ((id * inH + ih) * inW) * c
+                                if wholeRun {
+                                    copy(line + w0 * c, dst, run)
                                 } else {
-                                    let line = src + ((id * inH + ih) * inW) * c
-                                    if wholeRun {
-                                        dst.update(from: line + w0 * c, count: run)
-                                    } else {
-                                        for kw in 0..<kW {
-                                            let iw = w0 + kw
-                                            if iw >= 0 && iw < inW {
-                                                (dst + kw * c).update(from: line + iw * c, count: c)
-                                            } else {
-                                                (dst + kw * c).update(repeating: 0, count: c)
-                                            }
+                                    for kw in 0..<kW {
+                                        let iw = w0 + kw
+                                        if iw >= 0 && iw < inW {
+                                            copy(line + iw * c, dst + kw * c, c)
+                                        } else {
+                                            fill(dst + kw * c, 0, c)
                                         }
                                     }
                                 }
-                                dst += run
                             }
+                            dst += run
                         }
                     }
                 }
@@ -193,38 +306,64 @@ func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePoint
     }
 }
 
-/// The adjoint of `imageToColumns`: adds each row's window elements back onto the image
-/// positions they came from (padding positions are dropped). Overwrites `image`.
-func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, batch: Int, _ g: WindowGeometry) {
+/// The adjoint of `imageToColumns` over `items` items: adds each row's window elements back
+/// onto the image positions they came from (padding positions are dropped). Overwrites those
+/// items of `image`. Runs on the calling thread.
+func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, items: Int,
+                    _ g: WindowGeometry) {
     let c = g.channels
     let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
     let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
     let depth = kD * kH * kW * c, run = kW * c
     let itemIn = g.inputPositions * c, itemOut = g.outputPositions * depth
-    Parallel.forEachChunk(batch, workPerItem: itemOut) { items in
-        for n in items {
-            let dstItem = image + n * itemIn
-            dstItem.update(repeating: 0, count: itemIn)
-            var src = columns + n * itemOut
-            for od in 0..<outD {
-                for oh in 0..<outH {
-                    for ow in 0..<outW {
-                        let w0 = ow * sW - pW
-                        let first = max(0, -w0), last = min(kW, inW - w0)
-                        for kd in 0..<kD {
-                            let id = od * sD - pD + kd
-                            for kh in 0..<kH {
-                                let ih = oh * sH - pH + kh
-                                if id >= 0 && id < inD && ih >= 0 && ih < inH && first < last {
-                                    let line = dstItem + ((id * inH + ih) * inW + w0) * c
-                                    for i in (first * c)..<(last * c) { line[i] += src[i] }
-                                }
-                                src += run
+    for n in 0..<items {
+        let dstItem = image + n * itemIn
+        fill(dstItem, 0, itemIn)
+        var src = columns + n * itemOut
+        for od in 0..<outD {
+            for oh in 0..<outH {
+                for ow in 0..<outW {
+                    let w0 = ow * sW - pW
+                    let first = max(0, -w0), last = min(kW, inW - w0)
+                    for kd in 0..<kD {
+                        let id = od * sD - pD + kd
+                        for kh in 0..<kH {
+                            let ih = oh * sH - pH + kh
+                            if id >= 0 && id < inD && ih >= 0 && ih < inH && first < last {
+                                let line = dstItem + ((id * inH + ih) * inW + w0) * c
+                                for i in (first * c)..<(last * c) { line[i] += src[i] }
                             }
+                            src += run
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// Copies `count` floats between distinct buffers, eight at a time: most runs (a window row
+/// of a few channels) are too short to pay for a call to memmove. A count that is not a
+/// multiple of eight ends with an overlapping group of eight.
+@inline(__always)
+func copy(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, _ count: Int) {
+    if count < 8 {
+        for i in 0..<count { destination[i] = source[i] }
+        return
+    }
+    var i = 0
+    while i + 8 <= count {
+        store8(load8(source + i), destination + i)
+        i += 8
+    }
+    if i < count { store8(load8(source + count - 8), destination + count - 8) }
+}
+
+@inline(__always)
+func fill(_ destination: UnsafeMutablePointer<Float>, _ value: Float, _ count: Int) {
+    if count >= 64 {
+        destination.update(repeating: value, count: count)
+    } else {
+        for i in 0..<count { destination[i] = value }
     }
 }

@@ -61,8 +61,7 @@ public final class Dense: Layer {
         Parallel.configureBLAS
         let batch = input.shape[0]
         let out = output.tensor(shape: [batch, units])
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(batch), Int32(units), Int32(inputFeatures),
-                    1, input.pointer, Int32(inputFeatures), parameters[0].value.pointer, Int32(units), 0, out.pointer, Int32(units))
+        Parallel.multiply(input.pointer, parameters[0].value.pointer, into: out.pointer, m: batch, n: units, k: inputFeatures)
         activation.forward(out.pointer, rows: batch, columns: units, bias: useBias ? UnsafePointer(parameters[1].value.pointer) : nil)
         self.input = input
         lastOutput = out

@@ -15,7 +15,7 @@ public struct LayerSummary: Sendable, Equatable {
     public var outputShapeText: String { kerasShapeText(outputShape) }
 }
 
-/// The numbers of Keras's `model.summary()`, as data; `summaryText()` lays them out.
+/// The numbers of Keras's `model.summary()`, as data (the Render module draws the table).
 public struct ModelSummary: Sendable, Equatable {
     public var modelName: String
     public var layers: [LayerSummary]
@@ -46,19 +46,6 @@ public struct ModelSummary: Sendable, Equatable {
         }
         return count < 0 ? "-" + out : out
     }
-
-    /// The totals lines as Keras prints them below the table, each starting with a space.
-    public var totalLines: [String] {
-        var lines = [
-            " Total params: \(Self.countText(totalParameters + (optimizerParameters ?? 0))) (\(Self.memoryText(parameters: totalParameters + (optimizerParameters ?? 0))))",
-            " Trainable params: \(Self.countText(trainableParameters)) (\(Self.memoryText(parameters: trainableParameters)))",
-            " Non-trainable params: \(Self.countText(nonTrainableParameters)) (\(Self.memoryText(parameters: nonTrainableParameters)))",
-        ]
-        if let optimizerParameters {
-            lines.append(" Optimizer params: \(Self.countText(optimizerParameters)) (\(Self.memoryText(parameters: optimizerParameters)))")
-        }
-        return lines
-    }
 }
 
 extension Model {
@@ -72,91 +59,4 @@ extension Model {
         return ModelSummary(modelName: name, layers: rows, totalParameters: total, trainableParameters: total,
                             nonTrainableParameters: 0, optimizerParameters: optimizerState)
     }
-
-    /// `model.summary()` as Keras 3 prints it for a chain of layers (its "sequential-like"
-    /// layout): a box table `lineLength` wide whose columns take 45%, 35% and 20% of it and
-    /// are then narrowed together to fit borders and padding, as its table renderer does.
-    /// The default 76 is what Keras uses in a notebook or an 80-column terminal.
-    public func summaryText(lineLength: Int = 76) -> String {
-        let data = summary
-        let widths = summaryColumnWidths(lineLength: lineLength)
-        let contents = widths.map { max($0 - 2, 1) }
-        func rule(_ left: String, _ fill: String, _ middle: String, _ right: String) -> String {
-            left + widths.map { String(repeating: fill, count: $0) }.joined(separator: middle) + right
-        }
-        func row(_ cells: [String], _ bar: String) -> [String] {
-            // Cells wider than their column wrap onto further lines, like the table renderer.
-            let wrapped = zip(cells, contents).map { wrap($0, width: $1) }
-            let height = wrapped.map(\.count).max() ?? 1
-            return (0..<height).map { line in
-                var text = bar
-                for (column, lines) in wrapped.enumerated() {
-                    let cell = line < lines.count ? lines[line] : ""
-                    let pad = String(repeating: " ", count: max(contents[column] - cell.count, 0))
-                    text += " " + (column == 2 ? pad + cell : cell + pad) + " " + bar
-                }
-                return text
-            }
-        }
-        var lines = ["Model: \"\(data.modelName)\""]
-        lines.append(rule("┏", "━", "┳", "┓"))
-        lines += row(["Layer (type)", "Output Shape", "Param #"], "┃")
-        lines.append(rule("┡", "━", "╇", "┩"))
-        for (i, layer) in data.layers.enumerated() {
-            if i > 0 { lines.append(rule("├", "─", "┼", "┤")) }
-            lines += row([layer.nameAndType, layer.outputShapeText, ModelSummary.countText(layer.parameterCount)], "│")
-        }
-        lines.append(rule("└", "─", "┴", "┘"))
-        lines += data.totalLines
-        return lines.joined(separator: "\n") + "\n"
-    }
-}
-
-/// Column widths (padding included, borders excluded) of Keras's summary table: the
-/// requested widths from positions 0.45/0.80/1.0, each plus 2 for padding, reduced evenly
-/// (rounding half to even, as Python does) until the table with its 4 borders fits.
-func summaryColumnWidths(lineLength: Int) -> [Int] {
-    var widths: [Int] = []
-    var current = 0
-    for position in [0.45, 0.80, 1.0] {
-        let width = Int(position * Double(lineLength)) - current
-        widths.append(width + 2)
-        current += width
-    }
-    var excess = widths.reduce(0, +) - (lineLength - 4)
-    guard excess > 0 else { return widths }
-    var remainingRatio = widths.count
-    for i in widths.indices {
-        let share = (Double(excess) / Double(remainingRatio)).rounded(.toNearestOrEven)
-        let cut = min(widths[i], Int(share))
-        widths[i] -= cut
-        excess -= cut
-        remainingRatio -= 1
-    }
-    return widths
-}
-
-/// Splits `text` into lines of at most `width` characters, breaking at spaces when it can.
-private func wrap(_ text: String, width: Int) -> [String] {
-    guard text.count > width else { return [text] }
-    var lines: [String] = []
-    var line = ""
-    for word in text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
-        var word = word
-        if line.isEmpty {
-            line = word
-        } else if line.count + 1 + word.count <= width {
-            line += " " + word
-        } else {
-            lines.append(line)
-            line = word
-        }
-        while line.count > width {
-            lines.append(String(line.prefix(width)))
-            word = String(line.dropFirst(width))
-            line = word
-        }
-    }
-    if !line.isEmpty { lines.append(line) }
-    return lines
 }

@@ -109,11 +109,13 @@ public final class Adam: Optimizer {
             let state = slots.get(parameter)
             let w = parameter.value.pointer, g = parameter.gradient.pointer
             let m = state[0].pointer, v = state[1].pointer
-            for i in 0..<parameter.value.count {
-                let gi = g[i]
-                m[i] += (gi - m[i]) * oneMinusB1
-                v[i] += (gi * gi - v[i]) * oneMinusB2
-                w[i] -= m[i] * alpha / (v[i].squareRoot() + eps)
+            Parallel.forEachChunk(parameter.value.count, workPerItem: 8) { range in
+                for i in range {
+                    let gi = g[i]
+                    m[i] += (gi - m[i]) * oneMinusB1
+                    v[i] += (gi * gi - v[i]) * oneMinusB2
+                    w[i] -= m[i] * alpha / (v[i].squareRoot() + eps)
+                }
             }
         }
         iterations += 1

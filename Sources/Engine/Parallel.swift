@@ -10,25 +10,52 @@ enum Parallel {
     /// Elements of work below which splitting costs more than it saves.
     static let minimumWork = 32_768
 
+    /// How many chunks `forEachChunk` splits `count` items of `workPerItem` into.
+    @inline(__always)
+    static func chunkCount(_ count: Int, workPerItem: Int) -> Int {
+        let chunks = min(cores, count)
+        return chunks <= 1 || count * workPerItem < minimumWork ? 1 : chunks
+    }
+
     /// Calls `body` on disjoint ranges covering `0..<count`; `workPerItem` estimates the cost.
     @inline(__always)
     static func forEachChunk(_ count: Int, workPerItem: Int, _ body: (Range<Int>) -> Void) {
-        let chunks = min(cores, count)
-        if chunks <= 1 || count * workPerItem < minimumWork {
-            body(0..<count)
+        forEachChunk(count, chunks: chunkCount(count, workPerItem: workPerItem)) { _, range in body(range) }
+    }
+
+    /// Calls `body(chunk, range)` for `chunks` disjoint ranges covering `0..<count`, at once on
+    /// separate threads when `chunks > 1`.
+    @inline(__always)
+    static func forEachChunk(_ count: Int, chunks: Int, _ body: (Int, Range<Int>) -> Void) {
+        if chunks <= 1 {
+            body(0, 0..<count)
             return
         }
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = count * chunk / chunks
-            let end = count * (chunk + 1) / chunks
-            body(start..<end)
+            body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks))
         }
     }
 
-    /// Lets OpenBLAS use every core; called once before the first GEMM.
+    /// Makes BLAS run on the calling thread. The engine splits its work across cores itself
+    /// (each thread running im2col, its share of a GEMM and the activation on its own items),
+    /// which on a few cores beats BLAS's own threads: those spin between calls and compete
+    /// with the loops BLAS does not run. Called before the first GEMM.
     static let configureBLAS: Void = {
-        cnnb_blas_set_threads(Int32(cores))
+        cnnb_blas_set_threads(1)
     }()
+
+    /// Row-major C = A·B (+ C when `accumulate`), M split across cores: A is `m` x `k`,
+    /// B `k` x `n`, all densely packed.
+    static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
+                         m: Int, n: Int, k: Int, accumulate: Bool = false) {
+        configureBLAS
+        forEachChunk(m, workPerItem: n * k) { rows in
+            guard !rows.isEmpty else { return }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(n), Int32(k), 1,
+                        a + rows.lowerBound * k, Int32(k), b, Int32(n), accumulate ? 1 : 0,
+                        c + rows.lowerBound * n, Int32(n))
+        }
+    }
 }
 
 /// A tensor buffer a layer keeps between batches; reallocated only when the shape changes.

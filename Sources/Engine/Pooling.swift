@@ -23,6 +23,9 @@ public final class Pooling: Layer {
     /// that won, so backward routes the gradient there.
     private var argmax: UnsafeMutablePointer<Int32>?
     private var argmaxCapacity = 0
+    /// Whether `argmax` belongs to the last forward pass (one in inference mode skips it).
+    private var winnersValid = false
+    private var lastInput: Tensor?
 
     /// `poolSize` and `strides` take one value for every axis or one per axis; strides default
     /// to the pool size.
@@ -39,6 +42,16 @@ public final class Pooling: Layer {
     }
 
     deinit { argmax?.deallocate() }
+
+    /// The winners buffer, grown to `count` entries.
+    private func winners(count: Int) -> UnsafeMutablePointer<Int32> {
+        if argmaxCapacity < count {
+            argmax?.deallocate()
+            argmax = .allocate(capacity: count)
+            argmaxCapacity = count
+        }
+        return argmax!
+    }
 
     public var typeName: String { (kind == .max ? "MaxPooling" : "AveragePooling") + "\(rank)D" }
     public var namePrefix: String { (kind == .max ? "max_pooling" : "average_pooling") + "\(rank)d" }
@@ -71,12 +84,10 @@ public final class Pooling: Layer {
         let out = output.tensor(shape: [batch] + Array(g.outputSpatialShape.suffix(rank)) + [g.channels])
         switch kind {
         case .max:
-            if argmaxCapacity < out.count {
-                argmax?.deallocate()
-                argmax = .allocate(capacity: out.count)
-                argmaxCapacity = out.count
-            }
-            maxPoolForward(input.pointer, out.pointer, argmax!, batch: batch, g)
+            // Inference needs no winners; a backward pass after it finds them again.
+            lastInput = input
+            winnersValid = training
+            maxPoolForward(input.pointer, out.pointer, training ? winners(count: out.count) : nil, batch: batch, g)
         case .average:
             averagePoolForward(input.pointer, out.pointer, batch: batch, g)
         }
@@ -90,7 +101,13 @@ public final class Pooling: Layer {
                      "\(name) gradient \(outputGradient.shape) does not match its output")
         let dInput = inputGradient.tensor(shape: inputShape)
         switch kind {
-        case .max: maxPoolBackward(outputGradient.pointer, argmax!, dInput.pointer, batch: batch, g)
+        case .max:
+            if !winnersValid, let lastInput {
+                let out = output.tensor(shape: outputGradient.shape)
+                maxPoolForward(lastInput.pointer, out.pointer, winners(count: out.count), batch: batch, g)
+                winnersValid = true
+            }
+            maxPoolBackward(outputGradient.pointer, argmax!, dInput.pointer, batch: batch, g)
         case .average: averagePoolBackward(outputGradient.pointer, dInput.pointer, batch: batch, g)
         }
         return dInput
@@ -104,8 +121,9 @@ private func clippedRange(_ o: Int, stride: Int, pad: Int, window: Int, size: In
     return max(start, 0)..<min(start + window, size)
 }
 
+/// Max of every window; with `argmax`, also the index within its item of each winner.
 private func maxPoolForward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                            _ argmax: UnsafeMutablePointer<Int32>, batch: Int, _ g: WindowGeometry) {
+                            _ argmax: UnsafeMutablePointer<Int32>?, batch: Int, _ g: WindowGeometry) {
     let c = g.channels
     let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
     let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
@@ -114,33 +132,71 @@ private func maxPoolForward(_ input: UnsafePointer<Float>, _ output: UnsafeMutab
         for n in items {
             let src = input + n * itemIn
             var dst = output + n * itemOut
-            var arg = argmax + n * itemOut
+            var arg = argmax.map { $0 + n * itemOut }
             for od in 0..<outD {
                 let ds = clippedRange(od, stride: sD, pad: pD, window: kD, size: inD)
                 for oh in 0..<outH {
                     let hs = clippedRange(oh, stride: sH, pad: pH, window: kH, size: inH)
                     for ow in 0..<outW {
                         let ws = clippedRange(ow, stride: sW, pad: pW, window: kW, size: inW)
-                        // Start from the window's first element, then let later ones win.
                         let first = ((ds.lowerBound * inH + hs.lowerBound) * inW + ws.lowerBound) * c
-                        for ch in 0..<c {
-                            dst[ch] = src[first + ch]
-                            arg[ch] = Int32(first + ch)
+                        // Start from the window's first element, then let later ones win only
+                        // when strictly greater; eight channels at a time held in registers.
+                        var ch = 0
+                        if arg == nil {
+                            // Inference: the maxima alone.
+                            while ch + 8 <= c {
+                                var best = load8(src + first + ch)
+                                for id in ds {
+                                    for ih in hs {
+                                        for iw in ws {
+                                            let value = load8(src + ((id * inH + ih) * inW + iw) * c + ch)
+                                            best.replace(with: value, where: value .> best)
+                                        }
+                                    }
+                                }
+                                store8(best, dst + ch)
+                                ch += 8
+                            }
                         }
-                        for id in ds {
-                            for ih in hs {
-                                for iw in ws {
-                                    let base = ((id * inH + ih) * inW + iw) * c
-                                    let p = src + base
-                                    for ch in 0..<c where p[ch] > dst[ch] {
-                                        dst[ch] = p[ch]
-                                        arg[ch] = Int32(base + ch)
+                        while ch + 8 <= c {
+                            var best = load8(src + first + ch)
+                            var winner = Int32x8(repeating: Int32(truncatingIfNeeded: first + ch)) &+ laneIndices
+                            for id in ds {
+                                for ih in hs {
+                                    for iw in ws {
+                                        let base = ((id * inH + ih) * inW + iw) * c + ch
+                                        let value = load8(src + base)
+                                        let wins = value .> best
+                                        best.replace(with: value, where: wins)
+                                        winner.replace(with: Int32x8(repeating: Int32(truncatingIfNeeded: base)) &+ laneIndices,
+                                                       where: wins)
                                     }
                                 }
                             }
+                            store8(best, dst + ch)
+                            if let arg { store8(winner, arg + ch) }
+                            ch += 8
+                        }
+                        while ch < c {
+                            var best = src[first + ch], winner = first + ch
+                            for id in ds {
+                                for ih in hs {
+                                    for iw in ws {
+                                        let index = ((id * inH + ih) * inW + iw) * c + ch
+                                        if src[index] > best {
+                                            best = src[index]
+                                            winner = index
+                                        }
+                                    }
+                                }
+                            }
+                            dst[ch] = best
+                            arg?[ch] = Int32(truncatingIfNeeded: winner)
+                            ch += 1
                         }
                         dst += c
-                        arg += c
+                        arg = arg.map { $0 + c }
                     }
                 }
             }

@@ -41,6 +41,9 @@ final class LayerShapeTests: XCTestCase {
             Case(layer: conv(2, 16, [1, 1]), input: [8, 8, 32], output: [8, 8, 16], parameters: 528, line: #line),
             Case(layer: conv(2, 4, [1]), input: [7, 7, 8], output: [7, 7, 4], parameters: 36, line: #line),
             Case(layer: conv(2, 4, [1, 1], strides: [2]), input: [7, 7, 8], output: [4, 4, 4], parameters: 36, line: #line),
+            // 1x1 in 1D and 3D: 1·6·5 + 5 with floor((10 - 1) / 3) + 1 = 4; 1·4·8 + 8 with ceil([5, 6, 7] / 2).
+            Case(layer: conv(1, 5, [1], strides: [3]), input: [10, 6], output: [4, 5], parameters: 35, line: #line),
+            Case(layer: conv(3, 8, [1], strides: [2], padding: .same), input: [5, 6, 7, 4], output: [3, 3, 4, 8], parameters: 40, line: #line),
             // Even kernels and odd sizes: 2·2·3·8 + 8; 4·4·1·8 + 8; no bias 3·2·2·5.
             Case(layer: conv(2, 8, [2, 2], strides: [2], padding: .same), input: [7, 6, 3], output: [4, 3, 8], parameters: 104, line: #line),
             Case(layer: conv(2, 8, [4, 4], padding: .same), input: [5, 5, 1], output: [5, 5, 8], parameters: 136, line: #line),
@@ -64,6 +67,8 @@ final class LayerShapeTests: XCTestCase {
             Case(layer: pool(.max, 1, [2]), input: [9, 4], output: [4, 4], parameters: 0, line: #line),
             Case(layer: pool(.average, 1, [3], strides: [2], padding: .same), input: [10, 2], output: [5, 2], parameters: 0, line: #line),
             Case(layer: pool(.max, 3, [2]), input: [6, 7, 8, 3], output: [3, 3, 4, 3], parameters: 0, line: #line),
+            Case(layer: pool(.max, 1, [3], strides: [1]), input: [10, 2], output: [8, 2], parameters: 0, line: #line),
+            Case(layer: pool(.average, 3, [2], strides: [1]), input: [3, 4, 5, 2], output: [2, 3, 4, 2], parameters: 0, line: #line),
             Case(layer: pool(.average, 3, [2, 2, 2], strides: [3], padding: .same), input: [7, 7, 7, 1], output: [3, 3, 3, 1], parameters: 0, line: #line),
             // Global pools.
             Case(layer: { try GlobalPooling(kind: .average, rank: 2) }, input: [13, 13, 64], output: [64], parameters: 0, line: #line),

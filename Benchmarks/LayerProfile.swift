@@ -1,0 +1,55 @@
+import Engine
+import Foundation
+
+/// Per-layer processor time (summed over threads) of the training step (forward, then backward from the loss), averaged
+/// over `batches` batches after a warm-up batch; written to stderr for `--profile`.
+func profileLayers(_ model: Model, on source: BatchSource, batchSize: Int, batches: Int = 50) throws {
+    let layers = Array(model.layers.dropFirst())
+    // As in `fit`, nobody needs the gradient of the images.
+    (layers.first as? Convolution)?.computesInputGradient = false
+    let input = Tensor(zeros: [batchSize] + source.itemShape)
+    var labels = [Int32](repeating: 0, count: batchSize)
+    var forwardTime = [Double](repeating: 0, count: layers.count)
+    var backwardTime = [Double](repeating: 0, count: layers.count)
+    var lossTime = 0.0
+    @inline(__always) func clock() -> UInt64 { processorNanoseconds() }
+    var wallStart = DispatchTime.now().uptimeNanoseconds
+    for batch in 0...batches {
+        if batch == 1 { wallStart = DispatchTime.now().uptimeNanoseconds }
+        let indices = Array((batch * batchSize)..<((batch + 1) * batchSize)).map { $0 % source.count }
+        source.fillInputs(indices: indices[...], into: input)
+        labels.withUnsafeMutableBufferPointer { source.fillTargets(indices: indices[...], labels: $0, values: input) }
+        let counted = batch > 0
+        var x = input
+        for (i, layer) in layers.enumerated() {
+            let start = clock()
+            x = layer.forward(x, training: true)
+            if counted { forwardTime[i] += Double(clock() - start) }
+        }
+        var start = clock()
+        var gradient = try Loss.sparseCategoricalCrossentropy.gradient(predictions: x, labels: labels, withRespectToLogits: true)
+        if counted { lossTime += Double(clock() - start) }
+        for parameter in model.parameters { parameter.gradient.fill(0) }
+        for (i, layer) in layers.enumerated().reversed() {
+            start = clock()
+            if i == layers.count - 1, let last = layer as? SoftmaxOutputLayer {
+                gradient = last.backward(logitsGradient: gradient)
+            } else {
+                gradient = layer.backward(gradient)
+            }
+            if counted { backwardTime[i] += Double(clock() - start) }
+        }
+    }
+    let wall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e3 / Double(batches)
+    // Nanoseconds summed over `batches` -> microseconds a batch.
+    let perBatch = 1e-3 / Double(batches)
+    log("layer                 forward cpu µs  backward cpu µs  (batch \(batchSize), mean of \(batches))")
+    for (i, layer) in layers.enumerated() {
+        log(layer.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+            + String(format: " %15.0f  %15.0f", forwardTime[i] * perBatch, backwardTime[i] * perBatch))
+    }
+    let total = (forwardTime.reduce(0, +) + backwardTime.reduce(0, +) + lossTime) * perBatch
+    log(String(format: "total %.0f cpu µs a batch (loss %.0f µs): %.0f img/s on %d cores if perfectly parallel, without the optimizer",
+               total, lossTime * perBatch, Double(batchSize) / total * 1e6 * Double(ProcessInfo.processInfo.activeProcessorCount), ProcessInfo.processInfo.activeProcessorCount))
+    log(String(format: "wall %.0f µs a batch: %.0f img/s", wall, Double(batchSize) / wall * 1e6))
+}
