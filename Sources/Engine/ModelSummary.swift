@@ -25,27 +25,6 @@ public struct ModelSummary: Sendable, Equatable {
     /// Values the optimizer holds once it has taken a step (Keras prints them after
     /// training); nil before.
     public var optimizerParameters: Int?
-
-    /// `478.79 KB`: Keras's size of `count` float32 values (1024-based units, two decimals).
-    public static func memoryText(parameters count: Int) -> String {
-        var size = Double(count * 4)
-        for unit in ["B", "KB", "MB", "GB", "TB"] {
-            if size / 1024 < 1 { return String(format: "%.2f %@", size, unit) }
-            size /= 1024
-        }
-        return String(format: "%.2f PB", size)
-    }
-
-    /// `122,570`: a count with thousands separators.
-    public static func countText(_ count: Int) -> String {
-        let digits = String(count.magnitude)
-        var out = ""
-        for (i, ch) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(ch)
-        }
-        return count < 0 ? "-" + out : out
-    }
 }
 
 extension Model {
