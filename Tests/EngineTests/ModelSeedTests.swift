@@ -43,8 +43,9 @@ final class ModelSeedTests: XCTestCase {
         XCTAssertEqual(summary.layers[1].nameAndType, "conv2d (Conv2D)")
         XCTAssertEqual(summary.layers[4].outputShapeText, "(None, 6, 6, 64)")
         XCTAssertEqual(summary.layers.map(\.parameterCount), [0, 896, 0, 18_496, 0, 36_928, 0, 65_600, 650])
-        XCTAssertEqual(ModelSummary.countText(summary.totalParameters), "122,570")
-        XCTAssertEqual(ModelSummary.memoryText(parameters: summary.totalParameters), "478.79 KB")
+        XCTAssertEqual(summary.totalParameters, 122_570)
+        XCTAssertEqual(summary.trainableParameters, 122_570)
+        XCTAssertEqual(summary.nonTrainableParameters, 0)
     }
 
     func testFeatureMapSubModelOfThreeConvolutions() throws {
