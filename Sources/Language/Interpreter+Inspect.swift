@@ -136,10 +136,25 @@ extension Interpreter {
             tiles.append(try GridImage(width: kw, height: kh, channels: rgb ? 3 : 1, pixels: pixels))
         }
         let grid = try gridLayout(command, count: count, defaultColumns: count <= 32 ? 4 : 8, outputs: &outputs)
+        let (colourMap, colourBar) = try colouring(command, outputs: &outputs)
         let image = try ImageGrid(images: Array(tiles.prefix(grid.rows * grid.columns)), rows: grid.rows, columns: grid.columns,
-                                  normalisation: .perTile, scale: 12)
+                                  colourMap: rgb ? .gray : colourMap, normalisation: .perTile, colourBar: colourBar && !rgb, scale: 12)
         let what = rgb ? "RGB" : "channel \(channel)"
         return .figure(.imageGrid(image, title: "\(conv.name): \(count) filters \(kh)x\(kw), \(what)"))
+    }
+
+    /// The `colormap NAME` and `colorbar` options: grey without a bar unless asked.
+    func colouring(_ command: Command, outputs: inout [Output]) throws -> (ColourMap, Bool) {
+        var map = ColourMap.gray
+        if let (value, expr) = try option(command, "colormap", outputs: &outputs) {
+            let name = try word(value, at: expr.span, what: "the colour map")
+            guard let named = ColourMap(rawValue: name) else {
+                throw Diagnostic.error("unknown colour map '\(name)'", at: expr.span,
+                                       hint: "use " + ColourMap.allCases.map(\.rawValue).joined(separator: " or "))
+            }
+            map = named
+        }
+        return (map, command.option("colorbar") != nil)
     }
 
     /// `features LAYERS of IMAGE [grid RxC]`: the activations of chosen layers for one image,
@@ -179,8 +194,9 @@ extension Interpreter {
                               pixels: (0..<(h * w)).map { values[$0 * c + channel] })
             }
             let grid = try gridLayout(command, count: c, defaultColumns: c <= 32 ? 4 : 8, outputs: &outputs)
+            let (colourMap, colourBar) = try colouring(command, outputs: &outputs)
             let image = try ImageGrid(images: Array(tiles.prefix(grid.rows * grid.columns)), rows: grid.rows, columns: grid.columns,
-                                      normalisation: .perTile)
+                                      colourMap: colourMap, normalisation: .perTile, colourBar: colourBar)
             figures.append(.imageGrid(image, title: "\(node.layer.name): \(c) feature maps \(h)x\(w)"))
         }
         guard !figures.isEmpty else {

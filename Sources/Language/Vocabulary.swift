@@ -84,6 +84,8 @@ public enum Vocabulary {
                                      "gelu", "softplus", "softsign", "swish", "leaky_relu", "relu6",
                                      "hard_sigmoid", "exponential"]
     public static let paddings = ["valid", "same"]
+    /// Colour maps for filter and feature-map pictures.
+    public static let colourMaps = ["gray", "viridis"]
 
     /// The datasets `load` names (`load cifar10`); the parser does not check them.
     public static let datasets = ["cifar10", "mnist", "fashion_mnist", "shapes"]
@@ -93,6 +95,8 @@ public enum Vocabulary {
     static let activation = OptionSyntax("activation", value: "activation relu", words: activations)
     static let dilation = OptionSyntax("dilation", value: "dilation 2")
     static let name = OptionSyntax("name", value: "name \"conv_1\"")
+    static let colourMap = OptionSyntax("colormap", value: "colormap viridis", words: colourMaps)
+    static let colourBar = OptionSyntax(flag: "colorbar")
 
     /// Statement keywords, in the order hints list them.
     public static let commandList: [CommandSyntax] = [
@@ -144,11 +148,12 @@ public enum Vocabulary {
                       usage: "show IMAGES [grid ROWSxCOLUMNS] [labels]"),
         CommandSyntax(keyword: "filters", minArguments: 1, maxArguments: 1, takesLayer: false,
                       options: [OptionSyntax("channel", value: "channel 0"), OptionSyntax("grid", value: "grid 8x4"),
-                                OptionSyntax(flag: "rgb")],
-                      usage: "filters LAYER [channel N] [grid ROWSxCOLUMNS] [rgb]"),
+                                OptionSyntax(flag: "rgb"), colourMap, colourBar],
+                      usage: "filters LAYER [channel N] [grid ROWSxCOLUMNS] [rgb] [colormap viridis] [colorbar]"),
         CommandSyntax(keyword: "features", minArguments: 1, maxArguments: 1, takesLayer: false,
-                      options: [OptionSyntax("of", value: "of data.train[7]"), OptionSyntax("grid", value: "grid 8x4")],
-                      usage: "features MODEL of IMAGE [grid ROWSxCOLUMNS]"),
+                      options: [OptionSyntax("of", value: "of data.train[7]"), OptionSyntax("grid", value: "grid 8x4"),
+                                colourMap, colourBar],
+                      usage: "features MODEL of IMAGE [grid ROWSxCOLUMNS] [colormap viridis] [colorbar]"),
         CommandSyntax(keyword: "weights", minArguments: 1, maxArguments: 1, takesLayer: false,
                       options: [], usage: "weights MODEL_OR_LAYER"),
         CommandSyntax(keyword: "layers", minArguments: 1, maxArguments: 1, takesLayer: false,

@@ -587,6 +587,30 @@ final class InterpreterTests: XCTestCase {
 
     // MARK: - checking without running
 
+    func testColourMapAndColourBarForFiltersAndFeatureMaps() throws {
+        let session = try SessionHarness.makeSession(trainCount: 8, testCount: 4)
+        session.succeed("data = load shapes\ndata = data / 255")
+        session.succeed("model net { input 32x32x3; conv 8 3x3 relu; flatten; dense 10 softmax }")
+        let plain = try XCTUnwrap(imageGrid(of: try XCTUnwrap(session.succeed("filters net.layers[1]").figures.first).figure))
+        XCTAssertEqual(plain.colourMap, .gray)
+        XCTAssertFalse(plain.showsColourBar)
+        for statement in ["filters net.layers[1] colormap viridis colorbar",
+                          "features net.layers[1] of data.train[0] colormap viridis colorbar"] {
+            let result = session.succeed(statement)
+            let (figure, path) = try XCTUnwrap(result.figures.first)
+            let grid = try XCTUnwrap(imageGrid(of: figure))
+            XCTAssertEqual(grid.colourMap, .viridis, statement)
+            XCTAssertTrue(grid.showsColourBar, statement)
+            // The bar makes the picture wider than the tiles alone.
+            let image = try assertDecodesAsPNG(figure, at: path)
+            XCTAssertGreaterThan(image.width, grid.columns * grid.images[0].width * grid.scale + 40, statement)
+        }
+        let error = try XCTUnwrap(session.fail("filters net.layers[1] colormap jet"))
+        XCTAssertEqual(error.span.line, 1)
+        XCTAssertEqual(error.span.column, 32)
+        XCTAssertTrue(error.message.contains("jet"), error.message)
+    }
+
     func testCheckOnlyBuildsModelsButLoadsTrainsAndDrawsNothing() throws {
         let session = try SessionHarness.makeSession()
         session.checkOnly = true
