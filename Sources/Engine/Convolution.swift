@@ -61,7 +61,7 @@ public final class Convolution: Layer {
     public var namePrefix: String { "conv\(rank)d" }
     public var configuration: [(key: String, value: String)] {
         [("filters", "\(filters)"), ("kernel_size", formatTuple(kernelSize)), ("strides", formatTuple(strides)),
-         ("padding", padding.rawValue), ("activation", activation.rawValue), ("use_bias", useBias ? "True" : "False")]
+         ("padding", "'\(padding.rawValue)'"), ("activation", "'\(activation.rawValue)'"), ("use_bias", useBias ? "True" : "False")]
     }
 
     private func makeGeometry(_ inputShape: [Int]) throws(ShapeError) -> WindowGeometry {

@@ -30,7 +30,7 @@ public final class Dense: Layer {
     public var typeName: String { "Dense" }
     public var namePrefix: String { "dense" }
     public var configuration: [(key: String, value: String)] {
-        [("units", "\(units)"), ("activation", activation.rawValue), ("use_bias", useBias ? "True" : "False")]
+        [("units", "\(units)"), ("activation", "'\(activation.rawValue)'"), ("use_bias", useBias ? "True" : "False")]
     }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {

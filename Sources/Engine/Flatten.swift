@@ -46,7 +46,7 @@ public final class ActivationLayer: Layer {
     public var typeName: String { "Activation" }
     public var namePrefix: String { "activation" }
     public var parameters: [Parameter] { [] }
-    public var configuration: [(key: String, value: String)] { [("activation", activation.rawValue)] }
+    public var configuration: [(key: String, value: String)] { [("activation", "'\(activation.rawValue)'")] }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
         guard !inputShape.isEmpty else { throw ShapeError("Activation needs an input with at least one axis") }

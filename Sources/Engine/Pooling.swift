@@ -56,7 +56,7 @@ public final class Pooling: Layer {
     public var typeName: String { (kind == .max ? "MaxPooling" : "AveragePooling") + "\(rank)D" }
     public var namePrefix: String { (kind == .max ? "max_pooling" : "average_pooling") + "\(rank)d" }
     public var configuration: [(key: String, value: String)] {
-        [("pool_size", formatTuple(poolSize)), ("strides", formatTuple(strides)), ("padding", padding.rawValue)]
+        [("pool_size", formatTuple(poolSize)), ("strides", formatTuple(strides)), ("padding", "'\(padding.rawValue)'")]
     }
 
     private func makeGeometry(_ inputShape: [Int]) throws(ShapeError) -> WindowGeometry {

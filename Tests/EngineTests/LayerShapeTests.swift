@@ -152,14 +152,15 @@ final class LayerShapeTests: XCTestCase {
             Dictionary(uniqueKeysWithValues: layer.configuration.map { ($0.key, $0.value) })
         }
         XCTAssertEqual(config(try Convolution(rank: 2, filters: 64, kernelSize: [3, 3], strides: [3], padding: .same, activation: .relu)),
-                       ["filters": "64", "kernel_size": "(3, 3)", "strides": "(3, 3)", "padding": "same", "activation": "relu", "use_bias": "True"])
+                       ["filters": "64", "kernel_size": "(3, 3)", "strides": "(3, 3)", "padding": "'same'", "activation": "'relu'", "use_bias": "True"],
+                       "values are Python literals, as Keras's constructor arguments are written")
         XCTAssertEqual(config(try Convolution(rank: 1, filters: 64, kernelSize: [3]))["kernel_size"], "(3,)")
         XCTAssertEqual(config(try Pooling(kind: .max, rank: 2, poolSize: [2, 2], strides: [2], padding: .valid)),
-                       ["pool_size": "(2, 2)", "strides": "(2, 2)", "padding": "valid"])
+                       ["pool_size": "(2, 2)", "strides": "(2, 2)", "padding": "'valid'"])
         XCTAssertEqual(config(try Pooling(kind: .average, rank: 2, poolSize: [3]))["strides"], "(3, 3)", "strides default to the pool size")
-        XCTAssertEqual(config(try Dense(units: 10, activation: .softmax)), ["units": "10", "activation": "softmax", "use_bias": "True"])
+        XCTAssertEqual(config(try Dense(units: 10, activation: .softmax)), ["units": "10", "activation": "'softmax'", "use_bias": "True"])
         XCTAssertEqual(config(try Dropout(rate: 0.25)), ["rate": "0.25"])
-        XCTAssertEqual(config(ActivationLayer(.tanh)), ["activation": "tanh"])
+        XCTAssertEqual(config(ActivationLayer(.tanh)), ["activation": "'tanh'"])
     }
 
     func testDenseOnAnImageProposesFlatten() throws {

@@ -217,7 +217,7 @@ final class InterpreterTests: XCTestCase {
         session.succeed("block = conv 8 3x3 relu padding same\nshrink = pool 2")
         let shown = session.succeed("block").text
         XCTAssertTrue(shown.hasPrefix("Conv2D(filters=8, kernel_size=(3, 3), strides=(1, 1), padding="), shown)
-        XCTAssertTrue(shown.contains("same") && shown.contains("activation=relu"), shown)
+        XCTAssertTrue(shown.contains("same") && shown.contains("activation='relu'"), shown)
         // Each use of a layer value makes a layer of its own, with its own weights.
         session.succeed("model m { input 16x16x3; block; shrink; block; shrink; flatten; dense 10 softmax }")
         guard case .model(let m) = try XCTUnwrap(session["m"]) else { return XCTFail("not a model") }
