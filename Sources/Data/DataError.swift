@@ -1,6 +1,8 @@
+import Engine
+
 /// A dataset that could not be read, found or fetched: what went wrong (naming the file) and
 /// what would fix it.
-public struct DataError: Error, CustomStringConvertible, Equatable {
+public struct DataError: ExplainedError, Equatable {
     public var message: String
     public var hint: String?
     public init(_ message: String, hint: String? = nil) { self.message = message; self.hint = hint }

@@ -13,7 +13,7 @@ public final class Parameter {
 }
 
 /// Why a layer cannot take an input of some shape, with what would fix it.
-public struct ShapeError: Error, Equatable, CustomStringConvertible {
+public struct ShapeError: ExplainedError, Equatable {
     public var message: String
     public var hint: String?
 
@@ -21,8 +21,6 @@ public struct ShapeError: Error, Equatable, CustomStringConvertible {
         self.message = message
         self.hint = hint
     }
-
-    public var description: String { hint.map { "\(message) (\($0))" } ?? message }
 }
 
 /// One layer of a network. Shapes here never include the batch axis: a Conv2D on CIFAR-10

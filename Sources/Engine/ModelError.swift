@@ -1,5 +1,5 @@
 /// Why a model operation cannot be done, with what would fix it.
-public struct ModelError: Error, Equatable, CustomStringConvertible {
+public struct ModelError: ExplainedError, Equatable {
     public var message: String
     public var hint: String?
 
@@ -7,6 +7,4 @@ public struct ModelError: Error, Equatable, CustomStringConvertible {
         self.message = message
         self.hint = hint
     }
-
-    public var description: String { hint.map { "\(message) (\($0))" } ?? message }
 }

@@ -8,7 +8,7 @@ public enum Padding: String, CaseIterable, Sendable {
 
 /// A layer setting that cannot work, with what would fix it (a filter count of 0, a dropout
 /// rate of 1.5, a 4D convolution).
-public struct ConfigurationError: Error, Equatable, CustomStringConvertible {
+public struct ConfigurationError: ExplainedError, Equatable {
     public var message: String
     public var hint: String?
 
@@ -16,8 +16,6 @@ public struct ConfigurationError: Error, Equatable, CustomStringConvertible {
         self.message = message
         self.hint = hint
     }
-
-    public var description: String { hint.map { "\(message) (\($0))" } ?? message }
 }
 
 /// Where a sliding window (convolution or pooling) goes along up to three spatial axes.

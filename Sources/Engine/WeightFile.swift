@@ -1,7 +1,7 @@
 import Foundation
 
 /// Why weights could not be saved or loaded, with what would fix it.
-public struct WeightFileError: Error, Equatable, CustomStringConvertible {
+public struct WeightFileError: ExplainedError, Equatable {
     public var message: String
     public var hint: String?
 
@@ -9,8 +9,6 @@ public struct WeightFileError: Error, Equatable, CustomStringConvertible {
         self.message = message
         self.hint = hint
     }
-
-    public var description: String { hint.map { "\(message) (\($0))" } ?? message }
 }
 
 /// The cnnb weight file (`.cnnbw`), all integers little-endian:

@@ -1,6 +1,8 @@
+import Engine
+
 /// Why a model or array could not be written to or read from another tool's format, with
 /// what would fix it.
-public struct InteropError: Error, Equatable, CustomStringConvertible {
+public struct InteropError: ExplainedError, Equatable {
     public var message: String
     public var hint: String?
 
@@ -8,6 +10,4 @@ public struct InteropError: Error, Equatable, CustomStringConvertible {
         self.message = message
         self.hint = hint
     }
-
-    public var description: String { hint.map { "\(message) (\($0))" } ?? message }
 }

@@ -20,13 +20,8 @@ final class Interpreter {
     static func diagnostic(for error: any Error, at span: SourceSpan) -> Diagnostic {
         switch error {
         case let d as Diagnostic: return d
-        case let e as DataError: return .error(e.message, at: span, hint: e.hint)
-        case let e as ModelError: return .error(e.message, at: span, hint: e.hint)
-        case let e as WeightFileError: return .error(e.message, at: span, hint: e.hint)
-        case let e as ShapeError: return .error(e.message, at: span, hint: e.hint)
-        case let e as ConfigurationError: return .error(e.message, at: span, hint: e.hint)
+        case let e as any ExplainedError: return .error(e.message, at: span, hint: e.hint)
         case let e as RenderError: return .error("\(e)", at: span)
-        case let e as InteropError: return .error(e.message, at: span, hint: e.hint)
         default: return .error("\(error)", at: span)
         }
     }
