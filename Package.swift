@@ -30,28 +30,30 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib",
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
-        .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: optimised),
-        .target(name: "Data", dependencies: ["Engine", "CZlib"], swiftSettings: optimised),
-        .target(name: "Render", dependencies: ["CCairo"], swiftSettings: optimised),
+        // What every module shares: the error protocol a person reads, files written whole.
+        .target(name: "Basics"),
+        .target(name: "Engine", dependencies: ["Basics", "CBLAS"], swiftSettings: optimised),
+        .target(name: "Datasets", dependencies: ["Basics", "Engine", "CZlib"], swiftSettings: optimised),
+        .target(name: "Render", dependencies: ["Basics", "CCairo"], swiftSettings: optimised),
         .target(name: "Interop", dependencies: [
-            "Engine", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            "Basics", "Engine", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
-        .target(name: "Language", dependencies: ["Engine", "Data", "Render", "Interop"], swiftSettings: optimised),
-        .target(name: "REPL", dependencies: ["Language", "Render", "CReadline"]),
+        .target(name: "Language", dependencies: ["Basics", "Engine", "Datasets", "Render", "Interop"], swiftSettings: optimised),
+        .target(name: "REPL", dependencies: ["Basics", "Language", "Render", "CReadline"]),
         .executableTarget(name: "cnnb", dependencies: [
             "Language", "REPL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "cnnb-bench", dependencies: ["Engine", "Data"],
+        .executableTarget(name: "cnnb-bench", dependencies: ["Engine", "Datasets"],
                           path: "Benchmarks", exclude: ["README.md"], swiftSettings: optimised),
 
-        .testTarget(name: "NativeTests", dependencies: ["CBLAS", "CCairo", "CZlib", "CReadline", "Engine", "Data"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
-        .testTarget(name: "DataTests", dependencies: ["Data", "Engine"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "CCairo"]),
+        .testTarget(name: "NativeTests", dependencies: ["CBLAS", "CCairo", "CZlib", "CReadline", "Engine", "Datasets"]),
+        .testTarget(name: "EngineTests", dependencies: ["Basics", "Engine"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Engine"]),
+        .testTarget(name: "RenderTests", dependencies: ["Basics", "Render", "CCairo"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL"], exclude: ["pty"]),
-        .testTarget(name: "InteropTests", dependencies: ["Interop", "Engine", "Language"]),
-        .testTarget(name: "LanguageTests", dependencies: ["Language", "Engine", "Data", "Render"]),
+        .testTarget(name: "InteropTests", dependencies: ["Basics", "Interop", "Engine", "Language"]),
+        .testTarget(name: "LanguageTests", dependencies: ["Basics", "Language", "Engine", "Datasets", "Render"]),
     ],
     // Swift 5 mode: the engine shares unsafe buffers across BLAS and worker threads by design.
     swiftLanguageModes: [.v5]

@@ -1,4 +1,4 @@
-import Data
+import Datasets
 import Foundation
 
 /// Time and memory to load all of CIFAR-10 (50,000 + 10,000 images) from

@@ -1,3 +1,4 @@
+import Basics
 /// A trainable weight and the gradient the last backward pass accumulated into it.
 public final class Parameter {
     /// Keras's weight name: `kernel` or `bias`.

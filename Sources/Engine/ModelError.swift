@@ -1,3 +1,4 @@
+import Basics
 /// Why a model operation cannot be done, with what would fix it.
 public struct ModelError: ExplainedError, Equatable {
     public var message: String

@@ -1,3 +1,4 @@
+import Basics
 /// How a sliding window treats the input's borders, as Keras names it.
 public enum Padding: String, CaseIterable, Sendable {
     /// Only windows that fit wholly inside the input: output = floor((in - k) / s) + 1.

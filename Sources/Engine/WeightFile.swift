@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Why weights could not be saved or loaded, with what would fix it.
@@ -133,23 +134,12 @@ extension Model {
         }
     }
 
-    /// Writes all weights to `path` in the `WeightFile` format: to a temporary file in the
-    /// same folder, then renamed over `path`, so the file is whole or untouched.
+    /// Writes all weights to `path` in the `WeightFile` format, whole or not at all.
     public func saveWeights(to path: String) throws(WeightFileError) {
-        let bytes = WeightFile.encode(weightEntries)
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
-            try Data(bytes).write(to: temporary)
+            try AtomicFile.write(WeightFile.encode(weightEntries), to: path)
         } catch {
-            throw WeightFileError("cannot write \(path): \(error.localizedDescription)",
-                                  hint: "check that the folder exists and is writable")
-        }
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw WeightFileError("cannot write \(path): \(reason)", hint: "check that the folder is writable")
+            throw WeightFileError(error.message, hint: error.hint)
         }
     }
 

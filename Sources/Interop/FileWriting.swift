@@ -1,22 +1,13 @@
+import Basics
 import Foundation
 
-/// Files are written whole or not at all: the bytes go to a temporary name in the same folder,
-/// which is then renamed over the destination.
+/// Interop's files, written whole through `AtomicFile` and read with errors that name them.
 enum FileWriting {
     static func write(_ bytes: [UInt8], to path: String) throws(InteropError) {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
         do {
-            try Data(bytes).write(to: temporary)
+            try AtomicFile.write(bytes, to: path)
         } catch {
-            throw InteropError("cannot write \(path): \((error as NSError).localizedDescription)",
-                               hint: "check that the folder exists and is writable")
-        }
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw InteropError("cannot write \(path): \(reason)", hint: "check that the folder is writable")
+            throw InteropError(error.message, hint: error.hint)
         }
     }
 

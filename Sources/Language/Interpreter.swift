@@ -1,4 +1,5 @@
-import Data
+import Basics
+import Datasets
 import Engine
 import Foundation
 import Interop

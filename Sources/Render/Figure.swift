@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// A picture a statement returns: an image grid, a line chart, a model graph, or figures side by

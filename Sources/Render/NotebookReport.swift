@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// What one cell produced, in order.

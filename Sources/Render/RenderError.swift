@@ -2,8 +2,6 @@
 public enum RenderError: Error, Equatable, CustomStringConvertible {
     /// The values given do not describe a picture (wrong pixel count, empty series, ...).
     case invalidInput(String)
-    /// A file or folder could not be written.
-    case cannotWrite(path: String, reason: String)
     /// cairo reported a failure while drawing.
     case drawing(String)
 
@@ -11,8 +9,6 @@ public enum RenderError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .invalidInput(let message):
             return message
-        case .cannotWrite(let path, let reason):
-            return "cannot write \(path): \(reason); check that the folder exists and is writable"
         case .drawing(let message):
             return "drawing failed: \(message)"
         }

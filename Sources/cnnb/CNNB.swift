@@ -1,5 +1,5 @@
 import ArgumentParser
-import Data
+import Datasets
 import Foundation
 import Language
 import REPL

@@ -1,3 +1,4 @@
+import Basics
 import Engine
 
 /// A dataset that could not be read, found or fetched: what went wrong (naming the file) and
