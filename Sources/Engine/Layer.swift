@@ -1,15 +1,27 @@
 import Basics
-/// A trainable weight and the gradient the last backward pass accumulated into it.
+/// A weight of a layer and the gradient the last backward pass accumulated into it.
+///
+/// Keras has two kinds of non-trainable weight, and so does cnnb: state a layer updates itself
+/// (BatchNormalization's moving mean and variance: `isState`, never trained) and weights frozen
+/// by the user (`freeze`, Keras's `layer.trainable = False`: `isFrozen`). The optimizer steps only
+/// `isTrainable` ones; the summary counts the rest as "Non-trainable params"; weight files carry both.
 public final class Parameter {
-    /// Keras's weight name: `kernel` or `bias`.
+    /// Keras's weight name: `kernel`, `bias`, `gamma`, `moving_mean`.
     public let name: String
     public var value: Tensor
     public var gradient: Tensor
+    /// Updated by the layer itself, not by gradients (moving statistics).
+    public let isState: Bool
+    /// Held fixed by the user: the optimizer leaves it as it is.
+    public var isFrozen = false
+    public var isTrainable: Bool { !isState && !isFrozen }
 
-    public init(name: String, value: Tensor) {
+    public init(name: String, value: Tensor, isState: Bool = false) {
         self.name = name
         self.value = value
-        gradient = Tensor(zeros: value.shape)
+        self.isState = isState
+        // State has no gradient; an empty tensor keeps it from costing memory.
+        gradient = isState ? Tensor(zeros: [0]) : Tensor(zeros: value.shape)
     }
 }
 
@@ -57,4 +69,9 @@ public protocol Layer: AnyObject {
 
 extension Layer {
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+    public var trainableParameterCount: Int { parameters.reduce(0) { $0 + ($1.isTrainable ? $1.value.count : 0) } }
+    /// Keras's `layer.trainable`: false once every weight is frozen (a layer without weights stays true).
+    public var isFrozen: Bool { !parameters.isEmpty && parameters.allSatisfy { $0.isFrozen || $0.isState } && parameters.contains { $0.isFrozen } }
+    /// Freezes or unfreezes every weight (state stays state).
+    public func setFrozen(_ frozen: Bool) { for p in parameters { p.isFrozen = frozen } }
 }

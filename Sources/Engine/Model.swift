@@ -80,9 +80,12 @@ public final class Model {
         nodes.firstIndex { $0.layer.name == name }
     }
 
-    /// All trainable weights, layer by layer in Keras's order.
+    /// All weights, layer by layer in Keras's order (trainable or not).
     public var parameters: [Parameter] { nodes.flatMap(\.layer.parameters) }
+    /// The weights the optimizer steps.
+    public var trainableParameters: [Parameter] { parameters.filter(\.isTrainable) }
     public var parameterCount: Int { nodes.reduce(0) { $0 + $1.layer.parameterCount } }
+    public var trainableParameterCount: Int { nodes.reduce(0) { $0 + $1.layer.trainableParameterCount } }
 
     /// Multiply-adds of one item's forward pass through every layer.
     public var multiplyAdds: Int {

@@ -33,9 +33,9 @@ extension Model {
             LayerSummary(name: $0.layer.name, typeName: $0.layer.typeName, outputShape: $0.shape,
                          parameterCount: $0.layer.parameterCount)
         }
-        let total = parameterCount
+        let total = parameterCount, trainable = trainableParameterCount
         let optimizerState = optimizer.map(\.stateCount).flatMap { $0 > 0 ? $0 : nil }
-        return ModelSummary(modelName: name, layers: rows, totalParameters: total, trainableParameters: total,
-                            nonTrainableParameters: 0, optimizerParameters: optimizerState)
+        return ModelSummary(modelName: name, layers: rows, totalParameters: total, trainableParameters: trainable,
+                            nonTrainableParameters: total - trainable, optimizerParameters: optimizerState)
     }
 }

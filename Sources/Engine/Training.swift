@@ -132,7 +132,7 @@ extension Model {
         if let seed { shuffleGenerator = SeededGenerator(seed: seed) }
 
         let wantsAccuracy = metrics.contains(.accuracy)
-        let parameters = self.parameters
+        let parameters = trainableParameters
         let last = nodes[nodes.count - 1].layer
         let softmaxLayer = loss.isCrossEntropy ? (last as? SoftmaxOutputLayer).flatMap { $0.endsInSoftmax ? $0 : nil } : nil
         // Nobody reads the gradient of the input data: the first layer may skip computing it.
