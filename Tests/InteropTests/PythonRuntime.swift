@@ -1,8 +1,19 @@
 import Foundation
 import XCTest
 
-/// Runs python3 for the tests that check cnnb's files against NumPy, onnxruntime and Keras.
+/// Runs python3 for the tests that check cnnb's files against NumPy, onnxruntime and Keras:
+/// the virtual environment `.ci/install` makes (`.venv` in the checkout) when there is one.
 enum PythonRuntime {
+    static let executable: String = {
+        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let venv = checkout.appendingPathComponent(".venv/bin/python3").path
+        return FileManager.default.isExecutableFile(atPath: venv) ? venv : "python3"
+    }()
+
+    /// On CI a missing peer is a failure, never a skip.
+    static var onCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
     struct Result {
         var status: Int32
         var output: String
@@ -13,7 +24,7 @@ enum PythonRuntime {
     static func run(_ arguments: [String], timeout: TimeInterval = 600) -> Result? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
+        process.arguments = [executable] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["PYTHONDONTWRITEBYTECODE"] = "1"
         environment["TF_CPP_MIN_LOG_LEVEL"] = "3"
@@ -53,8 +64,14 @@ enum PythonRuntime {
             let pip = run(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--retries", "1", "--timeout", "30"] + install, timeout: 600)
             if run(check, timeout: 120)?.status == 0 { return }
             let reason = pip.map { $0.errors.split(separator: "\n").suffix(3).joined(separator: " ") } ?? "python3 did not start"
-            throw XCTSkip("python3 cannot import \(modules.joined(separator: ", ")) and pip install \(install.joined(separator: " ")) failed: \(reason)")
+            throw missing("python3 cannot import \(modules.joined(separator: ", ")) and pip install \(install.joined(separator: " ")) failed: \(reason)")
         }
-        throw XCTSkip("python3 cannot import \(modules.joined(separator: ", ")); this check runs where they are installed")
+        throw missing("python3 cannot import \(modules.joined(separator: ", ")); this check runs where they are installed (bash .ci/install)")
+    }
+
+    struct MissingPeer: Error, CustomStringConvertible { var description: String }
+
+    private static func missing(_ reason: String) -> Error {
+        onCI ? MissingPeer(description: reason) : XCTSkip(reason)
     }
 }
