@@ -12,7 +12,7 @@ import CBLAS
 /// im2col: the input is its own column matrix. Backward, block by block with the columns
 /// gathered again: kernel gradient = columnsᵀ · dZ (per-core partial sums added at the end),
 /// input gradient = col2im(dZ · kernelᵀ).
-public final class Convolution: Layer {
+public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
     public var name: String
     /// 1, 2 or 3.
     public let rank: Int
@@ -59,6 +59,7 @@ public final class Convolution: Layer {
 
     public var typeName: String { "Conv\(rank)D" }
     public var namePrefix: String { "conv\(rank)d" }
+    public var window: [Int] { kernelSize }
     public var configuration: [(key: String, value: String)] {
         [("filters", "\(filters)"), ("kernel_size", formatTuple(kernelSize)), ("strides", formatTuple(strides)),
          ("padding", "'\(padding.rawValue)'"), ("activation", "'\(activation.rawValue)'"), ("use_bias", useBias ? "True" : "False")]

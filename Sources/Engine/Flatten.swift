@@ -1,6 +1,7 @@
 /// Keras's `Flatten`: (d1, d2, …) -> (d1·d2·…,). Channels-last row-major order, so this is a
 /// view, never a copy.
-public final class Flatten: Layer {
+public final class Flatten: ReceptiveFieldLayer {
+    public var receptiveField: ReceptiveFieldEffect { .whole }
     public var name = "flatten"
     private var inputShape: [Int] = []
 

@@ -1,6 +1,7 @@
 /// Keras's `GlobalAveragePooling1D/2D/3D` and `GlobalMaxPooling1D/2D/3D`: one value per
 /// channel over every spatial position, (…, C) -> (C,).
-public final class GlobalPooling: Layer {
+public final class GlobalPooling: ReceptiveFieldLayer {
+    public var receptiveField: ReceptiveFieldEffect { .whole }
     public var name: String
     public let kind: PoolingKind
     public let rank: Int

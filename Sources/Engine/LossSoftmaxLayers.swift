@@ -11,12 +11,6 @@ extension ActivationLayer: SoftmaxOutputLayer {
     public func backward(logitsGradient: Tensor) -> Tensor { logitsGradient }
 }
 
-/// A layer that can skip computing dLoss/dInput when it is the first layer of the model
-/// being trained (nobody reads the gradient of the input images).
-protocol InputGradientOptional: AnyObject {
-    var computesInputGradient: Bool { get set }
-}
-
 extension Dense: InputGradientOptional {}
 
 extension Convolution: SoftmaxOutputLayer {

@@ -6,7 +6,7 @@ public enum PoolingKind: String, CaseIterable, Sendable {
 /// Keras's `MaxPooling1D/2D/3D` and `AveragePooling1D/2D/3D` (one class; `kind` and `rank`
 /// pick which). Windows are clipped to the input under `same` padding: max ignores the
 /// padding, average divides by the count of real elements, as Keras does.
-public final class Pooling: Layer {
+public final class Pooling: WindowedLayer, ReceptiveFieldLayer {
     public var name: String
     public let kind: PoolingKind
     public let rank: Int
@@ -55,6 +55,7 @@ public final class Pooling: Layer {
 
     public var typeName: String { (kind == .max ? "MaxPooling" : "AveragePooling") + "\(rank)D" }
     public var namePrefix: String { (kind == .max ? "max_pooling" : "average_pooling") + "\(rank)d" }
+    public var window: [Int] { poolSize }
     public var configuration: [(key: String, value: String)] {
         [("pool_size", formatTuple(poolSize)), ("strides", formatTuple(strides)), ("padding", "'\(padding.rawValue)'")]
     }

@@ -119,12 +119,13 @@ extension Interpreter {
             var f = parent.flatMap { field[$0] } ?? [Int](repeating: 1, count: rank)
             var j = parent.flatMap { jump[$0] } ?? [Int](repeating: 1, count: rank)
             var whole = parent.map { texts[$0] == "all" } ?? false
-            if let conv = node.layer as? Convolution {
-                for a in 0..<rank { f[a] += (conv.kernelSize[a] - 1) * j[a]; j[a] *= conv.strides[a] }
-            } else if let pool = node.layer as? Pooling {
-                for a in 0..<rank { f[a] += (pool.poolSize[a] - 1) * j[a]; j[a] *= pool.strides[a] }
-            } else if node.layer is Flatten || node.layer is Dense || node.layer is GlobalPooling {
+            switch (node.layer as? ReceptiveFieldLayer)?.receptiveField ?? .unchanged {
+            case .window(let size, let strides):
+                for a in 0..<min(rank, size.count) { f[a] += (size[a] - 1) * j[a]; j[a] *= strides[a] }
+            case .whole:
                 whole = true
+            case .unchanged:
+                break
             }
             field[index] = f
             jump[index] = j

@@ -1,0 +1,70 @@
+/// Abilities only some layers have. Code outside a layer asks for an ability
+/// (`layer as? WindowedLayer`), never for a concrete layer type.
+
+/// A layer that slides a window over its spatial axes (convolutions, pooling): `explain`,
+/// receptive fields and the ONNX export's padding read it.
+public protocol WindowedLayer: Layer {
+    /// Spatial axes: 1, 2 or 3.
+    var rank: Int { get }
+    /// The kernel or pool size on each spatial axis.
+    var window: [Int] { get }
+    var strides: [Int] { get }
+    var padding: Padding { get }
+    /// Keras's `dilation_rate` on each axis; 1 for layers without one.
+    var dilation: [Int] { get }
+}
+
+extension WindowedLayer {
+    public var dilation: [Int] { Array(repeating: 1, count: rank) }
+}
+
+/// How a layer changes the input region one output value depends on.
+public enum ReceptiveFieldEffect: Equatable, Sendable {
+    /// Position by position: the field is unchanged (activations, batch normalisation, dropout).
+    case unchanged
+    /// A window per axis (dilation included), moving by `strides`.
+    case window(size: [Int], strides: [Int])
+    /// Every output sees every input position (flatten, global pooling).
+    case whole
+}
+
+/// Layers whose output depends on more than one input position (or on all of them) say how.
+public protocol ReceptiveFieldLayer: Layer {
+    var receptiveField: ReceptiveFieldEffect { get }
+}
+
+extension WindowedLayer {
+    /// A dilated window of k spans d·(k − 1) + 1 inputs.
+    public var receptiveField: ReceptiveFieldEffect {
+        .window(size: zip(window, dilation).map { $0.1 * ($0.0 - 1) + 1 }, strides: strides)
+    }
+}
+
+/// The first layer of a model may skip computing the gradient of its input, which nobody reads.
+public protocol InputGradientOptional: AnyObject {
+    var computesInputGradient: Bool { get set }
+}
+
+extension Layer {
+    /// Keras derives a layer's default name from its class name in snake case:
+    /// `Conv2D` → `conv2d`, `MaxPooling2D` → `max_pooling2d`, `BatchNormalization` → `batch_normalization`.
+    public var defaultNamePrefix: String { kerasSnakeCase(typeName) }
+}
+
+/// Keras's `to_snake_case`: an underscore before each capital that follows a lower-case letter
+/// or starts a capitalised word (`ReLU` → `re_lu`, `Conv2DTranspose` → `conv2d_transpose`).
+public func kerasSnakeCase(_ name: String) -> String {
+    let characters = Array(name)
+    var result = ""
+    for (i, c) in characters.enumerated() {
+        if c.isUppercase && i > 0 {
+            let previous = characters[i - 1]
+            let next = i + 1 < characters.count ? characters[i + 1] : nil
+            if previous.isLowercase || next?.isLowercase == true {
+                result.append("_")
+            }
+        }
+        result.append(contentsOf: c.lowercased())
+    }
+    return result
+}
