@@ -78,11 +78,9 @@ extension Interpreter {
 
     func summaryText(_ model: Model) -> String {
         let data = model.summary
-        let chain = model.outputs.count == 1
-        let rows = model.nodes.map { node -> SummaryRow in
-            let connected = chain ? nil : node.input.map { "\($0.layer.name)[0][0]" } ?? "-"
-            return SummaryRow(name: node.layer.name, type: node.layer.typeName, outputShape: kerasShapeText(node.shape),
-                              parameters: node.layer.parameterCount, connectedTo: connected)
+        let rows = data.layers.map { layer -> SummaryRow in
+            SummaryRow(name: layer.name, type: layer.typeName, outputShape: layer.outputShapeText, parameters: layer.parameterCount,
+                       connectedTo: data.isSequentialLike ? nil : layer.connectedTo.isEmpty ? "-" : layer.connectedTo.joined(separator: ", "))
         }
         let table = Render.ModelSummary(modelName: model.name, rows: rows, trainableParameters: data.trainableParameters,
                                         nonTrainableParameters: data.nonTrainableParameters,
