@@ -36,3 +36,17 @@ extension Model: Layer, InputGradientOptional {
         return gradient ?? Tensor(zeros: [outputGradient.shape[0]] + inputShape)
     }
 }
+
+extension Model {
+    /// Every weight with its path, layer by layer in Keras's order, a shared layer's once:
+    /// `conv2d/kernel`; a model used as a layer gives its weights under its name,
+    /// `base/conv2d/kernel`. Weight files and `.npz` arrays are named by these paths.
+    public var weightPaths: [(path: String, parameter: Parameter)] {
+        layers.flatMap { layer -> [(path: String, parameter: Parameter)] in
+            if let nested = layer as? Model {
+                return nested.weightPaths.map { (path: "\(nested.name)/\($0.path)", parameter: $0.parameter) }
+            }
+            return layer.parameters.map { (path: "\(layer.name)/\($0.name)", parameter: $0) }
+        }
+    }
+}

@@ -279,4 +279,26 @@ final class GraphModelTests: XCTestCase {
         let pieces = try model.predict(images, batchSize: 5)[0]
         for i in 0..<whole.count { XCTAssertEqual(whole[flat: i], pieces[flat: i], accuracy: 1e-5) }
     }
+
+    func testWeightsOfAGraphSaveAndLoadByPath() throws {
+        let baseInput = Node.input(shape: [6], seed: 1)
+        let base = try Model(inputs: baseInput, outputs: try Dense(units: 4, activation: .tanh)(baseInput), name: "base")
+        let input = Node.input(shape: [6], seed: 2)
+        let shared = try Dense(units: 4)
+        let features = try base(input)
+        let model = try Model(inputs: input, outputs: try ElementwiseMerge(.add)([try shared(features), features]))
+        XCTAssertEqual(model.weightPaths.map(\.path), ["base/dense/kernel", "base/dense/bias", "dense/kernel", "dense/bias"])
+
+        let x = Tensor(shape: [2, 6], values: (0..<12).map { Float($0) / 6 - 1 })
+        let before = try model.predict(x)[0].scalars
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cnnb-graph-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("w.cnnbw").path
+        try model.saveWeights(to: path)
+        for parameter in model.parameters { parameter.value.fill(0.5) }
+        XCTAssertNotEqual(try model.predict(x)[0].scalars, before)
+        try model.loadWeights(from: path)
+        XCTAssertEqual(try model.predict(x)[0].scalars, before)
+    }
 }
