@@ -1,3 +1,4 @@
+import Basics
 /// One layer applied in a graph, standing for its output (Keras's `KerasTensor`, what
 /// `layer.output` returns). The input node has no inputs; a merge layer's node has several.
 ///
@@ -51,11 +52,6 @@ public final class Node {
         while let parent = node.inputs.first { node = parent }
         return node
     }
-}
-
-/// `(None, 30, 30, 32)` for `[30, 30, 32]`: Keras's batch-first tuple.
-public func kerasShapeText(_ shape: [Int]) -> String {
-    "(" + (["None"] + shape.map(String.init)).joined(separator: ", ") + ")"
 }
 
 /// What one input's graph shares: the names given so far and the generator of initial weights.
