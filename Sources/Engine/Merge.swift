@@ -1,3 +1,4 @@
+import Basics
 /// A layer that joins several inputs into one output (Keras's merge layers: `Add`,
 /// `Concatenate`, …). The model's graph calls these methods instead of the single-input ones.
 public protocol MergeLayer: Layer {
@@ -43,16 +44,16 @@ public final class ElementwiseMerge: MergeLayer {
 
     public var typeName: String { operation.rawValue.prefix(1).uppercased() + operation.rawValue.dropFirst() }
     public var namePrefix: String { operation.rawValue }
-    public var configuration: [(key: String, value: String)] { [] }
+    public var configuration: [(key: String, value: PythonValue)] { [] }
 
     public func outputShape(forInputs shapes: [[Int]]) throws(ShapeError) -> [Int] {
         guard let first = shapes.first else { throw ShapeError("\(typeName) needs at least one input") }
         if operation == .subtract && shapes.count != 2 {
-            throw ShapeError("A `Subtract` layer should be called on exactly 2 inputs. Received: input_shape=[\(shapes.map(kerasShapeText).joined(separator: ", "))]",
+            throw ShapeError("A `Subtract` layer should be called on exactly 2 inputs. Received: input_shape=[\(shapes.map { kerasShapeText($0) }.joined(separator: ", "))]",
                              hint: "subtract takes two inputs: the first minus the second")
         }
         for shape in shapes.dropFirst() where shape != first {
-            throw ShapeError("Inputs have incompatible shapes. Received shapes \(formatShape(first)) and \(formatShape(shape))",
+            throw ShapeError("Inputs have incompatible shapes. Received shapes \(kerasTupleText(first)) and \(kerasTupleText(shape))",
                              hint: "\(typeName) combines inputs of the same shape; a 1x1 convolution or a pooling can make them match")
         }
         return first
@@ -143,7 +144,7 @@ public final class Concatenate: MergeLayer {
 
     public var typeName: String { "Concatenate" }
     public var namePrefix: String { "concatenate" }
-    public var configuration: [(key: String, value: String)] { [("axis", "\(axis)")] }
+    public var configuration: [(key: String, value: PythonValue)] { [("axis", .int(axis))] }
 
     /// The axis within one item (without the batch axis) for items of `rank` axes.
     private func itemAxis(rank: Int) throws(ShapeError) -> Int {
@@ -162,7 +163,7 @@ public final class Concatenate: MergeLayer {
         for shape in shapes.dropFirst() {
             guard shape.count == first.count,
                   shape.indices.allSatisfy({ $0 == a || shape[$0] == first[$0] }) else {
-                throw ShapeError("A `Concatenate` layer requires inputs with matching shapes except for the concatenation axis. Received: input_shape=[\(shapes.map(kerasShapeText).joined(separator: ", "))]",
+                throw ShapeError("A `Concatenate` layer requires inputs with matching shapes except for the concatenation axis. Received: input_shape=[\(shapes.map { kerasShapeText($0) }.joined(separator: ", "))]",
                                  hint: "the inputs differ outside axis \(axis); pool or pad the larger one so they match")
             }
             out[a] += shape[a]

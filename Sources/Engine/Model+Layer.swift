@@ -1,10 +1,11 @@
+import Basics
 /// A model is a layer (Keras's model-as-layer): applied to a node of another graph it runs its
 /// whole graph there, one row of type `Functional` in the summary with every weight it holds.
 /// Its layers stay its own, so training the outer model trains (or, frozen, keeps) them.
 extension Model: Layer, InputGradientOptional {
     public var typeName: String { "Functional" }
     public var namePrefix: String { "functional" }
-    public var configuration: [(key: String, value: String)] { [("name", "'\(name)'")] }
+    public var configuration: [(key: String, value: PythonValue)] { [] }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
         guard inputShape == self.inputShape else {

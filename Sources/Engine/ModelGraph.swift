@@ -140,13 +140,13 @@ extension Layer {
         if let built = graph.builtShapes(of: self) {
             // A second application shares the weights, which fit the first input shapes only.
             guard built == shapes else {
-                throw ShapeError("layer \(name) was built for input \(built.map(kerasShapeText).joined(separator: ", ")), it is now applied to \(shapes.map(kerasShapeText).joined(separator: ", "))",
+                throw ShapeError("layer \(name) was built for input \(built.map { kerasShapeText($0) }.joined(separator: ", ")), it is now applied to \(shapes.map { kerasShapeText($0) }.joined(separator: ", "))",
                                  hint: "a shared layer takes inputs of the shape it was first applied to; create a new layer for this one")
             }
         } else {
             if let model = self as? Model {
                 guard shapes == [model.inputShape] else {
-                    throw ShapeError("model \(model.name) takes inputs of shape \(kerasShapeText(model.inputShape)), it is applied to \(shapes.map(kerasShapeText).joined(separator: ", "))")
+                    throw ShapeError("model \(model.name) takes inputs of shape \(kerasShapeText(model.inputShape)), it is applied to \(shapes.map { kerasShapeText($0) }.joined(separator: ", "))")
                 }
             } else if !parameters.isEmpty {
                 throw ShapeError("layer \(name) already has weights from another model",
