@@ -52,10 +52,11 @@ extension Interpreter {
     /// What `plot_model(show_shapes=True)` draws: a box per layer, arrows from inputs.
     func modelGraph(_ model: Model) throws -> ModelGraph {
         let nodes = model.nodes.map { node -> GraphNode in
-            let parent = node.input.flatMap { p in model.nodes.firstIndex { $0 === p } }
-            let inputShape = node.input.map { kerasShapeText($0.shape) } ?? kerasShapeText(node.shape)
+            let parents = node.inputs.compactMap { p in model.nodes.firstIndex { $0 === p } }
+            let shapes = node.inputs.map { kerasShapeText($0.shape) }
+            let inputShape = shapes.isEmpty ? kerasShapeText(node.shape) : shapes.count == 1 ? shapes[0] : "[" + shapes.joined(separator: ", ") + "]"
             return GraphNode(name: node.layer.name, type: node.layer.typeName, inputShape: inputShape,
-                             outputShape: kerasShapeText(node.shape), parents: parent.map { [$0] } ?? [])
+                             outputShape: kerasShapeText(node.shape), parents: parents)
         }
         return try ModelGraph(nodes: nodes)
     }

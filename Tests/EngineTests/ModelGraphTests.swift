@@ -75,7 +75,7 @@ final class ModelGraphTests: XCTestCase {
         let dense = try Dense(units: 2)
         let x = try dense(input)
         XCTAssertThrowsError(try dense(x)) { error in
-            XCTAssertTrue("\(error)".contains("already used in this model"), "\(error)")
+            XCTAssertTrue("\(error)".contains("was built for input (None, 4), it is now applied to (None, 2)"), "\(error)")
         }
         let other = Node.input(shape: [4])
         let y = try Dense(units: 2)(other)
