@@ -10,6 +10,8 @@ final class LayerShapeTests: XCTestCase {
         var input: [Int]
         var output: [Int]
         var parameters: Int
+        /// Keras's non-trainable count (moving statistics).
+        var nonTrainable = 0
         var line: UInt
     }
 
@@ -81,6 +83,10 @@ final class LayerShapeTests: XCTestCase {
             Case(layer: { Flatten() }, input: [2, 3, 4], output: [24], parameters: 0, line: #line),
             Case(layer: { try Dropout(rate: 0.5) }, input: [7, 3], output: [7, 3], parameters: 0, line: #line),
             Case(layer: { ActivationLayer(.softmax) }, input: [4, 10], output: [4, 10], parameters: 0, line: #line),
+            // Keras 3.15: BatchNormalization has 4·C weights, the moving 2·C non-trainable.
+            Case(layer: { try BatchNormalization() }, input: [10, 10, 8], output: [10, 10, 8], parameters: 32, nonTrainable: 16, line: #line),
+            Case(layer: { try BatchNormalization() }, input: [5], output: [5], parameters: 20, nonTrainable: 10, line: #line),
+            Case(layer: { try BatchNormalization(momentum: 0.9) }, input: [500, 64], output: [500, 64], parameters: 256, nonTrainable: 128, line: #line),
         ]
     }
 
@@ -92,6 +98,8 @@ final class LayerShapeTests: XCTestCase {
             var generator = SeededGenerator(seed: 1)
             try layer.build(inputShape: c.input, generator: &generator)
             XCTAssertEqual(layer.parameterCount, c.parameters, "\(layer.typeName) on \(c.input)", line: c.line)
+            XCTAssertEqual(layer.parameterCount - layer.trainableParameterCount, c.nonTrainable,
+                           "\(layer.typeName) on \(c.input): non-trainable", line: c.line)
             // A forward pass of a batch of two really produces that shape.
             let input = Tensor(shape: [2] + c.input, repeating: 0.5)
             XCTAssertEqual(layer.forward(input, training: false).shape, [2] + c.output, line: c.line)
