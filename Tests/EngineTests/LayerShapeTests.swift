@@ -87,6 +87,13 @@ final class LayerShapeTests: XCTestCase {
             Case(layer: { try BatchNormalization() }, input: [10, 10, 8], output: [10, 10, 8], parameters: 32, nonTrainable: 16, line: #line),
             Case(layer: { try BatchNormalization() }, input: [5], output: [5], parameters: 20, nonTrainable: 10, line: #line),
             Case(layer: { try BatchNormalization(momentum: 0.9) }, input: [500, 64], output: [500, 64], parameters: 256, nonTrainable: 128, line: #line),
+            // Activation layers; PReLU's α has the input's shape unless axes share it.
+            Case(layer: { try ReLU() }, input: [6, 6, 3], output: [6, 6, 3], parameters: 0, line: #line),
+            Case(layer: { try LeakyReLU() }, input: [7], output: [7], parameters: 0, line: #line),
+            Case(layer: { ELU() }, input: [4, 2], output: [4, 2], parameters: 0, line: #line),
+            Case(layer: { Softmax() }, input: [3, 10], output: [3, 10], parameters: 0, line: #line),
+            Case(layer: { try PReLU() }, input: [10, 10, 8], output: [10, 10, 8], parameters: 800, line: #line),
+            Case(layer: { try PReLU(sharedAxes: [1, 2]) }, input: [10, 10, 8], output: [10, 10, 8], parameters: 8, line: #line),
         ]
     }
 
