@@ -94,6 +94,17 @@ final class LayerShapeTests: XCTestCase {
             Case(layer: { Softmax() }, input: [3, 10], output: [3, 10], parameters: 0, line: #line),
             Case(layer: { try PReLU() }, input: [10, 10, 8], output: [10, 10, 8], parameters: 800, line: #line),
             Case(layer: { try PReLU(sharedAxes: [1, 2]) }, input: [10, 10, 8], output: [10, 10, 8], parameters: 8, line: #line),
+            // Zero padding and up-sampling.
+            Case(layer: { try ZeroPadding(rank: 2, padding: [1]) }, input: [5, 5, 3], output: [7, 7, 3], parameters: 0, line: #line),
+            Case(layer: { try ZeroPadding(rank: 2, amounts: [(1, 2), (3, 4)]) }, input: [5, 5, 3], output: [8, 12, 3], parameters: 0, line: #line),
+            Case(layer: { try ZeroPadding(rank: 1, padding: [2]) }, input: [5, 3], output: [9, 3], parameters: 0, line: #line),
+            Case(layer: { try ZeroPadding(rank: 1, amounts: [(1, 2)]) }, input: [5, 3], output: [8, 3], parameters: 0, line: #line),
+            Case(layer: { try ZeroPadding(rank: 3, padding: [1]) }, input: [2, 3, 4, 2], output: [4, 5, 6, 2], parameters: 0, line: #line),
+            Case(layer: { try UpSampling(rank: 2, size: [2]) }, input: [5, 5, 3], output: [10, 10, 3], parameters: 0, line: #line),
+            Case(layer: { try UpSampling(rank: 2, size: [2, 3]) }, input: [5, 5, 3], output: [10, 15, 3], parameters: 0, line: #line),
+            Case(layer: { try UpSampling(rank: 1, size: [2]) }, input: [5, 3], output: [10, 3], parameters: 0, line: #line),
+            Case(layer: { try UpSampling(rank: 3, size: [2]) }, input: [2, 3, 4, 2], output: [4, 6, 8, 2], parameters: 0, line: #line),
+            Case(layer: { try GlobalPooling(kind: .max, rank: 3) }, input: [2, 3, 4, 5], output: [5], parameters: 0, line: #line),
         ]
     }
 
