@@ -105,6 +105,29 @@ final class LayerShapeTests: XCTestCase {
             Case(layer: { try UpSampling(rank: 1, size: [2]) }, input: [5, 3], output: [10, 3], parameters: 0, line: #line),
             Case(layer: { try UpSampling(rank: 3, size: [2]) }, input: [2, 3, 4, 2], output: [4, 6, 8, 2], parameters: 0, line: #line),
             Case(layer: { try GlobalPooling(kind: .max, rank: 3) }, input: [2, 3, 4, 5], output: [5], parameters: 0, line: #line),
+            // Depthwise (k·k·in·M + in·M) and separable (k·k·in·M + in·M·F + F) convolutions.
+            Case(layer: { try DepthwiseConvolution(rank: 2, kernelSize: [3], depthMultiplier: 2) }, input: [8, 8, 3], output: [6, 6, 6], parameters: 60, line: #line),
+            Case(layer: { try DepthwiseConvolution(rank: 2, kernelSize: [3], strides: [2], padding: .same) }, input: [8, 8, 3], output: [4, 4, 3], parameters: 30, line: #line),
+            Case(layer: { try DepthwiseConvolution(rank: 1, kernelSize: [3], depthMultiplier: 2) }, input: [10, 3], output: [8, 6], parameters: 24, line: #line),
+            Case(layer: { try SeparableConvolution(rank: 2, filters: 16, kernelSize: [3]) }, input: [8, 8, 3], output: [6, 6, 16], parameters: 91, line: #line),
+            Case(layer: { try SeparableConvolution(rank: 2, filters: 16, kernelSize: [3], strides: [2], padding: .same, depthMultiplier: 2) },
+                 input: [8, 8, 3], output: [4, 4, 16], parameters: 166, line: #line),
+            Case(layer: { try SeparableConvolution(rank: 1, filters: 16, kernelSize: [3]) }, input: [10, 3], output: [8, 16], parameters: 73, line: #line),
+            // Transposed: valid in·s + max(k − s, 0), same in·s; k·k·F·in + F.
+            Case(layer: { try ConvolutionTranspose(rank: 2, filters: 8, kernelSize: [3]) }, input: [5, 5, 3], output: [7, 7, 8], parameters: 224, line: #line),
+            Case(layer: { try ConvolutionTranspose(rank: 2, filters: 8, kernelSize: [3], strides: [2]) }, input: [5, 5, 3], output: [11, 11, 8], parameters: 224, line: #line),
+            Case(layer: { try ConvolutionTranspose(rank: 2, filters: 8, kernelSize: [3], strides: [2], padding: .same) }, input: [5, 5, 3], output: [10, 10, 8], parameters: 224, line: #line),
+            Case(layer: { try ConvolutionTranspose(rank: 2, filters: 8, kernelSize: [3], strides: [3], padding: .same) }, input: [5, 5, 3], output: [15, 15, 8], parameters: 224, line: #line),
+            Case(layer: { try ConvolutionTranspose(rank: 2, filters: 8, kernelSize: [3], strides: [3]) }, input: [5, 5, 3], output: [15, 15, 8], parameters: 224, line: #line),
+            Case(layer: { try ConvolutionTranspose(rank: 2, filters: 8, kernelSize: [2], strides: [2], padding: .same) }, input: [5, 5, 3], output: [10, 10, 8], parameters: 104, line: #line),
+            Case(layer: { try ConvolutionTranspose(rank: 2, filters: 8, kernelSize: [4], strides: [3]) }, input: [5, 4, 3], output: [16, 13, 8], parameters: 392, line: #line),
+            Case(layer: { try ConvolutionTranspose(rank: 1, filters: 8, kernelSize: [3], strides: [2]) }, input: [5, 3], output: [11, 8], parameters: 80, line: #line),
+            Case(layer: { try ConvolutionTranspose(rank: 3, filters: 4, kernelSize: [3], strides: [2], padding: .same) }, input: [3, 4, 5, 2], output: [6, 8, 10, 4], parameters: 220, line: #line),
+            // Dilated: a window of k spans d·(k − 1) + 1.
+            Case(layer: { try Convolution(rank: 2, filters: 4, kernelSize: [3], dilation: [2]) }, input: [9, 9, 2], output: [5, 5, 4], parameters: 76, line: #line),
+            Case(layer: { try Convolution(rank: 2, filters: 4, kernelSize: [3], padding: .same, dilation: [2, 3]) }, input: [9, 9, 2], output: [9, 9, 4], parameters: 76, line: #line),
+            Case(layer: { try Convolution(rank: 1, filters: 4, kernelSize: [3], dilation: [4]) }, input: [20, 2], output: [12, 4], parameters: 28, line: #line),
+            Case(layer: { try Convolution(rank: 3, filters: 4, kernelSize: [2], dilation: [2]) }, input: [5, 5, 5, 1], output: [3, 3, 3, 4], parameters: 36, line: #line),
         ]
     }
 
@@ -178,7 +201,8 @@ final class LayerShapeTests: XCTestCase {
             Dictionary(uniqueKeysWithValues: layer.configuration.map { ($0.key, $0.value) })
         }
         XCTAssertEqual(config(try Convolution(rank: 2, filters: 64, kernelSize: [3, 3], strides: [3], padding: .same, activation: .relu)),
-                       ["filters": "64", "kernel_size": "(3, 3)", "strides": "(3, 3)", "padding": "'same'", "activation": "'relu'", "use_bias": "True"],
+                       ["filters": "64", "kernel_size": "(3, 3)", "strides": "(3, 3)", "padding": "'same'", "dilation_rate": "(1, 1)",
+                        "activation": "'relu'", "use_bias": "True"],
                        "values are Python literals, as Keras's constructor arguments are written")
         XCTAssertEqual(config(try Convolution(rank: 1, filters: 64, kernelSize: [3]))["kernel_size"], "(3,)")
         XCTAssertEqual(config(try Pooling(kind: .max, rank: 2, poolSize: [2, 2], strides: [2], padding: .valid)),
