@@ -128,6 +128,16 @@ final class LayerShapeTests: XCTestCase {
             Case(layer: { try Convolution(rank: 2, filters: 4, kernelSize: [3], padding: .same, dilation: [2, 3]) }, input: [9, 9, 2], output: [9, 9, 4], parameters: 76, line: #line),
             Case(layer: { try Convolution(rank: 1, filters: 4, kernelSize: [3], dilation: [4]) }, input: [20, 2], output: [12, 4], parameters: 28, line: #line),
             Case(layer: { try Convolution(rank: 3, filters: 4, kernelSize: [2], dilation: [2]) }, input: [5, 5, 5, 1], output: [3, 3, 3, 4], parameters: 36, line: #line),
+            // Preprocessing and augmentation keep (or set) the image size and have no weights.
+            Case(layer: { Rescaling(scale: 1.0 / 255) }, input: [32, 32, 3], output: [32, 32, 3], parameters: 0, line: #line),
+            Case(layer: { try Resizing(height: 3, width: 5) }, input: [4, 4, 1], output: [3, 5, 1], parameters: 0, line: #line),
+            Case(layer: { try CenterCrop(height: 4, width: 3) }, input: [6, 6, 1], output: [4, 3, 1], parameters: 0, line: #line),
+            Case(layer: { try CenterCrop(height: 6, width: 6) }, input: [4, 4, 1], output: [6, 6, 1], parameters: 0, line: #line),
+            Case(layer: { RandomFlip() }, input: [6, 6, 3], output: [6, 6, 3], parameters: 0, line: #line),
+            Case(layer: { try RandomRotation(factor: 0.1) }, input: [6, 6, 3], output: [6, 6, 3], parameters: 0, line: #line),
+            Case(layer: { try RandomTranslation(heightFactor: 0.1, widthFactor: 0.2) }, input: [6, 6, 3], output: [6, 6, 3], parameters: 0, line: #line),
+            Case(layer: { try RandomZoom(heightFactor: 0.2) }, input: [6, 6, 3], output: [6, 6, 3], parameters: 0, line: #line),
+            Case(layer: { try RandomContrast(factor: 0.2) }, input: [6, 6, 3], output: [6, 6, 3], parameters: 0, line: #line),
         ]
     }
 
