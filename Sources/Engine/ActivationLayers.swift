@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// What the value-by-value activation layers share: the output shape is the input's, no
@@ -74,8 +75,8 @@ public final class ReLU: PointwiseActivationLayer {
     public var typeName: String { "ReLU" }
     public var namePrefix: String { "re_lu" }
     public var parameters: [Parameter] { [] }
-    public var configuration: [(key: String, value: String)] {
-        [("max_value", maxValue.map { "\($0)" } ?? "None"), ("negative_slope", "\(negativeSlope)"), ("threshold", "\(threshold)")]
+    public var configuration: [(key: String, value: PythonValue)] {
+        [("max_value", maxValue.map { .float($0) } ?? .none), ("negative_slope", .float(negativeSlope)), ("threshold", .float(threshold))]
     }
 
     public func value(_ x: Float) -> Float {
@@ -108,7 +109,7 @@ public final class LeakyReLU: PointwiseActivationLayer {
     public var typeName: String { "LeakyReLU" }
     public var namePrefix: String { "leaky_re_lu" }
     public var parameters: [Parameter] { [] }
-    public var configuration: [(key: String, value: String)] { [("negative_slope", "\(negativeSlope)")] }
+    public var configuration: [(key: String, value: PythonValue)] { [("negative_slope", .float(negativeSlope))] }
 
     public func value(_ x: Float) -> Float { x >= 0 ? x : negativeSlope * x }
     public func slope(_ x: Float) -> Float { x >= 0 ? 1 : negativeSlope }
@@ -128,7 +129,7 @@ public final class ELU: PointwiseActivationLayer {
     public var typeName: String { "ELU" }
     public var namePrefix: String { "elu" }
     public var parameters: [Parameter] { [] }
-    public var configuration: [(key: String, value: String)] { [("alpha", "\(alpha)")] }
+    public var configuration: [(key: String, value: PythonValue)] { [("alpha", .float(alpha))] }
 
     public func value(_ x: Float) -> Float { x > 0 ? x : alpha * (expf(x) - 1) }
     public func slope(_ x: Float) -> Float { x > 0 ? 1 : alpha * expf(x) }
@@ -149,7 +150,7 @@ public final class Softmax: Layer {
     public var typeName: String { "Softmax" }
     public var namePrefix: String { "softmax" }
     public var parameters: [Parameter] { [] }
-    public var configuration: [(key: String, value: String)] { [("axis", "-1")] }
+    public var configuration: [(key: String, value: PythonValue)] { [("axis", .int(-1))] }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
         guard !inputShape.isEmpty else { throw ShapeError("Softmax needs an input with at least one axis") }
@@ -202,7 +203,7 @@ public final class PReLU: Layer {
 
     public init(sharedAxes: [Int] = []) throws(ConfigurationError) {
         guard sharedAxes.allSatisfy({ $0 >= 1 }) else {
-            throw ConfigurationError("PReLU shared_axes count from 1 (the first axis after the batch), got \(formatTuple(sharedAxes))",
+            throw ConfigurationError("PReLU shared_axes count from 1 (the first axis after the batch), got \(kerasTupleText(sharedAxes))",
                                      hint: "[1, 2] shares the slope over height and width")
         }
         self.sharedAxes = sharedAxes
@@ -210,14 +211,14 @@ public final class PReLU: Layer {
 
     public var typeName: String { "PReLU" }
     public var namePrefix: String { "p_re_lu" }
-    public var configuration: [(key: String, value: String)] {
-        [("shared_axes", sharedAxes.isEmpty ? "None" : "[" + sharedAxes.map(String.init).joined(separator: ", ") + "]")]
+    public var configuration: [(key: String, value: PythonValue)] {
+        [("shared_axes", sharedAxes.isEmpty ? .none : .list(sharedAxes.map { .int($0) }))]
     }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
         guard !inputShape.isEmpty else { throw ShapeError("PReLU needs an input with at least one axis") }
         if let axis = sharedAxes.first(where: { $0 > inputShape.count }) {
-            throw ShapeError("PReLU shared axis \(axis) does not exist in an input of shape \(formatShape(inputShape))",
+            throw ShapeError("PReLU shared axis \(axis) does not exist in an input of shape \(kerasTupleText(inputShape))",
                              hint: "axes count from 1 to \(inputShape.count)")
         }
         return inputShape

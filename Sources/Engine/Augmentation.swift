@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// What Keras's image augmentation layers share: active only in training (the identity in
@@ -56,7 +57,8 @@ struct Augmentation {
 /// A factor range (lower, upper) from Keras's one-number form f: (−f, f).
 func symmetricRange(_ factor: Float) -> (Float, Float) { (-abs(factor), abs(factor)) }
 
-func seedText(_ seed: UInt64?) -> String { seed.map(String.init) ?? "None" }
+/// Keras's `seed` argument: the seed given, or None.
+func seedValue(_ seed: UInt64?) -> PythonValue { seed.map { .int(Int(truncatingIfNeeded: $0)) } ?? .none }
 
 /// Which axes `RandomFlip` may flip.
 public enum FlipMode: String, CaseIterable, Sendable {
@@ -81,7 +83,7 @@ public final class RandomFlip: Layer {
     public var typeName: String { "RandomFlip" }
     public var namePrefix: String { "random_flip" }
     public var parameters: [Parameter] { [] }
-    public var configuration: [(key: String, value: String)] { [("mode", "'\(mode.rawValue)'"), ("seed", seedText(seed))] }
+    public var configuration: [(key: String, value: PythonValue)] { [("mode", .string(mode.rawValue)), ("seed", seedValue(seed))] }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
         try checkImageInput(typeName, inputShape)
@@ -132,8 +134,9 @@ public final class RandomRotation: Layer {
     public var typeName: String { "RandomRotation" }
     public var namePrefix: String { "random_rotation" }
     public var parameters: [Parameter] { [] }
-    public var configuration: [(key: String, value: String)] {
-        [("factor", "(\(factor.lower), \(factor.upper))"), ("fill_mode", "'reflect'"), ("interpolation", "'bilinear'"), ("seed", seedText(seed))]
+    public var configuration: [(key: String, value: PythonValue)] {
+        [("factor", .tuple([.float(factor.lower), .float(factor.upper)])), ("fill_mode", .string("reflect")),
+         ("interpolation", .string("bilinear")), ("seed", seedValue(seed))]
     }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
@@ -181,9 +184,9 @@ public final class RandomTranslation: Layer {
     public var typeName: String { "RandomTranslation" }
     public var namePrefix: String { "random_translation" }
     public var parameters: [Parameter] { [] }
-    public var configuration: [(key: String, value: String)] {
-        [("height_factor", "\(heightFactor)"), ("width_factor", "\(widthFactor)"), ("fill_mode", "'reflect'"),
-         ("interpolation", "'bilinear'"), ("seed", seedText(seed))]
+    public var configuration: [(key: String, value: PythonValue)] {
+        [("height_factor", .float(heightFactor)), ("width_factor", .float(widthFactor)), ("fill_mode", .string("reflect")),
+         ("interpolation", .string("bilinear")), ("seed", seedValue(seed))]
     }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
@@ -233,9 +236,9 @@ public final class RandomZoom: Layer {
     public var typeName: String { "RandomZoom" }
     public var namePrefix: String { "random_zoom" }
     public var parameters: [Parameter] { [] }
-    public var configuration: [(key: String, value: String)] {
-        [("height_factor", "\(heightFactor)"), ("width_factor", widthFactor.map { "\($0)" } ?? "None"),
-         ("fill_mode", "'reflect'"), ("interpolation", "'bilinear'"), ("seed", seedText(seed))]
+    public var configuration: [(key: String, value: PythonValue)] {
+        [("height_factor", .float(heightFactor)), ("width_factor", widthFactor.map { .float($0) } ?? .none),
+         ("fill_mode", .string("reflect")), ("interpolation", .string("bilinear")), ("seed", seedValue(seed))]
     }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
@@ -296,8 +299,8 @@ public final class RandomContrast: Layer {
     public var typeName: String { "RandomContrast" }
     public var namePrefix: String { "random_contrast" }
     public var parameters: [Parameter] { [] }
-    public var configuration: [(key: String, value: String)] {
-        [("factor", "\(factor)"), ("value_range", "(\(valueRange.low), \(valueRange.high))"), ("seed", seedText(seed))]
+    public var configuration: [(key: String, value: PythonValue)] {
+        [("factor", .float(factor)), ("value_range", .tuple([.float(valueRange.low), .float(valueRange.high)])), ("seed", seedValue(seed))]
     }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Keras's `BatchNormalization` over the last (channel) axis: y = γ · (x − μ) / √(σ² + ε) + β.
@@ -38,8 +39,8 @@ public final class BatchNormalization: Layer {
 
     public var typeName: String { "BatchNormalization" }
     public var namePrefix: String { "batch_normalization" }
-    public var configuration: [(key: String, value: String)] {
-        [("axis", "-1"), ("momentum", "\(momentum)"), ("epsilon", "\(epsilon)")]
+    public var configuration: [(key: String, value: PythonValue)] {
+        [("axis", .int(-1)), ("momentum", .float(momentum)), ("epsilon", .float(epsilon))]
     }
 
     public var gamma: Parameter { parameters[0] }
@@ -50,7 +51,7 @@ public final class BatchNormalization: Layer {
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
         guard !inputShape.isEmpty else { throw ShapeError("BatchNormalization needs an input with at least one axis") }
         guard inputShape.allSatisfy({ $0 > 0 }) else {
-            throw ShapeError("BatchNormalization got an empty input of shape \(formatShape(inputShape))")
+            throw ShapeError("BatchNormalization got an empty input of shape \(kerasTupleText(inputShape))")
         }
         return inputShape
     }

@@ -1,3 +1,4 @@
+import Basics
 import CBLAS
 
 /// Keras's `Conv1D`, `Conv2D` and `Conv3D` (one class; `rank` picks which), channels-last.
@@ -67,10 +68,10 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
     public var typeName: String { "Conv\(rank)D" }
     public var namePrefix: String { "conv\(rank)d" }
     public var window: [Int] { kernelSize }
-    public var configuration: [(key: String, value: String)] {
-        [("filters", "\(filters)"), ("kernel_size", formatTuple(kernelSize)), ("strides", formatTuple(strides)),
-         ("padding", "'\(padding.rawValue)'"), ("dilation_rate", formatTuple(dilation)), ("activation", "'\(activation.rawValue)'"),
-         ("use_bias", useBias ? "True" : "False")]
+    public var configuration: [(key: String, value: PythonValue)] {
+        [("filters", .int(filters)), ("kernel_size", .ints(kernelSize)), ("strides", .ints(strides)),
+         ("padding", .string(padding.rawValue))] + dilationArgument(dilation)
+            + [("activation", .string(activation.rawValue)), ("use_bias", .bool(useBias))]
     }
 
     private func makeGeometry(_ inputShape: [Int]) throws(ShapeError) -> WindowGeometry {

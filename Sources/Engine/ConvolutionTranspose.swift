@@ -1,3 +1,4 @@
+import Basics
 import CBLAS
 
 /// Keras's `Conv1DTranspose`, `Conv2DTranspose` and `Conv3DTranspose` (one class; `rank` picks
@@ -51,9 +52,9 @@ public final class ConvolutionTranspose: Layer {
 
     public var typeName: String { "Conv\(rank)DTranspose" }
     public var namePrefix: String { "conv\(rank)d_transpose" }
-    public var configuration: [(key: String, value: String)] {
-        [("filters", "\(filters)"), ("kernel_size", formatTuple(kernelSize)), ("strides", formatTuple(strides)),
-         ("padding", "'\(padding.rawValue)'"), ("activation", "'\(activation.rawValue)'"), ("use_bias", useBias ? "True" : "False")]
+    public var configuration: [(key: String, value: PythonValue)] {
+        [("filters", .int(filters)), ("kernel_size", .ints(kernelSize)), ("strides", .ints(strides)),
+         ("padding", .string(padding.rawValue)), ("activation", .string(activation.rawValue)), ("use_bias", .bool(useBias))]
     }
 
     /// Keras's `deconv_output_length` without output padding.

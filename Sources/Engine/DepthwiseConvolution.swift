@@ -1,3 +1,4 @@
+import Basics
 /// Keras's `DepthwiseConv1D` and `DepthwiseConv2D` (one class; `rank` picks which): each input
 /// channel convolved on its own with `depthMultiplier` kernels, channels-last.
 ///
@@ -51,10 +52,10 @@ public final class DepthwiseConvolution: WindowedLayer, ReceptiveFieldLayer {
     public var typeName: String { "DepthwiseConv\(rank)D" }
     public var namePrefix: String { "depthwise_conv\(rank)d" }
     public var window: [Int] { kernelSize }
-    public var configuration: [(key: String, value: String)] {
-        [("kernel_size", formatTuple(kernelSize)), ("strides", formatTuple(strides)), ("padding", "'\(padding.rawValue)'"),
-         ("depth_multiplier", "\(depthMultiplier)"), ("dilation_rate", formatTuple(dilation)),
-         ("activation", "'\(activation.rawValue)'"), ("use_bias", useBias ? "True" : "False")]
+    public var configuration: [(key: String, value: PythonValue)] {
+        [("kernel_size", .ints(kernelSize)), ("strides", .ints(strides)), ("padding", .string(padding.rawValue)),
+         ("depth_multiplier", .int(depthMultiplier))] + dilationArgument(dilation)
+            + [("activation", .string(activation.rawValue)), ("use_bias", .bool(useBias))]
     }
 
     private func makeGeometry(_ inputShape: [Int]) throws(ShapeError) -> WindowGeometry {

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// How a sampler treats coordinates outside the image.
@@ -130,10 +131,10 @@ public struct ImageTransform: Equatable, Sendable {
 /// Checks an image layer's input: (height, width, channels), none empty.
 func checkImageInput(_ layer: String, _ inputShape: [Int]) throws(ShapeError) {
     guard inputShape.count == 3 else {
-        throw ShapeError("\(layer) expects images (height, width, channels) but got shape \(formatShape(inputShape))",
+        throw ShapeError("\(layer) expects images (height, width, channels) but got shape \(kerasTupleText(inputShape))",
                          hint: "image layers take inputs such as 32x32x3")
     }
     guard inputShape.allSatisfy({ $0 > 0 }) else {
-        throw ShapeError("\(layer) got an empty input of shape \(formatShape(inputShape))")
+        throw ShapeError("\(layer) got an empty input of shape \(kerasTupleText(inputShape))")
     }
 }

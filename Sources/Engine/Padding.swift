@@ -72,11 +72,11 @@ struct WindowGeometry: Equatable {
         // A dilated window spans d · (k − 1) + 1 inputs; the output size follows that span.
         let span = zip(window, dilation).map { $1 * ($0 - 1) + 1 }
         guard inputShape.count == rank + 1 else {
-            throw ShapeError("\(layer) expects inputs of rank \(rank + 1) (\(spatialWords(rank)), channels) but got shape \(formatShape(inputShape))",
+            throw ShapeError("\(layer) expects inputs of rank \(rank + 1) (\(spatialWords(rank)), channels) but got shape \(kerasTupleText(inputShape))",
                              hint: rankHint(rank: rank, inputRank: inputShape.count))
         }
         guard inputShape.allSatisfy({ $0 > 0 }) else {
-            throw ShapeError("\(layer) got an empty input of shape \(formatShape(inputShape))")
+            throw ShapeError("\(layer) got an empty input of shape \(kerasTupleText(inputShape))")
         }
         var sizes = [1, 1, 1], windows = [1, 1, 1], steps = [1, 1, 1], outputs = [1, 1, 1], pads = [0, 0, 0]
         var dilations = [1, 1, 1]
@@ -87,8 +87,8 @@ struct WindowGeometry: Equatable {
             steps[axis] = strides[i]
             dilations[axis] = dilation[i]
             guard let (output, pad) = WindowGeometry.axis(input: inputShape[i], window: span[i], stride: strides[i], padding: padding) else {
-                let what = span == window ? "window \(formatTuple(window))" : "dilated window \(formatTuple(window)) (spanning \(formatTuple(span)))"
-                throw ShapeError("\(layer): \(what) is larger than the input \(formatShape(Array(inputShape.prefix(rank)))) with padding valid (axis \(i + 1): \(span[i]) > \(inputShape[i]))",
+                let what = span == window ? "window \(kerasTupleText(window))" : "dilated window \(kerasTupleText(window)) (spanning \(kerasTupleText(span)))"
+                throw ShapeError("\(layer): \(what) is larger than the input \(kerasTupleText(Array(inputShape.prefix(rank)))) with padding valid (axis \(i + 1): \(span[i]) > \(inputShape[i]))",
                                  hint: "use padding same, a smaller window, or a larger input")
             }
             outputs[axis] = output
@@ -116,23 +116,15 @@ struct WindowGeometry: Equatable {
     }
 }
 
-/// `(32, 32, 3)`, as Keras prints shapes without the batch axis.
-func formatShape(_ shape: [Int]) -> String { formatTuple(shape) }
-
-/// Python's tuple spelling: `(3, 3)`, `(3,)`.
-func formatTuple(_ values: [Int]) -> String {
-    values.count == 1 ? "(\(values[0]),)" : "(" + values.map(String.init).joined(separator: ", ") + ")"
-}
-
 /// Expands Keras's "one int for every axis" form and checks the values are positive.
 func expandSizes(_ values: [Int], rank: Int, what: String) throws(ConfigurationError) -> [Int] {
     let expanded = values.count == 1 ? Array(repeating: values[0], count: rank) : values
     guard expanded.count == rank else {
-        throw ConfigurationError("\(what) \(formatTuple(values)) has \(values.count) values but the layer is \(rank)D",
+        throw ConfigurationError("\(what) \(kerasTupleText(values)) has \(values.count) values but the layer is \(rank)D",
                                  hint: "give one value, or \(rank) values (one per spatial axis)")
     }
     guard expanded.allSatisfy({ $0 > 0 }) else {
-        throw ConfigurationError("\(what) \(formatTuple(values)) must be positive on every axis")
+        throw ConfigurationError("\(what) \(kerasTupleText(values)) must be positive on every axis")
     }
     return expanded
 }
@@ -146,7 +138,13 @@ func checkRank(_ rank: Int, layer: String) throws(ConfigurationError) {
 /// Keras refuses a stride above 1 together with a dilation above 1 on any axis.
 func checkStridesWithDilation(_ strides: [Int], _ dilation: [Int], layer: String) throws(ConfigurationError) {
     if strides.contains(where: { $0 > 1 }) && dilation.contains(where: { $0 > 1 }) {
-        throw ConfigurationError("\(layer) cannot take strides \(formatTuple(strides)) together with dilation_rate \(formatTuple(dilation))",
+        throw ConfigurationError("\(layer) cannot take strides \(kerasTupleText(strides)) together with dilation_rate \(kerasTupleText(dilation))",
                                  hint: "Keras allows a stride above 1 or a dilation above 1, not both: use stride 1, or dilation 1")
     }
+}
+
+/// Keras's `dilation_rate` constructor argument, written only when a window is dilated (it
+/// defaults to 1, and most layers a person reads have none).
+func dilationArgument(_ dilation: [Int]) -> [(key: String, value: PythonValue)] {
+    dilation.allSatisfy { $0 == 1 } ? [] : [("dilation_rate", .ints(dilation))]
 }

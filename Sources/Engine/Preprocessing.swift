@@ -1,3 +1,4 @@
+import Basics
 /// Keras's `Rescaling`: x · scale + offset, in training and inference alike (`1/255` maps
 /// bytes to [0, 1]; scale 1/127.5 with offset −1 maps them to [−1, 1]).
 public final class Rescaling: Layer {
@@ -15,7 +16,7 @@ public final class Rescaling: Layer {
     public var typeName: String { "Rescaling" }
     public var namePrefix: String { "rescaling" }
     public var parameters: [Parameter] { [] }
-    public var configuration: [(key: String, value: String)] { [("scale", "\(scale)"), ("offset", "\(offset)")] }
+    public var configuration: [(key: String, value: PythonValue)] { [("scale", .float(scale)), ("offset", .float(offset))] }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
         guard !inputShape.isEmpty else { throw ShapeError("Rescaling needs an input with at least one axis") }
@@ -106,8 +107,8 @@ public final class Resizing: Layer {
     public var typeName: String { "Resizing" }
     public var namePrefix: String { "resizing" }
     public var parameters: [Parameter] { [] }
-    public var configuration: [(key: String, value: String)] {
-        [("height", "\(height)"), ("width", "\(width)"), ("interpolation", "'bilinear'")]
+    public var configuration: [(key: String, value: PythonValue)] {
+        [("height", .int(height)), ("width", .int(width)), ("interpolation", .string("bilinear"))]
     }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
@@ -154,7 +155,7 @@ public final class CenterCrop: Layer {
     public var typeName: String { "CenterCrop" }
     public var namePrefix: String { "center_crop" }
     public var parameters: [Parameter] { [] }
-    public var configuration: [(key: String, value: String)] { [("height", "\(height)"), ("width", "\(width)")] }
+    public var configuration: [(key: String, value: PythonValue)] { [("height", .int(height)), ("width", .int(width))] }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
         try checkImageInput("CenterCrop", inputShape)

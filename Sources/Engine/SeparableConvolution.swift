@@ -1,3 +1,4 @@
+import Basics
 /// Keras's `SeparableConv1D` and `SeparableConv2D`: a depthwise convolution (each input channel
 /// on its own, `depthMultiplier` kernels each, no bias) then a 1x1 convolution to `filters`
 /// channels with the bias and the activation. Weights in Keras's order and names:
@@ -43,10 +44,10 @@ public final class SeparableConvolution: WindowedLayer, ReceptiveFieldLayer {
     public var activation: Activation { pointwise.activation }
     public var useBias: Bool { pointwise.useBias }
     public var parameters: [Parameter] { depthwise.parameters + pointwise.parameters }
-    public var configuration: [(key: String, value: String)] {
-        [("filters", "\(filters)"), ("kernel_size", formatTuple(kernelSize)), ("strides", formatTuple(strides)),
-         ("padding", "'\(padding.rawValue)'"), ("depth_multiplier", "\(depthMultiplier)"), ("dilation_rate", formatTuple(dilation)),
-         ("activation", "'\(activation.rawValue)'"), ("use_bias", useBias ? "True" : "False")]
+    public var configuration: [(key: String, value: PythonValue)] {
+        [("filters", .int(filters)), ("kernel_size", .ints(kernelSize)), ("strides", .ints(strides)),
+         ("padding", .string(padding.rawValue)), ("depth_multiplier", .int(depthMultiplier))] + dilationArgument(dilation)
+            + [("activation", .string(activation.rawValue)), ("use_bias", .bool(useBias))]
     }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {

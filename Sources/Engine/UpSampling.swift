@@ -1,3 +1,4 @@
+import Basics
 /// Keras's `UpSampling1D/2D/3D` with nearest-neighbour interpolation: each position repeated
 /// `size` times along its axis, (…, C) → (… · size, C). Backward sums each block of copies.
 public final class UpSampling: Layer {
@@ -18,12 +19,12 @@ public final class UpSampling: Layer {
 
     public var typeName: String { "UpSampling\(rank)D" }
     public var namePrefix: String { "up_sampling\(rank)d" }
-    public var configuration: [(key: String, value: String)] {
+    public var configuration: [(key: String, value: PythonValue)] {
         // Keras's UpSampling1D keeps `size` an int; 2D adds the interpolation.
         switch rank {
-        case 1: return [("size", "\(size[0])")]
-        case 2: return [("size", formatTuple(size)), ("interpolation", "'nearest'")]
-        default: return [("size", formatTuple(size))]
+        case 1: return [("size", .int(size[0]))]
+        case 2: return [("size", .ints(size)), ("interpolation", .string("nearest"))]
+        default: return [("size", .ints(size))]
         }
     }
 

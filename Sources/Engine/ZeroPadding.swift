@@ -1,3 +1,4 @@
+import Basics
 /// Keras's `ZeroPadding1D/2D/3D`: zeros added before and after each spatial axis,
 /// (…, C) → (… + before + after, C). Keras's `padding` of one int, one per axis, or a
 /// (before, after) pair per axis all become `amounts`.
@@ -34,9 +35,9 @@ public final class ZeroPadding: Layer {
 
     public var typeName: String { "ZeroPadding\(rank)D" }
     public var namePrefix: String { "zero_padding\(rank)d" }
-    public var configuration: [(key: String, value: String)] {
-        let pairs = amounts.map { "(\($0.before), \($0.after))" }
-        return [("padding", rank == 1 ? pairs[0] : "(" + pairs.joined(separator: ", ") + ")")]
+    public var configuration: [(key: String, value: PythonValue)] {
+        let pairs = amounts.map { PythonValue.ints([$0.before, $0.after]) }
+        return [("padding", rank == 1 ? pairs[0] : .tuple(pairs))]
     }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
@@ -95,11 +96,11 @@ public final class ZeroPadding: Layer {
 /// Checks an input of a spatial layer of `rank`: `rank` spatial axes then channels, none empty.
 func checkSpatialInput(_ layer: String, rank: Int, _ inputShape: [Int]) throws(ShapeError) {
     guard inputShape.count == rank + 1 else {
-        throw ShapeError("\(layer) expects inputs of rank \(rank + 1) (\(rank) spatial \(rank == 1 ? "axis" : "axes"), channels) but got shape \(formatShape(inputShape))",
+        throw ShapeError("\(layer) expects inputs of rank \(rank + 1) (\(rank) spatial \(rank == 1 ? "axis" : "axes"), channels) but got shape \(kerasTupleText(inputShape))",
                          hint: inputShape.count >= 2 && inputShape.count <= 4 ? "use the \(inputShape.count - 1)D form of this layer" : nil)
     }
     guard inputShape.allSatisfy({ $0 > 0 }) else {
-        throw ShapeError("\(layer) got an empty input of shape \(formatShape(inputShape))")
+        throw ShapeError("\(layer) got an empty input of shape \(kerasTupleText(inputShape))")
     }
 }
 

@@ -1,3 +1,4 @@
+import Basics
 import Engine
 
 /// One NumPy array of float32 values in C (row-major) order: what a `.npy` file holds.

@@ -1,3 +1,4 @@
+import Basics
 import Engine
 import Foundation
 import Render
@@ -268,7 +269,7 @@ extension Interpreter {
 
     /// `Conv2D(filters=64, kernel_size=(3, 3), strides=(3, 3), padding='same', …)`.
     func layerSignature(_ layer: any Layer) -> String {
-        let arguments = layer.configuration.map { "\($0.key)=\($0.value)" }
+        let arguments = layer.configuration.map { "\($0.key)=\($0.value.literal)" }
         return "\(layer.typeName)(" + arguments.joined(separator: ", ") + ")"
     }
 

@@ -34,7 +34,7 @@ final class ActivationLayerTests: XCTestCase {
             XCTAssertEqual(layer.namePrefix, prefix)
             XCTAssertEqual(layer.defaultNamePrefix, prefix, "Keras's snake case of \(typeName)")
             XCTAssertEqual(layer.name, prefix)
-            XCTAssertEqual(layer.configuration.map(\.value), values, typeName)
+            XCTAssertEqual(layer.configuration.map(\.value.literal), values, typeName)
         }
     }
 

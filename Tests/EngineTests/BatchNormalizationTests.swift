@@ -28,7 +28,7 @@ final class BatchNormalizationTests: XCTestCase {
         XCTAssertEqual(layer.trainableParameterCount, 16)
         XCTAssertEqual(layer.name, "batch_normalization")
         XCTAssertEqual(layer.configuration.map(\.key), ["axis", "momentum", "epsilon"])
-        XCTAssertEqual(layer.configuration.map(\.value), ["-1", "0.99", "0.001"])
+        XCTAssertEqual(layer.configuration.map(\.value.literal), ["-1", "0.99", "0.001"])
     }
 
     func testMovingStatisticsAfterThreeStepsMatchAHandComputation() throws {

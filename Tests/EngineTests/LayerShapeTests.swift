@@ -1,3 +1,4 @@
+import Basics
 import Engine
 import XCTest
 
@@ -208,13 +209,14 @@ final class LayerShapeTests: XCTestCase {
             XCTAssertEqual(layer.name, prefix)
         }
         func config(_ layer: Layer) -> [String: String] {
-            Dictionary(uniqueKeysWithValues: layer.configuration.map { ($0.key, $0.value) })
+            Dictionary(uniqueKeysWithValues: layer.configuration.map { ($0.key, $0.value.literal) })
         }
         XCTAssertEqual(config(try Convolution(rank: 2, filters: 64, kernelSize: [3, 3], strides: [3], padding: .same, activation: .relu)),
-                       ["filters": "64", "kernel_size": "(3, 3)", "strides": "(3, 3)", "padding": "'same'", "dilation_rate": "(1, 1)",
-                        "activation": "'relu'", "use_bias": "True"],
+                       ["filters": "64", "kernel_size": "(3, 3)", "strides": "(3, 3)", "padding": "'same'", "activation": "'relu'", "use_bias": "True"],
                        "values are Python literals, as Keras's constructor arguments are written")
         XCTAssertEqual(config(try Convolution(rank: 1, filters: 64, kernelSize: [3]))["kernel_size"], "(3,)")
+        XCTAssertEqual(config(try Convolution(rank: 2, filters: 4, kernelSize: [3], dilation: [2, 1]))["dilation_rate"], "(2, 1)",
+                       "dilation_rate is written when a window is dilated")
         XCTAssertEqual(config(try Pooling(kind: .max, rank: 2, poolSize: [2, 2], strides: [2], padding: .valid)),
                        ["pool_size": "(2, 2)", "strides": "(2, 2)", "padding": "'valid'"])
         XCTAssertEqual(config(try Pooling(kind: .average, rank: 2, poolSize: [3]))["strides"], "(3, 3)", "strides default to the pool size")

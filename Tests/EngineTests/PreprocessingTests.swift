@@ -13,7 +13,7 @@ final class PreprocessingTests: XCTestCase {
     func testRescaling() throws {
         let y = try run(Rescaling(scale: 1.0 / 127.5, offset: -1), Tensor(shape: [1, 3], values: [0, 127.5, 255]))
         XCTAssertEqual(y.scalars, [-1, 0, 1])
-        XCTAssertEqual(Rescaling(scale: 0.5).configuration.map(\.value), ["0.5", "0.0"])
+        XCTAssertEqual(Rescaling(scale: 0.5).configuration.map(\.value.literal), ["0.5", "0.0"])
     }
 
     func testResizingMatchesKerasBilinear() throws {

@@ -44,7 +44,7 @@ final class ReshapingLayerTests: XCTestCase {
             XCTAssertEqual(layer.typeName, typeName)
             XCTAssertEqual(layer.name, prefix)
             XCTAssertEqual(layer.defaultNamePrefix, prefix)
-            XCTAssertEqual(layer.configuration.map(\.value), values, typeName)
+            XCTAssertEqual(layer.configuration.map(\.value.literal), values, typeName)
         }
     }
 

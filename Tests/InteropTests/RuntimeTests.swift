@@ -1,3 +1,4 @@
+import Basics
 @testable import Interop
 import Engine
 import Foundation
