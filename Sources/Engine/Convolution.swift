@@ -432,3 +432,9 @@ func fill(_ destination: UnsafeMutablePointer<Float>, _ value: Float, _ count: I
         for i in 0..<count { destination[i] = value }
     }
 }
+
+extension Convolution: WeightCountPredicting {
+    public func weightCount(for inputShape: [Int]) -> Double {
+        kernelSize.reduce(Double(inputShape.last ?? 1)) { $0 * Double($1) } * Double(filters) + (useBias ? Double(filters) : 0)
+    }
+}

@@ -95,3 +95,9 @@ public final class Dense: Layer {
         return dInput
     }
 }
+
+extension Dense: WeightCountPredicting {
+    public func weightCount(for inputShape: [Int]) -> Double {
+        Double(inputShape.last ?? 1) * Double(units) + (useBias ? Double(units) : 0)
+    }
+}
