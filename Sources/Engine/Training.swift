@@ -39,7 +39,7 @@ extension Model {
     /// Keras's string form: `compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"])`.
     public func compile(optimizer: String, loss: String, metrics: [String] = []) throws(ModelError) {
         guard let made = makeOptimizer(kerasName: optimizer) else {
-            throw ModelError("unknown optimizer '\(optimizer)'", hint: "use adam, sgd or rmsprop")
+            throw ModelError("unknown optimizer '\(optimizer)'", hint: "use " + optimizerNames.joined(separator: ", "))
         }
         guard let lossValue = Loss(kerasName: loss) else {
             throw ModelError("unknown loss '\(loss)'",
@@ -134,7 +134,7 @@ extension Model {
         let wantsAccuracy = metrics.contains(.accuracy)
         let parameters = trainableParameters
         let last = nodes[nodes.count - 1].layer
-        let softmaxLayer = loss.isCrossEntropy ? (last as? SoftmaxOutputLayer).flatMap { $0.endsInSoftmax ? $0 : nil } : nil
+        let softmaxLayer = loss.fusesWithSoftmaxOutput ? (last as? SoftmaxOutputLayer).flatMap { $0.endsInSoftmax ? $0 : nil } : nil
         // Nobody reads the gradient of the input data: the first layer may skip computing it.
         let first = nodes.count > 1 ? nodes[1].layer as? InputGradientOptional : nil
         let firstComputedInputGradient = first?.computesInputGradient ?? true
