@@ -28,6 +28,8 @@ enum PythonRuntime {
         var environment = ProcessInfo.processInfo.environment
         environment["PYTHONDONTWRITEBYTECODE"] = "1"
         environment["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        // The test venv installs Keras 3 with jax, not TensorFlow (Keras's default backend).
+        if environment["KERAS_BACKEND"] == nil { environment["KERAS_BACKEND"] = "jax" }
         process.environment = environment
         let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("cnnb-py-\(UUID().uuidString).out")
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("cnnb-py-\(UUID().uuidString).err")
