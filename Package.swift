@@ -18,7 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
-        // System libraries: OpenBLAS (Accelerate on macOS), GNU readline, cairo, zlib, libpng, libjpeg.
+        // System libraries: OpenBLAS (Accelerate on macOS), GNU readline, cairo, zlib, libpng, libjpeg, HDF5.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline",
@@ -33,8 +33,12 @@ let package = Package(
                        providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
                        providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
         // PNG and JPEG decoding in C: libjpeg reports errors by longjmp, which Swift cannot catch.
         .target(name: "ImageCodecs", dependencies: ["CPNG", "CJPEG"]),
+        // Keras's weight files through libhdf5, whose constants are macros Swift cannot import.
+        .target(name: "HDF5Files", dependencies: ["CHDF5"]),
 
         // What every module shares: the error protocol a person reads, files written whole.
         .target(name: "Basics"),
@@ -42,7 +46,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Basics", "Engine", "CZlib", "ImageCodecs"], swiftSettings: optimised),
         .target(name: "Render", dependencies: ["Basics", "CCairo"], swiftSettings: optimised),
         .target(name: "Interop", dependencies: [
-            "Basics", "Engine", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            "Basics", "Engine", "CZlib", "HDF5Files", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .target(name: "Language", dependencies: ["Basics", "Engine", "Datasets", "Render", "Interop"], swiftSettings: optimised),
         .target(name: "REPL", dependencies: ["Basics", "Language", "Render", "CReadline"]),

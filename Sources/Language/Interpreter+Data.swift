@@ -114,6 +114,11 @@ extension Interpreter {
             throw Diagnostic.error("\(what) is written as a quoted path", at: option.value?.span ?? option.span,
                                    hint: "write \(option.name.name) \"path\"")
         }
+        return resolvedPath(path, inOutputFolder: inOutputFolder)
+    }
+
+    /// A path as written, resolved as `filePath` resolves it.
+    func resolvedPath(_ path: String, inOutputFolder: Bool = true) -> String {
         let expanded = (path as NSString).expandingTildeInPath
         guard inOutputFolder, !expanded.hasPrefix("/") else { return expanded }
         try? FileManager.default.createDirectory(atPath: session.outputDirectory, withIntermediateDirectories: true)

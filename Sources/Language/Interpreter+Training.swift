@@ -281,9 +281,21 @@ extension Interpreter {
         }
     }
 
-    /// `save MODEL weights "FILE"`.
+    /// `save MODEL weights "FILE"`, or `save MODEL "FILE.keras"`.
     func saveCommand(_ command: Command, outputs: inout [Output]) throws -> Value {
         let model = try self.model(command.arguments[0], outputs: &outputs)
+        if command.arguments.count == 2 {
+            if command.option("weights") != nil {
+                throw Diagnostic.error("save writes the whole model or its weights, not both", at: command.arguments[1].span,
+                                       hint: "write save \(model.name) \"\(model.name).keras\" or save \(model.name) weights \"\(model.name).weights.h5\"")
+            }
+            let file = command.arguments[1]
+            guard case .string(let text) = try evaluate(file, outputs: &outputs) else {
+                throw Diagnostic.error("the model file is written as a quoted path", at: file.span, hint: "write save \(model.name) \"\(model.name).keras\"")
+            }
+            outputs.append(.text(try saveKerasArchive(model, to: resolvedPath(text), at: file.span)))
+            return .none
+        }
         guard let option = command.option("weights") else {
             throw Diagnostic.error("save needs what to write", at: command.span, hint: "write save \(model.name) weights \"\(model.name).cnnbw\"")
         }
