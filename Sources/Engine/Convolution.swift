@@ -1,3 +1,4 @@
+import Basics
 import CBLAS
 
 /// Keras's `Conv1D`, `Conv2D` and `Conv3D` (one class; `rank` picks which), channels-last.
@@ -60,9 +61,9 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
     public var typeName: String { "Conv\(rank)D" }
     public var namePrefix: String { "conv\(rank)d" }
     public var window: [Int] { kernelSize }
-    public var configuration: [(key: String, value: String)] {
-        [("filters", "\(filters)"), ("kernel_size", formatTuple(kernelSize)), ("strides", formatTuple(strides)),
-         ("padding", "'\(padding.rawValue)'"), ("activation", "'\(activation.rawValue)'"), ("use_bias", useBias ? "True" : "False")]
+    public var configuration: [(key: String, value: PythonValue)] {
+        [("filters", .int(filters)), ("kernel_size", .ints(kernelSize)), ("strides", .ints(strides)),
+         ("padding", .string(padding.rawValue)), ("activation", .string(activation.rawValue)), ("use_bias", .bool(useBias))]
     }
 
     private func makeGeometry(_ inputShape: [Int]) throws(ShapeError) -> WindowGeometry {
@@ -366,5 +367,11 @@ func fill(_ destination: UnsafeMutablePointer<Float>, _ value: Float, _ count: I
         destination.update(repeating: value, count: count)
     } else {
         for i in 0..<count { destination[i] = value }
+    }
+}
+
+extension Convolution: WeightCountPredicting {
+    public func weightCount(for inputShape: [Int]) -> Double {
+        kernelSize.reduce(Double(inputShape.last ?? 1)) { $0 * Double($1) } * Double(filters) + (useBias ? Double(filters) : 0)
     }
 }

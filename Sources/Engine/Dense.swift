@@ -1,3 +1,4 @@
+import Basics
 import CBLAS
 
 /// Keras's `Dense`: output = activation(input · kernel + bias) over inputs of shape (features,).
@@ -29,16 +30,16 @@ public final class Dense: Layer {
 
     public var typeName: String { "Dense" }
     public var namePrefix: String { "dense" }
-    public var configuration: [(key: String, value: String)] {
-        [("units", "\(units)"), ("activation", "'\(activation.rawValue)'"), ("use_bias", useBias ? "True" : "False")]
+    public var configuration: [(key: String, value: PythonValue)] {
+        [("units", .int(units)), ("activation", .string(activation.rawValue)), ("use_bias", .bool(useBias))]
     }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
         guard inputShape.count == 1 else {
-            throw ShapeError("Dense expects a flat input (features,) but got shape \(formatShape(inputShape))",
-                             hint: "add `flatten` before `dense` to turn \(formatShape(inputShape)) into (\(inputShape.reduce(1, *)),)")
+            throw ShapeError("Dense expects a flat input (features,) but got shape \(kerasTupleText(inputShape))",
+                             hint: "add `flatten` before `dense` to turn \(kerasTupleText(inputShape)) into (\(inputShape.reduce(1, *)),)")
         }
-        guard inputShape[0] > 0 else { throw ShapeError("Dense got an empty input of shape \(formatShape(inputShape))") }
+        guard inputShape[0] > 0 else { throw ShapeError("Dense got an empty input of shape \(kerasTupleText(inputShape))") }
         return [units]
     }
 
@@ -92,5 +93,11 @@ public final class Dense: Layer {
                         1, g.pointer, Int32(units), parameters[0].value.pointer, Int32(units), 0, dInput.pointer, Int32(inputFeatures))
         }
         return dInput
+    }
+}
+
+extension Dense: WeightCountPredicting {
+    public func weightCount(for inputShape: [Int]) -> Double {
+        Double(inputShape.last ?? 1) * Double(units) + (useBias ? Double(units) : 0)
     }
 }

@@ -1,3 +1,4 @@
+import Basics
 /// Keras's `Dropout`: in training, zeroes each value with probability `rate` and scales the
 /// rest by 1 / (1 - rate) (inverted dropout); outside training, the identity.
 public final class Dropout: Layer {
@@ -23,7 +24,7 @@ public final class Dropout: Layer {
     public var typeName: String { "Dropout" }
     public var namePrefix: String { "dropout" }
     public var parameters: [Parameter] { [] }
-    public var configuration: [(key: String, value: String)] { [("rate", "\(rate)")] }
+    public var configuration: [(key: String, value: PythonValue)] { [("rate", .float(rate))] }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
         guard !inputShape.isEmpty else { throw ShapeError("Dropout needs an input with at least one axis") }

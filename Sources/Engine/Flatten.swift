@@ -1,3 +1,4 @@
+import Basics
 /// Keras's `Flatten`: (d1, d2, …) -> (d1·d2·…,). Channels-last row-major order, so this is a
 /// view, never a copy.
 public final class Flatten: ReceptiveFieldLayer {
@@ -10,7 +11,7 @@ public final class Flatten: ReceptiveFieldLayer {
     public var typeName: String { "Flatten" }
     public var namePrefix: String { "flatten" }
     public var parameters: [Parameter] { [] }
-    public var configuration: [(key: String, value: String)] { [] }
+    public var configuration: [(key: String, value: PythonValue)] { [] }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
         guard !inputShape.isEmpty else { throw ShapeError("Flatten needs an input with at least one axis") }
@@ -47,7 +48,7 @@ public final class ActivationLayer: Layer {
     public var typeName: String { "Activation" }
     public var namePrefix: String { "activation" }
     public var parameters: [Parameter] { [] }
-    public var configuration: [(key: String, value: String)] { [("activation", "'\(activation.rawValue)'")] }
+    public var configuration: [(key: String, value: PythonValue)] { [("activation", .string(activation.rawValue))] }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
         guard !inputShape.isEmpty else { throw ShapeError("Activation needs an input with at least one axis") }

@@ -1,3 +1,4 @@
+import Basics
 /// Keras's `GlobalAveragePooling1D/2D/3D` and `GlobalMaxPooling1D/2D/3D`: one value per
 /// channel over every spatial position, (…, C) -> (C,).
 public final class GlobalPooling: ReceptiveFieldLayer {
@@ -22,16 +23,16 @@ public final class GlobalPooling: ReceptiveFieldLayer {
 
     public var typeName: String { (kind == .max ? "GlobalMaxPooling" : "GlobalAveragePooling") + "\(rank)D" }
     public var namePrefix: String { (kind == .max ? "global_max_pooling" : "global_average_pooling") + "\(rank)d" }
-    public var configuration: [(key: String, value: String)] { [] }
+    public var configuration: [(key: String, value: PythonValue)] { [] }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
         guard inputShape.count == rank + 1 else {
-            throw ShapeError("\(typeName) expects inputs of rank \(rank + 1) (spatial axes, channels) but got shape \(formatShape(inputShape))",
+            throw ShapeError("\(typeName) expects inputs of rank \(rank + 1) (spatial axes, channels) but got shape \(kerasTupleText(inputShape))",
                              hint: inputShape.count >= 2 && inputShape.count <= 4
                                 ? "use the \(inputShape.count - 1)D form of this layer" : nil)
         }
         guard inputShape.allSatisfy({ $0 > 0 }) else {
-            throw ShapeError("\(typeName) got an empty input of shape \(formatShape(inputShape))")
+            throw ShapeError("\(typeName) got an empty input of shape \(kerasTupleText(inputShape))")
         }
         return [inputShape[rank]]
     }

@@ -1,3 +1,4 @@
+import Basics
 /// The graph's entry, as Keras's `InputLayer`: it passes the batch through unchanged and has
 /// no weights. `Model.layers[0]` is always one, so `layers[1]` is the first real layer.
 public final class InputLayer: Layer {
@@ -12,8 +13,8 @@ public final class InputLayer: Layer {
         self.shape = shape
     }
 
-    public var configuration: [(key: String, value: String)] {
-        [("batch_shape", "(None, " + shape.map(String.init).joined(separator: ", ") + ")")]
+    public var configuration: [(key: String, value: PythonValue)] {
+        [("batch_shape", .tuple([.none] + shape.map { .int($0) }))]
     }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {

@@ -51,8 +51,9 @@ public protocol Layer: AnyObject {
     /// Weights in Keras's order and layouts (kernel (kh, kw, in, out), then bias); empty
     /// until `build` has run, and for layers without weights.
     var parameters: [Parameter] { get }
-    /// The configuration a person reads: `[("filters", "64"), ("kernel_size", "(3, 3)"), …]`.
-    var configuration: [(key: String, value: String)] { get }
+    /// Keras's constructor arguments, in Keras's order: `[("filters", 64), ("kernel_size", (3, 3)), …]`.
+    /// The `layer` statement prints them, and Keras export and `.keras` configs are built from them.
+    var configuration: [(key: String, value: PythonValue)] { get }
 
     /// Output shape for an input of `inputShape`, or why that input does not fit.
     func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int]

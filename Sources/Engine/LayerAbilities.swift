@@ -40,6 +40,13 @@ extension WindowedLayer {
     }
 }
 
+/// Layers whose weights grow with their input say how many they would hold before any is
+/// allocated, so a slip such as `dense 6400000` is refused instead of exhausting memory.
+public protocol WeightCountPredicting: Layer {
+    /// Weights this layer would create on `inputShape` (a Double: the product may overflow Int).
+    func weightCount(for inputShape: [Int]) -> Double
+}
+
 /// The first layer of a model may skip computing the gradient of its input, which nobody reads.
 public protocol InputGradientOptional: AnyObject {
     var computesInputGradient: Bool { get set }

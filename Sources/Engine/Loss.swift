@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// A layer whose last step is a softmax over its last axis (Dense or a convolution with

@@ -1,3 +1,4 @@
+import Basics
 /// A network: the layers between one input node and one or more output nodes, in Keras's
 /// functional style. Models built from the same graph share layer objects and so weights:
 /// `Model(inputs: model.input, outputs: [model.nodes[1], model.nodes[3]])` reads the trained
@@ -121,9 +122,4 @@ public final class Model {
         }
         for (parameter, value) in zip(parameters, values) { parameter.value.assign(value) }
     }
-}
-
-/// `(3, 3, 3, 32)`: a shape as a Python tuple (with the trailing comma of a 1-tuple).
-public func kerasTupleText(_ shape: [Int]) -> String {
-    shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
 }

@@ -1,3 +1,4 @@
+import Basics
 /// One layer applied in a graph, standing for its output (Keras's `KerasTensor`, what
 /// `layer.output` returns). Every node has exactly one input node, except the input node.
 ///
@@ -44,11 +45,6 @@ public final class Node {
         while let parent = node.input { node = parent }
         return node
     }
-}
-
-/// `(None, 30, 30, 32)` for `[30, 30, 32]`: Keras's batch-first tuple.
-public func kerasShapeText(_ shape: [Int]) -> String {
-    "(" + (["None"] + shape.map(String.init)).joined(separator: ", ") + ")"
 }
 
 /// What one input's graph shares: the names given so far and the generator of initial weights.

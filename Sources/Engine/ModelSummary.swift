@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// One row of a model summary.

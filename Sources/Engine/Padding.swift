@@ -63,11 +63,11 @@ struct WindowGeometry: Equatable {
     static func make(layer: String, rank: Int, inputShape: [Int], window: [Int], strides: [Int],
                      padding: Padding) throws(ShapeError) -> WindowGeometry {
         guard inputShape.count == rank + 1 else {
-            throw ShapeError("\(layer) expects inputs of rank \(rank + 1) (\(spatialWords(rank)), channels) but got shape \(formatShape(inputShape))",
+            throw ShapeError("\(layer) expects inputs of rank \(rank + 1) (\(spatialWords(rank)), channels) but got shape \(kerasTupleText(inputShape))",
                              hint: rankHint(rank: rank, inputRank: inputShape.count))
         }
         guard inputShape.allSatisfy({ $0 > 0 }) else {
-            throw ShapeError("\(layer) got an empty input of shape \(formatShape(inputShape))")
+            throw ShapeError("\(layer) got an empty input of shape \(kerasTupleText(inputShape))")
         }
         var sizes = [1, 1, 1], windows = [1, 1, 1], steps = [1, 1, 1], outputs = [1, 1, 1], pads = [0, 0, 0]
         for i in 0..<rank {
@@ -76,7 +76,7 @@ struct WindowGeometry: Equatable {
             windows[axis] = window[i]
             steps[axis] = strides[i]
             guard let (output, pad) = WindowGeometry.axis(input: inputShape[i], window: window[i], stride: strides[i], padding: padding) else {
-                throw ShapeError("\(layer): window \(formatTuple(window)) is larger than the input \(formatShape(Array(inputShape.prefix(rank)))) with padding valid (axis \(i + 1): \(window[i]) > \(inputShape[i]))",
+                throw ShapeError("\(layer): window \(kerasTupleText(window)) is larger than the input \(kerasTupleText(Array(inputShape.prefix(rank)))) with padding valid (axis \(i + 1): \(window[i]) > \(inputShape[i]))",
                                  hint: "use padding same, a smaller window, or a larger input")
             }
             outputs[axis] = output
@@ -103,23 +103,15 @@ struct WindowGeometry: Equatable {
     }
 }
 
-/// `(32, 32, 3)`, as Keras prints shapes without the batch axis.
-func formatShape(_ shape: [Int]) -> String { formatTuple(shape) }
-
-/// Python's tuple spelling: `(3, 3)`, `(3,)`.
-func formatTuple(_ values: [Int]) -> String {
-    values.count == 1 ? "(\(values[0]),)" : "(" + values.map(String.init).joined(separator: ", ") + ")"
-}
-
 /// Expands Keras's "one int for every axis" form and checks the values are positive.
 func expandSizes(_ values: [Int], rank: Int, what: String) throws(ConfigurationError) -> [Int] {
     let expanded = values.count == 1 ? Array(repeating: values[0], count: rank) : values
     guard expanded.count == rank else {
-        throw ConfigurationError("\(what) \(formatTuple(values)) has \(values.count) values but the layer is \(rank)D",
+        throw ConfigurationError("\(what) \(kerasTupleText(values)) has \(values.count) values but the layer is \(rank)D",
                                  hint: "give one value, or \(rank) values (one per spatial axis)")
     }
     guard expanded.allSatisfy({ $0 > 0 }) else {
-        throw ConfigurationError("\(what) \(formatTuple(values)) must be positive on every axis")
+        throw ConfigurationError("\(what) \(kerasTupleText(values)) must be positive on every axis")
     }
     return expanded
 }

@@ -1,3 +1,4 @@
+import Basics
 /// Which statistic a pooling layer takes of each window.
 public enum PoolingKind: String, CaseIterable, Sendable {
     case max, average
@@ -56,8 +57,8 @@ public final class Pooling: WindowedLayer, ReceptiveFieldLayer {
     public var typeName: String { (kind == .max ? "MaxPooling" : "AveragePooling") + "\(rank)D" }
     public var namePrefix: String { (kind == .max ? "max_pooling" : "average_pooling") + "\(rank)d" }
     public var window: [Int] { poolSize }
-    public var configuration: [(key: String, value: String)] {
-        [("pool_size", formatTuple(poolSize)), ("strides", formatTuple(strides)), ("padding", "'\(padding.rawValue)'")]
+    public var configuration: [(key: String, value: PythonValue)] {
+        [("pool_size", .ints(poolSize)), ("strides", .ints(strides)), ("padding", .string(padding.rawValue))]
     }
 
     private func makeGeometry(_ inputShape: [Int]) throws(ShapeError) -> WindowGeometry {

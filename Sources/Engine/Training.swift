@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Buffers of one batch size, reused batch after batch so steady-state training allocates

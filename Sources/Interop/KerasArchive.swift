@@ -126,13 +126,7 @@ public enum KerasArchive {
                 throw InteropError("layer \(node.layer.name) has no input in the graph")
             }
             var config: [String: Any] = ["name": node.layer.name, "trainable": !node.layer.isFrozen, "dtype": "float32"]
-            for (key, value) in node.layer.configuration {
-                do {
-                    config[key] = try PythonLiteral.jsonValue(value)
-                } catch {
-                    throw InteropError("layer \(node.layer.name): its \(key) \(value) has no JSON form (\(error.message))")
-                }
-            }
+            for (key, value) in node.layer.configuration { config[key] = value.jsonObject }
             let history: [String: Any] = ["class_name": "__keras_tensor__",
                                           "config": ["shape": [NSNull()] + parent.shape, "dtype": "float32",
                                                      "keras_history": [parent.layer.name, 0, 0]] as [String: Any]]
@@ -166,5 +160,19 @@ public enum KerasArchive {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "yyyy-MM-dd@HH:mm:ss"
         return formatter.string(from: Date())
+    }
+}
+
+extension PythonValue {
+    /// The value as `JSONSerialization` writes it: tuples and lists as arrays, None as null.
+    var jsonObject: Any {
+        switch self {
+        case .none: return NSNull()
+        case .bool(let b): return b
+        case .int(let i): return i
+        case .float(let x): return x
+        case .string(let s): return s
+        case .tuple(let items), .list(let items): return items.map(\.jsonObject)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Basics
 import Engine
 import Foundation
 
@@ -18,25 +19,25 @@ public enum KerasExport {
         var lines: [String] = []
         let input = model.input
         variable[ObjectIdentifier(input)] = "inputs"
-        lines.append("    inputs = keras.Input(shape=\(tuple(model.inputShape)), name=\(quoted(input.layer.name)))")
+        lines.append("    inputs = keras.Input(shape=\(kerasTupleText(model.inputShape)), name=\(PythonValue.quoted(input.layer.name)))")
         for (index, node) in model.nodes.enumerated().dropFirst() {
             guard let parent = node.input, let x = variable[ObjectIdentifier(parent)] else {
                 throw InteropError("node \(node.layer.name) has no input in the graph")
             }
             let name = "x\(index)"
             variable[ObjectIdentifier(node)] = name
-            lines.append("    \(name) = \(try constructor(node.layer))(\(x))")
+            lines.append("    \(name) = \(constructor(node.layer))(\(x))")
         }
         let outputs = model.outputs.compactMap { variable[ObjectIdentifier($0)] }
         let outputList = outputs.count == 1 ? outputs[0] : "[" + outputs.joined(separator: ", ") + "]"
-        lines.append("    return keras.Model(inputs=inputs, outputs=\(outputList), name=\(quoted(model.name)))")
+        lines.append("    return keras.Model(inputs=inputs, outputs=\(outputList), name=\(PythonValue.quoted(model.name)))")
 
         var weightNames: [String] = []
         for node in model.nodes where !node.layer.parameters.isEmpty {
-            let names = node.layer.parameters.map { quoted("\(node.layer.name)/\($0.name)") }
-            weightNames.append("    \(quoted(node.layer.name)): [" + names.joined(separator: ", ") + "],")
+            let names = node.layer.parameters.map { PythonValue.quoted("\(node.layer.name)/\($0.name)") }
+            weightNames.append("    \(PythonValue.quoted(node.layer.name)): [" + names.joined(separator: ", ") + "],")
         }
-        let outputNames = model.outputs.map { quoted($0.layer.name) }.joined(separator: ", ")
+        let outputNames = model.outputs.map { PythonValue.quoted($0.layer.name) }.joined(separator: ", ")
 
         return """
         \"\"\"Keras model \(model.name), exported by cnnb.
@@ -60,7 +61,7 @@ public enum KerasExport {
             from tensorflow import keras
             from tensorflow.keras import layers
 
-        WEIGHTS_FILE = \(quoted(weightsFile))
+        WEIGHTS_FILE = \(PythonValue.quoted(weightsFile))
 
         # Each layer's arrays in the .npz file, in the order layer.set_weights takes them.
         LAYER_WEIGHTS = {
@@ -102,32 +103,11 @@ public enum KerasExport {
         """
     }
 
-    /// The Keras layer constructor call for `layer`, without its input.
-    static func constructor(_ layer: any Layer) throws(InteropError) -> String {
-        let name = "name=\(quoted(layer.name))"
-        switch layer {
-        case let conv as Convolution:
-            return "layers.Conv\(conv.rank)D(\(conv.filters), \(tuple(conv.kernelSize)), strides=\(tuple(conv.strides)), "
-                + "padding=\(quoted(conv.padding.rawValue)), activation=\(quoted(conv.activation.rawValue)), "
-                + "use_bias=\(conv.useBias ? "True" : "False"), \(name))"
-        case let pool as Pooling:
-            return "layers.\(pool.typeName)(pool_size=\(tuple(pool.poolSize)), strides=\(tuple(pool.strides)), "
-                + "padding=\(quoted(pool.padding.rawValue)), \(name))"
-        case let pool as GlobalPooling:
-            return "layers.\(pool.typeName)(\(name))"
-        case is Flatten:
-            return "layers.Flatten(\(name))"
-        case let dense as Dense:
-            return "layers.Dense(\(dense.units), activation=\(quoted(dense.activation.rawValue)), "
-                + "use_bias=\(dense.useBias ? "True" : "False"), \(name))"
-        case let act as ActivationLayer:
-            return "layers.Activation(\(quoted(act.activation.rawValue)), \(name))"
-        case let drop as Dropout:
-            return "layers.Dropout(\(drop.rate), \(name))"
-        default:
-            throw InteropError("layer \(layer.name) (\(layer.typeName)) has no Keras form in cnnb's export",
-                               hint: "Keras export covers convolution, pooling, global pooling, flatten, dense, activation and dropout layers")
-        }
+    /// The Keras layer constructor call for `layer`, without its input: its class and its
+    /// configuration, which holds Keras's constructor arguments.
+    static func constructor(_ layer: any Layer) -> String {
+        let arguments = layer.configuration.map { "\($0.key)=\($0.value.literal)" } + ["name=\(PythonValue.quoted(layer.name))"]
+        return "layers.\(layer.typeName)(" + arguments.joined(separator: ", ") + ")"
     }
 
     /// Writes the script to `path` and the weights beside it (`model.py` → `model.npz`).
@@ -140,25 +120,5 @@ public enum KerasExport {
         try KerasWeights.save(model, to: weightsURL.path)
         try FileWriting.write(source, to: path)
         return weightsURL.path
-    }
-
-    /// `(3, 3)`, `(5,)`: a Python tuple.
-    static func tuple(_ values: [Int]) -> String {
-        values.count == 1 ? "(\(values[0]),)" : "(" + values.map(String.init).joined(separator: ", ") + ")"
-    }
-
-    /// A Python string literal.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for c in text.unicodeScalars {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default:
-                if c.value < 0x20 { out += String(format: "\\x%02x", c.value) } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out + "\""
     }
 }

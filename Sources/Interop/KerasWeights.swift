@@ -1,3 +1,4 @@
+import Basics
 import Engine
 
 /// A model's weights as NumPy arrays named the way Keras 3 names its variables.

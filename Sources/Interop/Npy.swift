@@ -1,5 +1,5 @@
+import Basics
 import Engine
-import Foundation
 
 /// One NumPy array of float32 values in C (row-major) order: what a `.npy` file holds.
 public struct NumpyArray: Equatable {
@@ -173,9 +173,7 @@ public enum Npy {
     }
 }
 
-/// The few Python literals a `.npy` header uses: strings, booleans, tuples of integers; and,
-/// as JSON values, those a layer's configuration is written in (`64`, `0.5`, `'same'`,
-/// `(3, 3)`, `True`, `None`).
+/// The few Python literals a `.npy` header uses: strings, booleans, tuples of integers.
 enum PythonLiteral: Equatable {
     case string(String)
     case bool(Bool)
@@ -200,16 +198,6 @@ enum PythonLiteral: Equatable {
         scanner.skipSpace()
         guard scanner.index == scanner.characters.count else { throw InteropError("text after the closing brace") }
         return result
-    }
-
-    /// One literal as a JSON value: numbers, strings, booleans, None as null, tuples and lists
-    /// as arrays.
-    static func jsonValue(_ text: String) throws(InteropError) -> Any {
-        var scanner = Scanner(Array(text.unicodeScalars))
-        let value = try scanner.json()
-        scanner.skipSpace()
-        guard scanner.index == scanner.characters.count else { throw InteropError("text after the value") }
-        return value
     }
 
     private struct Scanner {
@@ -249,38 +237,6 @@ enum PythonLiteral: Equatable {
             if peek == "L" { index += 1 }
             guard let value = Int(digits) else { throw InteropError("expected a whole number at character \(index + 1)") }
             return value
-        }
-
-        mutating func json() throws(InteropError) -> Any {
-            skipSpace()
-            switch peek {
-            case "'", "\"": return try string()
-            case "(", "[":
-                let close: Unicode.Scalar = peek == "(" ? ")" : "]"
-                index += 1
-                var items: [Any] = []
-                while true {
-                    skipSpace()
-                    if peek == close { index += 1; return items }
-                    items.append(try json())
-                    skipSpace()
-                    if peek == "," { index += 1; continue }
-                    try expect(close)
-                    return items
-                }
-            default:
-                var word = ""
-                while let c = peek, c != ",", c != ")", c != "]", c != " " { word.unicodeScalars.append(c); index += 1 }
-                switch word {
-                case "True": return true
-                case "False": return false
-                case "None": return NSNull()
-                default:
-                    if let integer = Int(word) { return integer }
-                    if let number = Double(word), number.isFinite { return number }
-                    throw InteropError("'\(word)' is not a Python literal")
-                }
-            }
         }
 
         mutating func value() throws(InteropError) -> PythonLiteral {

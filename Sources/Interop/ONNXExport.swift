@@ -32,7 +32,7 @@ public enum ONNXExport {
 
     /// The ONNX model of `model`; `producerVersion` goes into the file's header.
     public static func proto(of model: Model, producerVersion: String = "") throws(InteropError) -> Onnx_ModelProto {
-        var builder = GraphBuilder(model: model)
+        var builder = ONNXGraphBuilder(model: model)
         try builder.build()
         var proto = Onnx_ModelProto()
         proto.irVersion = irVersion
@@ -63,9 +63,24 @@ public enum ONNXExport {
     }
 }
 
-/// Builds the ONNX graph node by node, remembering each model node's tensor and layout.
-private struct GraphBuilder {
+/// A tensor of the ONNX graph and the layout its values are in.
+struct ONNXValue {
     enum Layout { case channelsLast, channelsFirst }
+    var name: String
+    var layout: Layout
+}
+
+/// A layer with an ONNX form: it appends the nodes computing its output from `inputs` (one
+/// per input of its node, in order). Each layer's conversion is a conformance in
+/// ONNX+Layers.swift; the exporter asks for the ability, never for a layer type.
+protocol ONNXConvertible: Layer {
+    func addONNX(to graph: inout ONNXGraphBuilder, inputs: [ONNXValue], inputShapes: [[Int]],
+                 outputShape: [Int]) throws(InteropError) -> ONNXValue
+}
+
+/// Builds the ONNX graph node by node, remembering each model node's tensor and layout.
+struct ONNXGraphBuilder {
+    typealias Layout = ONNXValue.Layout
 
     let model: Model
     var graph = Onnx_GraphProto()
@@ -99,7 +114,13 @@ private struct GraphBuilder {
             guard let parent = node.input, let input = values[ObjectIdentifier(parent)] else {
                 throw InteropError("node \(node.layer.name) has no input in the graph")
             }
-            values[ObjectIdentifier(node)] = try add(node.layer, input: input, inputShape: parent.shape, outputShape: node.shape)
+            guard let layer = node.layer as? ONNXConvertible else {
+                throw InteropError("layer \(node.layer.name) (\(node.layer.typeName)) has no ONNX form in cnnb",
+                                   hint: "export the model without it, or use export … keras")
+            }
+            let value = try layer.addONNX(to: &self, inputs: [ONNXValue(name: input.name, layout: input.layout)],
+                                          inputShapes: [parent.shape], outputShape: node.shape)
+            values[ObjectIdentifier(node)] = (value.name, value.layout)
         }
         // Each output is named after its layer: the tensor computing it is renamed, or a
         // Transpose back to channels-last (an Identity for the graph input or a repeated
@@ -121,66 +142,6 @@ private struct GraphBuilder {
             graph.node[i].input = graph.node[i].input.map { renamed[$0] ?? $0 }
             graph.node[i].output = graph.node[i].output.map { renamed[$0] ?? $0 }
             graph.node[i].name = renamed[graph.node[i].name] ?? graph.node[i].name
-        }
-    }
-
-    // MARK: - Layers
-
-    mutating func add(_ layer: any Layer, input: (name: String, layout: Layout), inputShape: [Int],
-                      outputShape: [Int]) throws(InteropError) -> (name: String, layout: Layout) {
-        let name = layer.name
-        switch layer {
-        case let conv as Convolution:
-            let x = channelsFirst(input, rank: conv.rank)
-            let (kernel, bias) = (conv.parameters[0].value, conv.useBias ? conv.parameters[1].value : nil)
-            let w = initializer("\(name)/kernel", kerasKernelToONNX(kernel, rank: conv.rank))
-            var inputs = [x, w]
-            if let bias { inputs.append(initializer("\(name)/bias", bias.shape, bias.scalars)) }
-            let pads = explicitPads(conv.padding, input: Array(inputShape.prefix(conv.rank)), window: conv.kernelSize,
-                                    strides: conv.strides, output: Array(outputShape.prefix(conv.rank)))
-            let out = emit("Conv", inputs, conv.activation == .linear ? unique(name) : unique("\(name)/conv"),
-                           attributes: [ints("kernel_shape", conv.kernelSize), ints("strides", conv.strides),
-                                        ints("pads", pads), ints("dilations", Array(repeating: 1, count: conv.rank)),
-                                        int("group", 1)])
-            return (activation(conv.activation, out, name: name, channelAxis: 1), .channelsFirst)
-        case let pool as Pooling:
-            let x = channelsFirst(input, rank: pool.rank)
-            let pads = explicitPads(pool.padding, input: Array(inputShape.prefix(pool.rank)), window: pool.poolSize,
-                                    strides: pool.strides, output: Array(outputShape.prefix(pool.rank)))
-            var attributes = [ints("kernel_shape", pool.poolSize), ints("strides", pool.strides), ints("pads", pads)]
-            if pool.kind == .average { attributes.append(int("count_include_pad", 0)) }
-            let out = emit(pool.kind == .max ? "MaxPool" : "AveragePool", [x], unique(name), attributes: attributes)
-            return (out, .channelsFirst)
-        case let pool as GlobalPooling:
-            let x = channelsFirst(input, rank: pool.rank)
-            let pooled = emit(pool.kind == .max ? "GlobalMaxPool" : "GlobalAveragePool", [x], unique("\(name)/pool"))
-            return (emit("Flatten", [pooled], unique(name), attributes: [int("axis", 1)]), .channelsLast)
-        case is Flatten:
-            let x = channelsLast(input, rank: inputShape.count - 1)
-            return (emit("Flatten", [x], unique(name), attributes: [int("axis", 1)]), .channelsLast)
-        case let dense as Dense:
-            guard input.layout == .channelsLast else { throw InteropError("Dense \(name) follows a channels-first tensor") }
-            let kernel = dense.parameters[0].value
-            let w = initializer("\(name)/kernel", kernel.shape, kernel.scalars)
-            let linearName = dense.activation == .linear ? unique(name) : unique("\(name)/linear")
-            let out: String
-            if dense.useBias {
-                let bias = dense.parameters[1].value
-                let b = initializer("\(name)/bias", bias.shape, bias.scalars)
-                out = emit("Gemm", [input.name, w, b], linearName)
-            } else {
-                out = emit("MatMul", [input.name, w], linearName)
-            }
-            return (activation(dense.activation, out, name: name, channelAxis: -1), .channelsLast)
-        case let act as ActivationLayer:
-            let axis = input.layout == .channelsFirst ? 1 : -1
-            if act.activation == .linear { return (emit("Identity", [input.name], unique(name)), input.layout) }
-            return (activation(act.activation, input.name, name: name, channelAxis: axis), input.layout)
-        case is Dropout:
-            return (emit("Identity", [input.name], unique(name)), input.layout)
-        default:
-            throw InteropError("layer \(name) (\(layer.typeName)) has no ONNX form in cnnb",
-                               hint: "ONNX export covers convolution, pooling, global pooling, flatten, dense, activation and dropout layers")
         }
     }
 
@@ -227,7 +188,7 @@ private struct GraphBuilder {
     // MARK: - Layout changes
 
     /// `input` channels-first, transposing it once if needed.
-    mutating func channelsFirst(_ input: (name: String, layout: Layout), rank: Int) -> String {
+    mutating func channelsFirst(_ input: ONNXValue, rank: Int) -> String {
         guard input.layout == .channelsLast else { return input.name }
         let key = "first:" + input.name
         if let done = converted[key] { return done }
@@ -239,7 +200,7 @@ private struct GraphBuilder {
     }
 
     /// `input` channels-last, transposing it once if needed.
-    mutating func channelsLast(_ input: (name: String, layout: Layout), rank: Int) -> String {
+    mutating func channelsLast(_ input: ONNXValue, rank: Int) -> String {
         guard input.layout == .channelsFirst, rank >= 1 else { return input.name }
         let key = "last:" + input.name
         if let done = converted[key] { return done }

@@ -64,7 +64,7 @@ public struct NamedOption: Hashable, Sendable {
 
 /// A layer written out: `conv 32 3x3 relu stride 2 padding same`.
 ///
-/// `kind` is the word as written (`conv2d`, `pool`, …); `layerKind` is what it means. Arguments
+/// `kind` is the word as written (`conv2d`, `pool`, …); `syntax` is what it means. Arguments
 /// are positional in source order; a bare activation name among them is a `.name` expression
 /// (the parser only lets activation names through bare).
 public struct LayerSpec: Hashable, Sendable {
@@ -79,8 +79,8 @@ public struct LayerSpec: Hashable, Sendable {
         self.span = span
     }
 
-    /// The meaning of `kind`; the parser only builds specs with known words.
-    public var layerKind: LayerKind? { LayerKind(word: kind.name) }
+    /// The meaning of `kind` in the layer registry; the parser only builds specs with known words.
+    public var syntax: LayerSyntax? { LayerRegistry.byWord[kind.name] }
     public func option(_ name: String) -> NamedOption? { options.first { $0.name.name == name } }
 }
 

@@ -1,3 +1,4 @@
+import Basics
 import Engine
 import Render
 
@@ -5,6 +6,7 @@ import Render
 /// filled in: what `explain` prints.
 struct Explanation {
     let layer: any Layer
+    let definition: LayerDefinition
     let inputShape: [Int]
     let outputShape: [Int]
 
@@ -12,40 +14,15 @@ struct Explanation {
 
     var text: String {
         var lines = ["\(layer.typeName) on an input of \(kerasShapeText(inputShape))"]
-        if let conv = layer as? Convolution {
-            lines += windowLines(window: conv.kernelSize, strides: conv.strides, padding: conv.padding, what: "kernel")
-            let channels = inputShape[inputShape.count - 1]
-            lines.append("channels: one per filter: \(channels) in → \(conv.filters) out")
-            let kernelVolume = conv.kernelSize.reduce(1, *) * channels
-            let weights = kernelVolume * conv.filters
-            let biases = conv.useBias ? conv.filters : 0
-            lines.append("parameters: \(sizeText(conv.kernelSize)) x \(channels) x \(conv.filters) weights + \(biases) biases"
-                         + " = \(grouped(weights)) + \(biases) = \(grouped(weights + biases))")
-            let positions = outputShape.dropLast().reduce(1, *)
-            lines.append("multiply-adds: \(outputShape.dropLast().map(String.init).joined(separator: " x ")) positions"
-                         + " x \(conv.filters) filters x \(kernelVolume) each = \(grouped(positions * conv.filters * kernelVolume))")
-            if conv.activation != .linear { lines.append("activation: \(conv.activation.rawValue), applied to every output value") }
-        } else if let pool = layer as? Pooling {
-            lines += windowLines(window: pool.poolSize, strides: pool.strides, padding: pool.padding, what: "pool window")
-            lines.append("channels: pooled one by one, \(inputShape[inputShape.count - 1]) in → \(outputShape[outputShape.count - 1]) out")
-            lines.append("each output is the \(pool.kind == .max ? "largest" : "mean") of its \(sizeText(pool.poolSize)) window"
-                         + (pool.padding == .same ? " (padded cells are left out)" : ""))
-            lines.append("parameters: 0")
-        } else if let global = layer as? GlobalPooling {
-            let axes = inputShape.dropLast().map(String.init).joined(separator: " x ")
-            lines.append("each of the \(inputShape[inputShape.count - 1]) channels becomes one number: the \(global.kind == .max ? "largest" : "mean") of its \(axes) values")
-            lines.append("parameters: 0")
-        } else if let dense = layer as? Dense {
-            let inputs = inputShape[inputShape.count - 1]
-            lines.append("every one of the \(dense.units) units sees all \(inputs) inputs of the last axis")
-            let biases = dense.useBias ? dense.units : 0
-            lines.append("parameters: \(inputs) x \(dense.units) weights + \(biases) biases = \(grouped(inputs * dense.units + biases))")
-            lines.append("multiply-adds: \(grouped(layer.multiplyAdds(for: inputShape)))")
-        } else if layer is Flatten {
-            lines.append("values laid out in one row: \(inputShape.map(String.init).joined(separator: " x ")) = \(grouped(inputShape.reduce(1, *)))")
-            lines.append("parameters: 0")
+        if let windowed = layer as? WindowedLayer {
+            // A window with weights is a kernel; one without (pooling) only picks or averages.
+            lines += windowLines(window: windowed.window, strides: windowed.strides, padding: windowed.padding,
+                                 what: layer.parameters.isEmpty ? "pool window" : "kernel")
+        }
+        if let explain = definition.explain {
+            lines += explain(layer, self)
         } else {
-            lines.append("the shape is unchanged; parameters: \(layer.parameterCount)")
+            lines.append((inputShape == outputShape ? "the shape is unchanged; " : "") + "parameters: \(grouped(layer.parameterCount))")
         }
         lines.append("output: \(kerasShapeText(outputShape))")
         return lines.joined(separator: "\n")
@@ -75,6 +52,6 @@ struct Explanation {
         return lines
     }
 
-    private func sizeText(_ values: [Int]) -> String { values.map(String.init).joined(separator: "x") }
-    private func grouped(_ value: Int) -> String { Render.ModelSummary.grouped(value) }
+    func sizeText(_ values: [Int]) -> String { values.map(String.init).joined(separator: "x") }
+    func grouped(_ value: Int) -> String { Render.ModelSummary.grouped(value) }
 }

@@ -25,12 +25,13 @@ public enum Help {
             return lines.joined(separator: "\n")
         }
         if let layer = Vocabulary.layers[topic] {
-            var lines = [layer.usage]
+            var lines = [layer.usage, "\(layer.definition.summary) (Keras's \(layer.form.kerasClass))"]
             if !layer.options.isEmpty { lines.append("options: " + layer.options.map(\.example).joined(separator: ", ")) }
             return lines.joined(separator: "\n")
         }
         if topic == "model" { return "model NAME { input SHAPE; LAYER; LAYER … }\nexample: model cnn { input 32x32x3; conv 32 3x3 relu; pool 2; flatten; dense 10 softmax }" }
         let words = Vocabulary.commandList.map(\.keyword) + Vocabulary.layerList.map(\.word) + ["model"]
+        if let keras = Vocabulary.kerasLayerSuggestion(for: topic) { return "no help for '\(topic)'; \(keras)" }
         if let near = nearestWord(to: topic, among: words) { return "no help for '\(topic)'; did you mean '\(near)'?" }
         return "no help for '\(topic)'; :help lists every statement"
     }

@@ -1,3 +1,4 @@
+import Basics
 import Engine
 import Foundation
 import Render
@@ -99,12 +100,17 @@ extension Interpreter {
     func filtersCommand(_ command: Command, outputs: inout [Output]) throws -> Value {
         let argument = command.arguments[0]
         let (model, indices) = try chosenLayers(argument, outputs: &outputs)
-        guard indices.count == 1, let conv = model.nodes[indices[0]].layer as? Convolution, conv.rank == 2,
-              let kernel = conv.parameters.first?.value else {
-            let names = model.nodes.enumerated().filter { ($0.element.layer as? Convolution)?.rank == 2 }.map { "\(model.name).layers[\($0.offset)]" }
+        // A 2D window whose first weight is a (kh, kw, in, out) kernel: a convolution of some kind.
+        func kernel(of layer: any Layer) -> Tensor? {
+            guard (layer as? WindowedLayer)?.rank == 2, let kernel = layer.parameters.first?.value, kernel.rank == 4 else { return nil }
+            return kernel
+        }
+        guard indices.count == 1, let kernel = kernel(of: model.nodes[indices[0]].layer) else {
+            let names = model.nodes.enumerated().filter { kernel(of: $0.element.layer) != nil }.map { "\(model.name).layers[\($0.offset)]" }
             throw Diagnostic.error("filters draws the kernels of one 2D convolution layer", at: argument.span,
                                    hint: names.isEmpty ? "this model has no Conv2D layer" : "its Conv2D layers are " + names.joined(separator: ", "))
         }
+        let conv = model.nodes[indices[0]].layer
         let (kh, kw, channels, count) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
         let rgb = command.option("rgb") != nil
         if rgb && channels != 3 {

@@ -1,123 +1,79 @@
+import Basics
 import Engine
 import Foundation
 import Render
 
 /// Layer specs made into engine layers, models built from them, and `layer` / `explain`.
 extension Interpreter {
-    /// The engine layer a spec describes (not yet part of a model). `input` has no layer.
+    /// The engine layer a spec describes (not yet part of a model), built by its registry
+    /// entry. `input` has no layer.
     func makeLayer(_ spec: LayerSpec) throws -> any Layer {
-        guard let kind = spec.layerKind else {
+        guard let syntax = spec.syntax else {
             throw Diagnostic.error("unknown layer '\(spec.kind.name)'", at: spec.kind.span)
         }
+        let definition = syntax.definition
         var outputs: [Output] = []
-        var arguments = spec.arguments
+        var positionals = spec.arguments
         // A bare activation name may stand anywhere among the positionals: `conv 32 3x3 relu`.
         var activation: Activation = .linear
         var activationSpan: SourceSpan?
-        if let i = arguments.firstIndex(where: { if case .name(let n) = $0.kind { return Vocabulary.activations.contains(n) } else { return false } }),
-           case .name(let n) = arguments[i].kind {
-            activation = try activationNamed(n, at: arguments[i].span)
-            activationSpan = arguments[i].span
-            arguments.remove(at: i)
+        if definition.activation != .none,
+           let i = positionals.firstIndex(where: { if case .name(let n) = $0.kind { return Vocabulary.activations.contains(n) } else { return false } }),
+           case .name(let n) = positionals[i].kind {
+            activation = try activationNamed(n, at: positionals[i].span)
+            activationSpan = positionals[i].span
+            positionals.remove(at: i)
         }
         if let option = spec.option("activation"), let value = option.value {
             if activationSpan != nil {
                 throw Diagnostic.error("the activation is given twice", at: option.span, hint: "keep one of them")
             }
             activation = try activationNamed(try word(try evaluate(value, outputs: &outputs), at: value.span, what: "an activation"), at: value.span)
+            activationSpan = value.span
         }
-        if let option = spec.option("dilation") {
-            throw Diagnostic.error("dilated convolutions are not supported", at: option.span, hint: "remove 'dilation'")
+        if definition.activation == .required && activationSpan == nil {
+            throw Diagnostic.error("\(syntax.word) needs an activation name", at: spec.span,
+                                   hint: "write \(syntax.word) relu (or sigmoid, tanh, softmax, linear)")
         }
-        func number(_ index: Int, what: String) throws -> Int {
-            try integer(try evaluate(arguments[index], outputs: &outputs), at: arguments[index].span, what: what)
+        let required = definition.arguments.filter { !$0.optional }
+        if positionals.count < required.count {
+            let names = required.map { $0.name.lowercased().replacingOccurrences(of: "_", with: " ") }
+            throw Diagnostic.error("\(syntax.word) needs \(names.count == 1 ? "a" : "its") \(names.joined(separator: " and "))",
+                                   at: spec.span, hint: "usage: \(syntax.usage)")
         }
-        func sizes(_ expr: Expr, rank: Int, what: String) throws -> [Int] {
-            switch try evaluate(expr, outputs: &outputs) {
-            case .number(let x) where x.rounded() == x && x >= 1 && x < 1e9: return [Int](repeating: Int(x), count: rank)
-            case .size(let s) where s.count == rank && s.allSatisfy({ $0 >= 1 && $0 < 1_000_000_000 }): return s
-            case .size(let s) where s.count == rank:
-                let bound = s.contains { $0 < 1 } ? "at least 1" : "under a billion"
-                throw Diagnostic.error("\(what) must be \(bound) on every axis, got \(s.map(String.init).joined(separator: "x"))",
-                                       at: expr.span)
-            case .size(let s):
-                throw Diagnostic.error("\(what) \(s.map(String.init).joined(separator: "x")) has \(s.count) axes; this layer has \(rank)",
-                                       at: expr.span, hint: "write \(Array(repeating: "3", count: rank).joined(separator: "x")) or one number for every axis")
-            case let other:
-                throw Diagnostic.error("\(what) must be a size like 3x3, got \(other.brief)", at: expr.span)
+        var name: String?
+        if let option = spec.option("name"), let value = option.value {
+            let given = try word(try evaluate(value, outputs: &outputs), at: value.span, what: "a layer name")
+            guard !given.isEmpty, !given.contains("/") else {
+                throw Diagnostic.error("a layer name must be non-empty and hold no '/'", at: value.span,
+                                       hint: "Keras joins layer and weight names with '/': write name \"conv_a\"")
             }
+            name = given
         }
-        func windowOptions(rank: Int) throws -> (strides: [Int]?, padding: Padding) {
-            var strides: [Int]?
-            if let option = spec.option("stride"), let value = option.value {
-                strides = try sizes(value, rank: rank, what: "the stride")
-            }
-            var padding = Padding.valid
-            if let option = spec.option("padding"), let value = option.value {
-                let w = try word(try evaluate(value, outputs: &outputs), at: value.span, what: "the padding")
-                guard let p = Padding(rawValue: w) else {
-                    throw Diagnostic.error("padding must be valid or same, got '\(w)'", at: value.span)
-                }
-                padding = p
-            }
-            return (strides, padding)
-        }
-        func noActivation() throws {
-            if let activationSpan {
-                throw Diagnostic.error("\(spec.kind.name) takes no activation", at: activationSpan,
-                                       hint: "add an activation layer after it: activation relu")
-            }
-        }
+        let arguments = LayerArguments(spec: spec, syntax: syntax, positionals: positionals, activation: activation,
+                                       interpreter: self)
         do {
-            switch kind {
-            case .input:
-                throw Diagnostic.error("input starts a model and is not a layer on its own", at: spec.span,
-                                       hint: "write it first inside model NAME { input 32x32x3; … }")
-            case .conv(let rank):
-                guard arguments.count == 2 else {
-                    throw Diagnostic.error("\(spec.kind.name) needs a number of filters and a kernel size", at: spec.span,
-                                           hint: "write \(spec.kind.name) 32 \(Array(repeating: "3", count: rank).joined(separator: "x"))")
-                }
-                let filters = try number(0, what: "the number of filters")
-                let kernel = try sizes(arguments[1], rank: rank, what: "the kernel size")
-                let (strides, padding) = try windowOptions(rank: rank)
-                return try Convolution(rank: rank, filters: filters, kernelSize: kernel, strides: strides ?? [1],
-                                       padding: padding, activation: activation)
-            case .maxPool(let rank), .avgPool(let rank):
-                try noActivation()
-                let size = try arguments.first.map { try sizes($0, rank: rank, what: "the pool size") } ?? [2]
-                let (strides, padding) = try windowOptions(rank: rank)
-                let poolKind: PoolingKind = { if case .maxPool = kind { return .max } else { return .average } }()
-                return try Pooling(kind: poolKind, rank: rank, poolSize: size, strides: strides, padding: padding)
-            case .globalAvgPool(let rank):
-                try noActivation()
-                return try GlobalPooling(kind: .average, rank: rank)
-            case .globalMaxPool(let rank):
-                try noActivation()
-                return try GlobalPooling(kind: .max, rank: rank)
-            case .dense:
-                guard arguments.count == 1 else {
-                    throw Diagnostic.error("dense needs a number of units", at: spec.span, hint: "write dense 64 relu")
-                }
-                return try Dense(units: try number(0, what: "the number of units"), activation: activation)
-            case .flatten:
-                try noActivation()
-                return Flatten()
-            case .dropout:
-                try noActivation()
-                guard arguments.count == 1, case .number(let rate) = try evaluate(arguments[0], outputs: &outputs) else {
-                    throw Diagnostic.error("dropout needs a rate between 0 and 1", at: spec.span, hint: "write dropout 0.5")
-                }
-                return try Dropout(rate: Float(rate), seed: nextSeed())
-            case .activation:
-                if activationSpan == nil && spec.option("activation") == nil {
-                    throw Diagnostic.error("activation needs a name", at: spec.span,
-                                           hint: "write activation relu (or sigmoid, tanh, softmax, linear)")
-                }
-                return ActivationLayer(activation)
-            }
+            let layer = try definition.build(arguments)
+            if let name { layer.name = name }
+            return layer
         } catch let error as ConfigurationError {
             throw Diagnostic.error(error.message, at: spec.span, hint: error.hint)
+        }
+    }
+
+    /// A layer's size argument: `3x3` with one side per spatial axis, or one number for every axis.
+    func layerSizes(_ value: Value, at span: SourceSpan, rank: Int, what: String) throws -> [Int] {
+        switch value {
+        case .number(let x) where x.rounded() == x && x >= 1 && x < 1e9: return [Int](repeating: Int(x), count: rank)
+        case .size(let s) where s.count == rank && s.allSatisfy({ $0 >= 1 && $0 < 1_000_000_000 }): return s
+        case .size(let s) where s.count == rank:
+            let bound = s.contains { $0 < 1 } ? "at least 1" : "under a billion"
+            throw Diagnostic.error("\(what) must be \(bound) on every axis, got \(s.map(String.init).joined(separator: "x"))", at: span)
+        case .size(let s):
+            throw Diagnostic.error("\(what) \(s.map(String.init).joined(separator: "x")) has \(s.count) axes; this layer has \(rank)",
+                                   at: span, hint: "write \(Array(repeating: "3", count: rank).joined(separator: "x")) or one number for every axis")
+        case let other:
+            throw Diagnostic.error("\(what) must be a size like 3x3, got \(other.brief)", at: span)
         }
     }
 
@@ -157,7 +113,7 @@ extension Interpreter {
 
     func buildModel(name: Identifier, items: [Expr]) throws -> Model {
         var outputs: [Output] = []
-        guard let first = items.first, case .layer(let inputSpec) = first.kind, inputSpec.layerKind == .input else {
+        guard let first = items.first, case .layer(let inputSpec) = first.kind, inputSpec.syntax?.definition.isInput == true else {
             throw Diagnostic.error("a model starts with its input", at: items.first?.span ?? name.span,
                                    hint: "begin with input 32x32x3")
         }
@@ -171,7 +127,7 @@ extension Interpreter {
             let layer: any Layer
             switch item.kind {
             case .layer(let spec):
-                if spec.layerKind == .input {
+                if spec.syntax?.definition.isInput == true {
                     throw Diagnostic.error("a model has one input, at its start", at: spec.span, hint: "remove this input line")
                 }
                 layer = try makeLayer(spec)
@@ -185,11 +141,17 @@ extension Interpreter {
                 throw Diagnostic.error("a model block holds layers, one per line or separated by ;", at: item.span)
             }
             try checkWeightCount(layer, node.shape, at: item.span)
+            let givenName = layer.name
             do {
                 node = try layer(node)
             } catch {
                 throw Diagnostic.error("\(layer.typeName) cannot follow an output of shape \(node.shapeDescription): \(error.message)",
                                        at: item.span, hint: error.hint)
+            }
+            // The graph renames a taken name; a name the user gave must stay as given, as Keras requires.
+            if case .layer(let spec) = item.kind, let option = spec.option("name"), layer.name != givenName {
+                throw Diagnostic.error("the layer name '\(givenName)' is already used in model \(name.name)", at: option.span,
+                                       hint: "layer names in a model are unique; choose another name")
             }
         }
         do {
@@ -224,7 +186,9 @@ extension Interpreter {
             try? layer.build(inputShape: shape, generator: &generator)
             lines.append("input shape:   \(kerasShapeText(shape))")
             lines.append("output shape:  \(kerasShapeText(out))")
-            lines.append("parameters:    \(Render.ModelSummary.grouped(layer.parameterCount))")
+            let nonTrainable = layer.parameterCount - layer.trainableParameterCount
+            lines.append("parameters:    \(Render.ModelSummary.grouped(layer.parameterCount))"
+                         + (nonTrainable > 0 ? " (\(Render.ModelSummary.grouped(nonTrainable)) non-trainable)" : ""))
             lines.append("multiply-adds: \(Render.ModelSummary.grouped(layer.multiplyAdds(for: shape)))")
         }
         return .string(lines.joined(separator: "\n"))
@@ -250,15 +214,7 @@ extension Interpreter {
     /// Refuses a layer whose weights on `inputShape` would not fit, before they are allocated:
     /// a slip such as `dense 6400000` must be an error, not the end of the session.
     func checkWeightCount(_ layer: any Layer, _ inputShape: [Int], at span: SourceSpan) throws {
-        let channels = Double(inputShape.last ?? 1)
-        let count: Double
-        if let dense = layer as? Dense {
-            count = channels * Double(dense.units)
-        } else if let conv = layer as? Convolution {
-            count = conv.kernelSize.reduce(channels) { $0 * Double($1) } * Double(conv.filters)
-        } else {
-            return
-        }
+        guard let count = (layer as? WeightCountPredicting)?.weightCount(for: inputShape) else { return }
         guard count <= Double(Interpreter.weightLimit) else {
             throw Diagnostic.error("\(layer.typeName) on \(kerasShapeText(inputShape)) would hold \(countText(count)) weights; "
                                    + "cnnb allows \(Render.ModelSummary.grouped(Interpreter.weightLimit)) per layer",
@@ -268,7 +224,7 @@ extension Interpreter {
 
     /// `Conv2D(filters=64, kernel_size=(3, 3), strides=(3, 3), padding='same', …)`.
     func layerSignature(_ layer: any Layer) -> String {
-        let arguments = layer.configuration.map { "\($0.key)=\($0.value)" }
+        let arguments = layer.configuration.map { "\($0.key)=\($0.value.literal)" }
         return "\(layer.typeName)(" + arguments.joined(separator: ", ") + ")"
     }
 
@@ -285,6 +241,6 @@ extension Interpreter {
         try checkWeightCount(layer, shape, at: spec.span)
         var generator = SeededGenerator(seed: 0)
         try? layer.build(inputShape: shape, generator: &generator)
-        return .string(Explanation(layer: layer, inputShape: shape, outputShape: out).text)
+        return .string(Explanation(layer: layer, definition: spec.syntax!.definition, inputShape: shape, outputShape: out).text)
     }
 }

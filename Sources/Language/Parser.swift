@@ -240,6 +240,9 @@ public struct Parser {
         }
         let expr = try parseExpression()
         if case .name(let name) = expr.kind, startsExpression(current), !atSeparator {
+            if let kerasHint = Vocabulary.kerasLayerSuggestion(for: name) {
+                throw fail("unknown layer kind '\(name)'", at: expr.span, hint: kerasHint)
+            }
             let suggestion = nearestWord(to: name, among: Vocabulary.statementWords)
             let nearLayer = suggestion.map { Vocabulary.layers[$0] != nil } ?? false
             throw fail(nearLayer ? "unknown layer kind '\(name)'" : "unknown command '\(name)'", at: expr.span,
@@ -315,15 +318,12 @@ public struct Parser {
             }
             let next = peek()
             if startsExpression(next) && !isSeparator(next.kind) && !(next.kind == .leftBracket && !next.precededBySpace) {
-                let suggestion = nearestWord(to: word, among: Vocabulary.layerList.map(\.word))
                 throw fail("unknown layer kind '\(word)'", at: token.span,
-                           hint: suggestion.map { "did you mean '\($0)'?" } ?? "layer kinds are: " + Self.layerWordsForHint)
+                           hint: Vocabulary.layerSuggestion(for: word) ?? "layer kinds are: " + Vocabulary.layerKindsForHint)
             }
         }
         return try parseExpression()
     }
-
-    private static let layerWordsForHint = "input, conv, conv1d, conv3d, maxpool, pool, avgpool, globalavgpool, globalmaxpool, dense, flatten, dropout, activation"
 
     // MARK: - Commands and layers
 
@@ -364,7 +364,7 @@ public struct Parser {
             }
             guard startsExpression(token) else { break }
             if syntax.takesLayer, case .identifier(let word) = token.kind, let first = arguments.first,
-               case .layer(let spec) = first.kind, spec.layerKind != nil,
+               case .layer(let spec) = first.kind, spec.syntax != nil,
                Vocabulary.layers[spec.kind.name]?.option(word) != nil, let last = options.last {
                 // `layer dense 3 on 10 name "d"`: the layer's own option after the statement's.
                 throw fail("'\(word)' is an option of \(spec.kind.name), not of \(keyword.name)", at: token.span,
@@ -380,10 +380,10 @@ public struct Parser {
             if syntax.takesLayer && arguments.isEmpty {
                 guard case .identifier(let word) = token.kind, Vocabulary.layers[word] != nil else {
                     let typed = token.kind.identifier
-                    let suggestion = typed.flatMap { nearestWord(to: $0, among: Vocabulary.layerList.map(\.word)) }
                     throw fail(typed.map { "unknown layer kind '\($0)'" } ?? "expected a layer kind after '\(keyword.name)'",
                                at: token.span,
-                               hint: suggestion.map { "did you mean '\($0)'?" } ?? "write: \(syntax.usage), e.g. \(keyword.name) conv 32 3x3 relu on 32x32x3")
+                               hint: typed.flatMap { Vocabulary.layerSuggestion(for: $0) }
+                                   ?? "write: \(syntax.usage), e.g. \(keyword.name) conv 32 3x3 relu on 32x32x3")
                 }
             }
             context = Context(stopWords: stopWords, commaEnds: outer.commaEnds, inIndex: false)
@@ -471,21 +471,23 @@ public struct Parser {
                     options.append(try parseOption(option, existing: options, owner: kind.name, stopWords: stopWords))
                     continue
                 }
+                // A word the layer takes bare (`conv 32 3x3 relu`, `randomflip horizontal`) comes
+                // before reserved words: `relu` and `softmax` are layer words too.
+                if syntax.bareWords.contains(word) && !outer.stopWords.contains(word) {
+                    advance()
+                    try addLayerArgument(Expr(.name(word), span: token.span), to: &arguments, syntax: syntax)
+                    continue
+                }
                 if outer.stopWords.contains(word) || Vocabulary.isReserved(word) { break }
                 if word == "on" {
                     throw fail("'on' is not an option of \(kind.name)", at: token.span,
                                hint: "to see a layer on an input shape, write: layer \(kind.name) … on SHAPE")
                 }
-                guard Vocabulary.activations.contains(word) else {
-                    let candidates = syntax.options.map(\.name) + (syntax.maxArguments > 0 && syntax.kind != .input ? Vocabulary.activations : [])
-                    let suggestion = nearestWord(to: word, among: candidates)
-                    throw fail("'\(word)' is not an option\(syntax.kind == .input || syntax.maxArguments == 0 ? "" : " or activation") of \(kind.name)",
-                               at: token.span,
-                               hint: suggestion.map { "did you mean '\($0)'?" } ?? "usage: \(syntax.usage); a variable as argument goes in parentheses: (\(word))")
-                }
-                advance()
-                try addLayerArgument(Expr(.name(word), span: token.span), to: &arguments, syntax: syntax)
-                continue
+                let candidates = syntax.options.map(\.name) + syntax.bareWords
+                let suggestion = nearestWord(to: word, among: candidates)
+                let what = syntax.definition.activation != .none ? " or activation" : syntax.bareWords.isEmpty ? "" : " or word"
+                throw fail("'\(word)' is not an option\(what) of \(kind.name)", at: token.span,
+                           hint: suggestion.map { "did you mean '\($0)'?" } ?? "usage: \(syntax.usage); a variable as argument goes in parentheses: (\(word))")
             }
             guard startsExpression(token) else { break }
             context = Context(stopWords: stopWords, commaEnds: true, inIndex: false)

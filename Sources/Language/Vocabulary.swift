@@ -12,12 +12,15 @@ public struct OptionSyntax: Sendable {
     public let allowedWords: [String]?
     /// An example shown when the value is missing: `stride 2`.
     public let example: String
+    /// How usage lines write it: `stride S`, `padding same|valid`.
+    public let usage: String
 
-    init(_ name: String, value example: String, words: [String]? = nil) {
+    init(_ name: String, value example: String, words: [String]? = nil, placeholder: String = "VALUE") {
         self.name = name
         self.takesValue = true
         self.allowedWords = words
         self.example = example
+        usage = name + " " + placeholder
     }
 
     init(flag name: String) {
@@ -25,6 +28,7 @@ public struct OptionSyntax: Sendable {
         self.takesValue = false
         self.allowedWords = nil
         self.example = name
+        usage = name
     }
 }
 
@@ -44,39 +48,6 @@ public struct CommandSyntax: Sendable {
     public var optionNames: [String] { options.map(\.name) }
 }
 
-/// The kind of a layer, with the rank (1, 2 or 3 spatial axes) its word implies.
-/// `conv` and `conv2d` are the same kind; `pool` is `maxpool`.
-public enum LayerKind: Hashable, Sendable {
-    case input
-    case conv(rank: Int)
-    case maxPool(rank: Int)
-    case avgPool(rank: Int)
-    case globalAvgPool(rank: Int)
-    case globalMaxPool(rank: Int)
-    case dense
-    case flatten
-    case dropout
-    case activation
-
-    /// The kind a layer word names, or nil when the word is not a layer kind.
-    public init?(word: String) {
-        guard let syntax = Vocabulary.layers[word] else { return nil }
-        self = syntax.kind
-    }
-}
-
-/// A layer word (`conv`, `maxpool3d`, …) and how its spec is written.
-public struct LayerSyntax: Sendable {
-    public let word: String
-    public let kind: LayerKind
-    public let minArguments: Int
-    public let maxArguments: Int
-    public let options: [OptionSyntax]
-    public let usage: String
-
-    public func option(_ name: String) -> OptionSyntax? { options.first { $0.name == name } }
-}
-
 public enum Vocabulary {
     /// Activation names a layer accepts as a bare argument (`conv 32 3x3 relu`) or after
     /// `activation`.
@@ -90,11 +61,11 @@ public enum Vocabulary {
     /// The datasets `load` names (`load cifar10`); the parser does not check them.
     public static let datasets = ["cifar10", "mnist", "fashion_mnist", "shapes"]
 
-    static let stride = OptionSyntax("stride", value: "stride 2")
-    static let padding = OptionSyntax("padding", value: "padding same", words: paddings)
-    static let activation = OptionSyntax("activation", value: "activation relu", words: activations)
-    static let dilation = OptionSyntax("dilation", value: "dilation 2")
-    static let name = OptionSyntax("name", value: "name \"conv_1\"")
+    static let stride = OptionSyntax("stride", value: "stride 2", placeholder: "S")
+    static let padding = OptionSyntax("padding", value: "padding same", words: paddings, placeholder: "same|valid")
+    /// Every layer that takes an activation takes this option; every layer takes `name`.
+    static let activationOption = OptionSyntax("activation", value: "activation relu", words: activations, placeholder: "NAME")
+    static let nameOption = OptionSyntax("name", value: "name \"conv_1\"", placeholder: "\"NAME\"")
     static let colourMap = OptionSyntax("colormap", value: "colormap viridis", words: colourMaps)
     static let colourBar = OptionSyntax(flag: "colorbar")
 
@@ -194,42 +165,23 @@ public enum Vocabulary {
     public static let commands: [String: CommandSyntax] =
         Dictionary(uniqueKeysWithValues: commandList.map { ($0.keyword, $0) })
 
-    /// Layer words, in the order hints list them.
-    public static let layerList: [LayerSyntax] = {
-        var list: [LayerSyntax] = [
-            LayerSyntax(word: "input", kind: .input, minArguments: 1, maxArguments: 1, options: [name],
-                        usage: "input SHAPE (e.g. input 32x32x3)"),
-            LayerSyntax(word: "dense", kind: .dense, minArguments: 1, maxArguments: 2, options: [activation, name],
-                        usage: "dense UNITS [ACTIVATION] (e.g. dense 64 relu)"),
-            LayerSyntax(word: "flatten", kind: .flatten, minArguments: 0, maxArguments: 0, options: [name],
-                        usage: "flatten"),
-            LayerSyntax(word: "dropout", kind: .dropout, minArguments: 1, maxArguments: 1, options: [name],
-                        usage: "dropout RATE (e.g. dropout 0.5)"),
-            LayerSyntax(word: "activation", kind: .activation, minArguments: 1, maxArguments: 1, options: [name],
-                        usage: "activation NAME (e.g. activation relu)"),
-        ]
-        for (suffix, rank) in [("", 2), ("1d", 1), ("2d", 2), ("3d", 3)] {
-            let example = rank == 1 ? "3" : rank == 2 ? "3x3" : "3x3x3"
-            let poolExample = rank == 1 ? "2" : rank == 2 ? "2x2" : "2x2x2"
-            list.append(LayerSyntax(word: "conv" + suffix, kind: .conv(rank: rank), minArguments: 2, maxArguments: 3,
-                                    options: [stride, padding, activation, dilation, name],
-                                    usage: "conv\(suffix) FILTERS KERNEL [ACTIVATION] [stride S] [padding same|valid] (e.g. conv\(suffix) 32 \(example) relu)"))
-            for (word, kind) in [("maxpool", LayerKind.maxPool(rank: rank)), ("pool", .maxPool(rank: rank)),
-                                 ("avgpool", .avgPool(rank: rank))] {
-                list.append(LayerSyntax(word: word + suffix, kind: kind, minArguments: 0, maxArguments: 1,
-                                        options: [stride, padding, name],
-                                        usage: "\(word)\(suffix) [POOL_SIZE] [stride S] [padding same|valid] (e.g. \(word)\(suffix) \(poolExample))"))
-            }
-            list.append(LayerSyntax(word: "globalavgpool" + suffix, kind: .globalAvgPool(rank: rank), minArguments: 0,
-                                    maxArguments: 0, options: [name], usage: "globalavgpool\(suffix)"))
-            list.append(LayerSyntax(word: "globalmaxpool" + suffix, kind: .globalMaxPool(rank: rank), minArguments: 0,
-                                    maxArguments: 0, options: [name], usage: "globalmaxpool\(suffix)"))
-        }
-        return list
-    }()
+    /// Layer words, in the order hints list them (from the layer registry).
+    public static var layerList: [LayerSyntax] { LayerRegistry.syntaxes }
+    public static var layers: [String: LayerSyntax] { LayerRegistry.byWord }
 
-    public static let layers: [String: LayerSyntax] =
-        Dictionary(uniqueKeysWithValues: layerList.map { ($0.word, $0) })
+    /// The layer kinds a hint lists: the first word of each definition.
+    static var layerKindsForHint: String { LayerCatalog.definitions.map { $0.forms[0].word }.joined(separator: ", ") }
+
+    /// "did you mean 'batchnorm'?" for Keras's class name (`BatchNormalization`, any case), else nil.
+    static func kerasLayerSuggestion(for word: String) -> String? {
+        guard let cnnbWord = LayerRegistry.kerasNames[word.lowercased()], cnnbWord != word else { return nil }
+        return "did you mean '\(cnnbWord)'? (Keras's \(LayerRegistry.byWord[cnnbWord]!.form.kerasClass))"
+    }
+
+    /// A hint for a misspelt or Keras-named layer word: "did you mean 'conv'?", or nil.
+    static func layerSuggestion(for word: String) -> String? {
+        kerasLayerSuggestion(for: word) ?? nearestWord(to: word, among: layerList.map(\.word)).map { "did you mean '\($0)'?" }
+    }
 
     /// Every word that cannot name a variable: keywords, layer words and `model`.
     public static func isReserved(_ word: String) -> Bool {

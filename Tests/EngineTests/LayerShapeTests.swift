@@ -1,3 +1,4 @@
+import Basics
 import Engine
 import XCTest
 
@@ -149,7 +150,7 @@ final class LayerShapeTests: XCTestCase {
             XCTAssertEqual(layer.name, prefix)
         }
         func config(_ layer: Layer) -> [String: String] {
-            Dictionary(uniqueKeysWithValues: layer.configuration.map { ($0.key, $0.value) })
+            Dictionary(uniqueKeysWithValues: layer.configuration.map { ($0.key, $0.value.literal) })
         }
         XCTAssertEqual(config(try Convolution(rank: 2, filters: 64, kernelSize: [3, 3], strides: [3], padding: .same, activation: .relu)),
                        ["filters": "64", "kernel_size": "(3, 3)", "strides": "(3, 3)", "padding": "'same'", "activation": "'relu'", "use_bias": "True"],

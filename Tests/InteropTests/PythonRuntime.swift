@@ -28,7 +28,7 @@ enum PythonRuntime {
         var environment = ProcessInfo.processInfo.environment
         environment["PYTHONDONTWRITEBYTECODE"] = "1"
         environment["TF_CPP_MIN_LOG_LEVEL"] = "3"
-        // The test venv installs Keras 3 with jax, not TensorFlow (Keras's default backend).
+        // Keras 3 on JAX: the light backend the test environment installs.
         if environment["KERAS_BACKEND"] == nil { environment["KERAS_BACKEND"] = "jax" }
         process.environment = environment
         let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("cnnb-py-\(UUID().uuidString).out")

@@ -137,13 +137,17 @@ final class GrammarFileTests: XCTestCase {
     }
 
     /// The `| word | arguments | options` rows of the two tables, keyed by word.
-    private func tableRows() throws -> [String: (arguments: String, options: [String])] {
-        var rows: [String: (String, [String])] = [:]
+    /// Rows of the keyword table (`| keyword | arguments | options`) and of the layer table
+    /// (`| layer word | arguments | bare words | options`).
+    private func tableRows() throws -> [String: (arguments: String, bareWords: String?, options: [String])] {
+        var rows: [String: (String, String?, [String])] = [:]
         for line in try split(grammar()).comments.split(separator: "\n") {
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard cells.count == 4, cells[0].isEmpty, cells[1] != "keyword", cells[1] != "layer word" else { continue }
+            guard cells.count == 4 || cells.count == 5, cells[0].isEmpty, cells[1] != "keyword", cells[1] != "layer word" else { continue }
             XCTAssertNil(rows[cells[1]], "row \(cells[1]) given twice")
-            rows[cells[1]] = (cells[2], cells[3] == "-" ? [] : cells[3].split(separator: " ").map(String.init))
+            let options = cells[cells.count - 1]
+            rows[cells[1]] = (cells[2], cells.count == 5 ? cells[3] : nil,
+                              options == "-" ? [] : options.split(separator: " ").map(String.init))
         }
         return rows
     }
@@ -165,6 +169,12 @@ final class GrammarFileTests: XCTestCase {
         }
     }
 
+    private func bareWords(_ layer: LayerSyntax) -> String {
+        var words = layer.definition.activation == .none ? [] : ["activation-name"]
+        words += layer.definition.words
+        return words.isEmpty ? "-" : words.joined(separator: " ")
+    }
+
     func testKeywordAndLayerTablesMatchTheVocabulary() throws {
         let rows = try tableRows()
         XCTAssertEqual(rows.count, Vocabulary.commandList.count + Vocabulary.layerList.count)
@@ -183,6 +193,7 @@ final class GrammarFileTests: XCTestCase {
             }
             XCTAssertEqual(row.arguments, arguments(layer.minArguments, layer.maxArguments), layer.word)
             XCTAssertEqual(row.options, options(layer.options), layer.word)
+            XCTAssertEqual(row.bareWords, bareWords(layer), layer.word)
         }
     }
 }

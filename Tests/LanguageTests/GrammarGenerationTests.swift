@@ -153,7 +153,7 @@ struct ProgramGenerator {
         var a = 0
         while a < count || !options.isEmpty {
             if a < count && (options.isEmpty || chance(60)) {
-                var argument = layerArgument(depth)
+                var argument = layerArgument(depth, bareWords: syntax.bareWords)
                 // After an option's value, '-' would continue the value: use parentheses.
                 if afterValue && argument.hasPrefix("-") { argument = "(" + argument + ")" }
                 out += " " + argument
@@ -168,10 +168,10 @@ struct ProgramGenerator {
         return out
     }
 
-    /// layer-argument = activation-name | "-" , unary | layer-operand , { member | index }
-    mutating func layerArgument(_ depth: Int) -> String {
+    /// layer-argument = LAYER-BARE-WORD | "-" , unary | layer-operand , { member | index }
+    mutating func layerArgument(_ depth: Int, bareWords: [String]) -> String {
         switch below(7) {
-        case 0: return pick(Vocabulary.activations)
+        case 0 where !bareWords.isEmpty: return pick(bareWords)
         case 1: return "-" + unary(depth)
         case 2: return size()
         case 3: return "(" + expression(depth) + ")" + (chance(20) ? ".units" : "")

@@ -65,7 +65,7 @@ final class ParserErrorTests: XCTestCase {
              hint: "usage: dense UNITS [ACTIVATION] (e.g. dense 64 relu)"),
         Case(source: "flatten 2", message: "flatten takes no arguments", line: 1, column: 9, width: 1, hint: "usage: flatten"),
         Case(source: "conv 32", message: "conv needs 2 arguments", line: 1, column: 1, width: 4,
-             hint: "usage: conv FILTERS KERNEL [ACTIVATION] [stride S] [padding same|valid] (e.g. conv 32 3x3 relu)"),
+             hint: "usage: conv FILTERS KERNEL [ACTIVATION] [stride S] [padding same|valid] [dilation D] (e.g. conv 32 3x3 relu)"),
         Case(source: "conv 32 3x3 relu stride 2 stride 1", message: "option 'stride' is given twice", line: 1, column: 27, width: 6,
              hint: "keep one 'stride'"),
         Case(source: "maxpool 2x2 stride\nflatten", message: "missing value after 'stride'", line: 1, column: 13, width: 6,

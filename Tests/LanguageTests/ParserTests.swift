@@ -181,7 +181,8 @@ final class ParserTests: XCTestCase {
         let statement = try XCTUnwrap(single(source))
         XCTAssertEqual(statement.treeDescription, "(layer conv 8 3x3 relu (stride 2) (padding same) (dilation 1) (name \"c1\"))")
         guard case .expression(let expr) = statement.kind, case .layer(let spec) = expr.kind else { return XCTFail("not a layer") }
-        XCTAssertEqual(spec.layerKind, .conv(rank: 2))
+        XCTAssertEqual(spec.syntax?.definition.id, "conv")
+        XCTAssertEqual(spec.syntax?.rank, 2)
         XCTAssertEqual(spec.arguments.map { text(of: $0.span, in: source) }, ["8", "3x3", "relu"])
         XCTAssertEqual(spec.arguments.map(\.span.column), [6, 8, 12])
         XCTAssertEqual(spec.option("padding")?.value?.kind, .name("same"))
@@ -205,11 +206,13 @@ final class ParserTests: XCTestCase {
             "(layer dense 64 relu)", "(layer dense 10 (activation softmax))", "(layer flatten)", "(layer dropout 0.25)", "(layer activation tanh)",
         ])
         let (statements, _) = Parser.parseStatements("pool 2; conv1d 1 1; avgpool3d; globalmaxpool2d")
-        let kinds = statements.compactMap { statement -> LayerKind? in
-            if case .expression(let expr) = statement.kind, case .layer(let spec) = expr.kind { return spec.layerKind }
+        let kinds = statements.compactMap { statement -> String? in
+            if case .expression(let expr) = statement.kind, case .layer(let spec) = expr.kind, let syntax = spec.syntax {
+                return "\(syntax.definition.id)/\(syntax.rank ?? 0)/\(syntax.form.kerasClass)"
+            }
             return nil
         }
-        XCTAssertEqual(kinds, [.maxPool(rank: 2), .conv(rank: 1), .avgPool(rank: 3), .globalMaxPool(rank: 2)])
+        XCTAssertEqual(kinds, ["maxpool/2/MaxPooling2D", "conv/1/Conv1D", "avgpool/3/AveragePooling3D", "globalmaxpool/2/GlobalMaxPooling2D"])
     }
 
     func testLayerArgumentsAreUnaryExpressions() {

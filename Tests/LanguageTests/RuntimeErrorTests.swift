@@ -116,13 +116,13 @@ final class RuntimeErrorTests: XCTestCase {
              column: 7, hint: "use padding same, a smaller window, or a larger input"),
         // Weights too many to allocate are refused before they are.
         Case("layer dense 999999999 on 999999999",
-             "Dense on (None, 999999999) would hold 9.99999998e+17 weights; cnnb allows 268,435,456 per layer",
+             "Dense on (None, 999999999) would hold 9.99999999e+17 weights; cnnb allows 268,435,456 per layer",
              column: 7, hint: "use fewer units or filters, or shrink the input first (pooling, strides)"),
         Case("model huge { input 32x32x3; flatten; dense 6400000 }",
-             "Dense on (None, 3072) would hold 19,660,800,000 weights; cnnb allows 268,435,456 per layer",
+             "Dense on (None, 3072) would hold 19,667,200,000 weights; cnnb allows 268,435,456 per layer",
              column: 38, hint: "use fewer units or filters, or shrink the input first (pooling, strides)"),
         Case("explain conv 100000 30x30 on 32x32x3000",
-             "Conv2D on (None, 32, 32, 3000) would hold 270,000,000,000 weights; cnnb allows 268,435,456 per layer",
+             "Conv2D on (None, 32, 32, 3000) would hold 270,000,100,000 weights; cnnb allows 268,435,456 per layer",
              column: 9, hint: "use fewer units or filters, or shrink the input first (pooling, strides)"),
         // Inputs whose sizes would overflow the shape arithmetic are refused.
         Case("layer conv 8 3x3 on 999999999x999999999x3",
