@@ -46,14 +46,20 @@ let package = Package(
         ]),
         .executableTarget(name: "cnnb-bench", dependencies: ["Engine", "Datasets"],
                           path: "Benchmarks", exclude: ["README.md"], swiftSettings: optimised),
+        // Writes every kind of figure and a short report into a folder, for a person to look at.
+        .executableTarget(name: "cnnb-gallery", dependencies: ["Render"], path: "Tools/cnnb-gallery"),
 
-        .testTarget(name: "NativeTests", dependencies: ["CBLAS", "CCairo", "CZlib", "CReadline", "Engine", "Datasets"]),
-        .testTarget(name: "EngineTests", dependencies: ["Basics", "Engine"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Engine"]),
-        .testTarget(name: "RenderTests", dependencies: ["Basics", "Render", "CCairo"]),
-        .testTarget(name: "REPLTests", dependencies: ["REPL"], exclude: ["pty"]),
-        .testTarget(name: "InteropTests", dependencies: ["Basics", "Interop", "Engine", "Language"]),
-        .testTarget(name: "LanguageTests", dependencies: ["Basics", "Language", "Engine", "Datasets", "Render"]),
+        // What the tests share: the one way to run Python and the built cnnb, and the rule that a
+        // missing tool fails on CI instead of skipping.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
+        .testTarget(name: "NativeTests", dependencies: ["CBLAS", "CCairo", "CZlib", "CReadline", "Engine", "Datasets", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Basics", "Engine", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Engine", "TestSupport"]),
+        .testTarget(name: "RenderTests", dependencies: ["Basics", "Render", "CCairo", "TestSupport"]),
+        .testTarget(name: "REPLTests", dependencies: ["REPL", "TestSupport"], exclude: ["pty"]),
+        .testTarget(name: "InteropTests", dependencies: ["Basics", "Interop", "Engine", "Language", "TestSupport"]),
+        .testTarget(name: "LanguageTests", dependencies: ["Basics", "Language", "Engine", "Datasets", "Render", "TestSupport"]),
     ],
     // Swift 5 mode: the engine shares unsafe buffers across BLAS and worker threads by design.
     swiftLanguageModes: [.v5]

@@ -1,6 +1,7 @@
 import Datasets
 import Engine
 import Foundation
+import TestSupport
 import XCTest
 
 final class DatasetSplitTests: XCTestCase {
@@ -147,10 +148,10 @@ final class DatasetSplitTests: XCTestCase {
     /// The real CIFAR-10 scaled by 1/255 still holds its pixels once, as bytes.
     func testScalingCIFAR10KeepsOneByteCopy() throws {
         guard let root = ProcessInfo.processInfo.environment["CNNB_DATA"], !root.isEmpty else {
-            throw XCTSkip("CNNB_DATA is not set; run with CNNB_DATA=/path/to/datasets to test the real files")
+            throw MissingTool.error("CNNB_DATA is not set; run with CNNB_DATA=/path/to/datasets to test the real files")
         }
         let folder = root + "/cifar-10-exact-subset"
-        guard FileManager.default.fileExists(atPath: folder) else { throw XCTSkip("\(folder) is absent") }
+        guard FileManager.default.fileExists(atPath: folder) else { throw MissingTool.error("\(folder) is absent") }
         let data = try CIFAR10.load(directory: folder)
         let scaled = data.scaled(by: 1.0 / 255)
         XCTAssertTrue(scaled.train.imageBuffer === data.train.imageBuffer)

@@ -3,6 +3,7 @@ import Engine
 import Foundation
 @testable import Language
 import Render
+import TestSupport
 import XCTest
 
 /// The lessons in `Notebooks/` run whole, as `cnnb run` runs them, on limited data.
@@ -133,7 +134,7 @@ final class NotebookRunTests: XCTestCase {
     func testCIFAR10LessonRunsOnTwoThousandImages() throws {
         guard let root = ProcessInfo.processInfo.environment["CNNB_DATA"],
               FileManager.default.fileExists(atPath: root + "/cifar-10-batches-bin/data_batch_1.bin") else {
-            throw XCTSkip("CNNB_DATA does not hold cifar-10-batches-bin")
+            throw MissingTool.error("CNNB_DATA does not hold cifar-10-batches-bin")
         }
         let run = try runNotebook("cifar10.cnnb", environment: ["CNNB_DATA": root, "CNNB_LIMIT": "2000", "CNNB_EPOCHS": "1"])
         let text = run.text
@@ -235,7 +236,7 @@ final class NotebookRunTests: XCTestCase {
     func testConceptsNotebookRunsWhole() throws {
         guard let root = ProcessInfo.processInfo.environment["CNNB_DATA"],
               FileManager.default.fileExists(atPath: root + "/cifar-10-batches-bin/data_batch_1.bin") else {
-            throw XCTSkip("CNNB_DATA does not hold cifar-10-batches-bin")
+            throw MissingTool.error("CNNB_DATA does not hold cifar-10-batches-bin")
         }
         let run = try runNotebook("concepts.cnnb", environment: ["CNNB_DATA": root, "CNNB_LIMIT": "100"])
         let x: [[Float]] = [[1, 2, 0, 1, 3], [0, 1, 2, 3, 1], [1, 0, 1, 2, 2], [2, 1, 0, 1, 0], [1, 3, 1, 0, 2]]
@@ -268,7 +269,7 @@ final class NotebookRunTests: XCTestCase {
         do {
             _ = try DataLoader.load(.fashionMNIST, options: DataOptions(environment: environment, allowDownload: false))
         } catch {
-            throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+            throw MissingTool.error("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
         }
         let run = try runNotebook("fashion-mnist.cnnb", environment: environment)
         let rows = summaryRows(run.text)

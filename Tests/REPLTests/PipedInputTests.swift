@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `cnnb` reading statements from a pipe (`cnnb < script`): no banner, no prompts, no colour,
@@ -7,15 +8,15 @@ final class PipedInputTests: XCTestCase {
     private var folder = ""
 
     override func setUpWithError() throws {
-        folder = try ReplBinary.temporaryFolder()
+        folder = try CnnbBinary.temporaryFolder()
     }
 
     override func tearDown() {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
-    private func cnnb(_ input: String, _ arguments: [String] = []) throws -> ReplBinary.Result {
-        try ReplBinary.run(try ReplBinary.path(), arguments, input: input,
+    private func cnnb(_ input: String, _ arguments: [String] = []) throws -> Process.Outcome {
+        try CnnbBinary.run(arguments, input: input,
                            environment: ["HOME": folder, "CNNB_HISTORY": folder + "/history"], directory: folder)
     }
 
@@ -73,7 +74,7 @@ final class PipedInputTests: XCTestCase {
         XCTAssertTrue(session.stderr.contains("larger than the input"), session.stderr)
         let kernel = session.stdout.components(separatedBy: "saved ")[0]
         XCTAssertTrue(kernel.hasPrefix("array([["), kernel)
-        let run = try ReplBinary.run(try ReplBinary.path(), ["run", notebook, "--out", folder + "/out"], directory: folder)
+        let run = try CnnbBinary.run(["run", notebook, "--out", folder + "/out"], directory: folder)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains(kernel), "session:\n\(kernel)\nrun:\n\(run.stdout)")
     }
@@ -96,7 +97,7 @@ final class PipedInputTests: XCTestCase {
         XCTAssertTrue(session.stdout.hasSuffix("saved 5 cells to \(notebook)\n"), session.stdout)
         let shown = String(session.stdout.dropLast("saved 5 cells to \(notebook)\n".count))
 
-        let run = try ReplBinary.run(try ReplBinary.path(), ["run", notebook, "--out", folder + "/out"], directory: folder)
+        let run = try CnnbBinary.run(["run", notebook, "--out", folder + "/out"], directory: folder)
         XCTAssertEqual(run.status, 0, run.stderr)
         let printed = run.stdout.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.hasPrefix("── [") && !$0.hasPrefix(notebook + ":") }

@@ -1,5 +1,6 @@
 import Foundation
 import Render
+import TestSupport
 import XCTest
 
 final class NotebookReportTests: XCTestCase {
@@ -213,7 +214,7 @@ final class NotebookReportTests: XCTestCase {
         try validateWithNbformat(url)
     }
 
-    /// nbformat's own validator, when Python has it (installed on demand with pip).
+    /// nbformat's own validator (in .venv, from .ci/requirements.txt).
     func validateWithNbformat(_ url: URL) throws {
         let script = """
         import sys, warnings
@@ -225,30 +226,10 @@ final class NotebookReportTests: XCTestCase {
         assert (nb.nbformat, nb.nbformat_minor) == (4, 5), (nb.nbformat, nb.nbformat_minor)
         print("valid", len(nb.cells))
         """
-        func python(_ arguments: [String]) -> (status: Int32, output: String)? {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3"] + arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            do { try process.run() } catch { return nil }
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-        }
-        guard let probe = python(["-c", "import sys"]), probe.status == 0 else {
-            throw XCTSkip("python3 is not available; the .ipynb was not checked against the nbformat schema")
-        }
-        if python(["-c", "import nbformat"])?.status != 0 {
-            _ = python(["-m", "pip", "install", "--quiet", "nbformat"])
-            guard python(["-c", "import nbformat"])?.status == 0 else {
-                throw XCTSkip("python3 has no nbformat and pip could not install it; the .ipynb was not checked against the schema")
-            }
-        }
-        let result = try XCTUnwrap(python(["-c", script, url.path]))
-        XCTAssertEqual(result.status, 0, "nbformat rejects the notebook:\n\(result.output)")
-        XCTAssertTrue(result.output.contains("valid 5"), result.output)
+        try Python.require(["nbformat"])
+        let result = try XCTUnwrap(Python.run(["-c", script, url.path]))
+        XCTAssertEqual(result.status, 0, "nbformat rejects the notebook:\n\(result.stderr)")
+        XCTAssertTrue(result.stdout.contains("valid 5"), result.stdout)
     }
 
     func testAMissingFigureWritesNothing() throws {
@@ -279,6 +260,8 @@ final class NotebookReportTests: XCTestCase {
     }
 }
 
+/// Markdown cells through cmark-gfm: CommonMark with GitHub's tables, strikethrough and
+/// autolinks, raw HTML left out.
 final class MarkdownHTMLTests: XCTestCase {
     func testBlocks() {
         XCTAssertEqual(MarkdownHTML.render("## Strides \nStride size used.\nSecond line."),
@@ -312,23 +295,10 @@ final class MarkdownHTMLTests: XCTestCase {
 }
 
 /// The HTML page opened by headless Chromium: the screenshot shows the embedded figures.
-/// Skipped when no Chromium is installed (Debian package `chromium`).
+/// Needs Chromium (Debian package `chromium`, which .ci/install installs).
 final class ReportInBrowserTests: XCTestCase {
-    func findBrowser() -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for name in ["chromium", "chromium-browser", "google-chrome"] {
-            for folder in path.split(separator: ":") {
-                let candidate = "\(folder)/\(name)"
-                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            }
-        }
-        return nil
-    }
-
     func testScreenshotShowsTheFigures() throws {
-        guard let browser = findBrowser() else {
-            throw XCTSkip("no chromium on PATH; install the Debian package chromium to check the page in a browser")
-        }
+        let browser = try MissingTool.require(["chromium", "chromium-browser", "google-chrome"], debian: "chromium")
         let folder = URL(fileURLWithPath: try makeTemporaryFolder("report-browser"))
         defer { try? FileManager.default.removeItem(at: folder) }
         // A 16x16 tile of one colour drawn 8 times larger: a 128x128 block the screenshot must hold.
