@@ -18,7 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
-        // System libraries: OpenBLAS (Accelerate on macOS), GNU readline, cairo, zlib.
+        // System libraries: OpenBLAS (Accelerate on macOS), GNU readline, cairo, zlib, cmark-gfm.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline",
@@ -29,12 +29,15 @@ let package = Package(
                        providers: [.apt(["libcairo2-dev"]), .brew(["cairo"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib",
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        // GitHub's CommonMark (tables, strikethrough, autolinks) for the report's Markdown cells.
+        .systemLibrary(name: "CMark", path: "Sources/CMark", pkgConfig: "libcmark-gfm",
+                       providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"]), .brew(["cmark-gfm"])]),
 
         // What every module shares: the error protocol a person reads, files written whole.
         .target(name: "Basics"),
         .target(name: "Engine", dependencies: ["Basics", "CBLAS"], swiftSettings: optimised),
         .target(name: "Datasets", dependencies: ["Basics", "Engine", "CZlib"], swiftSettings: optimised),
-        .target(name: "Render", dependencies: ["Basics", "CCairo"], swiftSettings: optimised),
+        .target(name: "Render", dependencies: ["Basics", "CCairo", "CMark"], swiftSettings: optimised),
         .target(name: "Interop", dependencies: [
             "Basics", "Engine", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),

@@ -35,7 +35,7 @@ public enum SVGBackend {
                 if rotation != 0 {
                     attributes += " transform=\"rotate(\(number(rotation)) \(number(x)) \(number(baseline)))\""
                 }
-                out += "<text \(attributes) xml:space=\"preserve\">\(escapeXML(string))</text>\n"
+                out += "<text \(attributes) xml:space=\"preserve\">\(Markup.escape(string))</text>\n"
             case let .image(image, x, y, scale):
                 let png = try CairoBackend.pngData(image).base64EncodedString()
                 let w = number(Double(image.width * scale)), h = number(Double(image.height * scale))
@@ -43,23 +43,6 @@ public enum SVGBackend {
             }
         }
         out += "</svg>\n"
-        return out
-    }
-
-    /// Escapes the five XML special characters.
-    public static func escapeXML(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(character)
-            }
-        }
         return out
     }
 
