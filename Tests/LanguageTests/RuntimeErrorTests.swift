@@ -70,7 +70,7 @@ final class RuntimeErrorTests: XCTestCase {
                 text += " weights \(sums) optimizer \(model.optimizer?.name ?? "-") loss \(model.loss?.rawValue ?? "-")"
                 text += " lr \(model.optimizer?.learningRate ?? 0) metrics \(model.metrics.map(\.rawValue))"
             case .dataset(let d):
-                text += " scale \(d.train.scale) \(d.test.scale) offset \(d.train.offset)"
+                text += " pixels read as \(d.train.value(ofByte: 0))...\(d.train.value(ofByte: 255)), \(d.test.value(ofByte: 0))...\(d.test.value(ofByte: 255))"
             case .history(let h):
                 text += " \(h.keys) \(h.loss)"
             default: break
@@ -333,7 +333,8 @@ final class RuntimeErrorTests: XCTestCase {
         XCTAssertEqual(session.succeed("x").text, "5")
         XCTAssertEqual(session.fail("data = data / 0")?.message, "division by zero")
         guard case .dataset(let data) = try XCTUnwrap(session["data"]) else { return XCTFail("not a dataset") }
-        XCTAssertEqual(data.train.scale, 1.0 / 255)
+        XCTAssertEqual(data.train.value(ofByte: 255), 1)
+        XCTAssertEqual(data.train.value(ofByte: 51), Float(51) / 255)
         // A model redefined with an error keeps its old definition and weights.
         let error = try XCTUnwrap(session.fail("model net { input 32x32x3; conv 4 3x3 relu; dense 10 softmax }"))
         XCTAssertEqual(error.span.column, 45)
