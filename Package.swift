@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Language", dependencies: ["Basics", "Engine", "Datasets", "Render", "Interop"], swiftSettings: optimised),
         .target(name: "REPL", dependencies: ["Basics", "Language", "Render", "CReadline"]),
         .executableTarget(name: "cnnb", dependencies: [
-            "Language", "REPL",
+            "Language", "REPL", "Render",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cnnb-bench", dependencies: ["Engine", "Datasets"],

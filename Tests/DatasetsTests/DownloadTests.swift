@@ -111,6 +111,32 @@ final class DownloadTests: XCTestCase {
         XCTAssertEqual(text.entries.last, "\n")
     }
 
+    func testProgressIntoALogIsOneLinePerTenth() {
+        let text = TextLog()
+        let bar = DownloadProgressBar(isTerminal: false) { text.add($0) }
+        for received in stride(from: 0 as Int64, through: 2_000_000, by: 50_000) {
+            bar.report(file: "f.gz", received: received, total: 2_000_000)
+        }
+        XCTAssertEqual(text.entries.count, 11, "0%, 10%, … 100%")
+        XCTAssertTrue(text.entries.allSatisfy { $0.hasSuffix("\n") && !$0.contains("\r") })
+        XCTAssertEqual(text.entries[1], "f.gz 0.2/2.0 MB [===>..........................]  10%\n")
+        XCTAssertEqual(text.entries.last, "f.gz 2.0/2.0 MB [==============================] 100%\n")
+    }
+
+    func testProgressOnATerminalShowsSpeedAndTimeLeft() {
+        final class Clock: @unchecked Sendable { var now = 100.0 }
+        let clock = Clock()
+        let text = TextLog()
+        let bar = DownloadProgressBar(isTerminal: true, clock: { clock.now }) { text.add($0) }
+        bar.report(file: "a.tar.gz", received: 0, total: 162_600_000)
+        clock.now = 110
+        bar.report(file: "a.tar.gz", received: 45_200_000, total: 162_600_000)
+        // 4.52 MB/s; 117.4 MB left takes 26 s.
+        XCTAssertEqual(text.entries.last, "\ra.tar.gz 45.2/162.6 MB [========>.....................]  27% 4.5 MB/s 0:26 left")
+        XCTAssertEqual(DownloadProgressBar.rate(received: 100_000_000, total: 100_100_000_000, seconds: 10), " 10.0 MB/s 2:46:40 left")
+        XCTAssertEqual(DownloadProgressBar.rate(received: 1, total: 2, seconds: 0.1), "", "no speed before half a second")
+    }
+
     func testMissingFileOnServerListsSearchedFolders() throws {
         let server = try LocalHTTPServer(files: [:])
         defer { server.stop() }

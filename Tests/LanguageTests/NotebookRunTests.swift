@@ -4,6 +4,7 @@ import Foundation
 @testable import Language
 import Render
 import TestSupport
+import TestSupport
 import XCTest
 
 /// The lessons in `Notebooks/` run whole, as `cnnb run` runs them, on limited data.
@@ -75,7 +76,7 @@ final class NotebookRunTests: XCTestCase {
         // Training: 3 epochs with validation, then evaluate on the same test images.
         let progress = run.outputs.compactMap { if case .progress(let p) = $0 { return p } else { return nil } }.joined(separator: "\n")
         XCTAssertEqual(progress.split(separator: "\n").filter { $0.hasPrefix("Epoch ") }, ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"])
-        XCTAssertEqual(progress.split(separator: "\n").filter { $0.hasPrefix("10/10 [") }.count, 3)
+        XCTAssertEqual(progress.split(separator: "\n").filter { $0.hasPrefix("10/10 ━━━━━━━━━━━━━━━━━━━━ ") }.count, 3)
         guard case .history(let history) = try XCTUnwrap(run.session["history"]) else { return XCTFail("no history") }
         XCTAssertEqual(history.keys, ["accuracy", "loss", "val_accuracy", "val_loss"])
         XCTAssertEqual(history.epochs, 3)

@@ -22,6 +22,7 @@ final class PtyTests: XCTestCase {
     func testTabCompletesAfterAssignmentCommandsAndPaths() throws { try runPty("test_tab_completes_after_assignment_commands_and_paths") }
     func testFigurePreviewInAColourTerminal() throws { try runPty("test_figure_preview_in_a_colour_terminal") }
     func testLiveProgressFitsANarrowTerminal() throws { try runPty("test_live_progress_fits_a_narrow_terminal") }
+    func testNoEscapeSequencesUnderNoColor() throws { try runPty("test_no_escape_sequences_under_no_color") }
     func testTwoLineBlock() throws { try runPty("test_two_line_block") }
     func testHistoryKeptAcrossTwoRuns() throws { try runPty("test_history_kept_across_two_runs") }
     func testHistoryFileKeepsTheLastEntries() throws { try runPty("test_history_file_keeps_the_last_entries") }
