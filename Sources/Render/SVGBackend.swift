@@ -18,8 +18,10 @@ public enum SVGBackend {
                 var attributes = "x=\"\(number(x))\" y=\"\(number(y))\" width=\"\(number(w))\" height=\"\(number(h))\""
                 if radius > 0 { attributes += " rx=\"\(number(radius))\"" }
                 attributes += " fill=\"\(fill?.hexString ?? "none")\""
+                if let fill, fill.opacity < 1 { attributes += " fill-opacity=\"\(fill.opacity)\"" }
                 if let stroke {
                     attributes += " stroke=\"\(stroke.hexString)\" stroke-width=\"\(number(lineWidth))\""
+                    if stroke.opacity < 1 { attributes += " stroke-opacity=\"\(stroke.opacity)\"" }
                 }
                 out += "<rect \(attributes)/>\n"
             case let .polyline(points, colour, lineWidth):
