@@ -78,7 +78,9 @@ extension Interpreter {
 
     func summaryText(_ model: Model) -> String {
         let data = model.summary
-        let chain = model.outputs.count == 1
+        // Keras's "sequential-like" test: every layer reads the one before it, however many of
+        // them are outputs; only other graphs get the "Connected to" column.
+        let chain = model.nodes.indices.allSatisfy { $0 == 0 || model.nodes[$0].input === model.nodes[$0 - 1] }
         let rows = model.nodes.map { node -> SummaryRow in
             let connected = chain ? nil : node.input.map { "\($0.layer.name)[0][0]" } ?? "-"
             return SummaryRow(name: node.layer.name, type: node.layer.typeName, outputShape: kerasShapeText(node.shape),

@@ -4,7 +4,6 @@ import Foundation
 @testable import Language
 import Render
 import TestSupport
-import TestSupport
 import XCTest
 
 /// The lessons in `Notebooks/` run whole, as `cnnb run` runs them, on limited data.
@@ -64,7 +63,7 @@ final class NotebookRunTests: XCTestCase {
         // 320 training and 64 test images of the generated shapes: 10 batches an epoch.
         let run = try runNotebook("quick.cnnb", environment: ["CNNB_LIMIT": "320"])
         XCTAssertEqual(run.text.components(separatedBy: "\n").prefix(2).joined(separator: "\n"),
-                       "(320, 32, 32, 3), (320,)\n(64, 32, 32, 3), (64,)")
+                       "((320, 32, 32, 3), (320,))\n((64, 32, 32, 3), (64,))")
         XCTAssertTrue(run.text.contains("[" + ShapesDataset.classNames.map { "'\($0)'" }.joined(separator: ", ") + "]"))
 
         // conv 16 3x3 on 3 channels: 448; conv 32 3x3 on 16: 4,640; dense 6·6·32 → 32: 36,896; dense 32 → 10: 330.

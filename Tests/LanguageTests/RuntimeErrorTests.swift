@@ -259,7 +259,7 @@ final class RuntimeErrorTests: XCTestCase {
         Case("export cnn", "export needs a format and a file", column: 1,
              hint: "write export cnn onnx \"model.onnx\" or export cnn keras \"model.py\""),
         Case("oksub = submodel cnn outputs cnn.layers[1, 3]\npredict oksub data.test[0..<2] to \"p.npy\"",
-             "model functional has 2 outputs and a .npy file holds one array", line: 2, column: 32,
+             "model functional_1 has 2 outputs and a .npy file holds one array", line: 2, column: 32,
              hint: "write them to an .npz file: to \"predictions.npz\""),
         // Failures after earlier statements of the same cell: those keep their effect, the
         // place is the failing line's.
