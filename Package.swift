@@ -47,7 +47,9 @@ let package = Package(
             "Language", "REPL", "Render",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "cnnb-bench", dependencies: ["Engine", "Datasets"],
+        .executableTarget(name: "cnnb-bench", dependencies: [
+            "Engine", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
                           path: "Benchmarks", exclude: ["README.md"], swiftSettings: optimised),
         // Writes every kind of figure and a short report into a folder, for a person to look at.
         .executableTarget(name: "cnnb-gallery", dependencies: ["Render"], path: "Tools/cnnb-gallery"),
