@@ -23,6 +23,7 @@ final class PtyTests: XCTestCase {
     func testFigurePreviewInAColourTerminal() throws { try runPty("test_figure_preview_in_a_colour_terminal") }
     func testLiveProgressFitsANarrowTerminal() throws { try runPty("test_live_progress_fits_a_narrow_terminal") }
     func testNoEscapeSequencesUnderNoColor() throws { try runPty("test_no_escape_sequences_under_no_color") }
+    func testFiguresInlineByTheTerminalsOwnProtocol() throws { try runPty("test_figures_inline_by_the_terminals_own_protocol") }
     func testTwoLineBlock() throws { try runPty("test_two_line_block") }
     func testHistoryKeptAcrossTwoRuns() throws { try runPty("test_history_kept_across_two_runs") }
     func testHistoryFileKeepsTheLastEntries() throws { try runPty("test_history_file_keeps_the_last_entries") }

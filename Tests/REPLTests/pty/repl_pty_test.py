@@ -392,6 +392,24 @@ class ReplPtyTests(unittest.TestCase):
         self.assertRegex(plain(raw), r"stopped after \d+ batches of epoch 1; the weights keep every update so far")
         repl.quit()
 
+    def test_figures_inline_by_the_terminals_own_protocol(self):
+        # kitty by its TERM, iTerm2 by TERM_PROGRAM, sixel when asked: the picture's escape
+        # sequence follows the figure's line, in place of the half blocks.
+        cases = [({"TERM": "xterm-kitty"}, "\x1b_Gf=100,a=T,", "\x1b\\"),
+                 ({"TERM": "xterm-256color", "TERM_PROGRAM": "iTerm.app"}, "\x1b]1337;File=name=", "\x07"),
+                 ({"TERM": "xterm", "CNNB_IMAGES": "sixel"}, "\x1bPq\"1;1;", "\x1b\\")]
+        for env, start, end in cases:
+            repl = Repl(self.home, env=env)
+            repl.enter("d = load shapes")
+            repl.child.send("show d.train[0..<4] grid 2x2 labels\r")
+            repl.prompt()
+            raw = repl.child.before
+            self.assertIn("<figure: image grid 2x2", raw)
+            self.assertIn(start, raw, env)
+            self.assertIn(end, raw[raw.index(start):], env)
+            self.assertNotIn("\u2580", raw, "no half blocks where the terminal has a protocol")
+            repl.quit()
+
     def test_figure_preview_in_a_colour_terminal(self):
         model = "model g { input 8x8x1; conv 4 3x3 relu; flatten; dense 2 softmax }"
         repl = Repl(self.home, columns=100, env={"TERM": "xterm-256color", "COLORTERM": "truecolor"})
