@@ -46,6 +46,13 @@ extension Interpreter {
         if let limit = session.imageLimit {
             dataset = dataset.prefix(train: limit, test: max(limit / 5, 1))
         }
+        // Where the files came from and whether they are the published ones (a generated
+        // dataset has nothing to tell).
+        if kind != .shapes {
+            let provenance = Provenance.check(kind, folder: dataset.source)
+            outputs.append(.text("\(kind.rawValue): \(dataset.train.count) training and \(dataset.test.count) test images "
+                                 + provenance.sentence))
+        }
         return .dataset(dataset)
     }
 

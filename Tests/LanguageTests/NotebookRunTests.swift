@@ -144,7 +144,9 @@ final class NotebookRunTests: XCTestCase {
         XCTAssertTrue(text.contains("output shape:  (None, 15, 15, 16)\nparameters:    1,040"), text)
 
         // Shapes of the limited data: 2,000 training and 400 test images; labels in a column, as Keras has them.
-        XCTAssertTrue(text.contains("(2000, 32, 32, 3), (2000, 1)\n(400, 32, 32, 3), (400, 1)"), text)
+        XCTAssertTrue(text.contains("((2000, 32, 32, 3), (2000, 1))\n((400, 32, 32, 3), (400, 1))"), text)
+        // load says where the files came from; CIFAR-10 publishes no checksum for unpacked files.
+        XCTAssertTrue(text.contains("cifar10: 2000 training and 400 test images from \(root)/cifar-10-batches-bin; not checked: "), text)
 
         // The first training image's values: its first pixel read straight from the file
         // (a label byte, then 1,024 red, 1,024 green and 1,024 blue bytes), divided by 255.
@@ -181,7 +183,7 @@ final class NotebookRunTests: XCTestCase {
         XCTAssertEqual(history.epochs, 1)
         XCTAssertEqual(history.keys, ["accuracy", "loss", "val_accuracy", "val_loss"])
         let progress = run.outputs.compactMap { if case .progress(let p) = $0 { return p } else { return nil } }.joined()
-        XCTAssertTrue(progress.contains("63/63 ["), progress)
+        XCTAssertTrue(progress.contains("63/63 ━━━━━━━━━━━━━━━━━━━━ "), progress)
         XCTAssertTrue(text.contains("accuracy: " + String(format: "%.2f%%", history.valAccuracy[0] * 100)), text)
 
         // Figures: samples, graph, two charts, four filter grids, image 7, three feature-map grids.
