@@ -147,11 +147,12 @@ struct Dragon4 {
     }
 
     /// `ddd.ddd` with at most `precision` fraction digits, trailing zeros removed but the point
-    /// kept (NumPy's trim '.'), or exactly `minimumFraction` digits when `keepZeros`.
+    /// kept (NumPy's trim '.'), or exactly `minimumFraction` digits when `keepZeros`. The whole
+    /// part is always exact (NumPy's min_digits 0): float32 91722632 prints as 91722632., not as
+    /// its shortest digits 9172263 padded with a zero.
     static func positional<F: BinaryFloatingPoint>(_ value: F, precision: Int, minimumFraction: Int = 0,
                                                    keepZeros: Bool = false) -> (integer: String, fraction: String) {
-        let d = Dragon4(value.magnitude, maximum: .fraction(precision),
-                        minimum: minimumFraction > 0 ? .fraction(minimumFraction) : nil)
+        let d = Dragon4(value.magnitude, maximum: .fraction(precision), minimum: .fraction(max(0, minimumFraction)))
         let text = d.digits.map { Character(String($0)) }
         var integer = "", fraction = ""
         if d.exponent >= 0 {

@@ -82,6 +82,9 @@ final class NumpyComparisonTests: XCTestCase {
         import sys
         import numpy as np
         folder = sys.argv[1]
+        if sys.argv[2] == "numpy1":
+            # NumPy's own mode for printing as before 2.2: no shape=, float32 scientific from 1e8.
+            np.set_printoptions(legacy="2.1")
         raw = open(folder + "/values.bin", "rb").read()
         offset = 0
         out = []
@@ -95,21 +98,23 @@ final class NumpyComparisonTests: XCTestCase {
             out.append(repr(a))
         sys.stdout.write("\\n\\x00\\n".join(out))
         """
-        let run = try XCTUnwrap(Python.run(["-c", script, folder]))
-        XCTAssertEqual(run.status, 0, run.stderr)
-        let expected = run.stdout.components(separatedBy: "\n\u{0}\n")
-        XCTAssertEqual(expected.count, cases.count)
-        var mismatches = 0
-        for (c, numpy) in zip(cases, expected) {
-            let ours = c.isDouble
-                ? try NumpyFormat.repr(c.float64, shape: c.shape, style: .numpy2)
-                : try NumpyFormat.repr(c.float32, shape: c.shape, dtype: "float32", style: .numpy2)
-            if ours != numpy {
-                mismatches += 1
-                if mismatches <= 5 { XCTFail("shape \(c.shape):\nNumPy:\n\(numpy)\ncnnb:\n\(ours)") }
+        for (style, name) in [(NumpyFormat.Style.numpy2, "numpy2"), (.numpy1, "numpy1")] {
+            let run = try XCTUnwrap(Python.run(["-c", script, folder, name]))
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let expected = run.stdout.components(separatedBy: "\n\u{0}\n")
+            XCTAssertEqual(expected.count, cases.count)
+            var mismatches = 0
+            for (c, numpy) in zip(cases, expected) {
+                let ours = c.isDouble
+                    ? try NumpyFormat.repr(c.float64, shape: c.shape, style: style)
+                    : try NumpyFormat.repr(c.float32, shape: c.shape, dtype: "float32", style: style)
+                if ours != numpy {
+                    mismatches += 1
+                    if mismatches <= 5 { XCTFail("\(name), shape \(c.shape):\nNumPy:\n\(numpy)\ncnnb:\n\(ours)") }
+                }
             }
+            XCTAssertEqual(mismatches, 0, "\(name): \(mismatches) of \(cases.count) arrays print differently")
         }
-        XCTAssertEqual(mismatches, 0, "\(mismatches) of \(cases.count) arrays print differently")
     }
 
     /// The two cases the review found, by hand.
@@ -122,5 +127,8 @@ final class NumpyComparisonTests: XCTestCase {
         // Rounded once, from the exact value -0.0293515548…, not from its shortest digits.
         XCTAssertEqual(try NumpyFormat.repr([-0.029351555, 0.5] as [Float], shape: [2], dtype: "float32"),
                        "array([-0.02935155,  0.5       ], dtype=float32)")
+        // The whole part is exact, not the shortest digits padded with zeros (NumPy 1's notation).
+        XCTAssertEqual(try NumpyFormat.repr([91722632, 2774359.8] as [Float], shape: [2], dtype: "float32"),
+                       "array([91722632. ,  2774359.8], dtype=float32)")
     }
 }
