@@ -72,13 +72,18 @@ final class TerminalPreviewTests: XCTestCase {
                       "viridis runs from dark purple to yellow")
     }
 
-    func testSupportNeedsATrueColourTerminal() {
-        XCTAssertTrue(TerminalPreview.isSupported(environment: ["COLORTERM": "truecolor"], isTerminal: true))
-        XCTAssertTrue(TerminalPreview.isSupported(environment: ["COLORTERM": "24bit", "TERM": "xterm-256color"], isTerminal: true))
-        XCTAssertFalse(TerminalPreview.isSupported(environment: ["COLORTERM": "truecolor"], isTerminal: false))
-        XCTAssertFalse(TerminalPreview.isSupported(environment: ["TERM": "xterm-256color"], isTerminal: true))
-        XCTAssertFalse(TerminalPreview.isSupported(environment: ["COLORTERM": "truecolor", "NO_COLOR": "1"], isTerminal: true))
-        XCTAssertFalse(TerminalPreview.isSupported(environment: ["COLORTERM": "truecolor", "TERM": "dumb"], isTerminal: true))
+    /// Half blocks need 24-bit colour, and colour itself (a terminal, no NO_COLOR, not TERM=dumb).
+    func testHalfBlocksNeedATrueColourTerminal() {
+        func blocks(_ environment: [String: String], isTerminal: Bool = true) -> Bool {
+            let colour = ColourChoice.auto.isOn(isTerminal: isTerminal, environment: environment)
+            return TerminalStyle.inlineImages(environment: environment, colour: colour) == .blocks
+        }
+        XCTAssertTrue(blocks(["COLORTERM": "truecolor"]))
+        XCTAssertTrue(blocks(["COLORTERM": "24bit", "TERM": "xterm-256color"]))
+        XCTAssertFalse(blocks(["COLORTERM": "truecolor"], isTerminal: false))
+        XCTAssertFalse(blocks(["TERM": "xterm-256color"]))
+        XCTAssertFalse(blocks(["COLORTERM": "truecolor", "NO_COLOR": "1"]))
+        XCTAssertFalse(blocks(["COLORTERM": "truecolor", "TERM": "dumb"]))
     }
 }
 
