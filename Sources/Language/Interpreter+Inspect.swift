@@ -224,6 +224,11 @@ extension Interpreter {
         guard owner === model else {
             throw Diagnostic.error("these layers belong to \(owner.name), not \(model.name)", at: expr.span)
         }
-        return .model(try Model(inputs: model.input, outputs: indices.map { model.nodes[$0] }))
+        let sub = try Model(inputs: model.input, outputs: indices.map { model.nodes[$0] })
+        // A `model NAME { }` block is Keras's Sequential, which builds a Functional of its own
+        // and so takes `functional` first: Keras calls the first sub-model `functional_1`.
+        let number = sub.name == "functional" ? 0 : Int(sub.name.dropFirst("functional_".count)) ?? 0
+        sub.name = "functional_\(number + 1)"
+        return .model(sub)
     }
 }

@@ -2,6 +2,7 @@ import Basics
 @testable import Interop
 import Engine
 import Foundation
+import TestSupport
 import XCTest
 
 /// Models of the layers beyond the first lesson, rebuilt by Keras 3 (JAX backend) from the
@@ -82,7 +83,7 @@ final class NewLayersKerasTests: XCTestCase {
         // Keras 3 on JAX, the backend .ci/requirements.txt installs (without it Keras looks
         // for TensorFlow); a backend chosen by the caller stays.
         setenv("KERAS_BACKEND", "jax", 0)
-        try PythonRuntime.require(["keras", "jax"], install: [])
+        try Python.require(["keras", "jax"])
         let folder = try temporaryFolder("keras-new-layers")
         let models = [try imageModel(seed: 1), try sequenceModel(seed: 2), try volumeModel(seed: 3)]
         var predictions: [Tensor] = []
@@ -111,9 +112,9 @@ final class NewLayersKerasTests: XCTestCase {
         print(json.dumps(report))
         """
         try Data(driver.utf8).write(to: URL(fileURLWithPath: "\(folder)/driver.py"))
-        let run = try XCTUnwrap(PythonRuntime.run(["\(folder)/driver.py", folder, "\(models.count)"]))
-        XCTAssertEqual(run.status, 0, run.errors)
-        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [[Any]], run.output)
+        let run = try XCTUnwrap(Python.run(["\(folder)/driver.py", folder, "\(models.count)"]))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[Any]], run.stdout)
         for (index, model) in models.enumerated() {
             XCTAssertEqual(report[index][0] as? [String], model.layers.map(\.name))
             XCTAssertEqual(report[index][1] as? [String], KerasWeights.arrays(of: model).map(\.name))

@@ -101,6 +101,21 @@ final class ImageGridTests: XCTestCase {
 }
 
 final class LineChartTests: XCTestCase {
+    /// matplotlib's legend frame is 80% opaque (framealpha 0.8): the last points show through.
+    func testLegendFrameLetsTheLinesShowThrough() throws {
+        let accuracy = try ChartSeries(name: "accuracy", y: [0.45, 0.59, 0.65, 0.69, 0.72])
+        let chart = try LineChart(series: [accuracy], xLabel: "Epoch", yLabel: "accuracy", legendCorner: .lowerRight)
+        let svg = try Figure.lineChart(chart).svgText()
+        XCTAssertTrue(svg.contains("fill=\"#ffffff\" fill-opacity=\"0.8\" stroke=\"#cccccc\" stroke-width=\"1\" stroke-opacity=\"0.8\""), svg)
+        // In pixels: black drawn under an 80% white frame reads as 20% black.
+        var scene = Scene(width: 10, height: 10)
+        scene.add(.rectangle(x: 0, y: 0, width: 10, height: 10, fill: .ink, stroke: nil, lineWidth: 0, cornerRadius: 0))
+        scene.add(.rectangle(x: 0, y: 0, width: 10, height: 10, fill: Colour.white.withOpacity(0.8), stroke: nil, lineWidth: 0, cornerRadius: 0))
+        let pixel = try CairoBackend.rasterize(scene).pixel(x: 5, y: 5)
+        let expected = (0.8 * 255 + 0.2 * Double(Colour.ink.red)).rounded()
+        XCTAssertEqual(Double(pixel.red), expected, accuracy: 1)
+    }
+
     func testHistoryChartHasLinesLegendAndLabels() throws {
         let folder = try makeTemporaryFolder("chart")
         defer { try? FileManager.default.removeItem(atPath: folder) }
