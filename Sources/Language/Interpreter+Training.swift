@@ -157,6 +157,7 @@ extension Interpreter {
                                          let metrics = Interpreter.metrics(loss: summary.loss, accuracy: summary.accuracy,
                                                                            valLoss: summary.valLoss, valAccuracy: summary.valAccuracy)
                                          emit(line.finalLine(elapsedSeconds: summary.seconds, secondsPerStep: perStep, metrics: metrics))
+                                         observer?.epochEnded(summary.epoch, metrics: metrics)
                                      },
                                      shouldStop: session.shouldStop)
         } catch {

@@ -15,7 +15,7 @@ public enum ReportWriter {
             case .code:
                 var outputs: [CellOutput] = result.outputs.map { output in
                     switch output {
-                    case .text(let text), .progress(let text): return .text(text)
+                    case .text(let text), .table(let text, _), .progress(let text): return .text(text)
                     case .figure(_, let path):
                         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
                         return .figure(relativePath: NotebookReport.relativePath(of: absolute, in: directory) ?? path)

@@ -24,7 +24,7 @@ public final class TerminalOutput: TrainingObserver {
 
     public func show(_ output: Output) {
         switch output {
-        case .text(let text): write(text + "\n")
+        case .text(let text), .table(let text, _): write(text + "\n")
         case .figure(let figure, let path):
             write("\(figure.summary) → \(path)\n")
             // Pictures of images are previewed; charts and graphs are read better in the file.

@@ -1,5 +1,4 @@
 import Language
-@testable import REPL
 import XCTest
 
 final class CompletionTests: XCTestCase {
