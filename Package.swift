@@ -29,6 +29,11 @@ let package = Package(
                        providers: [.apt(["libcairo2-dev"]), .brew(["cairo"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib",
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        // The Jupyter kernel's transport (ZeroMQ) and message signatures (OpenSSL's HMAC-SHA256).
+        .systemLibrary(name: "CZMQ", path: "Sources/CZMQ",
+                       providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto",
+                       providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
 
         // What every module shares: the error protocol a person reads, files written whole.
         .target(name: "Basics"),
@@ -40,18 +45,20 @@ let package = Package(
         ]),
         .target(name: "Language", dependencies: ["Basics", "Engine", "Datasets", "Render", "Interop"], swiftSettings: optimised),
         .target(name: "REPL", dependencies: ["Basics", "Language", "Render", "CReadline"]),
+        .target(name: "Kernel", dependencies: ["Basics", "Language", "Render", "CZMQ", "CCrypto"]),
         .executableTarget(name: "cnnb", dependencies: [
-            "Language", "REPL",
+            "Language", "REPL", "Kernel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cnnb-bench", dependencies: ["Engine", "Datasets"],
-                          path: "Benchmarks", exclude: ["README.md"], swiftSettings: optimised),
+                          path: "Benchmarks", exclude: ["README.md", "kernel_bench.py"], swiftSettings: optimised),
 
         .testTarget(name: "NativeTests", dependencies: ["CBLAS", "CCairo", "CZlib", "CReadline", "Engine", "Datasets"]),
         .testTarget(name: "EngineTests", dependencies: ["Basics", "Engine"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Engine"]),
         .testTarget(name: "RenderTests", dependencies: ["Basics", "Render", "CCairo"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL"], exclude: ["pty"]),
+        .testTarget(name: "KernelTests", dependencies: ["Kernel", "Language"], exclude: ["jupyter"]),
         .testTarget(name: "InteropTests", dependencies: ["Basics", "Interop", "Engine", "Language"]),
         .testTarget(name: "LanguageTests", dependencies: ["Basics", "Language", "Engine", "Datasets", "Render"]),
     ],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Kernel
 import Language
 import REPL
 #if canImport(Glibc)
@@ -16,7 +17,7 @@ struct CNNB: ParsableCommand {
         abstract: "A notebook language for building, training and looking inside convolutional networks.",
         discussion: "With no subcommand, cnnb opens an interactive session.",
         version: CNNBVersion.string,
-        subcommands: [Run.self, Check.self, Repl.self],
+        subcommands: [Run.self, Check.self, Repl.self, KernelCommand.self, Convert.self],
         defaultSubcommand: Repl.self)
 }
 
@@ -34,14 +35,14 @@ struct SessionOptions: ParsableArguments {
 }
 
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the cells of a .cnnb notebook and write its figures and report.")
-    @Argument(help: "The .cnnb file to run.") var file: String
+    static let configuration = CommandConfiguration(abstract: "Run the cells of a .cnnb notebook (or the code cells of an .ipynb) and write its figures and report.")
+    @Argument(help: "The .cnnb or .ipynb file to run.") var file: String
     @Option(help: "Folder for the report and figures (default: out/NAME).") var out: String?
     @Flag(help: "Go on after a failing cell.") var keepGoing = false
     @OptionGroup var sessionOptions: SessionOptions
 
     func run() throws {
-        let source = try readSource(file)
+        let source = try notebookSource(file)
         let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         let folder = out ?? ("out" as NSString).appendingPathComponent(name)
         // Figures of an earlier run of this notebook would mix with this run's.
@@ -98,6 +99,16 @@ struct Repl: ParsableCommand {
     func run() throws {
         let status = InteractiveSession(session: sessionOptions.makeSession(outputDirectory: out)).run()
         if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// A `.cnnb` file's text, or an `.ipynb`'s cells as `.cnnb` text.
+func notebookSource(_ file: String) throws -> String {
+    guard file.lowercased().hasSuffix(".ipynb") else { return try readSource(file) }
+    do {
+        return try NotebookConversion.cnnbSource(ofFile: file)
+    } catch let error as NotebookConversion.ConversionError {
+        throw ValidationError(error.description)
     }
 }
 
