@@ -224,9 +224,11 @@ extension Model {
     }
 
     /// Mean loss (weighted by batch size) and accuracy over `source` in inference mode
-    /// (Keras's `evaluate`). `progress` is called after every batch.
+    /// (Keras's `evaluate`). `progress` is called after every batch. `shouldStop` is asked
+    /// before every batch: true abandons the evaluation with an error that says so.
     public func evaluate(_ source: BatchSource, batchSize: Int = 32,
-                         progress: ((BatchProgress) -> Void)? = nil) throws(ModelError) -> Evaluation {
+                         progress: ((BatchProgress) -> Void)? = nil,
+                         shouldStop: (() -> Bool)? = nil) throws(ModelError) -> Evaluation {
         let loss = try trainingSetup(source, needsOptimizer: false)
         guard batchSize >= 1 else { throw ModelError("the batch size must be at least 1 (got \(batchSize))") }
         let wantsAccuracy = metrics.contains(.accuracy)
@@ -236,6 +238,7 @@ extension Model {
         let startTime = DispatchTime.now().uptimeNanoseconds
         var lossSum = 0.0, correct = 0, rows = 0
         for batch in 0..<batchCount {
+            if let shouldStop, shouldStop() { throw ModelError.stopped("evaluate", batch: batch, of: batchCount) }
             let start = batch * batchSize
             let n = min(batchSize, count - start)
             let indices = order[start..<(start + n)]
@@ -271,8 +274,10 @@ extension Model {
     }
 
     /// Every output of the model for every item of `source`, in inference mode, one tensor
-    /// per output of shape `[source.count] + outputShape` (Keras's `predict`).
-    public func predict(_ source: BatchSource, batchSize: Int = 32) throws(ModelError) -> [Tensor] {
+    /// per output of shape `[source.count] + outputShape` (Keras's `predict`). `shouldStop` is
+    /// asked before every batch: true abandons the predictions with an error that says so.
+    public func predict(_ source: BatchSource, batchSize: Int = 32,
+                        shouldStop: (() -> Bool)? = nil) throws(ModelError) -> [Tensor] {
         try checkInputs(source)
         guard batchSize >= 1 else { throw ModelError("the batch size must be at least 1 (got \(batchSize))") }
         let count = source.count
@@ -284,6 +289,9 @@ extension Model {
         let parents = nodes.map { node in node.input.map { p in nodes.firstIndex { $0 === p } ?? 0 } ?? 0 }
         var start = 0
         while start < count {
+            if let shouldStop, shouldStop() {
+                throw ModelError.stopped("predict", batch: start / batchSize, of: (count + batchSize - 1) / batchSize)
+            }
             let n = min(batchSize, count - start)
             let buffers = buffers(size: n, source: inputOnly, withGradient: false)
             source.fillInputs(indices: order[start..<(start + n)], into: buffers.inputs)
@@ -301,12 +309,12 @@ extension Model {
     }
 
     /// `predict` on an in-memory batch of inputs (shape `[N] + inputShape`).
-    public func predict(_ x: Tensor, batchSize: Int = 32) throws(ModelError) -> [Tensor] {
+    public func predict(_ x: Tensor, batchSize: Int = 32, shouldStop: (() -> Bool)? = nil) throws(ModelError) -> [Tensor] {
         guard x.rank == inputShape.count + 1 else {
             throw ModelError("inputs of shape \(x.shape) need a batch axis before the item shape \(kerasShapeText(inputShape))",
                              hint: "pass a batch of shape [N, " + inputShape.map(String.init).joined(separator: ", ") + "]")
         }
-        return try predict(InputsOnly(TensorInputs(x)), batchSize: batchSize)
+        return try predict(InputsOnly(TensorInputs(x)), batchSize: batchSize, shouldStop: shouldStop)
     }
 }
 

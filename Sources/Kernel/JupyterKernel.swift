@@ -271,15 +271,17 @@ public final class JupyterKernel {
         if storeHistory { history.append((count, code)) }
 
         var content: [String: Any] = ["execution_count": count]
-        if let error = run.error {
-            let bundle = RichOutput.error(error, source: code)
+        if stopped {
+            // As ipykernel does for Ctrl-C: an error reply, so "Run All" stops here. A training
+            // keeps what it learnt; an evaluation or prediction stopped part way gives nothing.
+            let what = run.error?.message ?? "training was interrupted; the session and the weights learnt so far are kept"
+            let bundle: [String: Any] = ["ename": "KeyboardInterrupt", "evalue": what,
+                                         "traceback": ["\u{1B}[0;31mKeyboardInterrupt\u{1B}[0m: " + what]]
             publish("error", content: bundle, parent: request.header)
             content.merge(bundle) { $1 }
             content["status"] = "error"
-        } else if run.interrupted {
-            // As ipykernel does for Ctrl-C: an error reply, so "Run All" stops here.
-            let bundle: [String: Any] = ["ename": "KeyboardInterrupt", "evalue": "interrupted; the session and the weights learnt so far are kept",
-                                         "traceback": ["\u{1B}[0;31mKeyboardInterrupt\u{1B}[0m: training was interrupted; the session and the weights learnt so far are kept"]]
+        } else if let error = run.error {
+            let bundle = RichOutput.error(error, source: code)
             publish("error", content: bundle, parent: request.header)
             content.merge(bundle) { $1 }
             content["status"] = "error"

@@ -1,5 +1,4 @@
 import Foundation
-import Language
 
 /// Tab completion: statement keywords and layer words at the start of a statement (also after
 /// `NAME =`), the current keyword's or layer's options after it, activation and dataset names,
