@@ -250,6 +250,17 @@ public final class JupyterKernel {
                 publish("stream", content: ["name": "stdout", "text": text + "\n"], parent: request.header)
             }
         }
+        // `:help WORD` and `:vars` work in a cell as at the REPL's prompt.
+        if let text = command(code) {
+            if !silent {
+                publish("execute_result", content: ["execution_count": count, "data": ["text/plain": text],
+                                                    "metadata": [:] as [String: Any]], parent: request.header)
+            }
+            if storeHistory { history.append((count, code)) }
+            reply(request, on: shell, content: ["status": "ok", "execution_count": count,
+                                                "user_expressions": [:] as [String: Any], "payload": [] as [Any]])
+            return
+        }
         let run = session.runCell(code, file: "In[\(count)]", onOutput: { output in
             switch output {
             case .text(let text):
@@ -294,11 +305,28 @@ public final class JupyterKernel {
         if content["status"] as? String == "error" && stopOnError { abortQueued() }
     }
 
+    /// The text of a `:help` or `:vars` cell, or nil when the cell is not one.
+    private func command(_ code: String) -> String? {
+        let trimmed = code.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.hasPrefix(":"), !trimmed.contains("\n") else { return nil }
+        let parts = trimmed.split(separator: " ", maxSplits: 1).map(String.init)
+        let argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        switch parts[0] {
+        case ":help", ":h": return Help.text(topic: argument)
+        case ":vars": return session.variablesText
+        default: return nil  // the parser explains what a cell cannot start with
+        }
+    }
+
     /// After a failed cell with stop_on_error, the execute requests already waiting are
     /// answered `aborted` without running, as ipykernel does; other requests are served.
     private func abortQueued() {
-        while !ZMQSocket.poll([shell], milliseconds: 0).isEmpty {
-            guard let frames = shell.receive(), let request = read(frames, on: "shell") else { continue }
+        // Everything already waiting is taken first: a request sent after seeing an `aborted`
+        // reply is a new one and runs.
+        var waiting: [[[UInt8]]] = []
+        while !ZMQSocket.poll([shell], milliseconds: 0).isEmpty, let frames = shell.receive() { waiting.append(frames) }
+        for frames in waiting {
+            guard let request = read(frames, on: "shell") else { continue }
             guard request.type == "execute_request" else {
                 handleShell(frames)
                 continue

@@ -8,9 +8,11 @@ import Foundation
 public enum Completion {
     /// The REPL's own commands.
     public static let commands = [":help", ":vars", ":reset", ":load", ":save", ":out", ":quit"]
+    /// The commands a Jupyter cell takes (files and quitting are the notebook's business there).
+    public static let kernelCommands = [":help", ":vars"]
 
     /// The candidates for `word` typed in `line`, or nil when `word` is a file name.
-    public static func candidates(line: String, word: String, session: Session) -> [String]? {
+    public static func candidates(line: String, word: String, session: Session, commands: [String] = commands) -> [String]? {
         let trimmedLine = line.drop { $0 == " " || $0 == "\t" }
         if trimmedLine.hasPrefix(":") {
             guard let space = trimmedLine.firstIndex(where: { $0 == " " || $0 == "\t" }) else { return commands }
@@ -64,7 +66,8 @@ public enum Completion {
     /// Completion at a cursor in a whole cell (Jupyter's `complete_request`): the matches and the
     /// range, in Unicode scalars as the protocol counts, that a chosen match replaces. The word
     /// runs from the last break before the cursor to the first break after it.
-    public static func complete(_ text: String, cursor: Int, session: Session) -> (matches: [String], start: Int, end: Int) {
+    public static func complete(_ text: String, cursor: Int, session: Session,
+                                commands: [String] = kernelCommands) -> (matches: [String], start: Int, end: Int) {
         let scalars = Array(text.unicodeScalars)
         let cursor = min(max(cursor, 0), scalars.count)
         var lineStart = cursor
@@ -79,7 +82,7 @@ public enum Completion {
         let word = String(String.UnicodeScalarView(scalars[start..<cursor]))
         // Inside an open string the word is a file name, which is not the language's to complete.
         if before.filter({ $0 == "\"" }).count % 2 == 1 { return ([], start, end) }
-        let matches = candidates(line: before, word: word, session: session)?.filter { $0.hasPrefix(word) } ?? []
+        let matches = candidates(line: before, word: word, session: session, commands: commands)?.filter { $0.hasPrefix(word) } ?? []
         return (matches, start, end)
     }
 

@@ -132,11 +132,7 @@ public final class InteractiveSession {
         switch parts[0] {
         case ":quit", ":q", ":exit": return false
         case ":help", ":h": output.write(Help.text(topic: argument) + "\n")
-        case ":vars":
-            if session.definitionOrder.isEmpty { output.write("nothing is defined yet\n") }
-            for name in session.definitionOrder {
-                if let value = session[name] { output.write("\(name)  \(value.brief)\n") }
-            }
+        case ":vars": output.write(session.variablesText + "\n")
         case ":reset":
             session.reset()
             succeeded.removeAll()

@@ -22,6 +22,7 @@ final class JupyterClientTests: XCTestCase {
     func testExecutionCount() throws { try runJupyter("test_execution_count") }
     func testCompletion() throws { try runJupyter("test_completion") }
     func testInspect() throws { try runJupyter("test_inspect") }
+    func testHelpAndVarsCells() throws { try runJupyter("test_help_and_vars_cells") }
     func testIsComplete() throws { try runJupyter("test_is_complete") }
     func testErrorCell() throws { try runJupyter("test_error_cell") }
     func testStopOnErrorAbortsQueuedCells() throws { try runJupyter("test_stop_on_error_aborts_queued_cells") }

@@ -291,6 +291,22 @@ class KernelTests(unittest.TestCase):
         found, _ = inspect("nothing_here", 3)
         self.assertFalse(found)
 
+    def test_help_and_vars_cells(self):
+        km, kc = self.start()
+        reply, messages = self.run_cell(kc, ":help fit")
+        self.assertEqual(reply["content"]["status"], "ok")
+        self.assertIn("fit MODEL on", self.result_text(messages))
+        reply, messages = self.run_cell(kc, ":vars")
+        self.assertEqual(self.result_text(messages), "nothing is defined yet")
+        self.run_cell(kc, "x = 3\nk = 2x2")
+        reply, messages = self.run_cell(kc, ":vars")
+        self.assertEqual(self.result_text(messages), "x  3\nk  2x2")
+        self.assertEqual(reply["content"]["execution_count"], 4)
+        content = self.reply(kc, kc.complete(":", cursor_pos=1))["content"]
+        self.assertEqual(content["matches"], [":help", ":vars"])
+        content = self.reply(kc, kc.complete(":help fi", cursor_pos=8))["content"]
+        self.assertEqual((content["matches"], content["cursor_start"]), (["filters", "fit"], 6))
+
     def test_is_complete(self):
         km, kc = self.start()
 
