@@ -36,7 +36,9 @@ public enum NotebookConversion {
 
     /// An `.ipynb` (nbformat 4.5) of the cells, without outputs, naming the cnnb kernel.
     public static func ipynbText(_ cells: [ReportCell], title: String) throws -> String {
-        try NotebookReport(title: title, cells: cells).notebookText(figuresIn: URL(fileURLWithPath: NSTemporaryDirectory()))
+        var report = NotebookReport(title: title, cells: cells)
+        report.languageVersion = CNNBVersion.string
+        return try report.notebookText(figuresIn: URL(fileURLWithPath: NSTemporaryDirectory()))
     }
 
     /// The Markdown and code cells of an `.ipynb`; raw cells become Markdown, outputs are dropped.

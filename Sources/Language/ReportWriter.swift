@@ -26,7 +26,9 @@ public enum ReportWriter {
                 return .code(result.cell.text, outputs: outputs, executionCount: result.ran ? count : nil)
             }
         }
-        return NotebookReport(title: title, cells: cells)
+        var report = NotebookReport(title: title, cells: cells)
+        report.languageVersion = CNNBVersion.string
+        return report
     }
 
     public static func write(results: [CellResult], to folder: String, name: String) throws {

@@ -572,6 +572,8 @@ class KernelTests(unittest.TestCase):
         nbformat.validate(report)
         self.assertEqual(report.metadata.kernelspec.name, "cnnb")
         self.assertEqual(report.metadata.language_info.name, "cnnb")
+        version = subprocess.run([BINARY, "--version"], capture_output=True, text=True, timeout=TIMEOUT).stdout.strip()
+        self.assertEqual(report.metadata.language_info.version, version)
         self.assertEqual(report.cells[1].outputs[-1].data["text/plain"], "42")
         # "Run All" with the installed kernel gives the same result.
         NotebookClient(report, timeout=120, kernel_name=report.metadata.kernelspec.name,
