@@ -359,6 +359,10 @@ public final class JupyterKernel {
 
     private func isComplete(_ request: Message) {
         let code = request.content["code"] as? String ?? ""
+        if command(code) != nil {
+            reply(request, on: shell, content: ["status": "complete"])
+            return
+        }
         if needsMoreInput(code) {
             // Inside an open block the next line is indented as a model's layers are.
             let indent = code.filter { $0 == "{" }.count > code.filter { $0 == "}" }.count ? "    " : ""

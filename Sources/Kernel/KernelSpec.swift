@@ -10,8 +10,7 @@ public enum KernelSpec {
 
     /// What notebooks and `kernel_info` say about the language.
     public static var languageInfo: [String: Any] {
-        ["name": "cnnb", "version": CNNBVersion.string, "mimetype": "text/x-cnnb", "file_extension": ".cnnb",
-         "pygments_lexer": "text", "codemirror_mode": "text/plain"]
+        ["name": "cnnb", "version": CNNBVersion.string, "mimetype": "text/x-cnnb", "file_extension": ".cnnb"]
     }
 
     /// The grammar and the lessons, when the checkout this cnnb was built in still holds them.

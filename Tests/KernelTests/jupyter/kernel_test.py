@@ -320,6 +320,8 @@ class KernelTests(unittest.TestCase):
         self.assertEqual(status("fit (m"), ("incomplete", ""))
         self.assertEqual(status("x = = 1"), ("invalid", None))
         self.assertEqual(status("model m { input 4x4x1 }}"), ("invalid", None))
+        self.assertEqual(status(":help fit"), ("complete", None))
+        self.assertEqual(status(":nothing"), ("invalid", None))
 
     def test_error_cell(self):
         km, kc = self.start()
