@@ -251,6 +251,14 @@ public final class JupyterKernel {
             }
         }
         // `:help WORD` and `:vars` work in a cell as at the REPL's prompt.
+        if let unknown = unknownCommand(code, count: count) {
+            let bundle = RichOutput.error(unknown, source: code)
+            publish("error", content: bundle, parent: request.header)
+            if storeHistory { history.append((count, code)) }
+            reply(request, on: shell, content: bundle.merging(["status": "error", "execution_count": count]) { $1 })
+            if stopOnError { abortQueued() }
+            return
+        }
         if let text = command(code) {
             if !silent {
                 publish("execute_result", content: ["execution_count": count, "data": ["text/plain": text],
@@ -316,6 +324,20 @@ public final class JupyterKernel {
         case ":vars": return session.variablesText
         default: return nil  // the parser explains what a cell cannot start with
         }
+    }
+
+    /// A cell that is a REPL command the kernel does not take (`:load`, `:save`, `:quit` …): said
+    /// so at the command, rather than as a character the parser does not know.
+    private func unknownCommand(_ code: String, count: Int) -> Diagnostic? {
+        let leading = code.prefix { $0 == " " || $0 == "\t" || $0 == "\n" }
+        let rest = code.dropFirst(leading.count)
+        guard rest.hasPrefix(":"), command(code) == nil else { return nil }
+        let word = rest.prefix { !$0.isWhitespace }
+        let line = 1 + leading.filter { $0 == "\n" }.count
+        let column = 1 + (leading.split(separator: "\n", omittingEmptySubsequences: false).last?.count ?? 0)
+        let span = SourceSpan(file: "In[\(count)]", line: line, column: column, offset: leading.utf8.count, length: word.utf8.count)
+        return .error("\(word) is not a command in a notebook cell", at: span,
+                      hint: "a cell takes :help WORD and :vars; files and the session are the notebook's (restart the kernel for a fresh session)")
     }
 
     /// After a failed cell with stop_on_error, the execute requests already waiting are

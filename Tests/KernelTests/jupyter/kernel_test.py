@@ -302,6 +302,12 @@ class KernelTests(unittest.TestCase):
         reply, messages = self.run_cell(kc, ":vars")
         self.assertEqual(self.result_text(messages), "x  3\nk  2x2")
         self.assertEqual(reply["content"]["execution_count"], 4)
+        reply, messages = self.run_cell(kc, "\n  :save notes.cnnb")
+        self.assertEqual(reply["content"]["status"], "error")
+        traceback = [ANSI.sub("", line) for line in reply["content"]["traceback"]]
+        self.assertEqual(traceback[0], "In[5]:2:3: error: :save is not a command in a notebook cell")
+        self.assertEqual(traceback[2].index("^"), 2)
+        self.assertTrue(any(line.startswith("hint: a cell takes :help WORD and :vars") for line in traceback), traceback)
         content = self.reply(kc, kc.complete(":", cursor_pos=1))["content"]
         self.assertEqual(content["matches"], [":help", ":vars"])
         content = self.reply(kc, kc.complete(":help fi", cursor_pos=8))["content"]
