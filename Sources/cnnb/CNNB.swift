@@ -50,11 +50,15 @@ struct Run: ParsableCommand {
         let session = sessionOptions.makeSession(outputDirectory: folder)
         let terminal = TerminalOutput()
         session.trainingObserver = terminal
-        let runner = NotebookRunner(source: source, fileName: file)
+        let runner = {
+            var runner = NotebookRunner(source: source, fileName: file)
+            runner.numbersCells = file.lowercased().hasSuffix(".ipynb")
+            return runner
+        }()
         let color = isatty(STDERR_FILENO) == 1
         let results = runner.run(in: session, keepGoing: keepGoing, color: color,
                                  willRun: { index, cell in
-                                     terminal.write("── [\(index + 1)] \(file):\(cell.line) " + String(repeating: "─", count: 30) + "\n")
+                                     terminal.write("── [\(index + 1)] \(runner.location(of: cell)) " + String(repeating: "─", count: 30) + "\n")
                                  },
                                  onOutput: terminal.show,
                                  onError: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })

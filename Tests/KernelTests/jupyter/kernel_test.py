@@ -583,6 +583,17 @@ class KernelTests(unittest.TestCase):
         version = subprocess.run([BINARY, "--version"], capture_output=True, text=True, timeout=TIMEOUT).stdout.strip()
         self.assertEqual(report.metadata.language_info.version, version)
         self.assertEqual(report.cells[1].outputs[-1].data["text/plain"], "42")
+        # An error names the cell and the line within it, as Jupyter shows them.
+        bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Errors"),
+                                              nbformat.v4.new_code_cell("x = 1"),
+                                              nbformat.v4.new_code_cell("y = 2\nz = nosuch")])
+        bad_path = os.path.join(self.home, "bad.ipynb")
+        nbformat.write(bad, bad_path)
+        out = subprocess.run([BINARY, "run", bad_path, "--out", os.path.join(self.home, "bad-out")],
+                             capture_output=True, text=True, timeout=TIMEOUT)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn(bad_path + "[3]:2:5: error: 'nosuch' is not defined\nz = nosuch\n    ^~~~~~", out.stderr)
+        self.assertIn("── [3] " + bad_path + "[3] ", out.stdout)
         # "Run All" with the installed kernel gives the same result.
         NotebookClient(report, timeout=120, kernel_name=report.metadata.kernelspec.name,
                        resources={"metadata": {"path": self.home}}).execute()
