@@ -31,4 +31,33 @@ final class CompletionTests: XCTestCase {
         XCTAssertNil(complete(":load Note"), "file names are readline's")
         XCTAssertNil(complete(":save out/s"))
     }
+
+    /// The kernel's form: a whole cell and a cursor in Unicode scalars, the replaced range back.
+    func testCompletionAtACursorInACell() {
+        let session = Session(outputDirectory: NSTemporaryDirectory())
+        XCTAssertNil(session.run("model tiny { input 4x4x1; flatten; dense 2 softmax }").error)
+        func complete(_ code: String, _ cursor: Int) -> ([String], Int, Int) {
+            let result = Completion.complete(code, cursor: cursor, session: session)
+            return (result.matches, result.start, result.end)
+        }
+        let cell = "x = 1\nsummary ti\nfit tiny ep"
+        XCTAssertEqual(complete(cell, 16).0, ["tiny"])
+        XCTAssertEqual(complete(cell, 16).1, 14)
+        XCTAssertEqual(complete(cell, 16).2, 16)
+        // In the middle of a word: the rest of the word is replaced too.
+        XCTAssertEqual(complete(cell, 15).0, ["tanh", "tiny"])
+        XCTAssertEqual(complete(cell, 15).2, 16)
+        XCTAssertEqual(complete(cell, cell.unicodeScalars.count).0, ["epochs"])
+        XCTAssertEqual(complete("tiny.l", 6).0, ["tiny.layers"])
+        XCTAssertEqual(complete("tiny.l", 6).1, 0)
+        // Positions count Unicode scalars: the é before the word is one.
+        XCTAssertEqual(complete("# é\nfit tiny ep", 15).0, ["epochs"])
+        XCTAssertEqual(complete("# é\nfit tiny ep", 15).1, 13)
+        // Out-of-range cursors are clamped; a file name inside quotes is not completed.
+        XCTAssertEqual(complete("fit", 99).0, ["fit"])
+        XCTAssertEqual(complete("fit", -3).1, 0)
+        XCTAssertEqual(complete("fit", -3).2, 3)
+        XCTAssertEqual(complete("save tiny weights \"ti", 21).0, [])
+        XCTAssertEqual(complete(":", 1).0, [":help", ":vars"])
+    }
 }
