@@ -29,7 +29,7 @@ public final class JupyterKernel {
     private var executionCount = 0
     /// The cells run with store_history, for `history_request`.
     private var history: [(count: Int, code: String)] = []
-    /// Set by a training the current cell's interrupt stopped.
+    /// Set when an interrupt stopped the current cell's training, evaluation or prediction.
     private var stopped = false
     private let stateLock = NSLock()
     private var shutdownAsked = false
