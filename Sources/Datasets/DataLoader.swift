@@ -5,13 +5,6 @@ import Glibc
 import Darwin
 #endif
 
-/// An interrupt check a download asks from its waiting thread, the thread that runs the
-/// statement: unchecked, since the session's check is only ever called there.
-public struct StopCheck: @unchecked Sendable {
-    public let ask: () -> Bool
-    public init(_ ask: @escaping () -> Bool) { self.ask = ask }
-}
-
 /// How `DataLoader.load` looks for, fetches or generates a dataset.
 public struct DataOptions: Sendable {
     /// A folder given by the user (`load cifar10 from "DIR"`): the dataset's own folder or a root
@@ -28,9 +21,6 @@ public struct DataOptions: Sendable {
     public var source: DownloadSource?
     /// Told how a download advances (default: a progress bar on standard error; nil: silent).
     public var progress: DownloadProgress?
-    /// Asked while a download runs (an interrupt: Ctrl-C, Jupyter's interrupt); true abandons
-    /// it and leaves nothing in the cache.
-    public var shouldStop: StopCheck?
     /// Sizes and seed of the generated `shapes` dataset.
     public var shapesTrainCount: Int
     public var shapesTestCount: Int
@@ -82,10 +72,8 @@ public enum DataLoader {
             throw DataError(notFound, hint: hint)
         }
         do {
-            let folder = try download(kind, from: source, into: cache, progress: options.progress, shouldStop: options.shouldStop)
+            let folder = try download(kind, from: source, into: cache, progress: options.progress)
             return try kind.read(directory: folder)
-        } catch let error as DownloadError where error.interrupted {
-            throw DataError(error.message, hint: "nothing was kept; load \(kind.rawValue) again to download it from the start")
         } catch let error as DownloadError {
             throw DataError(notFound + "\nand \(error.message)", hint: hint)
         }
@@ -137,15 +125,12 @@ public enum DataLoader {
     // MARK: Download
 
     /// A failed download, with nothing left in the cache.
-    struct DownloadError: Error {
-        var message: String
-        var interrupted = false
-    }
+    struct DownloadError: Error { var message: String }
 
     /// Downloads into a temporary folder beside the final one, checks every file, unpacks, and
     /// renames the finished folder into `cache/<folder>`; returns that folder.
     static func download(_ kind: DatasetKind, from source: DownloadSource, into cache: String,
-                         progress: DownloadProgress?, shouldStop: StopCheck? = nil) throws -> String {
+                         progress: DownloadProgress?) throws -> String {
         do {
             try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
         } catch {
@@ -172,7 +157,7 @@ public enum DataLoader {
             }
             let path = joined(fetched, file.name)
             do {
-                try HTTPDownload.fetch(url, to: path, progress: progress, shouldStop: shouldStop)
+                try HTTPDownload.fetch(url, to: path, progress: progress)
             } catch let error as DataError {
                 throw DownloadError(message: error.message)
             }

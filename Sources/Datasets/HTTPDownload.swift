@@ -9,8 +9,7 @@ public typealias DownloadProgress = @Sendable (_ file: String, _ received: Int64
 
 /// Fetches one URL into a file with URLSession, streaming the body to disk and reporting progress.
 enum HTTPDownload {
-    /// `shouldStop` is asked every 100 ms while the body arrives: true cancels the transfer.
-    static func fetch(_ url: URL, to path: String, progress: DownloadProgress?, shouldStop: StopCheck? = nil) throws {
+    static func fetch(_ url: URL, to path: String, progress: DownloadProgress?) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let output = FileHandle(forWritingAtPath: path) else {
             throw DataError("cannot create \(path)", hint: "check that \((path as NSString).deletingLastPathComponent) is writable")
@@ -21,16 +20,8 @@ enum HTTPDownload {
         configuration.timeoutIntervalForRequest = 60
         let session = URLSession(configuration: configuration, delegate: receiver, delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
-        let interrupted = DataLoader.DownloadError(message: "the download of \(url.lastPathComponent) was interrupted", interrupted: true)
-        if let shouldStop, shouldStop.ask() { throw interrupted }
-        let task = session.dataTask(with: url)
-        task.resume()
-        while receiver.done.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
-            guard let shouldStop, shouldStop.ask() else { continue }
-            task.cancel()
-            receiver.done.wait()
-            throw interrupted
-        }
+        session.dataTask(with: url).resume()
+        receiver.done.wait()
         if let failure = receiver.failure { throw failure }
     }
 

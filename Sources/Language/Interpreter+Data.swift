@@ -30,7 +30,6 @@ extension Interpreter {
             throw Diagnostic.error("unknown dataset '\(name)'", at: argument.span, hint: hint)
         }
         var options = session.dataOptions
-        options.shouldStop = StopCheck(session.shouldStop)
         if let from = command.option("from") {
             if kind == .shapes {
                 throw Diagnostic.error("the shapes dataset is generated, not read from a folder", at: from.span,

@@ -78,25 +78,6 @@ final class DownloadTests: XCTestCase {
         XCTAssertEqual(Fixtures.contents(cache), [], "nothing half-written is left in the cache")
     }
 
-    func testAnInterruptedDownloadLeavesNothing() throws {
-        let archive = try Fixtures.cifarArchive(perFile: 2)
-        let server = try LocalHTTPServer(files: ["/files/cifar-10-binary.tar.gz": archive])
-        defer { server.stop() }
-        let cache = try Fixtures.temporaryFolder() + "/cache"
-        var opts = options(cache: cache, server: server, md5: Checksum.md5(archive))
-        nonisolated(unsafe) var asked = 0
-        opts.shouldStop = StopCheck { asked += 1; return true }
-        XCTAssertThrowsError(try DataLoader.load(.cifar10, options: opts)) { error in
-            XCTAssertEqual((error as? DataError)?.message, "the download of cifar-10-binary.tar.gz was interrupted")
-            XCTAssertEqual((error as? DataError)?.hint, "nothing was kept; load cifar10 again to download it from the start")
-        }
-        XCTAssertEqual(asked, 1)
-        XCTAssertEqual(Fixtures.contents(cache), [], "nothing half-written is left in the cache")
-        // Not stopped, the same load downloads.
-        opts.shouldStop = StopCheck { false }
-        XCTAssertEqual(try DataLoader.load(.cifar10, options: opts).train.shape, [10, 32, 32, 3])
-    }
-
     func testProgressBarDrawsTheDownload() throws {
         let archive = try Fixtures.cifarArchive(perFile: 2)
         let server = try LocalHTTPServer(files: ["/files/cifar-10-binary.tar.gz": archive])
