@@ -42,6 +42,11 @@ let package = Package(
         // GitHub's CommonMark (tables, strikethrough, autolinks) for the report's Markdown cells.
         .systemLibrary(name: "CMark", path: "Sources/CMark", pkgConfig: "libcmark-gfm",
                        providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"]), .brew(["cmark-gfm"])]),
+        // The Jupyter kernel's transport (ZeroMQ) and message signatures (OpenSSL's HMAC-SHA256).
+        .systemLibrary(name: "CZMQ", path: "Sources/CZMQ",
+                       providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto",
+                       providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
 
         // What every module shares: the error protocol a person reads, files written whole.
         .target(name: "Basics"),
@@ -53,14 +58,15 @@ let package = Package(
         ]),
         .target(name: "Language", dependencies: ["Basics", "Engine", "Datasets", "Render", "Interop"], swiftSettings: optimised),
         .target(name: "REPL", dependencies: ["Basics", "Language", "Render", "CReadline"]),
+        .target(name: "Kernel", dependencies: ["Basics", "Language", "Render", "CZMQ", "CCrypto"]),
         .executableTarget(name: "cnnb", dependencies: [
-            "Language", "REPL", "Render",
+            "Language", "REPL", "Kernel", "Render",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cnnb-bench", dependencies: [
             "Engine", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
-                          path: "Benchmarks", exclude: ["README.md"], swiftSettings: optimised),
+                          path: "Benchmarks", exclude: ["README.md", "kernel_bench.py"], swiftSettings: optimised),
         // Writes every kind of figure and a short report into a folder, for a person to look at.
         .executableTarget(name: "cnnb-gallery", dependencies: ["Render"], path: "Tools/cnnb-gallery"),
 
@@ -73,6 +79,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Engine", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Basics", "Render", "CCairo", "TestSupport"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "TestSupport"], exclude: ["pty"]),
+        .testTarget(name: "KernelTests", dependencies: ["Kernel", "Language", "TestSupport"], exclude: ["jupyter"]),
         .testTarget(name: "InteropTests", dependencies: ["Basics", "Interop", "Engine", "Datasets", "Language", "TestSupport"]),
         .testTarget(name: "LanguageTests", dependencies: ["Basics", "Language", "Engine", "Datasets", "Render", "TestSupport"]),
     ],

@@ -373,9 +373,11 @@ extension Model {
     }
 
     /// Mean loss (weighted by batch size) and metrics over `source` in inference mode
-    /// (Keras's `evaluate`). `progress` is called after every batch.
+    /// (Keras's `evaluate`). `progress` is called after every batch. `shouldStop` is asked
+    /// before every batch: true abandons the evaluation with an error that says so.
     public func evaluate(_ source: BatchSource, batchSize: Int = 32,
-                         progress: ((BatchProgress) -> Void)? = nil) throws(ModelError) -> Evaluation {
+                         progress: ((BatchProgress) -> Void)? = nil,
+                         shouldStop: (() -> Bool)? = nil) throws(ModelError) -> Evaluation {
         let objectives = try objectives(for: source, needsOptimizer: false)
         guard batchSize >= 1 else { throw ModelError("the batch size must be at least 1 (got \(batchSize))") }
         let names = outputNames
@@ -384,6 +386,7 @@ extension Model {
         var totals = MetricTotals(outputs: outputs.count)
         _ = try forEachBatch(source, batchSize: batchSize, order: Array(0..<source.count), targets: true, gradient: false) {
             (batch) throws(ModelError) -> Bool in
+            if let shouldStop, shouldStop() { throw ModelError.stopped("evaluate", batch: batch.index, of: batchCount) }
             let predictions = runner.forward(batch.buffers.inputs, training: false)
             try measure(predictions, batch, objectives, &totals, gradients: false)
             if let progress {
@@ -404,14 +407,19 @@ extension Model {
     }
 
     /// Every output of the model for every item of `source`, in inference mode, one tensor
-    /// per output of shape `[source.count] + outputShape` (Keras's `predict`).
-    public func predict(_ source: BatchSource, batchSize: Int = 32) throws(ModelError) -> [Tensor] {
+    /// per output of shape `[source.count] + outputShape` (Keras's `predict`). `shouldStop` is
+    /// asked before every batch: true abandons the predictions with an error that says so.
+    public func predict(_ source: BatchSource, batchSize: Int = 32,
+                        shouldStop: (() -> Bool)? = nil) throws(ModelError) -> [Tensor] {
         try checkInputs(source)
         guard batchSize >= 1 else { throw ModelError("the batch size must be at least 1 (got \(batchSize))") }
         let count = source.count
         let results = outputs.map { Tensor(zeros: [count] + $0.shape) }
         _ = try forEachBatch(source, batchSize: batchSize, order: Array(0..<count), targets: false, gradient: false) {
             (batch) throws(ModelError) -> Bool in
+            if let shouldStop, shouldStop() {
+                throw ModelError.stopped("predict", batch: batch.index, of: (count + batchSize - 1) / batchSize)
+            }
             let predictions = runner.forward(batch.buffers.inputs, training: false)
             for (result, prediction) in zip(results, predictions) {
                 let item = result.count / max(count, 1)
@@ -423,12 +431,12 @@ extension Model {
     }
 
     /// `predict` on an in-memory batch of inputs (shape `[N] + inputShape`).
-    public func predict(_ x: Tensor, batchSize: Int = 32) throws(ModelError) -> [Tensor] {
+    public func predict(_ x: Tensor, batchSize: Int = 32, shouldStop: (() -> Bool)? = nil) throws(ModelError) -> [Tensor] {
         guard x.rank == inputShape.count + 1 else {
             throw ModelError("inputs of shape \(x.shape) need a batch axis before the item shape \(kerasShapeText(inputShape))",
                              hint: "pass a batch of shape [N, " + inputShape.map(String.init).joined(separator: ", ") + "]")
         }
-        return try predict(TensorInputs(x), batchSize: batchSize)
+        return try predict(TensorInputs(x), batchSize: batchSize, shouldStop: shouldStop)
     }
 }
 

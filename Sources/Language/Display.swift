@@ -12,7 +12,7 @@ extension Interpreter {
         case .figure(let figure): return [try session.record(figure, name: figure.title ?? figureName(figure))]
         case .list(let items) where !items.isEmpty && items.allSatisfy({ if case .figure = $0 { return true } else { return false } }):
             return try items.flatMap { try display($0, at: span) }
-        case .model(let model): return [.text(summaryText(model))]
+        case .model(let model): return [summaryOutput(model)]
         case .layerSpec(let spec): return [.text(layerSignature(try makeLayer(spec)))]
         default: return [.text(try text(of: value))]
         }
@@ -77,16 +77,23 @@ extension Interpreter {
         return try NumpyFormat.repr(values, shape: shape, dtype: "float32")
     }
 
-    func summaryText(_ model: Model) -> String {
+    func summaryText(_ model: Model) -> String { summaryTable(model).render() }
+
+    /// The summary as text and as an HTML table.
+    func summaryOutput(_ model: Model) -> Output {
+        let table = summaryTable(model)
+        return .table(text: table.render(), html: table.html())
+    }
+
+    func summaryTable(_ model: Model) -> Render.ModelSummary {
         let data = model.summary
         let rows = data.layers.map { layer -> SummaryRow in
             SummaryRow(name: layer.name, type: layer.typeName, outputShape: layer.outputShapeText, parameters: layer.parameterCount,
                        connectedTo: data.isSequentialLike ? nil : layer.connectedTo.isEmpty ? "-" : layer.connectedTo.joined(separator: ", "))
         }
-        let table = Render.ModelSummary(modelName: model.name, rows: rows, trainableParameters: data.trainableParameters,
-                                        nonTrainableParameters: data.nonTrainableParameters,
-                                        optimizerParameters: data.optimizerParameters)
-        return table.render()
+        return Render.ModelSummary(modelName: model.name, rows: rows, trainableParameters: data.trainableParameters,
+                                   nonTrainableParameters: data.nonTrainableParameters,
+                                   optimizerParameters: data.optimizerParameters)
     }
 
     /// The layers with their output shapes and receptive fields: how much of the input one

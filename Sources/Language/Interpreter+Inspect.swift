@@ -7,7 +7,7 @@ import Render
 /// a model.
 extension Interpreter {
     func summaryCommand(_ command: Command, outputs: inout [Output]) throws -> Value {
-        outputs.append(.text(summaryText(try model(command.arguments[0], outputs: &outputs))))
+        outputs.append(summaryOutput(try model(command.arguments[0], outputs: &outputs)))
         return .none
     }
 

@@ -201,6 +201,7 @@ extension Interpreter {
                                          let metrics = Interpreter.metrics(loss: summary.loss, accuracy: summary.accuracy,
                                                                            valLoss: summary.valLoss, valAccuracy: summary.valAccuracy)
                                          emit(line.finalLine(elapsedSeconds: summary.seconds, secondsPerStep: perStep, metrics: metrics))
+                                         observer?.epochEnded(summary.epoch, metrics: metrics)
                                      },
                                      shouldStop: session.shouldStop)
         } catch {
@@ -226,7 +227,7 @@ extension Interpreter {
         let start = DispatchTime.now().uptimeNanoseconds
         let result: Evaluation
         do {
-            result = try model.evaluate(data)
+            result = try model.evaluate(data, shouldStop: session.shouldStop)
         } catch {
             throw Diagnostic.error(error.message, at: command.span, hint: error.hint)
         }
@@ -276,10 +277,10 @@ extension Interpreter {
             switch value {
             case .images(let split), .image(let split):
                 try checkFits(model, split, at: expr.span, labels: false)
-                return try model.predict(split)
+                return try model.predict(split, shouldStop: session.shouldStop)
             case .tensor(let t):
                 let batch = t.shape == model.inputShape ? t.reshaped([1] + t.shape) : t
-                return try model.predict(batch)
+                return try model.predict(batch, shouldStop: session.shouldStop)
             default:
                 throw Diagnostic.error("predict needs images or a tensor, got \(value.kindName)", at: expr.span,
                                        hint: "for example predict \(model.name) data.test[0..<10]")

@@ -24,7 +24,26 @@ public struct NotebookRunner {
         (notebook, diagnostics) = parseNotebook(source: source, fileName: fileName)
     }
 
+    /// Set for a notebook read from an `.ipynb` (whose `.cnnb` text nobody sees): diagnostics
+    /// name the cell and count lines within it, `lesson.ipynb[3]:2:5`.
+    public var numbersCells = false
+
     public var syntaxErrors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+
+    /// Where a cell is, as a person finds it: `FILE:LINE`, or `FILE[N]` for an `.ipynb`.
+    public func location(of cell: Cell) -> String {
+        guard numbersCells, let index = notebook.cells.firstIndex(where: { $0.offset == cell.offset }) else { return "\(fileName):\(cell.line)" }
+        return "\(fileName)[\(index + 1)]"
+    }
+
+    /// A span in the `.cnnb` text as the cell's own: `FILE[N]`, the line counted from the cell's first.
+    func cellRelative(_ span: SourceSpan) -> SourceSpan {
+        guard numbersCells, let index = notebook.cells.lastIndex(where: { $0.offset <= span.offset }) else { return span }
+        var relative = span
+        relative.file = "\(fileName)[\(index + 1)]"
+        relative.line = span.line - notebook.cells[index].line + 1
+        return relative
+    }
 
     /// The syntax errors that fall inside `cell`.
     func errors(in cell: Cell) -> [Diagnostic] {
@@ -33,7 +52,14 @@ public struct NotebookRunner {
     }
 
     public func rendered(_ diagnostic: Diagnostic, color: Bool = false) -> String {
-        diagnostic.rendered(source: source, color: color)
+        var shown = diagnostic
+        shown.span = cellRelative(diagnostic.span)
+        shown.notes = diagnostic.notes.map { note in
+            var moved = note
+            moved.span = note.span.map(cellRelative)
+            return moved
+        }
+        return shown.rendered(source: source, color: color)
     }
 
     /// Runs every cell; after a failing cell the rest are skipped unless `keepGoing`.

@@ -15,7 +15,7 @@ public enum ReportWriter {
             case .code:
                 var outputs: [CellOutput] = result.outputs.map { output in
                     switch output {
-                    case .text(let text), .progress(let text): return .text(text)
+                    case .text(let text), .table(let text, _), .progress(let text): return .text(text)
                     case .figure(_, let path):
                         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
                         return .figure(relativePath: NotebookReport.relativePath(of: absolute, in: directory) ?? path)
@@ -26,7 +26,9 @@ public enum ReportWriter {
                 return .code(result.cell.text, outputs: outputs, executionCount: result.ran ? count : nil)
             }
         }
-        return NotebookReport(title: title, cells: cells)
+        var report = NotebookReport(title: title, cells: cells)
+        report.languageVersion = CNNBVersion.string
+        return report
     }
 
     public static func write(results: [CellResult], to folder: String, name: String) throws {

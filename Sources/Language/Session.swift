@@ -3,12 +3,22 @@ import Engine
 import Foundation
 import Render
 
-/// What a statement gives back: text, a figure already written to a PNG file, or training
-/// progress that a `TrainingObserver` has already shown as it happened.
+/// What a statement gives back: text, text with an HTML form (a model's summary table), a
+/// figure already written to a PNG file, or training progress that a `TrainingObserver` has
+/// already shown as it happened.
 public enum Output {
     case text(String)
+    case table(text: String, html: String)
     case figure(Figure, path: String)
     case progress(String)
+
+    /// The text of `text` and `table` outputs.
+    public var plainText: String? {
+        switch self {
+        case .text(let text), .table(let text, _): return text
+        case .figure, .progress: return nil
+        }
+    }
 }
 
 /// Watches training as it happens: `line` gets each finished line (`Epoch 1/5`, the epoch's
@@ -19,6 +29,12 @@ public protocol TrainingObserver: AnyObject {
     var colour: Bool { get }
     func line(_ text: String)
     func live(_ text: String)
+    /// After each epoch: the epoch (from 1) and its metrics in Keras's order, for live charts.
+    func epochEnded(_ epoch: Int, metrics: [(String, Double)])
+}
+
+extension TrainingObserver {
+    public func epochEnded(_ epoch: Int, metrics: [(String, Double)]) {}
 }
 
 extension TrainingObserver {

@@ -83,3 +83,11 @@ func formatNumber(_ x: Double) -> String {
     if x.rounded() == x && abs(x) < 1e15 { return String(Int(x)) }
     return "\(x)"
 }
+
+extension Session {
+    /// What `:vars` lists: each name with a short line about its value, in definition order.
+    public var variablesText: String {
+        guard !definitionOrder.isEmpty else { return "nothing is defined yet" }
+        return definitionOrder.compactMap { name in self[name].map { "\(name)  \($0.brief)" } }.joined(separator: "\n")
+    }
+}

@@ -82,30 +82,13 @@ public final class InteractiveSession {
     private func runEntry(_ entry: String) {
         Interrupt.clear()
         stoppedEarly = false
-        let (statements, diagnostics) = Parser.parseStatements(entry, file: "<input>")
-        if let syntax = diagnostics.first(where: { $0.severity == .error }) {
-            fail(syntax.rendered(source: entry, color: color))
+        let run = session.runCell(entry, onOutput: output.show)
+        if let error = run.error {
+            fail(error.rendered(source: entry, color: color))
+            if !run.ranSources.isEmpty { succeeded.append(run.ranSources.joined(separator: "\n")) }
             return
         }
-        let bytes = Array(entry.utf8)
-        var ran: [String] = []
-        session.source = entry
-        defer { session.source = nil }
-        for statement in statements {
-            // A failed statement may have drawn a seed for weights it never made; put it back,
-            // so the statements after it make the same weights as in a saved notebook.
-            let seed = session.seed
-            let (_, error) = session.run([statement], onOutput: output.show)
-            if let error {
-                session.seed = seed
-                fail(error.rendered(source: entry, color: color))
-                if !ran.isEmpty { succeeded.append(ran.joined(separator: "\n")) }
-                return
-            }
-            let span = statement.span
-            ran.append(String(decoding: bytes[min(span.offset, bytes.count)..<min(span.end, bytes.count)], as: UTF8.self))
-        }
-        guard !statements.isEmpty else { return }
+        guard !run.ranSources.isEmpty else { return }
         // A saved notebook runs training to the end: say where the session stopped it.
         succeeded.append(stoppedEarly ? entry + "  # stopped early with Ctrl-C in the session" : entry)
     }
@@ -156,11 +139,7 @@ public final class InteractiveSession {
         switch parts[0] {
         case ":quit", ":q", ":exit": return false
         case ":help", ":h": output.write(Help.text(topic: argument) + "\n")
-        case ":vars":
-            if session.definitionOrder.isEmpty { output.write("nothing is defined yet\n") }
-            for name in session.definitionOrder {
-                if let value = session[name] { output.write("\(name)  \(value.brief)\n") }
-            }
+        case ":vars": output.write(session.variablesText + "\n")
         case ":reset":
             session.reset()
             succeeded.removeAll()

@@ -1,5 +1,6 @@
 import CReadline
 import Foundation
+import Language
 
 /// Reads lines with GNU readline: editing, a size-bounded history file, reverse search (readline's
 /// own Ctrl-R) and tab completion from a provider. Ctrl-C at the prompt clears the line.

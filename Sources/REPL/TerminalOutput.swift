@@ -35,7 +35,7 @@ public final class TerminalOutput: TrainingObserver {
 
     public func show(_ output: Output) {
         switch output {
-        case .text(let text): write(text + "\n")
+        case .text(let text), .table(let text, _): write(text + "\n")
         case .figure(let figure, let path):
             write("\(figure.summary) → \(path)\n")
             if let picture = inlinePicture(figure, name: (path as NSString).lastPathComponent) { write(picture) }

@@ -54,7 +54,7 @@ extension NotebookReport {
                 ("file_extension", .string(".cnnb")),
                 ("mimetype", .string("text/x-cnnb")),
                 ("name", .string("cnnb")),
-            ])),
+            ] + (languageVersion.map { [("version", JSONText.string($0))] } ?? []))),
         ]
         let title = self.title.trimmingCharacters(in: .whitespacesAndNewlines)
         if !title.isEmpty { metadata.append(("title", .string(title))) }

@@ -45,6 +45,8 @@ public struct ReportCell: Equatable, Sendable {
 public struct NotebookReport: Equatable, Sendable {
     public var title: String
     public var cells: [ReportCell]
+    /// The language version the `.ipynb`'s language_info names (the cnnb that ran it).
+    public var languageVersion: String?
 
     public init(title: String, cells: [ReportCell] = []) {
         self.title = title

@@ -232,3 +232,28 @@ struct BoxTable {
         return String(text[..<end])
     }
 }
+
+extension ModelSummary {
+    /// The summary as an HTML table (a notebook's `text/html`): the same columns and totals as
+    /// the text, which stays beside it for readers without HTML.
+    public func html() -> String {
+        var header = ["Layer (type)", "Output Shape", "Param #"]
+        if showsConnections { header.append("Connected to") }
+        func cell(_ tag: String, _ text: String, right: Bool = false) -> String {
+            "<\(tag)\(right ? " style=\"text-align:right\"" : " style=\"text-align:left\"")>\(Markup.escape(text))</\(tag)>"
+        }
+        var html = "<p><b>Model: \"\(Markup.escape(modelName))\"</b></p>\n<table>\n<thead><tr>"
+        html += header.enumerated().map { cell("th", $1, right: $0 == 2) }.joined() + "</tr></thead>\n<tbody>\n"
+        for row in rows {
+            var cells = [cell("td", "\(row.name) (\(row.type))"), cell("td", row.outputShape),
+                         cell("td", ModelSummary.grouped(row.parameters), right: true)]
+            if showsConnections { cells.append(cell("td", row.connectedTo ?? "-")) }
+            html += "<tr>" + cells.joined() + "</tr>\n"
+        }
+        html += "</tbody>\n</table>\n"
+        // The totals are the text's last lines, word for word.
+        let totals = render().split(separator: "\n").filter { $0.hasPrefix(" ") && $0.contains("params:") }
+        html += "<p>" + totals.map { Markup.escape($0.trimmingCharacters(in: .whitespaces)) }.joined(separator: "<br>\n") + "</p>"
+        return html
+    }
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Kernel
 import Language
 import REPL
 import Render
@@ -31,7 +32,7 @@ struct CNNB: ParsableCommand {
               TERM               dumb: no colour; TERM, TERM_PROGRAM and COLORTERM choose how figures show
             """,
         version: CNNBVersion.string,
-        subcommands: [Run.self, Check.self, Repl.self],
+        subcommands: [Run.self, Check.self, Repl.self, KernelCommand.self, Convert.self],
         defaultSubcommand: Repl.self)
 }
 
@@ -63,8 +64,8 @@ struct SessionOptions: ParsableArguments {
 }
 
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the cells of a .cnnb notebook and write its figures and report.")
-    @Argument(help: "The .cnnb file to run.") var file: String
+    static let configuration = CommandConfiguration(abstract: "Run the cells of a .cnnb notebook (or the code cells of an .ipynb) and write its figures and report.")
+    @Argument(help: "The .cnnb or .ipynb file to run.") var file: String
     @Option(help: "Folder for the report and figures (default: out/NAME).") var out: String?
     @Flag(help: "Go on after a failing cell.") var keepGoing = false
     @Flag(help: "Open the report (index.html) when the run ends.") var open = false
@@ -72,7 +73,7 @@ struct Run: ParsableCommand {
     @OptionGroup var colour: ColourOption
 
     func run() throws {
-        let source = try readSource(file)
+        let source = try notebookSource(file)
         let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         let folder = out ?? ("out" as NSString).appendingPathComponent(name)
         // Figures of an earlier run of this notebook would mix with this run's.
@@ -80,11 +81,15 @@ struct Run: ParsableCommand {
         let session = sessionOptions.makeSession(outputDirectory: folder)
         let terminal = TerminalOutput(colour: colour.choice)
         session.trainingObserver = terminal
-        let runner = NotebookRunner(source: source, fileName: file)
+        let runner = {
+            var runner = NotebookRunner(source: source, fileName: file)
+            runner.numbersCells = file.lowercased().hasSuffix(".ipynb")
+            return runner
+        }()
         let color = colour.isOn(for: STDERR_FILENO)
         let results = runner.run(in: session, keepGoing: keepGoing, color: color,
                                  willRun: { index, cell in
-                                     terminal.write("── [\(index + 1)] \(file):\(cell.line) " + String(repeating: "─", count: 30) + "\n")
+                                     terminal.write("── [\(index + 1)] \(runner.location(of: cell)) " + String(repeating: "─", count: 30) + "\n")
                                  },
                                  onOutput: terminal.show,
                                  onError: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
@@ -154,6 +159,16 @@ func openInBrowser(_ page: URL) {
         try process.run()
     } catch {
         FileHandle.standardError.write(Data("cannot open \(page.absoluteString): \(opener) did not start\n".utf8))
+    }
+}
+
+/// A `.cnnb` file's text, or an `.ipynb`'s cells as `.cnnb` text.
+func notebookSource(_ file: String) throws -> String {
+    guard file.lowercased().hasSuffix(".ipynb") else { return try readSource(file) }
+    do {
+        return try NotebookConversion.cnnbSource(ofFile: file)
+    } catch let error as NotebookConversion.ConversionError {
+        throw ValidationError(error.description)
     }
 }
 

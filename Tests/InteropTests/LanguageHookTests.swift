@@ -23,7 +23,7 @@ final class LanguageHookTests: XCTestCase {
         var outputs: [Output] = []
         _ = try interpreter.exportCommand(command("export", "cnn", option: "onnx", path: folder + "/cnn.onnx"), outputs: &outputs)
         _ = try interpreter.exportCommand(command("export", "cnn", option: "keras", path: folder + "/cnn.py"), outputs: &outputs)
-        let lines = outputs.compactMap { if case .text(let t) = $0 { return t } else { return nil } }
+        let lines = outputs.compactMap(\.plainText)
         XCTAssertEqual(lines, [
             "exported functional to \(folder)/cnn.onnx (ONNX opset 13, input input_layer (None, 32, 32, 3), output dense_1 (None, 10))",
             "exported functional to \(folder)/cnn.py with its weights in \(folder)/cnn.npz",

@@ -654,7 +654,7 @@ final class InterpreterTests: XCTestCase {
         XCTAssertNil(session["history"])
         let outputs = results.flatMap(\.outputs)
         XCTAssertTrue(outputs.allSatisfy { if case .figure = $0 { return false } else { return true } })
-        XCTAssertTrue(outputs.contains { if case .text(let t) = $0 { return t.contains("Total params: 42,314") } else { return false } })
+        XCTAssertTrue(outputs.contains { $0.plainText?.contains("Total params: 42,314") ?? false })
         XCTAssertFalse(FileManager.default.fileExists(atPath: session.outputDirectory + "/figures"))
         // Statements that use what skipped statements define are skipped too, not reported.
         session.succeed("""

@@ -22,7 +22,7 @@ final class NotebookRunTests: XCTestCase {
         var results: [CellResult]
         var outputs: [Output] { results.flatMap(\.outputs) }
         var text: String {
-            outputs.compactMap { if case .text(let t) = $0 { return t } else { return nil } }.joined(separator: "\n")
+            outputs.compactMap(\.plainText).joined(separator: "\n")
         }
         var figures: [(figure: Figure, path: String)] {
             outputs.compactMap { if case .figure(let f, let p) = $0 { return (f, p) } else { return nil } }
@@ -151,7 +151,7 @@ final class NotebookRunTests: XCTestCase {
         // The first training image's values: its first pixel read straight from the file
         // (a label byte, then 1,024 red, 1,024 green and 1,024 blue bytes), divided by 255.
         let batch = try [UInt8](Data(contentsOf: URL(fileURLWithPath: root + "/cifar-10-batches-bin/data_batch_1.bin")))
-        let firstImage = run.outputs(of: "data.train[0]").compactMap { if case .text(let t) = $0 { return t } else { return nil } }.first ?? ""
+        let firstImage = run.outputs(of: "data.train[0]").compactMap(\.plainText).first ?? ""
         XCTAssertTrue(firstImage.hasPrefix("array([[["), String(firstImage.prefix(30)))
         XCTAssertTrue(firstImage.hasSuffix("dtype=float32)"), String(firstImage.suffix(30)))
         let firstNumbers = firstImage.dropFirst("array([[[".count).prefix(while: { $0 != "]" })
@@ -160,7 +160,7 @@ final class NotebookRunTests: XCTestCase {
 
         // The test labels: the first 400 label bytes of test_batch.bin (records of 3,073 bytes).
         let testBatch = try [UInt8](Data(contentsOf: URL(fileURLWithPath: root + "/cifar-10-batches-bin/test_batch.bin")))
-        let labelsText = run.outputs(of: "data.test.labels").compactMap { if case .text(let t) = $0 { return t } else { return nil } }.last ?? ""
+        let labelsText = run.outputs(of: "data.test.labels").compactMap(\.plainText).last ?? ""
         XCTAssertTrue(labelsText.hasPrefix("array([[3],\n       [8],"), String(labelsText.prefix(40)))
         XCTAssertTrue(labelsText.hasSuffix("]], dtype=uint8)"), String(labelsText.suffix(40)))
         let printed = labelsText.dropFirst("array(".count).split(whereSeparator: { !$0.isNumber }).dropLast().compactMap { Int($0) }
@@ -243,7 +243,7 @@ final class NotebookRunTests: XCTestCase {
         let run = try runNotebook("concepts.cnnb", environment: ["CNNB_DATA": root, "CNNB_LIMIT": "100"])
         let x: [[Float]] = [[1, 2, 0, 1, 3], [0, 1, 2, 3, 1], [1, 0, 1, 2, 2], [2, 1, 0, 1, 0], [1, 3, 1, 0, 2]]
         let k: [[Float]] = [[1, 0, -1], [1, 0, -1], [1, 0, -1]]
-        let texts = run.results.flatMap(\.outputs).compactMap { if case .text(let t) = $0 { return t } else { return nil } }
+        let texts = run.results.flatMap(\.outputs).compactMap(\.plainText)
         let applied = texts.filter { $0.hasPrefix("kernel 3x3") && $0.contains("input 5x5x1") }
         XCTAssertEqual(applied.count, 3)
         // By hand: valid (3x3), stride 2 (2x2), same (5x5, one zero around).

@@ -53,7 +53,7 @@ struct RunResult {
     var error: Diagnostic?
 
     var texts: [String] {
-        outputs.compactMap { if case .text(let t) = $0 { return t } else { return nil } }
+        outputs.compactMap(\.plainText)
     }
     var text: String { texts.joined(separator: "\n") }
     var figures: [(figure: Figure, path: String)] {

@@ -1,4 +1,4 @@
-import REPL
+import Language
 import XCTest
 
 final class ContinuationTests: XCTestCase {

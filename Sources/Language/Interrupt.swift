@@ -1,6 +1,6 @@
 import Foundation
 
-/// Ctrl-C: at the prompt it clears the line; during a long statement (training) it asks the
+/// Ctrl-C (SIGINT): at the REPL's prompt it clears the line; during a long statement (training) it asks the
 /// statement to stop at its next safe point. The handler only sets a flag (async-signal-safe).
 public enum Interrupt {
     nonisolated(unsafe) private static var pending: sig_atomic_t = 0
@@ -25,7 +25,11 @@ public enum Interrupt {
         return true
     }
 
-    static func takeAtPrompt() -> Bool { take() }
+    public static func takeAtPrompt() -> Bool { take() }
+
+    /// Asks the running statement to stop as Ctrl-C does: the Jupyter kernel's
+    /// `interrupt_request`, which arrives as a message rather than a signal.
+    public static func request() { pending = 1 }
 
     /// Forgets a Ctrl-C pressed before a statement started.
     public static func clear() { pending = 0 }

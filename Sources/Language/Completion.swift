@@ -1,16 +1,18 @@
 import Foundation
-import Language
 
 /// Tab completion: statement keywords and layer words at the start of a statement (also after
 /// `NAME =`), the current keyword's or layer's options after it, activation and dataset names,
 /// variables, members after `name.`, the `:commands`, and file names after `:load`, `:save`
-/// and `:out` (inside quotes, readline completes file names itself).
-enum Completion {
+/// and `:out` (inside quotes, readline completes file names itself). The REPL's readline and
+/// the Jupyter kernel both ask here.
+public enum Completion {
     /// The REPL's own commands.
-    static let commands = [":help", ":vars", ":reset", ":load", ":save", ":out", ":quit"]
+    public static let commands = [":help", ":vars", ":reset", ":load", ":save", ":out", ":quit"]
+    /// The commands a Jupyter cell takes (files and quitting are the notebook's business there).
+    public static let kernelCommands = [":help", ":vars"]
 
     /// The candidates for `word` typed in `line`, or nil when `word` is a file name.
-    static func candidates(line: String, word: String, session: Session) -> [String]? {
+    public static func candidates(line: String, word: String, session: Session, commands: [String] = commands) -> [String]? {
         let trimmedLine = line.drop { $0 == " " || $0 == "\t" }
         if trimmedLine.hasPrefix(":") {
             guard let space = trimmedLine.firstIndex(where: { $0 == " " || $0 == "\t" }) else { return commands }
@@ -56,8 +58,36 @@ enum Completion {
         return Array(Set(result)).sorted()
     }
 
+    /// Where a word being completed starts: after spaces and the language's punctuation (in a
+    /// `:command` line, after spaces only: its arguments are file names).
+    public static let statementBreaks: Set<Character> = [" ", "\t", "\n", ";", "{", "}", "[", "]", "(", ")", ",", "=", "+", "-", "*", "/"]
+    public static let commandBreaks: Set<Character> = [" ", "\t", "\n"]
+
+    /// Completion at a cursor in a whole cell (Jupyter's `complete_request`): the matches and the
+    /// range, in Unicode scalars as the protocol counts, that a chosen match replaces. The word
+    /// runs from the last break before the cursor to the first break after it.
+    public static func complete(_ text: String, cursor: Int, session: Session,
+                                commands: [String] = kernelCommands) -> (matches: [String], start: Int, end: Int) {
+        let scalars = Array(text.unicodeScalars)
+        let cursor = min(max(cursor, 0), scalars.count)
+        var lineStart = cursor
+        while lineStart > 0 && scalars[lineStart - 1] != "\n" { lineStart -= 1 }
+        let before = String(String.UnicodeScalarView(scalars[lineStart..<cursor]))
+        let breaks = before.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix(":") ? commandBreaks : statementBreaks
+        func isBreak(_ scalar: Unicode.Scalar) -> Bool { breaks.contains(Character(scalar)) }
+        var start = cursor
+        while start > lineStart && !isBreak(scalars[start - 1]) { start -= 1 }
+        var end = cursor
+        while end < scalars.count && !isBreak(scalars[end]) && scalars[end] != "\n" { end += 1 }
+        let word = String(String.UnicodeScalarView(scalars[start..<cursor]))
+        // Inside an open string the word is a file name, which is not the language's to complete.
+        if before.filter({ $0 == "\"" }).count % 2 == 1 { return ([], start, end) }
+        let matches = candidates(line: before, word: word, session: session, commands: commands)?.filter { $0.hasPrefix(word) } ?? []
+        return (matches, start, end)
+    }
+
     /// Words that start a statement.
-    static var startWords: [String] {
+    public static var startWords: [String] {
         Vocabulary.commandList.map(\.keyword) + Vocabulary.layerList.map(\.word) + ["model"]
     }
 }
