@@ -16,6 +16,7 @@ extension Interpreter {
             return .none
         }
         if case .name("images") = argument.kind { return try loadImageFolder(command, outputs: &outputs) }
+        if case .name("model") = argument.kind { return try loadKerasModel(command, outputs: &outputs) }
         let name: String
         switch try evaluate(argument, outputs: &outputs) {
         case .word(let w), .string(let w): name = w
