@@ -138,7 +138,8 @@ extension Interpreter {
         }
     }
 
-    /// `fit MODEL on DATA epochs N [batch N] [validate DATA]`: trains, printing Keras's progress.
+    /// `fit MODEL on DATA epochs N [batch_size N] [validate DATA] …`: trains, printing Keras's
+    /// progress; the Keras options and callbacks are in `FitSettings`.
     func fitCommand(_ command: Command, outputs: inout [Output]) throws -> Value {
         let model = try self.model(command.arguments[0], outputs: &outputs)
         guard model.optimizer != nil else {

@@ -131,7 +131,7 @@ public enum Vocabulary {
                                 OptionSyntax("min_delta", value: "min_delta 0.001"),
                                 OptionSyntax(flag: "restore_best"),
                                 OptionSyntax("checkpoint", value: "checkpoint \"best.npz\"")],
-                      usage: "fit MODEL on DATA epochs N [batch_size N] [validate DATA | validation_split F] [shuffle false] [verbose 0|1|2] [initial_epoch N] [patience N [monitor NAME] [min_delta D] [restore_best]] [checkpoint \"FILE\"]"),
+                      usage: "fit MODEL on DATA epochs N [batch_size N] [validate DATA | validation_split F] [verbose 0|1|2] [patience N] [checkpoint \"FILE\"]"),
         CommandSyntax(keyword: "evaluate", minArguments: 1, maxArguments: 1, takesLayer: false,
                       options: [OptionSyntax("on", value: "on data.test")],
                       usage: "evaluate MODEL on DATA"),
