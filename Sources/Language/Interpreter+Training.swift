@@ -327,6 +327,7 @@ extension Interpreter {
 
     /// `save MODEL weights "FILE"`, or `save MODEL "FILE.keras"`.
     func saveCommand(_ command: Command, outputs: inout [Output]) throws -> Value {
+        if let option = command.option("images") { return try saveImages(command, option, outputs: &outputs) }
         let model = try self.model(command.arguments[0], outputs: &outputs)
         if command.arguments.count == 2 {
             if command.option("weights") != nil {

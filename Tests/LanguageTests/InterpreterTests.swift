@@ -895,3 +895,29 @@ final class FitOptionsTests: XCTestCase {
                        "initial_epoch 2 leaves no epoch to train of 2")
     }
 }
+
+/// `save IMAGES images "DIR"` writes PNG class folders that `load images` reads back.
+final class ImageFolderRoundTripTests: XCTestCase {
+    override func tearDown() {
+        SessionHarness.removeFolders()
+        super.tearDown()
+    }
+
+    func testSavedImagesLoadBackByteForByte() throws {
+        let session = try SessionHarness.makeSession("roundtrip", trainCount: 24, testCount: 8)
+        session.succeed("data = load shapes")
+        let saved = session.succeed("save data.train images \"shapes-png\"").text
+        XCTAssertTrue(saved.hasPrefix("wrote 24 PNG images in "), saved)
+        session.succeed("back = load images from \"shapes-png\" size 32x32 seed 3")
+        guard case .dataset(let d)? = session["data"], case .dataset(let back)? = session["back"] else { return XCTFail("missing") }
+        let present = Set(d.train.labels.map { d.classNames[Int($0)] })
+        XCTAssertEqual(back.classNames, present.sorted())
+        XCTAssertEqual(back.train.count, 24)
+        // Same images and classes, in another order: compare as sets of (class, bytes).
+        let original = Set((0..<24).map { "\(d.train.className(at: $0)) \(Array(d.train.pixels(at: $0)))" })
+        let loaded = Set((0..<24).map { "\(back.train.className(at: $0)) \(Array(back.train.pixels(at: $0)))" })
+        XCTAssertEqual(original, loaded)
+        let error = try XCTUnwrap(session.fail("save data images \"x\""))
+        XCTAssertEqual(error.message, "expected images, got a whole dataset")
+    }
+}
