@@ -2,8 +2,8 @@ import Engine
 
 /// One split of a dataset (train or test): N images of H×W×C bytes in NHWC order, their integer
 /// labels and the class names. A split is a view: slicing shares the image and label buffers,
-/// and scaling (`data / 255`) only records an affine map `pixel * scale + offset` that is applied
-/// when images are read as Float (one image, or a batch filled for the engine).
+/// and arithmetic (`data / 255`) only updates the 256 values a pixel byte reads as, applied when
+/// images are read as Float (one image, or a batch filled for the engine).
 public struct DatasetSplit: @unchecked Sendable {
     /// "train" or "test" (kept by slices).
     public let name: String
@@ -30,13 +30,10 @@ public struct DatasetSplit: @unchecked Sendable {
     public private(set) var labelEncoding = LabelEncoding.indices
     /// Columns of the one-hot rows (labels beyond them are rows of zeros).
     public private(set) var oneHotWidth = 0
-    /// Read value of a pixel byte `p` is `Float(Double(p) * scale + offset)`.
-    public private(set) var scale: Double = 1
-    public private(set) var offset: Double = 0
-    /// The 256 Float values of the bytes under the current scale and offset: applying it is a
-    /// lookup, and each value is the correctly rounded Float of the Double result (as NumPy's
-    /// `x / 255` then `astype(float32)` gives).
+    /// The 256 Float values of the bytes after the arithmetic applied so far: reading is a lookup.
     private var lookup: [Float]
+    /// True once any arithmetic was applied (the images read as float32, not uint8).
+    public private(set) var isScaled = false
 
     /// A split over `count` images from `start` in the buffers; the caller guarantees that
     /// `imageBuffer` holds `(start + count) * height * width * channels` bytes and `labelBuffer`
@@ -68,30 +65,28 @@ public struct DatasetSplit: @unchecked Sendable {
     public var imageShape: [Int] { [height, width, channels] }
     /// [N] or [N, 1], as Keras prints `y_train.shape` for this dataset's integer labels.
     public var labelsShape: [Int] { labelsAreColumn ? [count, 1] : [count] }
-    public var isScaled: Bool { scale != 1 || offset != 0 }
 
     // MARK: Lazy value maps
 
-    /// The same images read as `value * factor` (records the factor; copies nothing).
-    public func scaled(by factor: Double) -> DatasetSplit {
-        var copy = self
-        copy.scale *= factor
-        copy.offset *= factor
-        copy.rebuildLookup()
-        return copy
+    /// One arithmetic step on every pixel, with a float32 operand.
+    public enum Arithmetic: Sendable {
+        case add(Float)
+        case multiply(Float)
+        case divide(Float)
     }
 
-    /// The same images read as `value + amount` (records the shift; copies nothing).
-    public func shifted(by amount: Double) -> DatasetSplit {
+    /// The same images read through one more step (copies nothing). Each step rounds to float32,
+    /// as NumPy does on a float32 array: `x / 255 * 1000 - 300` is three roundings, never one
+    /// affine map in Double.
+    public func applying(_ step: Arithmetic) -> DatasetSplit {
         var copy = self
-        copy.offset += amount
-        copy.rebuildLookup()
+        switch step {
+        case .add(let c): copy.lookup = lookup.map { $0 + c }
+        case .multiply(let c): copy.lookup = lookup.map { $0 * c }
+        case .divide(let c): copy.lookup = lookup.map { $0 / c }
+        }
+        copy.isScaled = true
         return copy
-    }
-
-    private mutating func rebuildLookup() {
-        let (s, o) = (scale, offset)
-        lookup = (0..<256).map { Float(Double($0) * s + o) }
     }
 
     /// The Float a pixel byte reads as under the current scale and offset.
@@ -135,8 +130,7 @@ public struct DatasetSplit: @unchecked Sendable {
         var copy = DatasetSplit(name: name, images: imageBuffer, labels: labelBuffer, start: start + range.lowerBound,
                                 count: range.count, height: height, width: width, channels: channels,
                                 classNames: classNames)
-        copy.scale = scale
-        copy.offset = offset
+        copy.isScaled = isScaled
         copy.labelsAreColumn = labelsAreColumn
         copy.labelEncoding = labelEncoding
         copy.oneHotWidth = oneHotWidth
@@ -292,7 +286,7 @@ extension DatasetSplit: BatchSource {
 extension DatasetSplit: CustomStringConvertible {
     public var description: String {
         "\(name): \(count) images \(height)x\(width)x\(channels), \(classNames.count) classes"
-            + (isScaled ? ", scaled by \(scale)" + (offset != 0 ? " shifted by \(offset)" : "") : "")
+            + (isScaled ? ", read as float32 (byte 0 as \(lookup[0]), 255 as \(lookup[255]))" : "")
     }
 }
 
@@ -333,8 +327,7 @@ extension DatasetSplit {
                          classNames: [String]) -> DatasetSplit {
         var copy = DatasetSplit(name: name, images: images, labels: labels, count: count, height: height,
                                 width: width, channels: channels, classNames: classNames)
-        copy.scale = scale
-        copy.offset = offset
+        copy.isScaled = isScaled
         copy.lookup = lookup
         copy.labelsAreColumn = labelsAreColumn
         copy.labelEncoding = labelEncoding

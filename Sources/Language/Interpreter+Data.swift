@@ -49,6 +49,13 @@ extension Interpreter {
         if let limit = session.imageLimit {
             dataset = dataset.prefix(train: limit, test: max(limit / 5, 1))
         }
+        // Where the files came from and whether they are the published ones (a generated
+        // dataset has nothing to tell).
+        if kind != .shapes {
+            let provenance = Provenance.check(kind, folder: dataset.source)
+            outputs.append(.text("\(kind.rawValue): \(dataset.train.count) training and \(dataset.test.count) test images "
+                                 + provenance.sentence))
+        }
         return .dataset(dataset)
     }
 
@@ -163,10 +170,11 @@ extension Interpreter {
         for argument in command.arguments {
             let value = try require(argument, outputs: &outputs)
             switch value {
+            // Images with their labels are a pair, printed as Python prints a tuple of tuples.
             case .dataset(let d):
-                parts.append("train \(kerasTupleText(d.train.shape)) \(kerasTupleText(d.train.labelsShape)), "
-                             + "test \(kerasTupleText(d.test.shape)) \(kerasTupleText(d.test.labelsShape))")
-            case .images(let s): parts.append("\(kerasTupleText(s.shape)), \(kerasTupleText(s.labelsShape))")
+                parts.append("train ((\(kerasTupleText(d.train.shape)), \(kerasTupleText(d.train.labelsShape))), "
+                             + "test (\(kerasTupleText(d.test.shape)), \(kerasTupleText(d.test.labelsShape)))")
+            case .images(let s): parts.append("(\(kerasTupleText(s.shape)), \(kerasTupleText(s.labelsShape)))")
             case .image(let s): parts.append(kerasTupleText(s.imageShape))
             case .labels(let s): parts.append(kerasTupleText(s.labelsShape))
             case .tensor(let t): parts.append(kerasTupleText(t.shape))
@@ -175,7 +183,10 @@ extension Interpreter {
                              + m.outputShapes.map { kerasTupleText([-1] + $0) }.joined(separator: ", "))
             case .layers(let m, let indices):
                 parts.append(indices.map { kerasTupleText([-1] + m.nodes[$0].shape) }.joined(separator: ", "))
-            case .list(let items): parts.append("(\(items.count),)")
+            case .list(let items):
+                // Several outputs of predict: each array's shape, as `[a.shape for a in p]` prints them.
+                let shapes = items.compactMap { item -> String? in if case .tensor(let t) = item { return kerasTupleText(t.shape) } else { return nil } }
+                parts.append(shapes.count == items.count && !items.isEmpty ? "[" + shapes.joined(separator: ", ") + "]" : "(\(items.count),)")
             case .size(let s): parts.append(kerasTupleText(s))
             default:
                 throw Diagnostic.error("\(value.kindName) has no shape", at: argument.span,

@@ -49,9 +49,7 @@ extension Interpreter {
             } else {
                 try model.saveWeights(to: path)
             }
-        } catch let error as InteropError {
-            throw Diagnostic.error(error.message, at: span, hint: error.hint)
-        } catch let error as WeightFileError {
+        } catch {
             throw Diagnostic.error(error.message, at: span, hint: error.hint)
         }
         return "saved \(Render.ModelSummary.grouped(model.parameterCount)) weights of \(model.name) to \(path)"
@@ -68,9 +66,7 @@ extension Interpreter {
             } else {
                 try model.loadWeights(from: path)
             }
-        } catch let error as InteropError {
-            throw Diagnostic.error(error.message, at: span, hint: error.hint)
-        } catch let error as WeightFileError {
+        } catch {
             throw Diagnostic.error(error.message, at: span, hint: error.hint)
         }
         return "loaded \(Render.ModelSummary.grouped(model.parameterCount)) weights of \(model.name) from \(path)"

@@ -217,6 +217,8 @@ extension Interpreter {
                                              return
                                          }
                                          let metrics = Interpreter.metrics(loss: progress.loss, accuracy: progress.accuracy)
+                                         line.colour = observer.colour
+                                         defer { line.colour = false }
                                          if let text = line.update(current: progress.batch, now: progress.elapsed, metrics: metrics) {
                                              observer.live(text)
                                          }
@@ -288,13 +290,20 @@ extension Interpreter {
         if let accuracy { list.append(("accuracy", accuracy)) }
         if let valLoss { list.append(("val_loss", valLoss)) }
         if let valAccuracy { list.append(("val_accuracy", valAccuracy)) }
-        return list
+        return ProgressLine.kerasOrder(list)
     }
 
     /// `predict MODEL INPUTS [to "FILE"]`: the outputs for every input (one tensor per output).
     func predictCommand(_ command: Command, outputs: inout [Output]) throws -> Value {
         let model = try self.model(command.arguments[0], outputs: &outputs)
+        let start = DispatchTime.now().uptimeNanoseconds
         let results = try predictions(model, command.arguments[1], outputs: &outputs)
+        // Keras's predict prints its progress line too: batches of 32, no metrics.
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let batches = max(1, ((results.first?.shape.first ?? 1) + 31) / 32)
+        let line = ProgressLine(target: batches).finalLine(elapsedSeconds: seconds, secondsPerStep: seconds / Double(batches), metrics: [])
+        session.trainingObserver?.line(line)
+        outputs.append(.progress(line))
         if let option = command.option("to") {
             let path = try filePath(option, what: "the predictions file", outputs: &outputs)
             outputs.append(.text(try savePredictions(results, of: model, to: path, at: option.span)))

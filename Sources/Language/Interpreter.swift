@@ -174,25 +174,22 @@ final class Interpreter {
             default: break
             }
         case (.dataset, .number(let y)), (.images, .number(let y)), (.image, .number(let y)):
-            // Scaling records a factor; no image is copied.
-            let factor: Double, shift: Double
+            // Each step is NumPy's on a float32 array with a float32 operand; no image is copied.
+            let step: DatasetSplit.Arithmetic
             switch op {
             case .divide:
                 guard y != 0 else { throw Diagnostic.error("division by zero", at: expr.span) }
-                factor = 1 / y; shift = 0
-            case .multiply: factor = y; shift = 0
-            case .subtract: factor = 1; shift = -y
-            case .add: factor = 1; shift = y
+                step = .divide(Float(y))
+            case .multiply: step = .multiply(Float(y))
+            case .subtract: step = .add(-Float(y))
+            case .add: step = .add(Float(y))
             default:
                 throw Diagnostic.error("'\(op.rawValue)' does not apply to images", at: expr.span, hint: "scale with / or *, shift with + or -")
             }
-            func apply(_ split: DatasetSplit) -> DatasetSplit {
-                factor != 1 ? split.scaled(by: factor) : split.shifted(by: shift)
-            }
             switch a {
-            case .dataset(let d): return .dataset(factor != 1 ? d.scaled(by: factor) : d.shifted(by: shift))
-            case .images(let s): return .images(apply(s))
-            case .image(let s): return .image(apply(s))
+            case .dataset(let d): return .dataset(d.applying(step))
+            case .images(let s): return .images(s.applying(step))
+            case .image(let s): return .image(s.applying(step))
             default: break
             }
         case (.number(let y), .dataset), (.number(let y), .images), (.number(let y), .image):

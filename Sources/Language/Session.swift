@@ -15,8 +15,14 @@ public enum Output {
 /// summary), `live` the redrawn line of the running epoch when `isLive` (a terminal).
 public protocol TrainingObserver: AnyObject {
     var isLive: Bool { get }
+    /// Whether the live line may carry ANSI colour (the front end's decision, passed in).
+    var colour: Bool { get }
     func line(_ text: String)
     func live(_ text: String)
+}
+
+extension TrainingObserver {
+    public var colour: Bool { false }
 }
 
 /// The named values that live between cells and REPL lines, and the settings statements share.

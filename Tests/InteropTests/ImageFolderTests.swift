@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Interop
 @testable import Language
+import TestSupport
 import XCTest
 
 /// Image folders against the Python peers: a folder Pillow writes (PNG of every colour type and
@@ -13,7 +14,7 @@ final class ImageFolderTests: XCTestCase {
     /// paths and labels, seed 7) and `pixels.npz` (Pillow's RGB and L decode of each file, and
     /// Keras's bilinear resize of the RGB decode to 12x10).
     private func makeFolder() throws -> (folder: String, order: [(String, Int32)], reference: [String: NumpyArray]) {
-        try PythonRuntime.require(["numpy", "PIL", "keras", "jax"], install: ["numpy", "Pillow", "keras", "jax"])
+        try Python.require(["numpy", "PIL", "keras", "jax"])
         let root = try temporaryFolder("images")
         let script = """
         import os, sys
@@ -65,8 +66,8 @@ final class ImageFolderTests: XCTestCase {
         print("ok")
         """
         try Data(script.utf8).write(to: URL(fileURLWithPath: "\(root)/make.py"))
-        let run = try XCTUnwrap(PythonRuntime.run(["\(root)/make.py", root]))
-        XCTAssertEqual(run.status, 0, run.errors)
+        let run = try XCTUnwrap(Python.run(["\(root)/make.py", root]))
+        XCTAssertEqual(run.status, 0, run.stderr)
         let lines = try String(contentsOfFile: "\(root)/order.txt", encoding: .utf8).split(separator: "\n")
         let order = lines.map { line -> (String, Int32) in
             let parts = line.split(separator: " ")

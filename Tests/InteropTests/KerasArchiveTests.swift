@@ -2,13 +2,14 @@ import Engine
 import Foundation
 import Interop
 @testable import Language
+import TestSupport
 import XCTest
 
 /// `.keras` archives and `.weights.h5` files against Keras 3 itself (jax backend from the test
 /// venv): what cnnb writes, Keras loads and predicts the same; what Keras writes, cnnb loads.
 final class KerasArchiveTests: XCTestCase {
     func testKerasLoadsWhatCnnbSavesAndCnnbLoadsKerasWeights() throws {
-        try PythonRuntime.require(["numpy", "keras", "jax", "h5py"], install: ["numpy", "keras", "jax", "h5py"])
+        try Python.require(["numpy", "keras", "jax", "h5py"])
         let folder = try temporaryFolder("keras")
         let session = Session(outputDirectory: folder)
         let source = """
@@ -52,10 +53,10 @@ final class KerasArchiveTests: XCTestCase {
         np.save(f"{folder}/keras.npy", m.predict(x, verbose=0))
         """
         try Data(script.utf8).write(to: URL(fileURLWithPath: "\(folder)/check.py"))
-        let result = try XCTUnwrap(PythonRuntime.run(["\(folder)/check.py", folder]))
-        XCTAssertEqual(result.status, 0, result.errors)
-        let lines = result.output.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.count, 4, result.output + result.errors)
+        let result = try XCTUnwrap(Python.run(["\(folder)/check.py", folder]))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 4, result.stdout + result.stderr)
         guard lines.count == 4 else { return }
         for (line, expected) in zip(lines.prefix(2), [
             "cnn cnn ['input_layer', 'conv2d', 'max_pooling2d', 'conv2d_1', 'flatten', 'dropout', 'dense']",

@@ -70,7 +70,7 @@ final class RuntimeErrorTests: XCTestCase {
                 text += " weights \(sums) optimizer \(model.optimizer?.name ?? "-") loss \(model.loss?.rawValue ?? "-")"
                 text += " lr \(model.optimizer?.learningRate ?? 0) metrics \(model.metrics.map(\.rawValue))"
             case .dataset(let d):
-                text += " scale \(d.train.scale) \(d.test.scale) offset \(d.train.offset)"
+                text += " pixels read as \(d.train.value(ofByte: 0))...\(d.train.value(ofByte: 255)), \(d.test.value(ofByte: 0))...\(d.test.value(ofByte: 255))"
             case .history(let h):
                 text += " \(h.keys) \(h.loss)"
             default: break
@@ -283,7 +283,7 @@ final class RuntimeErrorTests: XCTestCase {
         Case("export cnn", "export needs a format and a file", column: 1,
              hint: "write export cnn onnx \"model.onnx\" or export cnn keras \"model.py\""),
         Case("oksub = submodel cnn outputs cnn.layers[1, 3]\npredict oksub data.test[0..<2] to \"p.npy\"",
-             "model functional has 2 outputs and a .npy file holds one array", line: 2, column: 32,
+             "model functional_1 has 2 outputs and a .npy file holds one array", line: 2, column: 32,
              hint: "write them to an .npz file: to \"predictions.npz\""),
         // Failures after earlier statements of the same cell: those keep their effect, the
         // place is the failing line's.
@@ -357,7 +357,8 @@ final class RuntimeErrorTests: XCTestCase {
         XCTAssertEqual(session.succeed("x").text, "5")
         XCTAssertEqual(session.fail("data = data / 0")?.message, "division by zero")
         guard case .dataset(let data) = try XCTUnwrap(session["data"]) else { return XCTFail("not a dataset") }
-        XCTAssertEqual(data.train.scale, 1.0 / 255)
+        XCTAssertEqual(data.train.value(ofByte: 255), 1)
+        XCTAssertEqual(data.train.value(ofByte: 51), Float(51) / 255)
         // A model redefined with an error keeps its old definition and weights.
         let error = try XCTUnwrap(session.fail("model net { input 32x32x3; conv 4 3x3 relu; dense 10 softmax }"))
         XCTAssertEqual(error.span.column, 45)
