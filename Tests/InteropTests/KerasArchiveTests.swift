@@ -78,7 +78,7 @@ final class KerasArchiveTests: XCTestCase {
     }
 
     func testCnnbLoadsModelsKerasSaves() throws {
-        try PythonRuntime.require(["numpy", "keras", "jax", "h5py"], install: ["numpy", "keras", "jax", "h5py"])
+        try Python.require(["numpy", "keras", "jax", "h5py"])
         let folder = try temporaryFolder("kerasload")
         let script = """
         import sys
@@ -103,8 +103,8 @@ final class KerasArchiveTests: XCTestCase {
         print("ok")
         """
         try Data(script.utf8).write(to: URL(fileURLWithPath: "\(folder)/make.py"))
-        let made = try XCTUnwrap(PythonRuntime.run(["\(folder)/make.py", folder]))
-        XCTAssertEqual(made.status, 0, made.errors)
+        let made = try XCTUnwrap(Python.run(["\(folder)/make.py", folder]))
+        XCTAssertEqual(made.status, 0, made.stderr)
         let session = Session(outputDirectory: folder)
         let run = session.run("m = load model \"\(folder)/tiny.keras\"")
         XCTAssertNil(run.error, "\(String(describing: run.error))")
