@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import ImageCodecs
 
@@ -116,6 +117,33 @@ public enum ImageFolder {
             if byFolder[current] == nil { byFolder[current] = [] }
         }
         return byFolder.keys.sorted().flatMap { root in byFolder[root]!.sorted().map { (root as NSString).appendingPathComponent($0) } }
+    }
+
+    /// Writes `split`'s images as PNG files into one subfolder per class (`DIR/cat/00012.png`,
+    /// numbered by position in the split), each file whole: a folder `read` takes back. The
+    /// pixels are the stored bytes, before any scaling. Returns the number of files written.
+    @discardableResult
+    public static func write(_ split: DatasetSplit, to directory: String) throws -> Int {
+        let names = (0..<max(split.classNames.count, 1)).map { $0 < split.classNames.count ? split.classNames[$0] : String($0) }
+        for index in 0..<split.count {
+            let label = split.label(at: index)
+            let className = label >= 0 && label < names.count ? names[label] : String(label)
+            let safe = String(className.map { $0 == "/" || $0 == "\\" ? "_" : $0 })
+            let folder = (directory as NSString).appendingPathComponent(safe)
+            try AtomicFile.makeFolder(folder)
+            let pixels = Array(split.pixels(at: index))
+            var size = 0
+            guard let encoded = pixels.withUnsafeBufferPointer({
+                cnnb_encode_png($0.baseAddress, Int32(split.width), Int32(split.height), Int32(split.channels), &size)
+            }) else {
+                throw DataError("cannot encode image \(index) as PNG (\(split.width)x\(split.height)x\(split.channels))",
+                                hint: "PNG holds grey or RGB images")
+            }
+            defer { free(encoded) }
+            let name = String(format: "%05d.png", index)
+            try AtomicFile.write(UnsafeBufferPointer(start: encoded, count: size), to: (folder as NSString).appendingPathComponent(name))
+        }
+        return split.count
     }
 
     /// One file's pixels at the requested size and channels.

@@ -95,6 +95,26 @@ cnnb_image cnnb_decode_jpeg(const unsigned char *data, size_t size) {
     return result;
 }
 
+unsigned char *cnnb_encode_png(const unsigned char *pixels, int width, int height, int channels, size_t *size) {
+    png_image image;
+    memset(&image, 0, sizeof image);
+    image.version = PNG_IMAGE_VERSION;
+    image.width = (png_uint_32)width;
+    image.height = (png_uint_32)height;
+    image.format = channels == 1 ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
+    size_t needed = 0;
+    // The first call measures, the second writes.
+    if (!png_image_write_to_memory(&image, NULL, &needed, 0, pixels, 0, NULL)) return NULL;
+    unsigned char *buffer = malloc(needed > 0 ? needed : 1);
+    if (buffer == NULL) return NULL;
+    if (!png_image_write_to_memory(&image, buffer, &needed, 0, pixels, 0, NULL)) {
+        free(buffer);
+        return NULL;
+    }
+    *size = needed;
+    return buffer;
+}
+
 void cnnb_image_free(cnnb_image *image) {
     free(image->pixels);
     image->pixels = NULL;

@@ -6,8 +6,9 @@ import HDF5Files
 /// Keras 3's own file formats: the `.keras` archive (a ZIP, stored, of `metadata.json`,
 /// `config.json` with the functional model's configuration and `model.weights.h5`) and the
 /// `.weights.h5` file alone, written so that `keras.models.load_model` / `load_weights` read
-/// them. Weights live at `layers/LAYER/vars/I` in each layer's weight order (kernel, then
-/// bias), with a `vars` group for the model itself, as Keras 3 writes them.
+/// them. Weights live at `layers/GROUP/vars/I` in each layer's weight order (kernel, then
+/// bias), with a `vars` group for the model itself, as Keras 3 writes them: GROUP is not the
+/// layer's name but its class in snake case, numbered in layer order (`dense`, `dense_1`).
 public enum KerasArchive {
     /// The Keras version whose layout these files follow.
     static let kerasVersion = "3.15.1"
@@ -40,23 +41,119 @@ public enum KerasArchive {
     /// Reads weights Keras (or `saveWeights`) wrote into `model`, matched by layer name and
     /// checked whole before any weight changes.
     public static func loadWeights(_ model: Model, from path: String) throws(InteropError) {
+        try loadWeights(model, from: path, describedAs: path)
+    }
+
+    static func loadWeights(_ model: Model, from path: String, describedAs name: String) throws(InteropError) {
         let file = cnnb_h5_open(path)
         guard file >= 0 else {
-            throw InteropError("cannot read \(path) as an HDF5 weights file", hint: "save it with Keras's model.save_weights(\"m.weights.h5\")")
+            throw InteropError("cannot read \(name) as an HDF5 weights file", hint: "save it with Keras's model.save_weights(\"m.weights.h5\")")
         }
         defer { _ = cnnb_h5_close(file) }
-        try assign(from: file, path: path, prefix: "", to: model)
+        try assign(from: file, path: name, prefix: "", to: model)
+    }
+
+    /// A `.keras` archive read back: the functional model's layers in order, each with its
+    /// Keras class, name, configuration and the layer it reads from, and the weights file.
+    public struct Contents {
+        public struct Layer {
+            public var className: String
+            public var name: String
+            public var config: [String: Any]
+            /// The layer whose output this one takes; nil for the input.
+            public var inbound: String?
+        }
+        public var name: String
+        public var layers: [Layer]
+        let weights: [UInt8]
+        let path: String
+
+        /// Assigns the archive's weights to `model`, whose layers carry the archive's names.
+        public func loadWeights(into model: Model) throws(InteropError) {
+            let temporary = NSTemporaryDirectory() + "cnnb-\(getpid())-\(UUID().uuidString).weights.h5"
+            defer { try? FileManager.default.removeItem(atPath: temporary) }
+            guard FileManager.default.createFile(atPath: temporary, contents: Data(weights)) else {
+                throw InteropError("cannot write a temporary copy of \(path)'s weights")
+            }
+            try KerasArchive.loadWeights(model, from: temporary, describedAs: path)
+        }
+    }
+
+    /// Reads a `.keras` archive Keras 3 (or `save`) wrote: a chain of layers from one input.
+    public static func read(_ path: String) throws(InteropError) -> Contents {
+        let members = try Zip.decode(FileWriting.read(path, what: "the model file"), path: path)
+        func member(_ name: String) throws(InteropError) -> [UInt8] {
+            guard let found = members.first(where: { $0.name == name }) else {
+                throw InteropError("\(path) has no \(name); it is not a Keras 3 .keras file",
+                                   hint: "save the model with Keras 3's model.save(\"m.keras\")")
+            }
+            return found.bytes
+        }
+        let configBytes = try member("config.json")
+        let weights = try member("model.weights.h5")
+        guard let root = try? JSONSerialization.jsonObject(with: Data(configBytes)) as? [String: Any],
+              let config = root["config"] as? [String: Any], let layerList = config["layers"] as? [[String: Any]] else {
+            throw InteropError("\(path): config.json does not hold a model's configuration")
+        }
+        let className = root["class_name"] as? String ?? "?"
+        guard className == "Functional" || className == "Sequential" else {
+            throw InteropError("\(path) holds a \(className) model; cnnb reads functional and sequential models")
+        }
+        var layers: [Contents.Layer] = []
+        for entry in layerList {
+            guard let layerClass = entry["class_name"] as? String, let layerConfig = entry["config"] as? [String: Any] else {
+                throw InteropError("\(path): a layer of config.json has no class or configuration")
+            }
+            let name = layerConfig["name"] as? String ?? entry["name"] as? String ?? layerClass.lowercased()
+            var inbound: String?
+            if let nodes = entry["inbound_nodes"] as? [[String: Any]], let node = nodes.first {
+                guard nodes.count == 1, let args = node["args"] as? [Any], args.count == 1,
+                      let tensor = args[0] as? [String: Any], let tensorConfig = tensor["config"] as? [String: Any],
+                      let history = tensorConfig["keras_history"] as? [Any], let parent = history.first as? String else {
+                    throw InteropError("\(path): layer \(name) takes several inputs; cnnb reads chains of layers")
+                }
+                inbound = parent
+            } else if className == "Sequential", let previous = layers.last {
+                inbound = previous.name
+            }
+            layers.append(Contents.Layer(className: layerClass, name: name, config: layerConfig, inbound: inbound))
+        }
+        // A Sequential model's configuration may start without an InputLayer, its shape on the first layer.
+        if className == "Sequential", layers.first?.className != "InputLayer", let first = layers.first,
+           let shape = first.config["batch_shape"] ?? first.config["batch_input_shape"] {
+            layers.insert(Contents.Layer(className: "InputLayer", name: "input_layer", config: ["batch_shape": shape], inbound: nil), at: 0)
+            layers[1].inbound = "input_layer"
+        }
+        for (index, layer) in layers.enumerated().dropFirst() where layer.inbound != layers[index - 1].name {
+            throw InteropError("\(path): layer \(layer.name) does not take the output of \(layers[index - 1].name); cnnb reads chains of layers")
+        }
+        return Contents(name: config["name"] as? String ?? "model", layers: layers, weights: weights, path: path)
     }
 
     // MARK: Weights
 
+    /// Keras's group of each layer in the weights file: its class in snake case, then `_1`,
+    /// `_2`, … for later layers of the same class (saving_lib's `_save_container_state`).
+    static func groupNames(_ model: Model) -> [String] {
+        var used: [String: Int] = [:]
+        return model.nodes.map { node in
+            let base = kerasSnakeCase(node.layer.typeName)
+            if let count = used[base] {
+                used[base] = count + 1
+                return "\(base)_\(count + 1)"
+            }
+            used[base] = 0
+            return base
+        }
+    }
+
     static func assign(from file: Int64, path: String, prefix: String, to model: Model) throws(InteropError) {
         var arrays: [(name: String, array: NumpyArray)] = []
-        for node in model.nodes where !node.layer.parameters.isEmpty {
-            let group = "\(prefix)layers/\(node.layer.name)/vars"
+        for (node, groupName) in zip(model.nodes, groupNames(model)) where !node.layer.parameters.isEmpty {
+            let group = "\(prefix)layers/\(groupName)/vars"
             guard cnnb_h5_exists(file, group) == 1 else {
-                throw InteropError("\(path) has no weights for layer \(node.layer.name)",
-                                   hint: "the file must come from a model with the same layer names")
+                throw InteropError("\(path) has no weights for layer \(node.layer.name) (at \(group))",
+                                   hint: "the file must come from a model with the same layers in the same order")
             }
             for (index, parameter) in node.layer.parameters.enumerated() {
                 let dataset = "\(group)/\(index)"
@@ -88,8 +185,8 @@ public enum KerasArchive {
         var failed: String?
         func check(_ status: Int32, _ what: String) { if status < 0 && failed == nil { failed = what } }
         check(cnnb_h5_make_group(file, "layers"), "layers")
-        for node in model.nodes {
-            let group = "layers/\(node.layer.name)"
+        for (node, groupName) in zip(model.nodes, groupNames(model)) {
+            let group = "layers/\(groupName)"
             check(cnnb_h5_make_group(file, group), group)
             check(cnnb_h5_make_group(file, group + "/vars"), group + "/vars")
             check(cnnb_h5_set_string_attribute(file, group + "/vars", "name", node.layer.name), group)

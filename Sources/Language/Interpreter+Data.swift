@@ -16,6 +16,7 @@ extension Interpreter {
             return .none
         }
         if case .name("images") = argument.kind { return try loadImageFolder(command, outputs: &outputs) }
+        if case .name("model") = argument.kind { return try loadKerasModel(command, outputs: &outputs) }
         let name: String
         switch try evaluate(argument, outputs: &outputs) {
         case .word(let w), .string(let w): name = w
@@ -65,7 +66,10 @@ extension Interpreter {
             throw Diagnostic.error("load images needs the folder", at: command.span,
                                    hint: "write load images from \"DIR\" size 64x64 (one subfolder per class)")
         }
-        let directory = try filePath(from, what: "the image folder", inOutputFolder: false, outputs: &outputs)
+        var directory = try filePath(from, what: "the image folder", inOutputFolder: false, outputs: &outputs)
+        // A folder this run wrote (`save … images "DIR"`) is in the output folder.
+        let written = try filePath(from, what: "the image folder", outputs: &outputs)
+        if !FileManager.default.fileExists(atPath: directory), FileManager.default.fileExists(atPath: written) { directory = written }
         guard let (sizeValue, sizeExpr) = try option(command, "size", outputs: &outputs) else {
             throw Diagnostic.error("load images needs the size to resize every image to", at: command.span,
                                    hint: "add size 64x64 (Keras's image_size; its default is 256x256)")
@@ -112,6 +116,24 @@ extension Interpreter {
                                    at: from.value?.span ?? from.span))
         }
         return .dataset(dataset)
+    }
+
+    /// `save IMAGES images "DIR"`: PNG files in one folder per class, which `load images` reads.
+    func saveImages(_ command: Command, _ option: NamedOption, outputs: inout [Output]) throws -> Value {
+        let split = try images(command.arguments[0], outputs: &outputs)
+        if command.arguments.count > 1 || command.option("weights") != nil {
+            throw Diagnostic.error("save writes images or a model, not both", at: command.span,
+                                   hint: "write save data.train[0..<2000] images \"DIR\"")
+        }
+        let directory = try filePath(option, what: "the image folder", outputs: &outputs)
+        let written: Int
+        do {
+            written = try ImageFolder.write(split, to: directory)
+        } catch let error as any ExplainedError {
+            throw Diagnostic.error(error.message, at: option.value?.span ?? option.span, hint: error.hint)
+        }
+        outputs.append(.text("wrote \(written) PNG image\(written == 1 ? "" : "s") in \(split.classCounts.filter { $0 > 0 }.count) class folders under \(directory)"))
+        return .none
     }
 
     /// A string option's value as a path. Files a run makes (weights, exports, predictions) are

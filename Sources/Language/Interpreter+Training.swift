@@ -138,7 +138,8 @@ extension Interpreter {
         }
     }
 
-    /// `fit MODEL on DATA epochs N [batch N] [validate DATA]`: trains, printing Keras's progress.
+    /// `fit MODEL on DATA epochs N [batch_size N] [validate DATA] …`: trains, printing Keras's
+    /// progress; the Keras options and callbacks are in `FitSettings`.
     func fitCommand(_ command: Command, outputs: inout [Output]) throws -> Value {
         let model = try self.model(command.arguments[0], outputs: &outputs)
         guard model.optimizer != nil else {
@@ -157,7 +158,10 @@ extension Interpreter {
         }
         if let limit = session.epochLimit { epochs = min(epochs, limit) }
         var batchSize = 32
-        if let (value, expr) = try option(command, "batch", outputs: &outputs) {
+        if command.option("batch") != nil, let option = command.option("batch_size") {
+            throw Diagnostic.error("the batch size is given twice", at: option.span, hint: "keep batch_size or batch, not both")
+        }
+        if let (value, expr) = try option(command, "batch_size", outputs: &outputs) ?? option(command, "batch", outputs: &outputs) {
             batchSize = try integer(value, at: expr.span, what: "the batch size")
         }
         var validation: DatasetSplit?
@@ -166,27 +170,49 @@ extension Interpreter {
             try checkFits(model, validation!, at: option.value!.span)
             validation = try targetsForLoss(model, validation!, at: option.value!.span)
         }
+        let settings = try FitSettings(command, interpreter: self, outputs: &outputs)
+        if let fraction = settings.validationSplit {
+            if validation != nil, let option = command.option("validation_split") {
+                throw Diagnostic.error("fit validates on given data or on a split of the training data, not both", at: option.span,
+                                       hint: "keep validate DATA or validation_split F")
+            }
+            // Keras holds out the last fraction, before any shuffling.
+            let kept = Int((Double(train.count) * (1 - fraction)).rounded(.down))
+            validation = train[kept..<train.count]
+            train = train[0..<kept]
+        }
+        if let initial = settings.initialEpoch, initial >= epochs, let option = command.option("initial_epoch") {
+            throw Diagnostic.error("initial_epoch \(initial) leaves no epoch to train of \(epochs)", at: option.span,
+                                   hint: "epochs counts up to the last epoch, as Keras's: initial_epoch 2 epochs 5 trains epochs 3 to 5")
+        }
+        let offset = settings.initialEpoch ?? 0
+        let callbacks = try settings.callbacks(for: model, validation: validation != nil, interpreter: self, outputs: &outputs)
+        var stopRequested = false
         let observer = session.trainingObserver
         var log: [String] = []
         func emit(_ line: String) {
             log.append(line)
-            observer?.line(line)
+            if settings.verbose > 0 { observer?.line(line) }
         }
-        let history: History
+        var history: History
+        var callbackError: Error?
         do {
             var line = ProgressLine(target: 1)
             var perStep = 0.0
-            history = try model.fit(train, epochs: epochs, batchSize: batchSize, shuffle: true, validation: validation,
+            history = try model.fit(train, epochs: epochs - offset, batchSize: batchSize, shuffle: settings.shuffle, validation: validation,
                                      progress: { progress in
                                          if progress.batch == 1 {
-                                             emit(ProgressLine.epochHeader(epoch: progress.epoch, of: progress.epochs))
+                                             // verbose 2 prints the epoch's line alone, as Keras.
+                                             if settings.verbose != 2 {
+                                                 emit(ProgressLine.epochHeader(epoch: progress.epoch + offset, of: epochs))
+                                             }
                                              line = ProgressLine(target: progress.batchCount)
                                          }
                                          if progress.batch == progress.batchCount {
                                              perStep = line.secondsPerStep(current: progress.batch, now: progress.elapsed)
                                              return
                                          }
-                                         guard let observer, observer.isLive else {
+                                         guard let observer, observer.isLive, settings.verbose == 1 else {
                                              if progress.batch == 1 { _ = line.secondsPerStep(current: 1, now: progress.elapsed) }
                                              return
                                          }
@@ -202,10 +228,27 @@ extension Interpreter {
                                                                            valLoss: summary.valLoss, valAccuracy: summary.valAccuracy)
                                          emit(line.finalLine(elapsedSeconds: summary.seconds, secondsPerStep: perStep, metrics: metrics))
                                          observer?.epochEnded(summary.epoch, metrics: metrics)
+                                         do {
+                                             if try callbacks.epochEnded(summary.epoch - 1 + offset, logs: summary.logs, model: model) {
+                                                 stopRequested = true
+                                             }
+                                         } catch {
+                                             callbackError = error
+                                             stopRequested = true
+                                         }
                                      },
-                                     shouldStop: session.shouldStop)
+                                     shouldStop: { stopRequested || self.session.shouldStop() })
         } catch {
             throw Diagnostic.error(error.message, at: command.span, hint: error.hint)
+        }
+        if let callbackError { throw callbackError }
+        if stopRequested, history.cancelled, history.batchesInCancelledEpoch == 0 {
+            // A callback's stop is the end of training, not a cancellation.
+            history.cancelled = false
+            if let stopped = callbacks.earlyStopping?.stoppedEpoch { emit("Epoch \(stopped + 1): early stopping") }
+        }
+        if let early = callbacks.earlyStopping, early.trainingEnded(model: model) {
+            emit("Restoring model weights from the end of the best epoch: \(early.bestEpoch + 1).")
         }
         if history.cancelled {
             emit("stopped after \(history.batchesInCancelledEpoch) batches of epoch \(history.epochs + 1); the weights keep every update so far")
@@ -294,6 +337,7 @@ extension Interpreter {
 
     /// `save MODEL weights "FILE"`, or `save MODEL "FILE.keras"`.
     func saveCommand(_ command: Command, outputs: inout [Output]) throws -> Value {
+        if let option = command.option("images") { return try saveImages(command, option, outputs: &outputs) }
         let model = try self.model(command.arguments[0], outputs: &outputs)
         if command.arguments.count == 2 {
             if command.option("weights") != nil {

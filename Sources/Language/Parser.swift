@@ -714,6 +714,11 @@ public struct Parser {
                 let command = try parseCommand()
                 return Expr(.command(command), span: command.span)
             }
+            if word == "model", position > 0, tokens[position - 1].kind == .identifier("load") {
+                // `load model "m.keras"`: the word says what is loaded.
+                advance()
+                return Expr(.name(word), span: token.span)
+            }
             if word == "model" {
                 throw fail("'model' starts a model definition and cannot be used as a value", at: token.span,
                            hint: "define the model on its own line: model cnn { … }")

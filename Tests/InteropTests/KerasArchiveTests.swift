@@ -77,6 +77,54 @@ final class KerasArchiveTests: XCTestCase {
         for (a, b) in zip(mine.scalars, expected.values) { XCTAssertEqual(a, b, accuracy: 1e-5) }
     }
 
+    func testCnnbLoadsModelsKerasSaves() throws {
+        try Python.require(["numpy", "keras", "jax", "h5py"])
+        let folder = try temporaryFolder("kerasload")
+        let script = """
+        import sys
+        import numpy as np
+        import keras
+        folder = sys.argv[1]
+        keras.utils.set_random_seed(4)
+        inp = keras.Input(shape=(9, 7, 2))
+        x = keras.layers.Conv2D(5, (3, 2), strides=(2, 1), padding="same", activation="relu")(inp)
+        x = keras.layers.AveragePooling2D(2)(x)
+        x = keras.layers.Flatten()(x)
+        x = keras.layers.Dense(8, activation="tanh")(x)
+        x = keras.layers.Dropout(0.3)(x)
+        out = keras.layers.Dense(3, activation="softmax", name="head")(x)
+        m = keras.Model(inp, out, name="tiny")
+        m.save(f"{folder}/tiny.keras")
+        data = np.random.RandomState(0).uniform(-1, 1, size=(6, 9, 7, 2)).astype(np.float32)
+        np.save(f"{folder}/x.npy", data)
+        np.save(f"{folder}/p.npy", m.predict(data, verbose=0))
+        seq = keras.Sequential([keras.Input(shape=(6,)), keras.layers.Dense(4), keras.layers.LayerNormalization()])
+        seq.save(f"{folder}/norm.keras")
+        print("ok")
+        """
+        try Data(script.utf8).write(to: URL(fileURLWithPath: "\(folder)/make.py"))
+        let made = try XCTUnwrap(Python.run(["\(folder)/make.py", folder]))
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let session = Session(outputDirectory: folder)
+        let run = session.run("m = load model \"\(folder)/tiny.keras\"")
+        XCTAssertNil(run.error, "\(String(describing: run.error))")
+        guard case .model(let m)? = session["m"] else { return XCTFail("no model") }
+        XCTAssertEqual(m.name, "tiny")
+        XCTAssertEqual(m.layers.map(\.name), ["input_layer", "conv2d", "average_pooling2d", "flatten", "dense", "dropout", "head"])
+        let x = try Npy.read("\(folder)/x.npy"), expected = try Npy.read("\(folder)/p.npy")
+        let mine = try m.predict(Tensor(shape: x.shape, values: x.values))[0]
+        XCTAssertEqual(mine.shape, expected.shape)
+        for (a, b) in zip(mine.scalars, expected.values) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        // What cnnb saves, cnnb loads back the same.
+        XCTAssertNil(session.run("save m \"again.keras\"\nn = load model \"\(folder)/again.keras\"").error)
+        guard case .model(let n)? = session["n"] else { return XCTFail("no reloaded model") }
+        XCTAssertEqual(try n.predict(Tensor(shape: x.shape, values: x.values))[0].scalars, mine.scalars)
+        let unknown = try XCTUnwrap(session.run("k = load model \"\(folder)/norm.keras\"", file: "lesson.cnnb").error)
+        XCTAssertEqual(unknown.message, "\(folder)/norm.keras: layer layer_normalization is a Keras LayerNormalization, which cnnb does not have")
+        XCTAssertEqual(unknown.span.column, 16)
+        XCTAssertNil(session["k"])
+    }
+
     func testSavingAModelNeedsTheKerasExtension() throws {
         let session = Session(outputDirectory: try temporaryFolder("kerasname"))
         _ = session.run("model m { input 4; dense 2 }")

@@ -32,7 +32,7 @@ struct ProgramGenerator {
     init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
     /// Variable names: not reserved, and not option words (which end arguments when bare).
-    static let names = ["a", "b", "data", "cnn", "x1", "_t", "history", "kernel", "images"]
+    static let names = ["a", "b", "data", "cnn", "x1", "_t", "history", "kernel", "pics"]
     static let optionWords = Set(Vocabulary.commandList.flatMap(\.optionNames) + Vocabulary.layerList.flatMap { $0.options.map(\.name) })
 
     mutating func chance(_ percent: UInt64) -> Bool { random.next() % 100 < percent }

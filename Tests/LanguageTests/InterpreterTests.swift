@@ -852,3 +852,100 @@ final class TrainingOptionsTests: XCTestCase {
         XCTAssertEqual(h.epochs, 2)
     }
 }
+
+/// fit's Keras options: validation_split, verbose, initial_epoch and the callbacks.
+final class FitOptionsTests: XCTestCase {
+    override func tearDown() {
+        SessionHarness.removeFolders()
+        super.tearDown()
+    }
+
+    func testValidationSplitHoldsOutTheLastFractionAndVerboseTwoPrintsOneLinePerEpoch() throws {
+        let session = try SessionHarness.makeSession("fitsplit", trainCount: 100, testCount: 20)
+        session.succeed("data = load shapes\ndata = data / 255")
+        session.succeed("model m { input 32x32x3; pool 8; flatten; dense 10 softmax }")
+        session.succeed("compile m optimizer adam loss sparse_categorical_crossentropy metrics accuracy")
+        let run = session.succeed("h = fit m on data.train epochs 2 batch_size 30 validation_split 0.1 verbose 2")
+        let lines = run.progress.joined(separator: "\n").split(separator: "\n")
+        XCTAssertEqual(lines.count, 2, "\(lines)")
+        // 90 training images in batches of 30: 3 steps; the 10 last images validate.
+        XCTAssertTrue(lines.allSatisfy { $0.hasPrefix("3/3 ") && $0.contains("val_loss") }, "\(lines)")
+        guard case .history(let h)? = session["h"], case .model(let m)? = session["m"],
+              case .dataset(let d)? = session["data"] else { return XCTFail("missing values") }
+        let held = try m.evaluate(d.train[90..<100])
+        XCTAssertEqual(h.valLoss[1], held.loss, accuracy: 1e-6)
+        let later = session.succeed("fit m on data.train epochs 4 initial_epoch 2 batch 50")
+        XCTAssertEqual(later.progress.joined(separator: "\n").split(separator: "\n").filter { $0.hasPrefix("Epoch") },
+                       ["Epoch 3/4", "Epoch 4/4"])
+    }
+
+    func testEarlyStoppingWithACheckpointKeepsTheBestEpoch() throws {
+        let session = try SessionHarness.makeSession("fitstop", trainCount: 64, testCount: 32)
+        session.succeed("data = load shapes\ndata = data / 255")
+        // A learning rate far too large: validation loss gets worse and training stops.
+        session.succeed("model m { input 32x32x3; pool 4; flatten; dense 10 softmax }")
+        session.succeed("compile m optimizer sgd lr 5 loss sparse_categorical_crossentropy")
+        let run = session.succeed("h = fit m on data.train epochs 30 validate data.test patience 2 restore_best checkpoint \"best.npz\"")
+        guard case .history(let h)? = session["h"], case .model(let m)? = session["m"] else { return XCTFail("missing values") }
+        XCTAssertFalse(h.cancelled)
+        let best = try XCTUnwrap(h.valLoss.indices.min { h.valLoss[$0] < h.valLoss[$1] })
+        let text = run.progress.joined(separator: "\n")
+        // Keras's rule: stop when the best is `patience` epochs behind.
+        XCTAssertLessThan(h.epochs, 30, "\(h.valLoss)")
+        XCTAssertEqual(h.epochs, best + 3, "\(h.valLoss)")
+        XCTAssertTrue(text.contains("Epoch \(h.epochs): early stopping"), text)
+        XCTAssertTrue(text.contains("Restoring model weights from the end of the best epoch: \(best + 1)."), text)
+        // The checkpoint holds the best epoch's weights, which restore_best put back.
+        session.succeed("model copy { input 32x32x3; pool 4; flatten; dense 10 softmax }")
+        session.succeed("load copy weights \"best.npz\"")
+        guard case .model(let copy)? = session["copy"] else { return XCTFail("no copy") }
+        XCTAssertEqual(copy.parameters.map(\.value.scalars), m.parameters.map(\.value.scalars))
+        XCTAssertEqual(try m.evaluate(try XCTUnwrap({ if case .dataset(let d)? = session["data"] { return d.test } else { return nil } }())).loss,
+                       h.valLoss[best], accuracy: 1e-6)
+    }
+
+    func testCallbackOptionsAreChecked() throws {
+        let session = try SessionHarness.makeSession("fitchecks", trainCount: 16, testCount: 8)
+        session.succeed("data = load shapes\nmodel m { input 32x32x3; pool 8; flatten; dense 10 softmax }")
+        session.succeed("compile m optimizer adam loss sparse_categorical_crossentropy")
+        let noValidation = try XCTUnwrap(session.fail("fit m on data.train patience 2"))
+        XCTAssertEqual(noValidation.message, "val_loss is measured on validation data, and this fit has none")
+        XCTAssertEqual(noValidation.hint, "add validate DATA or validation_split 0.2, or monitor loss")
+        let accuracy = try XCTUnwrap(session.fail("fit m on data.train patience 2 monitor accuracy"))
+        XCTAssertEqual(accuracy.message, "accuracy is not measured: m was compiled without metrics accuracy")
+        let typo = try XCTUnwrap(session.fail("fit m on data.train patience 2 monitor val_los validate data.test"))
+        XCTAssertEqual(typo.hint, "did you mean 'val_loss'? monitor one of val_loss, val_accuracy, loss, accuracy")
+        let lone = try XCTUnwrap(session.fail("fit m on data.train restore_best"))
+        XCTAssertEqual(lone.message, "restore_best belongs to early stopping, which patience turns on")
+        XCTAssertEqual(try XCTUnwrap(session.fail("fit m on data.train verbose 3")).message,
+                       "verbose is 0 (silent), 1 (a progress bar) or 2 (one line per epoch), got 3")
+        XCTAssertEqual(try XCTUnwrap(session.fail("fit m on data.train epochs 2 initial_epoch 2")).message,
+                       "initial_epoch 2 leaves no epoch to train of 2")
+    }
+}
+
+/// `save IMAGES images "DIR"` writes PNG class folders that `load images` reads back.
+final class ImageFolderRoundTripTests: XCTestCase {
+    override func tearDown() {
+        SessionHarness.removeFolders()
+        super.tearDown()
+    }
+
+    func testSavedImagesLoadBackByteForByte() throws {
+        let session = try SessionHarness.makeSession("roundtrip", trainCount: 24, testCount: 8)
+        session.succeed("data = load shapes")
+        let saved = session.succeed("save data.train images \"shapes-png\"").text
+        XCTAssertTrue(saved.hasPrefix("wrote 24 PNG images in "), saved)
+        session.succeed("back = load images from \"shapes-png\" size 32x32 seed 3")
+        guard case .dataset(let d)? = session["data"], case .dataset(let back)? = session["back"] else { return XCTFail("missing") }
+        let present = Set(d.train.labels.map { d.classNames[Int($0)] })
+        XCTAssertEqual(back.classNames, present.sorted())
+        XCTAssertEqual(back.train.count, 24)
+        // Same images and classes, in another order: compare as sets of (class, bytes).
+        let original = Set((0..<24).map { "\(d.train.className(at: $0)) \(Array(d.train.pixels(at: $0)))" })
+        let loaded = Set((0..<24).map { "\(back.train.className(at: $0)) \(Array(back.train.pixels(at: $0)))" })
+        XCTAssertEqual(original, loaded)
+        let error = try XCTUnwrap(session.fail("save data images \"x\""))
+        XCTAssertEqual(error.message, "expected images, got a whole dataset")
+    }
+}

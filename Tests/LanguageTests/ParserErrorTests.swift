@@ -96,7 +96,7 @@ final class ParserErrorTests: XCTestCase {
         Case(source: "predict cnn", message: "predict needs 2 arguments", line: 1, column: 1, width: 7,
              hint: "usage: predict MODEL INPUTS [to \"FILE\"]"),
         Case(source: "x = fit", message: "fit needs an argument", line: 1, column: 5, width: 3,
-             hint: "usage: fit MODEL on DATA epochs N [batch N] [validate DATA]"),
+             hint: "usage: fit MODEL on DATA epochs N [batch_size N] [validate DATA | validation_split F] [verbose 0|1|2] [patience N] [checkpoint \"FILE\"]"),
         Case(source: "print a,", message: "expected a value after ','", line: 1, column: 8, width: 1, hint: "usage: print VALUE[, VALUE ...]"),
         // Assignments
         Case(source: "fit = 3", message: "'fit' is a keyword and cannot be a variable name", line: 1, column: 1, width: 3,

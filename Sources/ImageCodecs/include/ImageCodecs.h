@@ -22,4 +22,8 @@ cnnb_image cnnb_decode_jpeg(const unsigned char *data, size_t size);
 
 void cnnb_image_free(cnnb_image *image);
 
+/// 8-bit grey (1 channel) or RGB (3) pixels as a PNG file in memory, written by libpng;
+/// `*size` gets its length. Returns a malloc'ed buffer, or NULL on failure.
+unsigned char *cnnb_encode_png(const unsigned char *pixels, int width, int height, int channels, size_t *size);
+
 #endif
