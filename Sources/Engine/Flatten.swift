@@ -42,6 +42,8 @@ public final class ActivationLayer: Layer {
     private var output = ReusableBuffer()
     private var inputGradient = ReusableBuffer()
     private var lastOutput: Tensor?
+    /// The input, for activations whose slope needs it (gelu, swish).
+    private var lastInput: Tensor?
 
     public init(_ activation: Activation) { self.activation = activation }
 
@@ -67,6 +69,7 @@ public final class ActivationLayer: Layer {
         let columns = input.shape.last ?? 1
         activation.forward(out.pointer, rows: input.count / max(columns, 1), columns: columns)
         lastOutput = out
+        lastInput = activation.derivativeReadsInput ? input : nil
         return out
     }
 
@@ -75,7 +78,7 @@ public final class ActivationLayer: Layer {
         let d = inputGradient.tensor(shape: out.shape)
         let columns = out.shape.last ?? 1
         activation.backward(output: out.pointer, gradient: outputGradient.pointer, into: d.pointer,
-                            rows: out.count / max(columns, 1), columns: columns)
+                            rows: out.count / max(columns, 1), columns: columns, input: lastInput.map { UnsafePointer($0.pointer) })
         return d
     }
 }

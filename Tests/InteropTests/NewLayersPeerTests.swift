@@ -64,6 +64,16 @@ final class NewLayersPeerTests: XCTestCase {
         return try Model(inputs: input, outputs: output)
     }
 
+    /// Dense layers with every activation function beyond the first lesson's.
+    func activationModel(seed: UInt64) throws -> Model {
+        let input = Node.input(shape: [6], seed: seed)
+        var x = input
+        for activation in [Activation.gelu, .swish, .selu, .softplus, .softsign, .hardSigmoid, .relu6, .leakyRelu, .elu] {
+            x = try Dense(units: 5, activation: activation)(x)
+        }
+        return try Model(inputs: input, outputs: try Dense(units: 3, activation: .exponential)(x))
+    }
+
     /// Random values for the weights that start constant (biases, γ, β, the moving
     /// statistics, PReLU's α), so the comparison sees them all.
     func randomiseWeights(_ model: Model, seed: UInt64) {
@@ -82,7 +92,7 @@ final class NewLayersPeerTests: XCTestCase {
     func testKerasRebuildsModelsOfTheNewLayersAndPredictsTheSame() throws {
         try PythonRuntime.require(["keras", "jax"], install: [])
         let folder = try temporaryFolder("keras-new-layers")
-        let models = [try imageModel(seed: 1), try sequenceModel(seed: 2), try volumeModel(seed: 3)]
+        let models = [try imageModel(seed: 1), try sequenceModel(seed: 2), try volumeModel(seed: 3), try activationModel(seed: 7)]
         var predictions: [Tensor] = []
         for (index, model) in models.enumerated() {
             randomiseWeights(model, seed: UInt64(20 + index))
@@ -137,7 +147,7 @@ final class NewLayersPeerTests: XCTestCase {
         x = try BatchNormalization()(x)
         let extra = try Model(inputs: input, outputs: try LeakyReLU(negativeSlope: 0.2)(x))
         let cases = [("image", try imageModel(seed: 4)), ("sequence", try sequenceModel(seed: 5)), ("volume", try volumeModel(seed: 6)),
-                     ("transposed", extra)]
+                     ("transposed", extra), ("activations", try activationModel(seed: 8))]
         var predictions: [String: Tensor] = [:]
         for (index, (name, model)) in cases.enumerated() {
             randomiseWeights(model, seed: UInt64(40 + index))
@@ -163,7 +173,8 @@ final class NewLayersPeerTests: XCTestCase {
             print("onnxruntime vs cnnb: \(name) \(kerasTupleText(mine.shape)) largest difference \(largest) (values up to \(scale))")
         }
         let ops = Set(cases.flatMap { report[$0.0]?["ops"] as? [String] ?? [] })
-        XCTAssertTrue(ops.isSuperset(of: ["ConvTranspose", "Pad", "Resize", "Slice", "PRelu", "LeakyRelu", "Elu", "Where", "Clip", "Mul", "Add"]),
+        XCTAssertTrue(ops.isSuperset(of: ["ConvTranspose", "Pad", "Resize", "Slice", "PRelu", "LeakyRelu", "Elu", "Where", "Clip", "Mul", "Add",
+                                          "Erf", "Selu", "Softplus", "Softsign", "HardSigmoid", "Exp", "Sigmoid"]),
                       "\(ops.sorted())")
     }
 }
