@@ -143,4 +143,14 @@ final class NewLayerStatementTests: XCTestCase {
         // Inference twice gives the same predictions: the random layers are the identity.
         XCTAssertEqual(try model.predict(x)[0].scalars, try model.predict(x)[0].scalars)
     }
+
+    func testApplyShowsWhatTrainingDoesWithAnAugmentation() throws {
+        let session = try SessionHarness.makeSession()
+        let capped = session.succeed("apply relu max 1 to [[-2, -0.5, 0, 0.5, 3]]").text
+        XCTAssertTrue(capped.hasSuffix("output 1x5x1:\narray([[0. , 0. , 0. , 0.5, 1. ]])"), capped)
+        // Each apply makes the layer afresh with the session's next seed: some flip the row.
+        let outputs = (0..<8).map { _ in session.succeed("apply randomflip horizontal to [[1, 2, 3]]").text }
+        XCTAssertTrue(outputs.contains { $0.hasSuffix("output 1x3x1:\narray([[3., 2., 1.]])") }, outputs.joined(separator: "\n"))
+        XCTAssertTrue(outputs.contains { $0.hasSuffix("output 1x3x1:\narray([[1., 2., 3.]])") }, outputs.joined(separator: "\n"))
+    }
 }
