@@ -2,7 +2,8 @@ import Engine
 import Foundation
 
 // The ONNX forms of batch normalisation, the activation layers, padding and up-sampling, the
-// depthwise, separable and transposed convolutions, preprocessing and augmentation.
+// depthwise, separable and transposed convolutions and preprocessing. The augmentations, which
+// act only in training, are the identity in an exported graph (ONNXExport asks for the ability).
 
 extension ONNXGraphBuilder {
     /// An int64 tensor (pads, slice bounds): ONNX takes those as inputs, not attributes.
@@ -301,19 +302,3 @@ extension CenterCrop: ONNXConvertible {
                          layout: .channelsFirst)
     }
 }
-
-/// The random augmentations are the identity outside training, which is all an exported model runs.
-protocol InferenceIdentityONNX: ONNXConvertible {}
-
-extension InferenceIdentityONNX {
-    func addONNX(to graph: inout ONNXGraphBuilder, inputs: [ONNXValue], inputShapes: [[Int]],
-                 outputShape: [Int]) throws(InteropError) -> ONNXValue {
-        ONNXValue(name: graph.emit("Identity", [inputs[0].name], graph.unique(name)), layout: inputs[0].layout)
-    }
-}
-
-extension RandomFlip: InferenceIdentityONNX {}
-extension RandomRotation: InferenceIdentityONNX {}
-extension RandomTranslation: InferenceIdentityONNX {}
-extension RandomZoom: InferenceIdentityONNX {}
-extension RandomContrast: InferenceIdentityONNX {}

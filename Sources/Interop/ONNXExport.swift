@@ -114,6 +114,11 @@ struct ONNXGraphBuilder {
             guard let parent = node.input, let input = values[ObjectIdentifier(parent)] else {
                 throw InteropError("node \(node.layer.name) has no input in the graph")
             }
+            if node.layer is TrainingOnlyLayer {
+                // A layer that acts only in training is the identity in an exported graph.
+                values[ObjectIdentifier(node)] = (emit("Identity", [input.name], unique(node.layer.name)), input.layout)
+                continue
+            }
             guard let layer = node.layer as? ONNXConvertible else {
                 throw InteropError("layer \(node.layer.name) (\(node.layer.typeName)) has no ONNX form in cnnb",
                                    hint: "export the model without it, or use export … keras")
