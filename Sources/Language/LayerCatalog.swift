@@ -260,6 +260,11 @@ enum LayerCatalog {
                         summary: "x for x > 0, ALPHA (e^x - 1) below",
                         build: { a in ELU(alpha: Float(try a.numberOption("alpha", what: "alpha") ?? 1)) }),
 
+        LayerDefinition("gaussiannoise", forms: LayerDefinition.single("gaussiannoise", keras: "GaussianNoise"),
+                        arguments: [.required("STDDEV", "0.1")],
+                        summary: "in training, adds noise of standard deviation STDDEV to every value",
+                        build: { a in try GaussianNoise(stddev: Float(try a.number(0, what: "the standard deviation")), seed: a.seed()) }),
+
         LayerDefinition("prelu", forms: LayerDefinition.single("prelu", keras: "PReLU"),
                         summary: "x for x ≥ 0, a learned slope times x below (one slope per value, starting at 0)",
                         build: { _ in try PReLU() }),

@@ -22,6 +22,7 @@ final class NewLayersPeerTests: XCTestCase {
         x = try RandomTranslation(heightFactor: 0.1, widthFactor: 0.1, seed: 3)(x)
         x = try RandomZoom(heightFactor: 0.1, seed: 4)(x)
         x = try RandomContrast(factor: 0.1, seed: 5)(x)
+        x = try GaussianNoise(stddev: 0.1, seed: 6)(x)
         x = try Convolution(rank: 2, filters: 4, kernelSize: [3], padding: .same, dilation: [2])(x)
         x = try BatchNormalization()(x)
         x = try ReLU(maxValue: 6)(x)

@@ -69,6 +69,7 @@ final class NewLayerStatementTests: XCTestCase {
             ("softmax on 3x10", "Softmax(axis=-1)", "(None, 3, 10)", "0"),
             ("elu on 4x2", "ELU(alpha=1.0)", "(None, 4, 2)", "0"),
             ("prelu on 10x10x8", "PReLU(shared_axes=None)", "(None, 10, 10, 8)", "800"),
+            ("gaussiannoise 0.1 on 28x28x1", "GaussianNoise(stddev=0.1, seed=", "(None, 28, 28, 1)", "0"),
         ]
         for (spec, configuration, output, parameters) in cases {
             let lines = layerLines(session, spec)
