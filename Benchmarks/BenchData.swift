@@ -16,8 +16,8 @@ struct BenchData {
     static func load(_ options: Options) throws -> BenchData {
         if let root = options.dataDirectory, holdsCIFAR10(root) {
             let dataset = try DataLoader.load(.cifar10, options: DataOptions(directory: root, allowDownload: false))
-            let train = dataset.train.prefix(options.images).scaled(by: 1.0 / 255)
-            return BenchData(train: train, test: dataset.test.scaled(by: 1.0 / 255), origin: dataset.source)
+            let train = dataset.train.prefix(options.images).applying(.divide(255))
+            return BenchData(train: train, test: dataset.test.applying(.divide(255)), origin: dataset.source)
         }
         return BenchData(train: random(count: options.images, seed: options.seed), test: nil, origin: "random")
     }
@@ -39,6 +39,6 @@ struct BenchData {
         for i in 0..<count { labels.pointer[i] = Int32(generator.next() % 10) }
         let names = (0..<10).map { "class \($0)" }
         return DatasetSplit(name: "train", images: images, labels: labels, count: count, height: 32, width: 32,
-                            channels: 3, classNames: names).scaled(by: 1.0 / 255)
+                            channels: 3, classNames: names).applying(.divide(255))
     }
 }

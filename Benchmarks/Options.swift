@@ -1,49 +1,30 @@
+import ArgumentParser
 import Foundation
 
-/// Command line of cnnb-bench: `[--data DIR] [--images N] [--epochs E]`.
-struct Options {
-    /// Folder holding `cifar-10-batches-bin`; nil when neither `--data` nor $CNNB_DATA is set.
-    var dataDirectory: String?
-    /// Training images used (the first N of the training split).
+/// Command line of cnnb-bench, parsed as `cnnb`'s is: `[--data DIR] [--images N] [--epochs E]
+/// [--batch-size B] [--profile]`.
+struct Options: ParsableArguments {
+    @Option(help: "Folder holding cifar-10-batches-bin (default: $CNNB_DATA; random images without either).")
+    var data: String?
+    @Option(help: "Training images used (the first N of the training split).")
     var images = 50_000
+    @Option(help: "Epochs to train.")
     var epochs = 1
+    @Option(help: "Images per batch.")
     var batchSize = 32
-    var seed: UInt64 = 1
-    /// Time each layer's forward and backward pass instead of the full run.
+    @Flag(help: "Time each layer's forward and backward pass instead of the full run.")
     var profile = false
 
-    static let usage = "usage: cnnb-bench [--data DIR] [--images N] [--epochs E] [--batch-size B] [--profile]"
+    var seed: UInt64 { 1 }
 
-    /// Parses `arguments` (without the program name); throws a message for anything unknown.
-    init(arguments: [String], environment: [String: String]) throws(OptionsError) {
-        dataDirectory = environment["CNNB_DATA"].flatMap { $0.isEmpty ? nil : $0 }
-        var rest = arguments[...]
-        func value(_ flag: String) throws(OptionsError) -> String {
-            guard let next = rest.popFirst() else { throw OptionsError("\(flag) needs a value") }
-            return next
-        }
-        func count(_ flag: String, minimum: Int) throws(OptionsError) -> Int {
-            let text = try value(flag)
-            guard let n = Int(text), n >= minimum else {
-                throw OptionsError("\(flag) needs a whole number of at least \(minimum), got '\(text)'")
-            }
-            return n
-        }
-        while let argument = rest.popFirst() {
-            switch argument {
-            case "--data": dataDirectory = try value(argument)
-            case "--images": images = try count(argument, minimum: 1)
-            case "--epochs": epochs = try count(argument, minimum: 1)
-            case "--batch-size": batchSize = try count(argument, minimum: 1)
-            case "--profile": profile = true
-            case "-h", "--help": throw OptionsError(Options.usage)
-            default: throw OptionsError("unknown argument '\(argument)'")
-            }
+    /// `--data`, else $CNNB_DATA when set and not empty.
+    var dataDirectory: String? {
+        data ?? ProcessInfo.processInfo.environment["CNNB_DATA"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func validate() throws {
+        for (flag, value) in [("--images", images), ("--epochs", epochs), ("--batch-size", batchSize)] where value < 1 {
+            throw ValidationError("\(flag) needs a whole number of at least 1, got \(value)")
         }
     }
-}
-
-struct OptionsError: Error {
-    var message: String
-    init(_ message: String) { self.message = message }
 }

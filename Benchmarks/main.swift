@@ -1,17 +1,27 @@
+import ArgumentParser
 import Engine
 import Foundation
 
 // cnnb-bench: trains the seed's CIFAR-10 model and prints one key=value per line on stdout
 // (progress goes to stderr). See README.md.
-func run() throws {
-    let options: Options
-    do {
-        options = try Options(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
-    } catch {
-        log(error.message)
-        log(Options.usage)
-        exit(2)
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cnnb-bench",
+        abstract: "Train the seed's CIFAR-10 model and print speed, memory and accuracy as key=value lines.",
+        discussion: "Progress goes to standard error. CNNB_DATA names the datasets folder when --data is not given.")
+    @OptionGroup var options: Options
+
+    func run() throws {
+        do {
+            try runBench(options)
+        } catch {
+            log("cnnb-bench: \(error)")
+            throw ExitCode(1)
+        }
     }
+}
+
+func runBench(_ options: Options) throws {
     if !options.profile {
         for (key, value) in measureCIFARLoad(dataDirectory: options.dataDirectory) { print("\(key)=\(value)") }
     }
@@ -44,9 +54,4 @@ func run() throws {
     }
 }
 
-do {
-    try run()
-} catch {
-    log("cnnb-bench: \(error)")
-    exit(1)
-}
+Bench.main()

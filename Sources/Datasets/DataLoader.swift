@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -174,6 +175,13 @@ public enum DataLoader {
                 try TarArchive.extractGzip(joined(fetched, file.name), into: unpacked)
             }
             ready = joined(unpacked, kind.folderName)
+            // The archive's published MD5 vouches for the files it held: recorded, they let a
+            // later load tell this copy from a re-encoded one.
+            var record = "# unpacked from " + source.files.map { "\($0.name) (published MD5 \($0.md5))" }.joined(separator: ", ") + "\n"
+            for file in kind.requiredFiles where FileIO.isFile(joined(ready, file)) {
+                record += (try Checksum.md5(file: joined(ready, file))) + "  " + file + "\n"
+            }
+            try AtomicFile.write(record, to: joined(ready, Provenance.recordName))
         } else {
             ready = fetched
         }

@@ -17,14 +17,9 @@ public struct Dataset: Sendable {
 
     public var classNames: [String] { train.classNames }
 
-    /// Both splits read as `value * factor` (`data / 255` is `scaled(by: 1.0 / 255)`).
-    public func scaled(by factor: Double) -> Dataset {
-        Dataset(name: name, train: train.scaled(by: factor), test: test.scaled(by: factor), source: source)
-    }
-
-    /// Both splits read as `value + amount`.
-    public func shifted(by amount: Double) -> Dataset {
-        Dataset(name: name, train: train.shifted(by: amount), test: test.shifted(by: amount), source: source)
+    /// Both splits read through one more float32 step (`data / 255`).
+    public func applying(_ step: DatasetSplit.Arithmetic) -> Dataset {
+        Dataset(name: name, train: train.applying(step), test: test.applying(step), source: source)
     }
 
     /// The first `train` training and `test` test images (for limiting a run).

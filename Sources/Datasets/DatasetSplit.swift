@@ -2,8 +2,8 @@ import Engine
 
 /// One split of a dataset (train or test): N images of H×W×C bytes in NHWC order, their integer
 /// labels and the class names. A split is a view: slicing shares the image and label buffers,
-/// and scaling (`data / 255`) only records an affine map `pixel * scale + offset` that is applied
-/// when images are read as Float (one image, or a batch filled for the engine).
+/// and arithmetic (`data / 255`) only updates the 256 values a pixel byte reads as, applied when
+/// images are read as Float (one image, or a batch filled for the engine).
 public struct DatasetSplit: @unchecked Sendable {
     /// "train" or "test" (kept by slices).
     public let name: String
@@ -18,13 +18,22 @@ public struct DatasetSplit: @unchecked Sendable {
     public let classNames: [String]
     /// Keras gives CIFAR-10's labels as a column, shape (N, 1); MNIST's as a vector, (N,).
     public var labelsAreColumn = false
-    /// Read value of a pixel byte `p` is `Float(Double(p) * scale + offset)`.
-    public private(set) var scale: Double = 1
-    public private(set) var offset: Double = 0
-    /// The 256 Float values of the bytes under the current scale and offset: applying it is a
-    /// lookup, and each value is the correctly rounded Float of the Double result (as NumPy's
-    /// `x / 255` then `astype(float32)` gives).
+    /// How the integer labels reach a loss.
+    public enum LabelEncoding: Sendable {
+        /// Class indices, for `sparse_categorical_crossentropy`.
+        case indices
+        /// One-hot rows over the classes (Keras's `to_categorical`), for `categorical_crossentropy`.
+        case oneHot
+        /// The label as one number, for a single-unit output (`binary_crossentropy`, `mse`).
+        case value
+    }
+    public private(set) var labelEncoding = LabelEncoding.indices
+    /// Columns of the one-hot rows (labels beyond them are rows of zeros).
+    public private(set) var oneHotWidth = 0
+    /// The 256 Float values of the bytes after the arithmetic applied so far: reading is a lookup.
     private var lookup: [Float]
+    /// True once any arithmetic was applied (the images read as float32, not uint8).
+    public private(set) var isScaled = false
 
     /// A split over `count` images from `start` in the buffers; the caller guarantees that
     /// `imageBuffer` holds `(start + count) * height * width * channels` bytes and `labelBuffer`
@@ -56,30 +65,28 @@ public struct DatasetSplit: @unchecked Sendable {
     public var imageShape: [Int] { [height, width, channels] }
     /// [N] or [N, 1], as Keras prints `y_train.shape` for this dataset's integer labels.
     public var labelsShape: [Int] { labelsAreColumn ? [count, 1] : [count] }
-    public var isScaled: Bool { scale != 1 || offset != 0 }
 
     // MARK: Lazy value maps
 
-    /// The same images read as `value * factor` (records the factor; copies nothing).
-    public func scaled(by factor: Double) -> DatasetSplit {
-        var copy = self
-        copy.scale *= factor
-        copy.offset *= factor
-        copy.rebuildLookup()
-        return copy
+    /// One arithmetic step on every pixel, with a float32 operand.
+    public enum Arithmetic: Sendable {
+        case add(Float)
+        case multiply(Float)
+        case divide(Float)
     }
 
-    /// The same images read as `value + amount` (records the shift; copies nothing).
-    public func shifted(by amount: Double) -> DatasetSplit {
+    /// The same images read through one more step (copies nothing). Each step rounds to float32,
+    /// as NumPy does on a float32 array: `x / 255 * 1000 - 300` is three roundings, never one
+    /// affine map in Double.
+    public func applying(_ step: Arithmetic) -> DatasetSplit {
         var copy = self
-        copy.offset += amount
-        copy.rebuildLookup()
+        switch step {
+        case .add(let c): copy.lookup = lookup.map { $0 + c }
+        case .multiply(let c): copy.lookup = lookup.map { $0 * c }
+        case .divide(let c): copy.lookup = lookup.map { $0 / c }
+        }
+        copy.isScaled = true
         return copy
-    }
-
-    private mutating func rebuildLookup() {
-        let (s, o) = (scale, offset)
-        lookup = (0..<256).map { Float(Double($0) * s + o) }
     }
 
     /// The Float a pixel byte reads as under the current scale and offset.
@@ -123,9 +130,10 @@ public struct DatasetSplit: @unchecked Sendable {
         var copy = DatasetSplit(name: name, images: imageBuffer, labels: labelBuffer, start: start + range.lowerBound,
                                 count: range.count, height: height, width: width, channels: channels,
                                 classNames: classNames)
-        copy.scale = scale
-        copy.offset = offset
+        copy.isScaled = isScaled
         copy.labelsAreColumn = labelsAreColumn
+        copy.labelEncoding = labelEncoding
+        copy.oneHotWidth = oneHotWidth
         copy.lookup = lookup
         return copy
     }
@@ -233,11 +241,25 @@ public struct DatasetSplit: @unchecked Sendable {
 }
 
 /// A split is what the engine trains on: batches are filled straight from the UInt8 pixels with
-/// the recorded scale applied, and the targets are the integer labels (for
-/// `sparse_categorical_crossentropy`).
+/// the recorded scale applied, and the targets are the integer labels in `labelEncoding`.
 extension DatasetSplit: BatchSource {
     public var itemShape: [Int] { imageShape }
-    public var targetShape: [Int]? { nil }
+    public var targetShape: [Int]? {
+        switch labelEncoding {
+        case .indices: return nil
+        case .oneHot: return [oneHotWidth]
+        case .value: return [1]
+        }
+    }
+
+    /// The same images whose labels reach the loss as `encoding`; one-hot rows are as wide as
+    /// the classes, or `classes` when given.
+    public func encodingLabels(as encoding: LabelEncoding, classes: Int? = nil) -> DatasetSplit {
+        var copy = self
+        copy.labelEncoding = encoding
+        copy.oneHotWidth = classes ?? max(classNames.count, 1)
+        return copy
+    }
 
     public func fillInputs(indices: ArraySlice<Int>, into inputs: Tensor) {
         precondition(inputs.shape == [indices.count] + imageShape,
@@ -247,9 +269,16 @@ extension DatasetSplit: BatchSource {
 
     public func fillTargets(indices: ArraySlice<Int>, labels: UnsafeMutableBufferPointer<Int32>, values: Tensor) {
         let source = labelBuffer.pointer + start
+        let width = labelEncoding == .oneHot ? values.count / max(indices.count, 1) : 1
+        if labelEncoding == .oneHot { values.fill(0) }
         for (row, index) in indices.enumerated() {
             precondition(index >= 0 && index < count, "index \(index) of \(count) labels")
-            labels[row] = source[index]
+            let label = source[index]
+            switch labelEncoding {
+            case .indices: labels[row] = label
+            case .oneHot: if label >= 0 && Int(label) < width { values.pointer[row * width + Int(label)] = 1 }
+            case .value: values.pointer[row] = Float(label)
+            }
         }
     }
 }
@@ -257,6 +286,53 @@ extension DatasetSplit: BatchSource {
 extension DatasetSplit: CustomStringConvertible {
     public var description: String {
         "\(name): \(count) images \(height)x\(width)x\(channels), \(classNames.count) classes"
-            + (isScaled ? ", scaled by \(scale)" + (offset != 0 ? " shifted by \(offset)" : "") : "")
+            + (isScaled ? ", read as float32 (byte 0 as \(lookup[0]), 255 as \(lookup[255]))" : "")
+    }
+}
+
+// MARK: Selections
+
+extension DatasetSplit {
+    /// Images `indices` (in that order) copied into buffers of their own, with their labels,
+    /// scale and class names: a boolean selection such as `data.train[labels == 3]`. Indices
+    /// must be in 0..<count.
+    public func selecting(_ indices: [Int]) -> DatasetSplit {
+        let images = SharedBuffer<UInt8>(count: indices.count * imageSize)
+        let labels = SharedBuffer<Int32>(count: indices.count)
+        for (row, index) in indices.enumerated() {
+            precondition(index >= 0 && index < count, "index \(index) of \(count) images")
+            (images.pointer + row * imageSize).initialize(from: imageBuffer.pointer + (start + index) * imageSize,
+                                                          count: imageSize)
+            labels.pointer[row] = labelBuffer.pointer[start + index]
+        }
+        return rebuilt(images: images, labels: labels, count: indices.count, classNames: classNames)
+    }
+
+    /// The images whose label is one of `classes`, labelled by their place in that list
+    /// (`[3, 5]`: cats become 0, dogs 1) and named after those classes: a binary lesson cut
+    /// from a ten-class dataset.
+    public func relabelled(keeping classes: [Int]) -> DatasetSplit {
+        let base = labelBuffer.pointer + start
+        let indices = (0..<count).filter { classes.contains(Int(base[$0])) }
+        let picked = selecting(indices)
+        for row in 0..<picked.count {
+            picked.labelBuffer.pointer[row] = Int32(classes.firstIndex(of: Int(picked.labelBuffer.pointer[row])) ?? 0)
+        }
+        let names = classes.map { $0 >= 0 && $0 < classNames.count ? classNames[$0] : String($0) }
+        return picked.rebuilt(images: picked.imageBuffer, labels: picked.labelBuffer, count: picked.count, classNames: names)
+    }
+
+    /// This split's settings over other buffers.
+    private func rebuilt(images: SharedBuffer<UInt8>, labels: SharedBuffer<Int32>, count: Int,
+                         classNames: [String]) -> DatasetSplit {
+        var copy = DatasetSplit(name: name, images: images, labels: labels, count: count, height: height,
+                                width: width, channels: channels, classNames: classNames)
+        copy.isScaled = isScaled
+        copy.lookup = lookup
+        copy.labelsAreColumn = labelsAreColumn
+        copy.labelEncoding = labelEncoding
+        copy.oneHotWidth = labelEncoding == .oneHot && classNames.count != self.classNames.count
+            ? max(classNames.count, 1) : oneHotWidth
+        return copy
     }
 }

@@ -5,26 +5,36 @@ import Glibc
 import Darwin
 #endif
 
-/// The text progress bar of a download, redrawn in place on one terminal line:
+/// The text progress bar of a download. On a terminal it is redrawn in place on one line, with
+/// the speed and the time left once there is a clock to measure them:
 ///
-///     cifar-10-binary.tar.gz   45.2/162.6 MB [========>.....................]  27%
+///     cifar-10-binary.tar.gz 45.2/162.6 MB [========>.....................]  27% 5.1 MB/s 0:23 left
 ///
-/// A line is drawn only when its text changes, and the bar ends with a newline once the whole
-/// file has arrived.
+/// Into a file or a pipe (a CI log) it writes one finished line per tenth of the file instead of
+/// hundreds of carriage returns. A line is drawn only when its text changes, and the bar ends
+/// with a newline once the whole file has arrived.
 public final class DownloadProgressBar: @unchecked Sendable {
     private let write: @Sendable (String) -> Void
+    private let isTerminal: Bool
+    private let clock: (@Sendable () -> Double)?
     private let lock = NSLock()
     private var lastLine = ""
     private var finished: Set<String> = []
+    private var started: [String: Double] = [:]
+    private var tenthsWritten: [String: Int64] = [:]
 
-    /// A bar that hands each piece of text (starting with "\r", or a final "\n") to `write`.
-    public init(write: @escaping @Sendable (String) -> Void) {
+    /// A bar that hands each piece of text (starting with "\r", or a final "\n") to `write`;
+    /// with `isTerminal` false, whole lines at each tenth. `clock` (seconds) adds speed and time left.
+    public init(isTerminal: Bool = true, clock: (@Sendable () -> Double)? = nil, write: @escaping @Sendable (String) -> Void) {
+        self.isTerminal = isTerminal
+        self.clock = clock
         self.write = write
     }
 
-    /// A bar drawn on standard error.
+    /// A bar drawn on standard error, in place when it is a terminal.
     public static func standardError() -> DownloadProgressBar {
-        DownloadProgressBar { text in
+        DownloadProgressBar(isTerminal: isatty(STDERR_FILENO) == 1,
+                            clock: { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }) { text in
             fputs(text, stderr)
             fflush(stderr)
         }
@@ -39,7 +49,22 @@ public final class DownloadProgressBar: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !finished.contains(file) else { return }
-        let line = Self.line(file: file, received: received, total: total)
+        let now = clock?()
+        if let now, started[file] == nil { started[file] = now }
+        guard isTerminal else {
+            // A tenth of the file (or 10 MB when its size is unknown) per line.
+            let tenth = total.map { $0 > 0 ? received * 10 / $0 : 0 } ?? received / 10_000_000
+            if tenth > (tenthsWritten[file] ?? -1) {
+                write(Self.line(file: file, received: received, total: total) + "\n")
+                tenthsWritten[file] = tenth
+            }
+            if let total, received >= total { finished.insert(file) }
+            return
+        }
+        var line = Self.line(file: file, received: received, total: total)
+        if let now, let start = started[file], total.map({ received < $0 }) ?? true {
+            line += Self.rate(received: received, total: total, seconds: now - start)
+        }
         if line != lastLine {
             write("\r" + line)
             lastLine = line
@@ -70,6 +95,20 @@ public final class DownloadProgressBar: @unchecked Sendable {
         let percentText = String(repeating: " ", count: 3 - String(percent).count) + "\(percent)%"
         return "\(file) \(amounts) [\(bar)] \(percentText)"
     }
+
+    /// ` 5.1 MB/s 0:23 left` after `seconds` (empty before there is a speed to tell).
+    public static func rate(received: Int64, total: Int64?, seconds: Double) -> String {
+        guard seconds >= 0.5, received > 0 else { return "" }
+        let perSecond = Double(received) / seconds
+        var text = " " + megabytes(Int64(perSecond)) + " MB/s"
+        if let total, total > received {
+            let left = Int((Double(total - received) / perSecond).rounded(.up))
+            text += " " + (left >= 3600 ? "\(left / 3600):" + twoDigits(left / 60 % 60) : "\(left / 60)") + ":" + twoDigits(left % 60) + " left"
+        }
+        return text
+    }
+
+    private static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
     /// Bytes as megabytes (10^6) with one decimal.
     public static func megabytes(_ bytes: Int64) -> String {

@@ -8,45 +8,81 @@ public final class Model {
     public var name: String
     public let input: Node
     public let outputs: [Node]
-    /// Every node the outputs depend on, input first, in topological order (Keras's order of
-    /// `model.layers`).
+    /// Every node the outputs depend on, input first, in a topological order: Keras's order,
+    /// by depth from the outputs, then by the order a walk from the outputs meets the layers.
     public let nodes: [Node]
-    /// `nodes`' layers: `layers[0]` is the `InputLayer`, `layers[1]` the first real layer.
-    public var layers: [any Layer] { nodes.map(\.layer) }
+    /// The distinct layers in Keras's order of `model.layers`: `layers[0]` is the `InputLayer`,
+    /// `layers[1]` the first real layer. A layer applied twice (shared weights) is listed once.
+    public let layers: [any Layer]
+    /// Each node's depth: the most layers between it and an output (Keras's `_nodes_by_depth`).
+    public let nodeDepths: [Int]
 
     /// Training configuration, set by `compile`.
     public internal(set) var optimizer: (any Optimizer)?
-    public internal(set) var loss: Loss?
-    public internal(set) var metrics: [Metric] = []
+    /// One loss per output, in the order of `outputs`.
+    public internal(set) var losses: [Loss] = []
+    /// The metrics of each output, in the order of `outputs`.
+    public internal(set) var outputMetrics: [[Metric]] = []
     /// Generator of the per-epoch shuffles; continues across `fit` calls, like Keras.
     var shuffleGenerator: SeededGenerator
     /// Reused batch buffers, keyed by batch size (a full size and the last partial one).
     var batchBuffers: [Int: BatchBuffers] = [:]
+    /// Runs the graph; holds every node's latest output.
+    lazy var runner = GraphRunner(self)
+    /// Whether `backward` (as a layer inside another model) must return its input's gradient.
+    public var computesInputGradient = true
 
     /// A model from `inputs` to `outputs`. Every output must descend from `inputs`.
     public init(inputs: Node, outputs: [Node], name: String? = nil) throws(ModelError) {
         guard !outputs.isEmpty else {
             throw ModelError("a model needs at least one output", hint: "pass the last layer's node as outputs")
         }
-        guard inputs.input == nil else {
+        guard inputs.inputs.isEmpty else {
             throw ModelError("the inputs of a model must be an input node, not the output of \(inputs.layer.name)",
                              hint: "pass the node made by Node.input(shape:)")
         }
-        var byID: [Int: Node] = [:]
+        // Keras's map_graph: a depth-first walk from the outputs (post-order), depths from the
+        // outputs, then nodes and layers sorted by decreasing depth and first meeting.
+        var finished: Set<ObjectIdentifier> = []
+        var postOrder: [Node] = []
+        var layerIndex: [ObjectIdentifier: Int] = [:]
+        func visit(_ node: Node) {
+            guard !finished.contains(ObjectIdentifier(node)) else { return }
+            if layerIndex[ObjectIdentifier(node.layer)] == nil { layerIndex[ObjectIdentifier(node.layer)] = layerIndex.count }
+            for input in node.inputs { visit(input) }
+            finished.insert(ObjectIdentifier(node))
+            postOrder.append(node)
+        }
         for output in outputs {
             guard output.root === inputs else {
                 throw ModelError("output \(output.layer.name) is not computed from this model's input",
                                  hint: "build the output by applying layers to the same input node")
             }
-            var node: Node? = output
-            while let current = node, byID[current.id] == nil {
-                byID[current.id] = current
-                node = current.input
+            visit(output)
+        }
+        var nodeDepth: [ObjectIdentifier: Int] = [:], layerDepth: [ObjectIdentifier: Int] = [:]
+        for node in postOrder.reversed() {
+            let depth = max(nodeDepth[ObjectIdentifier(node), default: 0], layerDepth[ObjectIdentifier(node.layer), default: 0])
+            layerDepth[ObjectIdentifier(node.layer)] = depth
+            nodeDepth[ObjectIdentifier(node)] = depth
+            for input in node.inputs {
+                nodeDepth[ObjectIdentifier(input)] = max(depth + 1, nodeDepth[ObjectIdentifier(input), default: 0])
             }
+        }
+        func key(_ node: Node) -> (Int, Int, Int) {
+            (-nodeDepth[ObjectIdentifier(node)]!, layerIndex[ObjectIdentifier(node.layer)]!, node.id)
+        }
+        nodes = postOrder.sorted { key($0) < key($1) }
+        nodeDepths = nodes.map { nodeDepth[ObjectIdentifier($0)]! }
+        var seen: Set<ObjectIdentifier> = []
+        var distinct: [any Layer] = []
+        for node in nodes where seen.insert(ObjectIdentifier(node.layer)).inserted { distinct.append(node.layer) }
+        layers = distinct.sorted {
+            (-layerDepth[ObjectIdentifier($0)]!, layerIndex[ObjectIdentifier($0)]!)
+                < (-layerDepth[ObjectIdentifier($1)]!, layerIndex[ObjectIdentifier($1)]!)
         }
         self.input = inputs
         self.outputs = outputs
-        nodes = byID.values.sorted { $0.id < $1.id }
         self.name = name ?? inputs.graph.nextModelName()
         shuffleGenerator = SeededGenerator(seed: inputs.graph.generator.next())
     }
@@ -71,6 +107,18 @@ public final class Model {
         return try Model(inputs: node.root, outputs: [node], name: name)
     }
 
+    /// Whether Keras would print this model as a plain stack (its summary without "Connected
+    /// to"): one node per depth, none with several inputs, no layer applied twice. A chain
+    /// with several outputs along it still is one.
+    public var isSequentialLike: Bool {
+        Set(nodeDepths).count == nodes.count && nodes.allSatisfy { $0.inputs.count <= 1 } && layers.count == nodes.count
+    }
+
+    /// The nodes at which `layer` is applied in this model, in the order of its uses.
+    public func nodes(of layer: any Layer) -> [Node] {
+        nodes.filter { $0.layer === layer }.sorted { $0.useIndex < $1.useIndex }
+    }
+
     /// Shape of one input item, without the batch axis.
     public var inputShape: [Int] { input.shape }
     /// Shapes of one item of each output, without the batch axis.
@@ -78,27 +126,32 @@ public final class Model {
 
     /// Index in `layers` of the layer called `name`.
     public func layerIndex(named name: String) -> Int? {
-        nodes.firstIndex { $0.layer.name == name }
+        layers.firstIndex { $0.name == name }
     }
 
-    /// All weights, layer by layer in Keras's order (trainable or not).
-    public var parameters: [Parameter] { nodes.flatMap(\.layer.parameters) }
+    /// The first loss (the only one for a model with one output); nil before `compile`.
+    public var loss: Loss? { losses.first }
+    /// The first output's metrics.
+    public var metrics: [Metric] { outputMetrics.first ?? [] }
+
+    /// All weights, layer by layer in Keras's order (trainable or not); a shared layer's once.
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
     /// The weights the optimizer steps.
     public var trainableParameters: [Parameter] { parameters.filter(\.isTrainable) }
-    public var parameterCount: Int { nodes.reduce(0) { $0 + $1.layer.parameterCount } }
-    public var trainableParameterCount: Int { nodes.reduce(0) { $0 + $1.layer.trainableParameterCount } }
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+    public var trainableParameterCount: Int { layers.reduce(0) { $0 + $1.trainableParameterCount } }
 
-    /// Multiply-adds of one item's forward pass through every layer.
+    /// Multiply-adds of one item's forward pass through every node.
     public var multiplyAdds: Int {
         nodes.reduce(0) { sum, node in sum + (node.input.map { node.layer.multiplyAdds(for: $0.shape) } ?? 0) }
     }
 
     private func checkedLayer(_ index: Int) throws(ModelError) -> any Layer {
-        guard nodes.indices.contains(index) else {
+        guard layers.indices.contains(index) else {
             throw ModelError("layer index \(index) is out of range",
-                             hint: "model \(name) has layers 0...\(nodes.count - 1)")
+                             hint: "model \(name) has layers 0...\(layers.count - 1)")
         }
-        return nodes[index].layer
+        return layers[index]
     }
 
     /// Copies of layer `index`'s weights in Keras's order and layout (`get_weights()`):

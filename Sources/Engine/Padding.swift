@@ -9,15 +9,7 @@ public enum Padding: String, CaseIterable, Sendable {
 
 /// A layer setting that cannot work, with what would fix it (a filter count of 0, a dropout
 /// rate of 1.5, a 4D convolution).
-public struct ConfigurationError: ExplainedError, Equatable {
-    public var message: String
-    public var hint: String?
-
-    public init(_ message: String, hint: String? = nil) {
-        self.message = message
-        self.hint = hint
-    }
-}
+public typealias ConfigurationError = Problem
 
 /// Where a sliding window (convolution or pooling) goes along up to three spatial axes.
 /// Lower ranks use the trailing axes, with the leading ones of size 1: a 1D layer over

@@ -5,20 +5,20 @@ import Foundation
 /// nothing.
 final class BatchBuffers {
     let inputs: Tensor
-    var labels: [Int32]
-    let targets: Tensor
-    /// dLoss/dOutput (or dLoss/dLogits) of the single output.
-    let lossGradient: Tensor
-    let targetShape: [Int]?
+    /// Per output: class indices, target values and dLoss/dOutput (or dLoss/dLogits).
+    var labels: [[Int32]]
+    let targets: [Tensor]
+    let lossGradients: [Tensor?]
+    let targetShapes: [[Int]?]
     let hasGradient: Bool
 
-    init(size: Int, inputShape: [Int], targetShape: [Int]?, outputShape: [Int]?) {
-        self.targetShape = targetShape
-        hasGradient = outputShape != nil
+    init(size: Int, inputShape: [Int], targetShapes: [[Int]?], outputShapes: [[Int]]?) {
+        self.targetShapes = targetShapes
+        hasGradient = outputShapes != nil
         inputs = Tensor(zeros: [size] + inputShape)
-        labels = [Int32](repeating: 0, count: size)
-        targets = Tensor(zeros: targetShape.map { [size] + $0 } ?? [0])
-        lossGradient = Tensor(zeros: outputShape.map { [size] + $0 } ?? [0])
+        labels = targetShapes.map { _ in [Int32](repeating: 0, count: size) }
+        targets = targetShapes.map { shape in Tensor(zeros: shape.map { [size] + $0 } ?? [0]) }
+        lossGradients = outputShapes?.map { Tensor(zeros: [size] + $0) } ?? targetShapes.map { _ in nil }
     }
 }
 
@@ -27,20 +27,109 @@ final class BatchBuffers {
     Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
+/// How `fit` goes over the data (Keras's keyword arguments of `fit`), gathered so that more
+/// options can join without changing every caller.
+public struct FitOptions {
+    public var epochs: Int
+    public var batchSize: Int
+    /// Shuffle the items before each epoch.
+    public var shuffle: Bool
+    /// Restarts the shuffle generator; nil continues it from the last `fit`.
+    public var seed: UInt64?
+    /// Evaluated after each epoch.
+    public var validation: BatchSource?
+
+    public init(epochs: Int = 1, batchSize: Int = 32, shuffle: Bool = true, seed: UInt64? = nil,
+                validation: BatchSource? = nil) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.seed = seed
+        self.validation = validation
+    }
+}
+
+/// One batch of items, filled into reused buffers.
+struct Batch {
+    /// 0-based position in the epoch.
+    let index: Int
+    /// Items in this batch.
+    let count: Int
+    let buffers: BatchBuffers
+}
+
+/// What an output is trained with: its loss and metrics, and whether its gradient can enter
+/// its layer's pre-softmax values directly (the fused softmax + cross-entropy path).
+struct OutputObjective {
+    let loss: Loss
+    let wantsAccuracy: Bool
+    var fused = false
+}
+
+/// Running sums of each output's loss and accuracy over the batches seen so far.
+struct MetricTotals {
+    var lossSums: [Double]
+    var correct: [Int]
+    var rows: [Int]
+    var seen = 0
+
+    init(outputs: Int) {
+        lossSums = Array(repeating: 0, count: outputs)
+        correct = Array(repeating: 0, count: outputs)
+        rows = Array(repeating: 0, count: outputs)
+    }
+
+    /// The means under Keras's names: `loss` and `accuracy` for one output; for several,
+    /// `NAME_loss` and `NAME_accuracy` per output name and `loss` as the sum of the losses.
+    func values(names: [String], objectives: [OutputObjective]) -> [String: Double] {
+        let seen = Double(max(self.seen, 1))
+        var values: [String: Double] = ["loss": lossSums.reduce(0, +) / seen]
+        for (k, objective) in objectives.enumerated() {
+            let prefix = objectives.count > 1 ? names[k] + "_" : ""
+            if objectives.count > 1 { values[prefix + "loss"] = lossSums[k] / seen }
+            if objective.wantsAccuracy { values[prefix + "accuracy"] = Double(correct[k]) / Double(max(rows[k], 1)) }
+        }
+        return values
+    }
+}
+
 extension Model {
-    /// Sets the optimizer, loss and metrics for `fit` and `evaluate` (Keras's `compile`).
-    /// Compiling again replaces them and starts the optimizer afresh.
+    /// Sets the optimizer, loss and metrics for `fit` and `evaluate` (Keras's `compile`), the
+    /// same loss and metrics for every output. Compiling again replaces them and starts the
+    /// optimizer afresh.
     public func compile(optimizer: any Optimizer, loss: Loss, metrics: [Metric] = []) {
         optimizer.reset()
         self.optimizer = optimizer
-        self.loss = loss
-        self.metrics = metrics
+        losses = Array(repeating: loss, count: outputs.count)
+        outputMetrics = Array(repeating: metrics, count: outputs.count)
+    }
+
+    /// `compile` with a loss and metrics per output name (Keras's dictionaries:
+    /// `loss={"digit": …, "odd": …}`); an output missing from `metrics` gets none.
+    public func compile(optimizer: any Optimizer, losses: [String: Loss], metrics: [String: [Metric]] = [:]) throws(ModelError) {
+        let names = outputNames
+        for name in losses.keys.sorted() + metrics.keys.sorted() where !names.contains(name) {
+            throw ModelError("model \(self.name) has no output named '\(name)'",
+                             hint: "its outputs are " + names.joined(separator: ", "))
+        }
+        var chosen: [Loss] = []
+        for name in names {
+            guard let loss = losses[name] else {
+                throw ModelError("output '\(name)' of model \(self.name) has no loss",
+                                 hint: "give a loss for each output: " + names.joined(separator: ", "))
+            }
+            chosen.append(loss)
+        }
+        optimizer.reset()
+        self.optimizer = optimizer
+        self.losses = chosen
+        outputMetrics = names.map { metrics[$0] ?? [] }
     }
 
     /// Keras's string form: `compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"])`.
     public func compile(optimizer: String, loss: String, metrics: [String] = []) throws(ModelError) {
         guard let made = makeOptimizer(kerasName: optimizer) else {
-            throw ModelError("unknown optimizer '\(optimizer)'", hint: "use adam, sgd or rmsprop")
+            throw ModelError("unknown optimizer '\(optimizer)'", hint: "use " + optimizerNames.joined(separator: ", "))
         }
         guard let lossValue = Loss(kerasName: loss) else {
             throw ModelError("unknown loss '\(loss)'",
@@ -56,35 +145,45 @@ extension Model {
         compile(optimizer: made, loss: lossValue, metrics: metricValues)
     }
 
-    /// The compiled loss and the single output it applies to, or why training cannot start.
-    private func trainingSetup(_ source: BatchSource, needsOptimizer: Bool) throws(ModelError) -> Loss {
-        guard let loss, !needsOptimizer || optimizer != nil else {
+    /// Keras's names of the outputs: their layers' names (`digit`, `odd`).
+    public var outputNames: [String] { outputs.map(\.layer.name) }
+
+    /// Each output's loss and metrics, checked against the targets `source` gives, or why
+    /// training cannot start.
+    private func objectives(for source: BatchSource, needsOptimizer: Bool) throws(ModelError) -> [OutputObjective] {
+        guard losses.count == outputs.count, !needsOptimizer || optimizer != nil else {
             throw ModelError("model \(name) is not compiled", hint: "compile it with an optimizer and a loss first")
         }
-        guard outputs.count == 1 else {
-            throw ModelError("model \(name) has \(outputs.count) outputs; training and evaluation need exactly one",
-                             hint: "train the model with one output; sub-models that share its layers see the trained weights")
-        }
         try checkInputs(source)
-        if loss.usesClassIndices {
-            guard source.targetShape == nil else {
-                throw ModelError("\(loss.rawValue) needs class indices as targets, the data has targets of shape \(kerasShapeText(source.targetShape ?? []))",
-                                 hint: "use categorical_crossentropy for one-hot targets")
-            }
-            guard outputs[0].shape.count == 1 else {
-                throw ModelError("\(loss.rawValue) needs an output of shape (None, classes), the model's is \(outputs[0].shapeDescription)",
-                                 hint: "end the model with Flatten and Dense(classes, activation: softmax)")
-            }
-        } else {
-            guard let targetShape = source.targetShape else {
-                throw ModelError("\(loss.rawValue) needs targets of the output's shape \(outputs[0].shapeDescription), the data has class indices",
-                                 hint: "use sparse_categorical_crossentropy for integer class labels")
-            }
-            guard targetShape == outputs[0].shape else {
-                throw ModelError("targets of shape \(kerasShapeText(targetShape)) do not match the model's output \(outputs[0].shapeDescription)")
-            }
+        guard source.targetSetCount == outputs.count else {
+            throw ModelError("model \(name) has \(outputs.count) output\(outputs.count == 1 ? "" : "s") (\(outputNames.joined(separator: ", "))), the data gives \(source.targetSetCount) set\(source.targetSetCount == 1 ? "" : "s") of targets",
+                             hint: "give one set of targets per output, in the order of the outputs")
         }
-        return loss
+        var result: [OutputObjective] = []
+        for (k, output) in outputs.enumerated() {
+            let loss = losses[k], targetShape = source.targetShape(ofSet: k)
+            let which = outputs.count > 1 ? " (output \(output.layer.name))" : ""
+            if loss.usesClassIndices {
+                guard targetShape == nil else {
+                    throw ModelError("\(loss.rawValue) needs class indices as targets, the data has targets of shape \(kerasShapeText(targetShape ?? []))\(which)",
+                                     hint: "use categorical_crossentropy for one-hot targets")
+                }
+                guard output.shape.count == 1 else {
+                    throw ModelError("\(loss.rawValue) needs an output of shape (None, classes), the model's is \(output.shapeDescription)\(which)",
+                                     hint: "end the model with Flatten and Dense(classes, activation: softmax)")
+                }
+            } else {
+                guard let targetShape else {
+                    throw ModelError("\(loss.rawValue) needs targets of the output's shape \(output.shapeDescription), the data has class indices\(which)",
+                                     hint: "use sparse_categorical_crossentropy for integer class labels")
+                }
+                guard targetShape == output.shape else {
+                    throw ModelError("targets of shape \(kerasShapeText(targetShape)) do not match the model's output \(output.shapeDescription)\(which)")
+                }
+            }
+            result.append(OutputObjective(loss: loss, wantsAccuracy: outputMetrics[k].contains(.accuracy)))
+        }
+        return result
     }
 
     private func checkInputs(_ source: BatchSource) throws(ModelError) {
@@ -94,121 +193,170 @@ extension Model {
         }
     }
 
-    func buffers(size: Int, source: BatchSource, withGradient: Bool) -> BatchBuffers {
-        if let existing = batchBuffers[size], existing.targetShape == source.targetShape,
-           existing.hasGradient || !withGradient {
+    private func buffers(size: Int, source: BatchSource, targets: Bool, gradient: Bool) -> BatchBuffers {
+        let shapes = targets ? (0..<source.targetSetCount).map { source.targetShape(ofSet: $0) } : []
+        if let existing = batchBuffers[size], existing.targetShapes == shapes, existing.hasGradient || !gradient {
             return existing
         }
-        let made = BatchBuffers(size: size, inputShape: inputShape, targetShape: source.targetShape,
-                                outputShape: withGradient ? outputs[0].shape : nil)
+        let made = BatchBuffers(size: size, inputShape: inputShape, targetShapes: shapes,
+                                outputShapes: gradient ? outputShapes : nil)
         batchBuffers[size] = made
         return made
     }
 
-    /// Runs the chain from the input to the single output.
-    @inline(__always) private func forwardChain(_ inputs: Tensor, training: Bool) -> Tensor {
-        var x = inputs
-        for i in 1..<nodes.count { x = nodes[i].layer.forward(x, training: training) }
-        return x
+    /// The one batch iterator of `fit`, `evaluate` and `predict`: the items of `order` in
+    /// batches of `batchSize`, inputs (and targets) filled into reused buffers. `body` returns
+    /// false to stop; the result says whether every batch was seen.
+    private func forEachBatch(_ source: BatchSource, batchSize: Int, order: [Int], targets: Bool, gradient: Bool,
+                              _ body: (Batch) throws(ModelError) -> Bool) throws(ModelError) -> Bool {
+        let count = order.count
+        for index in 0..<((count + batchSize - 1) / batchSize) {
+            let start = index * batchSize, n = min(batchSize, count - start)
+            let indices = order[start..<(start + n)]
+            let buffers = buffers(size: n, source: source, targets: targets, gradient: gradient)
+            source.fillInputs(indices: indices, into: buffers.inputs)
+            for set in buffers.targetShapes.indices {
+                buffers.labels[set].withUnsafeMutableBufferPointer {
+                    source.fillTargets(ofSet: set, indices: indices, labels: $0, values: buffers.targets[set])
+                }
+            }
+            guard try body(Batch(index: index, count: n, buffers: buffers)) else { return false }
+        }
+        return true
     }
 
-    /// Trains for `epochs` over `source` in batches of `batchSize`, shuffled each epoch
-    /// (Keras's `fit`). `validation` is evaluated after each epoch. `progress` is called after
-    /// every batch, `epochEnd` after every epoch. `shouldStop` is asked before every batch:
-    /// when it returns true training stops there, the weights keep every update made so far,
-    /// and the history of the completed epochs is returned with `cancelled` set.
-    /// `seed` restarts the shuffle generator; nil continues it from the last `fit`.
+    /// Adds a batch's losses and accuracy to `totals`; with `gradients`, writes each output's
+    /// dLoss/dOutput (dLoss/dLogits where fused) into the batch's buffers.
+    private func measure(_ predictions: [Tensor], _ batch: Batch, _ objectives: [OutputObjective],
+                         _ totals: inout MetricTotals, gradients: Bool) throws(ModelError) {
+        let buffers = batch.buffers
+        for (k, objective) in objectives.enumerated() {
+            let prediction = predictions[k], loss = objective.loss
+            let batchLoss = try buffers.labels[k].withUnsafeBufferPointer { (labels) throws(ModelError) -> Double in
+                let l = loss.usesClassIndices ? labels : nil
+                let t = loss.usesClassIndices ? nil : buffers.targets[k]
+                try loss.check(predictions: prediction, labels: l, targets: t)
+                if objective.wantsAccuracy {
+                    totals.correct[k] += Metric.correctCount(predictions: prediction, labels: l, targets: t)
+                    totals.rows[k] += prediction.count / prediction.shape[prediction.rank - 1]
+                }
+                return loss.compute(predictions: prediction, labels: l, targets: t,
+                                    gradient: gradients ? buffers.lossGradients[k] : nil,
+                                    logitsGradient: gradients && objective.fused)
+            }
+            totals.lossSums[k] += batchLoss * Double(batch.count)
+        }
+        totals.seen += batch.count
+    }
+
+    /// What a `fit` steps: the trainable weights, the nodes the backward pass must visit, and
+    /// the outputs whose softmax and cross-entropy fuse.
+    private struct TrainingPlan {
+        var objectives: [OutputObjective]
+        let parameters: [Parameter]
+        /// Gradients cleared before each step: every weight a visited node adds into.
+        let cleared: [Parameter]
+        let needs: [Bool]
+    }
+
+    private func trainingPlan(_ objectives: [OutputObjective]) -> TrainingPlan {
+        let needs = runner.gradientPlan(inputGradient: false)
+        var objectives = objectives
+        for (k, index) in runner.outputIndices.enumerated() {
+            let layer = runner.nodes[index].layer
+            // Fusing needs the output to be read by the loss alone.
+            objectives[k].fused = objectives[k].loss.fusesWithSoftmaxOutput && runner.consumerCounts[index] == 1
+                && !runner.isShared[index] && (layer as? any SoftmaxOutputLayer)?.endsInSoftmax == true
+        }
+        var seen: Set<ObjectIdentifier> = []
+        let cleared = runner.nodes.indices.filter { needs[$0] }.flatMap { i in
+            seen.insert(ObjectIdentifier(runner.nodes[i].layer)).inserted ? runner.nodes[i].layer.parameters.filter { !$0.isState } : []
+        }
+        return TrainingPlan(objectives: objectives, parameters: trainableParameters, cleared: cleared, needs: needs)
+    }
+
+    /// One optimisation step on a batch: zero the gradients, forward, loss, backward, step.
+    private func trainStep(_ batch: Batch, _ plan: TrainingPlan, _ optimizer: any Optimizer,
+                           _ totals: inout MetricTotals) throws(ModelError) {
+        for parameter in plan.cleared { parameter.gradient.fill(0) }
+        let predictions = runner.forward(batch.buffers.inputs, training: true)
+        try measure(predictions, batch, plan.objectives, &totals, gradients: true)
+        runner.backward(seeds: batch.buffers.lossGradients, logits: plan.objectives.map(\.fused), needs: plan.needs)
+        optimizer.step(plan.parameters)
+    }
+
+    /// Trains over `source` as `options` say, shuffled each epoch unless told not to (Keras's
+    /// `fit`). `progress` is called after every batch, `epochEnd` after every epoch.
+    /// `shouldStop` is asked before every batch: when it returns true training stops there,
+    /// the weights keep every update made so far, and the history of the completed epochs is
+    /// returned with `cancelled` set. Frozen weights are left exactly as they are.
+    @discardableResult
+    public func fit(_ source: BatchSource, options: FitOptions,
+                    progress: ((BatchProgress) -> Void)? = nil,
+                    epochEnd: ((EpochSummary) -> Void)? = nil,
+                    shouldStop: (() -> Bool)? = nil) throws(ModelError) -> History {
+        let objectives = try objectives(for: source, needsOptimizer: true)
+        guard let optimizer else { throw ModelError("model \(name) is not compiled") }
+        if let validation = options.validation { _ = try self.objectives(for: validation, needsOptimizer: false) }
+        let epochs = options.epochs, batchSize = options.batchSize
+        guard epochs >= 0, batchSize >= 1 else {
+            throw ModelError("epochs must be at least 0 and the batch size at least 1 (got \(epochs) and \(batchSize))")
+        }
+        if let seed = options.seed { shuffleGenerator = SeededGenerator(seed: seed) }
+        let plan = trainingPlan(objectives)
+        let names = outputNames
+        let batchCount = (source.count + batchSize - 1) / batchSize
+        var order = Array(0..<source.count)
+        var history = History()
+
+        return try runner.skippingUnusedInputGradients(plan.needs) { () throws(ModelError) -> History in
+            for epoch in stride(from: 1, through: epochs, by: 1) {
+                let epochStart = DispatchTime.now().uptimeNanoseconds
+                if options.shuffle { order.shuffle(using: &shuffleGenerator) }
+                var totals = MetricTotals(outputs: outputs.count)
+                let finished = try forEachBatch(source, batchSize: batchSize, order: order, targets: true, gradient: true) {
+                    (batch) throws(ModelError) -> Bool in
+                    if let shouldStop, shouldStop() {
+                        history.cancelled = true
+                        history.batchesInCancelledEpoch = batch.index
+                        return false
+                    }
+                    try trainStep(batch, plan, optimizer, &totals)
+                    if let progress {
+                        let values = totals.values(names: names, objectives: objectives)
+                        progress(BatchProgress(epoch: epoch, epochs: epochs, batch: batch.index + 1, batchCount: batchCount,
+                                               loss: values["loss"] ?? .nan, accuracy: values["accuracy"], values: values,
+                                               elapsed: secondsSince(epochStart)))
+                    }
+                    return true
+                }
+                guard finished else { return history }
+                var values = totals.values(names: names, objectives: objectives)
+                history.append(values)
+                var validationResult: Evaluation?
+                if let validation = options.validation {
+                    let result = try evaluate(validation, batchSize: batchSize)
+                    history.append(result.values, prefix: "val_")
+                    for (key, value) in result.values { values["val_" + key] = value }
+                    validationResult = result
+                }
+                epochEnd?(EpochSummary(epoch: epoch, epochs: epochs, loss: values["loss"] ?? .nan, accuracy: values["accuracy"],
+                                       valLoss: validationResult?.loss, valAccuracy: validationResult?.accuracy, values: values,
+                                       seconds: secondsSince(epochStart), batchCount: batchCount))
+            }
+            return history
+        }
+    }
+
+    /// `fit` with Keras's keyword arguments spelled out.
     @discardableResult
     public func fit(_ source: BatchSource, epochs: Int = 1, batchSize: Int = 32, shuffle: Bool = true,
                     seed: UInt64? = nil, validation: BatchSource? = nil,
                     progress: ((BatchProgress) -> Void)? = nil,
                     epochEnd: ((EpochSummary) -> Void)? = nil,
                     shouldStop: (() -> Bool)? = nil) throws(ModelError) -> History {
-        let loss = try trainingSetup(source, needsOptimizer: true)
-        guard let optimizer else { throw ModelError("model \(name) is not compiled") }
-        if let validation { _ = try trainingSetup(validation, needsOptimizer: false) }
-        guard epochs >= 0, batchSize >= 1 else {
-            throw ModelError("epochs must be at least 0 and the batch size at least 1 (got \(epochs) and \(batchSize))")
-        }
-        if let seed { shuffleGenerator = SeededGenerator(seed: seed) }
-
-        let wantsAccuracy = metrics.contains(.accuracy)
-        let parameters = trainableParameters
-        let last = nodes[nodes.count - 1].layer
-        let softmaxLayer = loss.isCrossEntropy ? (last as? SoftmaxOutputLayer).flatMap { $0.endsInSoftmax ? $0 : nil } : nil
-        // Nobody reads the gradient of the input data: the first layer may skip computing it.
-        let first = nodes.count > 1 ? nodes[1].layer as? InputGradientOptional : nil
-        let firstComputedInputGradient = first?.computesInputGradient ?? true
-        first?.computesInputGradient = false
-        defer { first?.computesInputGradient = firstComputedInputGradient }
-        let count = source.count
-        let batchCount = (count + batchSize - 1) / batchSize
-        var order = Array(0..<count)
-        var history = History()
-
-        for epoch in stride(from: 1, through: epochs, by: 1) {
-            let epochStart = DispatchTime.now().uptimeNanoseconds
-            if shuffle { order.shuffle(using: &shuffleGenerator) }
-            var lossSum = 0.0, seen = 0, correct = 0, rows = 0
-            for batch in 0..<batchCount {
-                if let shouldStop, shouldStop() {
-                    history.cancelled = true
-                    history.batchesInCancelledEpoch = batch
-                    return history
-                }
-                let start = batch * batchSize
-                let n = min(batchSize, count - start)
-                let indices = order[start..<(start + n)]
-                let buffers = buffers(size: n, source: source, withGradient: true)
-                source.fillInputs(indices: indices, into: buffers.inputs)
-                buffers.labels.withUnsafeMutableBufferPointer {
-                    source.fillTargets(indices: indices, labels: $0, values: buffers.targets)
-                }
-                let prediction = forwardChain(buffers.inputs, training: true)
-                let batchLoss = try buffers.labels.withUnsafeBufferPointer { (labels) throws(ModelError) -> Double in
-                    let l = loss.usesClassIndices ? labels : nil
-                    let t = loss.usesClassIndices ? nil : buffers.targets
-                    try loss.check(predictions: prediction, labels: l, targets: t)
-                    if wantsAccuracy {
-                        correct += Metric.correctCount(predictions: prediction, labels: l, targets: t)
-                        rows += prediction.count / prediction.shape[prediction.rank - 1]
-                    }
-                    return loss.compute(predictions: prediction, labels: l, targets: t,
-                                        gradient: buffers.lossGradient, logitsGradient: softmaxLayer != nil)
-                }
-                lossSum += batchLoss * Double(n)
-                seen += n
-
-                for parameter in parameters { parameter.gradient.fill(0) }
-                var gradient = softmaxLayer?.backward(logitsGradient: buffers.lossGradient) ?? last.backward(buffers.lossGradient)
-                var i = nodes.count - 2
-                while i >= 1 {
-                    gradient = nodes[i].layer.backward(gradient)
-                    i -= 1
-                }
-                optimizer.step(parameters)
-
-                progress?(BatchProgress(epoch: epoch, epochs: epochs, batch: batch + 1, batchCount: batchCount,
-                                        loss: lossSum / Double(seen),
-                                        accuracy: wantsAccuracy ? Double(correct) / Double(max(rows, 1)) : nil,
-                                        elapsed: secondsSince(epochStart)))
-            }
-            let trainLoss = lossSum / Double(max(seen, 1))
-            history.loss.append(trainLoss)
-            let trainAccuracy = wantsAccuracy ? Double(correct) / Double(max(rows, 1)) : nil
-            if let trainAccuracy { history.accuracy.append(trainAccuracy) }
-            var validationResult: Evaluation?
-            if let validation {
-                let result = try evaluate(validation, batchSize: batchSize)
-                history.valLoss.append(result.loss)
-                if let accuracy = result.accuracy { history.valAccuracy.append(accuracy) }
-                validationResult = result
-            }
-            epochEnd?(EpochSummary(epoch: epoch, epochs: epochs, loss: trainLoss, accuracy: trainAccuracy,
-                                   valLoss: validationResult?.loss, valAccuracy: validationResult?.accuracy,
-                                   seconds: secondsSince(epochStart), batchCount: batchCount))
-        }
-        return history
+        try fit(source, options: FitOptions(epochs: epochs, batchSize: batchSize, shuffle: shuffle, seed: seed, validation: validation),
+                progress: progress, epochEnd: epochEnd, shouldStop: shouldStop)
     }
 
     /// `fit` on in-memory inputs with class labels.
@@ -224,46 +372,30 @@ extension Model {
                        validation: validation, progress: progress, epochEnd: epochEnd, shouldStop: shouldStop)
     }
 
-    /// Mean loss (weighted by batch size) and accuracy over `source` in inference mode
+    /// Mean loss (weighted by batch size) and metrics over `source` in inference mode
     /// (Keras's `evaluate`). `progress` is called after every batch.
     public func evaluate(_ source: BatchSource, batchSize: Int = 32,
                          progress: ((BatchProgress) -> Void)? = nil) throws(ModelError) -> Evaluation {
-        let loss = try trainingSetup(source, needsOptimizer: false)
+        let objectives = try objectives(for: source, needsOptimizer: false)
         guard batchSize >= 1 else { throw ModelError("the batch size must be at least 1 (got \(batchSize))") }
-        let wantsAccuracy = metrics.contains(.accuracy)
-        let count = source.count
-        let batchCount = (count + batchSize - 1) / batchSize
-        let order = Array(0..<count)
+        let names = outputNames
+        let batchCount = (source.count + batchSize - 1) / batchSize
         let startTime = DispatchTime.now().uptimeNanoseconds
-        var lossSum = 0.0, correct = 0, rows = 0
-        for batch in 0..<batchCount {
-            let start = batch * batchSize
-            let n = min(batchSize, count - start)
-            let indices = order[start..<(start + n)]
-            let buffers = buffers(size: n, source: source, withGradient: false)
-            source.fillInputs(indices: indices, into: buffers.inputs)
-            buffers.labels.withUnsafeMutableBufferPointer {
-                source.fillTargets(indices: indices, labels: $0, values: buffers.targets)
+        var totals = MetricTotals(outputs: outputs.count)
+        _ = try forEachBatch(source, batchSize: batchSize, order: Array(0..<source.count), targets: true, gradient: false) {
+            (batch) throws(ModelError) -> Bool in
+            let predictions = runner.forward(batch.buffers.inputs, training: false)
+            try measure(predictions, batch, objectives, &totals, gradients: false)
+            if let progress {
+                let values = totals.values(names: names, objectives: objectives)
+                progress(BatchProgress(epoch: 1, epochs: 1, batch: batch.index + 1, batchCount: batchCount,
+                                       loss: values["loss"] ?? .nan, accuracy: values["accuracy"], values: values,
+                                       elapsed: secondsSince(startTime)))
             }
-            let prediction = forwardChain(buffers.inputs, training: false)
-            try buffers.labels.withUnsafeBufferPointer { (labels) throws(ModelError) in
-                let l = loss.usesClassIndices ? labels : nil
-                let t = loss.usesClassIndices ? nil : buffers.targets
-                try loss.check(predictions: prediction, labels: l, targets: t)
-                lossSum += loss.compute(predictions: prediction, labels: l, targets: t, gradient: nil,
-                                        logitsGradient: false) * Double(n)
-                if wantsAccuracy {
-                    correct += Metric.correctCount(predictions: prediction, labels: l, targets: t)
-                    rows += prediction.count / prediction.shape[prediction.rank - 1]
-                }
-            }
-            progress?(BatchProgress(epoch: 1, epochs: 1, batch: batch + 1, batchCount: batchCount,
-                                    loss: lossSum / Double(start + n),
-                                    accuracy: wantsAccuracy ? Double(correct) / Double(max(rows, 1)) : nil,
-                                    elapsed: secondsSince(startTime)))
+            return true
         }
-        return Evaluation(loss: lossSum / Double(max(count, 1)),
-                          accuracy: wantsAccuracy ? Double(correct) / Double(max(rows, 1)) : nil)
+        let values = totals.values(names: names, objectives: objectives)
+        return Evaluation(loss: values["loss"] ?? .nan, accuracy: values["accuracy"], values: values)
     }
 
     /// `evaluate` on in-memory inputs with class labels.
@@ -278,25 +410,14 @@ extension Model {
         guard batchSize >= 1 else { throw ModelError("the batch size must be at least 1 (got \(batchSize))") }
         let count = source.count
         let results = outputs.map { Tensor(zeros: [count] + $0.shape) }
-        let outputIndices = outputs.map { output in nodes.firstIndex { $0 === output } ?? 0 }
-        var nodeOutputs = [Tensor](repeating: Tensor(zeros: [0]), count: nodes.count)
-        let order = Array(0..<count)
-        let inputOnly = InputsOnly(source)
-        let parents = nodes.map { node in node.input.map { p in nodes.firstIndex { $0 === p } ?? 0 } ?? 0 }
-        var start = 0
-        while start < count {
-            let n = min(batchSize, count - start)
-            let buffers = buffers(size: n, source: inputOnly, withGradient: false)
-            source.fillInputs(indices: order[start..<(start + n)], into: buffers.inputs)
-            nodeOutputs[0] = buffers.inputs
-            for i in 1..<max(nodes.count, 1) {
-                nodeOutputs[i] = nodes[i].layer.forward(nodeOutputs[parents[i]], training: false)
-            }
-            for (result, index) in zip(results, outputIndices) {
+        _ = try forEachBatch(source, batchSize: batchSize, order: Array(0..<count), targets: false, gradient: false) {
+            (batch) throws(ModelError) -> Bool in
+            let predictions = runner.forward(batch.buffers.inputs, training: false)
+            for (result, prediction) in zip(results, predictions) {
                 let item = result.count / max(count, 1)
-                (result.pointer + start * item).update(from: nodeOutputs[index].pointer, count: n * item)
+                (result.pointer + batch.index * batchSize * item).update(from: prediction.pointer, count: batch.count * item)
             }
-            start += n
+            return true
         }
         return results
     }
@@ -307,19 +428,8 @@ extension Model {
             throw ModelError("inputs of shape \(x.shape) need a batch axis before the item shape \(kerasShapeText(inputShape))",
                              hint: "pass a batch of shape [N, " + inputShape.map(String.init).joined(separator: ", ") + "]")
         }
-        return try predict(InputsOnly(TensorInputs(x)), batchSize: batchSize)
+        return try predict(TensorInputs(x), batchSize: batchSize)
     }
-}
-
-/// A source's inputs without its targets (for `predict`).
-private struct InputsOnly: BatchSource {
-    let base: BatchSource
-    init(_ base: BatchSource) { self.base = base }
-    var count: Int { base.count }
-    var itemShape: [Int] { base.itemShape }
-    var targetShape: [Int]? { nil }
-    func fillInputs(indices: ArraySlice<Int>, into inputs: Tensor) { base.fillInputs(indices: indices, into: inputs) }
-    func fillTargets(indices: ArraySlice<Int>, labels: UnsafeMutableBufferPointer<Int32>, values: Tensor) {}
 }
 
 /// An in-memory tensor of inputs with no targets.

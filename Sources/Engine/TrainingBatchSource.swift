@@ -14,40 +14,87 @@ public protocol BatchSource {
     /// Writes the targets of items `indices`: class indices into `labels` when `targetShape`
     /// is nil, else values into `values` (shape `[indices.count] + targetShape`).
     func fillTargets(indices: ArraySlice<Int>, labels: UnsafeMutableBufferPointer<Int32>, values: Tensor)
+
+    /// Sets of targets, one per output of a model with several (1 by default).
+    var targetSetCount: Int { get }
+    /// `targetShape` of target set `set`.
+    func targetShape(ofSet set: Int) -> [Int]?
+    /// `fillTargets` for target set `set`.
+    func fillTargets(ofSet set: Int, indices: ArraySlice<Int>, labels: UnsafeMutableBufferPointer<Int32>, values: Tensor)
+}
+
+extension BatchSource {
+    public var targetSetCount: Int { 1 }
+    public func targetShape(ofSet set: Int) -> [Int]? { targetShape }
+    public func fillTargets(ofSet set: Int, indices: ArraySlice<Int>, labels: UnsafeMutableBufferPointer<Int32>, values: Tensor) {
+        fillTargets(indices: indices, labels: labels, values: values)
+    }
+}
+
+/// The targets of one model output: class indices, or values of some shape per item.
+public enum TargetSet {
+    case labels([Int32])
+    case values(Tensor)
+
+    var itemCount: Int {
+        switch self {
+        case .labels(let labels): labels.count
+        case .values(let values): values.rank >= 1 ? values.shape[0] : 0
+        }
+    }
 }
 
 /// A `BatchSource` over an in-memory tensor whose first axis is the item axis, with class
-/// labels or target values.
+/// labels or target values (one set per output of a model with several).
 public struct TensorBatchSource: BatchSource {
     public let inputs: Tensor
-    public let labels: [Int32]?
-    public let targets: Tensor?
+    public let targetSets: [TargetSet]
 
     /// Items with class-index labels.
     public init(inputs: Tensor, labels: [Int32]) throws(ModelError) {
-        guard inputs.rank >= 1, inputs.shape[0] == labels.count else {
-            throw ModelError("\(labels.count) labels for \(inputs.rank >= 1 ? inputs.shape[0] : 0) input items",
-                             hint: "give one label per item")
-        }
-        self.inputs = inputs
-        self.labels = labels
-        targets = nil
+        try self.init(inputs: inputs, targetSets: [.labels(labels)])
     }
 
     /// Items with target values (one-hot labels, regression targets).
     public init(inputs: Tensor, targets: Tensor) throws(ModelError) {
-        guard inputs.rank >= 1, targets.rank >= 1, inputs.shape[0] == targets.shape[0] else {
-            throw ModelError("targets of shape \(targets.shape) do not have one row per input item of \(inputs.shape)",
+        try self.init(inputs: inputs, targetSets: [.values(targets)])
+    }
+
+    /// Items with one set of targets per model output, in the order of the outputs.
+    public init(inputs: Tensor, targetSets: [TargetSet]) throws(ModelError) {
+        let items = inputs.rank >= 1 ? inputs.shape[0] : 0
+        for set in targetSets where set.itemCount != items {
+            if case .labels(let labels) = set {
+                throw ModelError("\(labels.count) labels for \(items) input items", hint: "give one label per item")
+            }
+            throw ModelError("targets of \(set.itemCount) rows do not have one row per input item of \(inputs.shape)",
                              hint: "give one target row per item")
         }
         self.inputs = inputs
-        labels = nil
-        self.targets = targets
+        self.targetSets = targetSets
+    }
+
+    /// The first set's labels, when they are class indices.
+    public var labels: [Int32]? {
+        if case .labels(let labels) = targetSets.first { return labels }
+        return nil
+    }
+
+    /// The first set's values, when they are not class indices.
+    public var targets: Tensor? {
+        if case .values(let values) = targetSets.first { return values }
+        return nil
     }
 
     public var count: Int { inputs.shape[0] }
     public var itemShape: [Int] { Array(inputs.shape.dropFirst()) }
-    public var targetShape: [Int]? { targets.map { Array($0.shape.dropFirst()) } }
+    public var targetShape: [Int]? { targetShape(ofSet: 0) }
+    public var targetSetCount: Int { targetSets.count }
+
+    public func targetShape(ofSet set: Int) -> [Int]? {
+        guard targetSets.indices.contains(set), case .values(let values) = targetSets[set] else { return nil }
+        return Array(values.shape.dropFirst())
+    }
 
     public func fillInputs(indices: ArraySlice<Int>, into batch: Tensor) {
         let item = inputs.count / max(inputs.shape[0], 1)
@@ -58,9 +105,15 @@ public struct TensorBatchSource: BatchSource {
     }
 
     public func fillTargets(indices: ArraySlice<Int>, labels out: UnsafeMutableBufferPointer<Int32>, values: Tensor) {
-        if let labels {
+        fillTargets(ofSet: 0, indices: indices, labels: out, values: values)
+    }
+
+    public func fillTargets(ofSet set: Int, indices: ArraySlice<Int>, labels out: UnsafeMutableBufferPointer<Int32>, values: Tensor) {
+        guard targetSets.indices.contains(set) else { return }
+        switch targetSets[set] {
+        case .labels(let labels):
             for (row, index) in indices.enumerated() { out[row] = labels[index] }
-        } else if let targets {
+        case .values(let targets):
             let item = targets.count / max(targets.shape[0], 1)
             for (row, index) in indices.enumerated() {
                 (values.pointer + row * item).update(from: targets.pointer + index * item, count: item)

@@ -2,15 +2,7 @@ import Basics
 import Foundation
 
 /// Why weights could not be saved or loaded, with what would fix it.
-public struct WeightFileError: ExplainedError, Equatable {
-    public var message: String
-    public var hint: String?
-
-    public init(_ message: String, hint: String? = nil) {
-        self.message = message
-        self.hint = hint
-    }
-}
+public typealias WeightFileError = Problem
 
 /// The cnnb weight file (`.cnnbw`), all integers little-endian:
 ///
@@ -126,11 +118,9 @@ public enum WeightFile {
 extension Model {
     /// Every weight of the model, in layer order.
     public var weightEntries: [WeightFile.Entry] {
-        nodes.flatMap { node in
-            node.layer.parameters.map {
-                WeightFile.Entry(layerName: node.layer.name, weightName: $0.name, shape: $0.value.shape,
-                                 values: $0.value.scalars)
-            }
+        weightPaths.map { path, parameter in
+            WeightFile.Entry(layerName: String(path.dropLast(parameter.name.count + 1)), weightName: parameter.name,
+                             shape: parameter.value.shape, values: parameter.value.scalars)
         }
     }
 
@@ -159,12 +149,9 @@ extension Model {
         var targets: [(Parameter, WeightFile.Entry)] = []
         var expected: [String: Parameter] = [:]
         var order: [String] = []
-        for node in nodes {
-            for parameter in node.layer.parameters {
-                let key = "\(node.layer.name)/\(parameter.name)"
-                expected[key] = parameter
-                order.append(key)
-            }
+        for (key, parameter) in weightPaths {
+            expected[key] = parameter
+            order.append(key)
         }
         var seen: Set<String> = []
         for entry in entries {

@@ -15,9 +15,7 @@ import Engine
 public enum KerasWeights {
     /// Every weight of `model` under its Keras path, in layer order.
     public static func arrays(of model: Model) -> [(name: String, array: NumpyArray)] {
-        model.nodes.flatMap { node in
-            node.layer.parameters.map { ("\(node.layer.name)/\($0.name)", NumpyArray($0.value)) }
-        }
+        model.weightPaths.map { ($0.path, NumpyArray($0.parameter.value)) }
     }
 
     /// Checks that `arrays` hold exactly `model`'s weights, by name and shape, then assigns
@@ -27,12 +25,9 @@ public enum KerasWeights {
                               source: String) throws(InteropError) {
         var expected: [String: Parameter] = [:]
         var order: [String] = []
-        for node in model.nodes {
-            for parameter in node.layer.parameters {
-                let key = "\(node.layer.name)/\(parameter.name)"
-                expected[key] = parameter
-                order.append(key)
-            }
+        for (key, parameter) in model.weightPaths {
+            expected[key] = parameter
+            order.append(key)
         }
         var targets: [(Parameter, NumpyArray)] = []
         var seen: Set<String> = []

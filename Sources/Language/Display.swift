@@ -79,11 +79,9 @@ extension Interpreter {
 
     func summaryText(_ model: Model) -> String {
         let data = model.summary
-        let chain = model.outputs.count == 1
-        let rows = model.nodes.map { node -> SummaryRow in
-            let connected = chain ? nil : node.input.map { "\($0.layer.name)[0][0]" } ?? "-"
-            return SummaryRow(name: node.layer.name, type: node.layer.typeName, outputShape: kerasShapeText(node.shape),
-                              parameters: node.layer.parameterCount, connectedTo: connected)
+        let rows = data.layers.map { layer -> SummaryRow in
+            SummaryRow(name: layer.name, type: layer.typeName, outputShape: layer.outputShapeText, parameters: layer.parameterCount,
+                       connectedTo: data.isSequentialLike ? nil : layer.connectedTo.isEmpty ? "-" : layer.connectedTo.joined(separator: ", "))
         }
         let table = Render.ModelSummary(modelName: model.name, rows: rows, trainableParameters: data.trainableParameters,
                                         nonTrainableParameters: data.nonTrainableParameters,
@@ -110,16 +108,21 @@ extension Interpreter {
 
     /// Per node, the input window one output value depends on (`3x3`), or `all` once a layer
     /// mixes every position. Each window layer adds (kernel - 1) x jump, and its stride
-    /// multiplies the jump between neighbouring outputs.
+    /// multiplies the jump between neighbouring outputs; nodes come in topological order, so
+    /// every input's field is known before the node's.
     func receptiveFields(_ model: Model) -> [String] {
         let rank = max(model.inputShape.count - 1, 1)
         var field: [Int: [Int]] = [:], jump: [Int: [Int]] = [:]
         var texts: [String] = []
         for (index, node) in model.nodes.enumerated() {
-            let parent = node.input.flatMap { p in model.nodes.firstIndex { $0 === p } }
-            var f = parent.flatMap { field[$0] } ?? [Int](repeating: 1, count: rank)
-            var j = parent.flatMap { jump[$0] } ?? [Int](repeating: 1, count: rank)
-            var whole = parent.map { texts[$0] == "all" } ?? false
+            // A merge sees as far as its widest input: the field grows along the longest path.
+            let parents = node.inputs.compactMap { p in model.nodes.firstIndex { $0 === p } }
+            var f = [Int](repeating: 1, count: rank), j = [Int](repeating: 1, count: rank)
+            for p in parents {
+                if let pf = field[p] { f = zip(f, pf).map { max($0, $1) } }
+                if let pj = jump[p] { j = zip(j, pj).map { max($0, $1) } }
+            }
+            var whole = parents.contains { texts[$0] == "all" }
             switch (node.layer as? ReceptiveFieldLayer)?.receptiveField ?? .unchanged {
             case .window(let size, let strides):
                 for a in 0..<min(rank, size.count) { f[a] += (size[a] - 1) * j[a]; j[a] *= strides[a] }

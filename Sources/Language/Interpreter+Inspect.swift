@@ -52,10 +52,11 @@ extension Interpreter {
     /// What `plot_model(show_shapes=True)` draws: a box per layer, arrows from inputs.
     func modelGraph(_ model: Model) throws -> ModelGraph {
         let nodes = model.nodes.map { node -> GraphNode in
-            let parent = node.input.flatMap { p in model.nodes.firstIndex { $0 === p } }
-            let inputShape = node.input.map { kerasShapeText($0.shape) } ?? kerasShapeText(node.shape)
+            let parents = node.inputs.compactMap { p in model.nodes.firstIndex { $0 === p } }
+            let shapes = node.inputs.map { kerasShapeText($0.shape) }
+            let inputShape = shapes.isEmpty ? kerasShapeText(node.shape) : shapes.count == 1 ? shapes[0] : "[" + shapes.joined(separator: ", ") + "]"
             return GraphNode(name: node.layer.name, type: node.layer.typeName, inputShape: inputShape,
-                             outputShape: kerasShapeText(node.shape), parents: parent.map { [$0] } ?? [])
+                             outputShape: kerasShapeText(node.shape), parents: parents)
         }
         return try ModelGraph(nodes: nodes)
     }
@@ -223,6 +224,11 @@ extension Interpreter {
         guard owner === model else {
             throw Diagnostic.error("these layers belong to \(owner.name), not \(model.name)", at: expr.span)
         }
-        return .model(try Model(inputs: model.input, outputs: indices.map { model.nodes[$0] }))
+        let sub = try Model(inputs: model.input, outputs: indices.map { model.nodes[$0] })
+        // A `model NAME { }` block is Keras's Sequential, which builds a Functional of its own
+        // and so takes `functional` first: Keras calls the first sub-model `functional_1`.
+        let number = sub.name == "functional" ? 0 : Int(sub.name.dropFirst("functional_".count)) ?? 0
+        sub.name = "functional_\(number + 1)"
+        return .model(sub)
     }
 }

@@ -44,6 +44,8 @@ public struct NotebookRunner {
                     onError: (String) -> Void = { _ in }) -> [CellResult] {
         var results: [CellResult] = []
         var failed = false
+        session.source = source
+        defer { session.source = nil }
         for (index, cell) in notebook.cells.enumerated() {
             if cell.kind == .markdown || (failed && !keepGoing) {
                 results.append(CellResult(cell: cell, outputs: [], error: nil, ran: cell.kind == .markdown))

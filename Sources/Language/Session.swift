@@ -15,8 +15,14 @@ public enum Output {
 /// summary), `live` the redrawn line of the running epoch when `isLive` (a terminal).
 public protocol TrainingObserver: AnyObject {
     var isLive: Bool { get }
+    /// Whether the live line may carry ANSI colour (the front end's decision, passed in).
+    var colour: Bool { get }
     func line(_ text: String)
     func live(_ text: String)
+}
+
+extension TrainingObserver {
+    public var colour: Bool { false }
 }
 
 /// The named values that live between cells and REPL lines, and the settings statements share.
@@ -45,6 +51,9 @@ public final class Session {
     /// Checking only (`cnnb check`): statements that build layers and models run, those that
     /// load data, train or draw are skipped.
     public var checkOnly = false
+    /// The text the running statements were parsed from (a notebook file, a cell, a REPL
+    /// entry), so warnings can show their source line; nil when unknown.
+    public var source: String?
     var figureCount = 0
     /// While checking: names that statements skipped would have defined.
     var uncheckedNames: Set<String> = []
@@ -95,6 +104,9 @@ public final class Session {
                     onOutput: (Output) -> Void = { _ in }) -> (outputs: [Output], error: Diagnostic?) {
         let (statements, diagnostics) = Parser.parseStatements(source, file: file, firstLine: firstLine)
         if let first = diagnostics.first(where: { $0.severity == .error }) { return ([], first) }
+        let previous = self.source
+        self.source = source
+        defer { self.source = previous }
         return run(statements, onOutput: onOutput)
     }
 

@@ -23,10 +23,19 @@ public final class InteractiveSession {
     /// Whether an entry or a command failed (the exit status when reading from a pipe).
     private var anyFailed = false
 
-    public init(session: Session, isTerminal: Bool = isatty(STDIN_FILENO) == 1) {
+    /// Whether diagnostics carry ANSI colour: decided once from `--color`, `NO_COLOR`, `TERM` and
+    /// where errors go (standard output at a terminal, standard error otherwise).
+    private let color: Bool
+
+    public init(session: Session, isTerminal: Bool = isatty(STDIN_FILENO) == 1, colour choice: ColourChoice = .auto,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.session = session
         self.isTerminal = isTerminal
-        output = TerminalOutput(isTerminal: isTerminal && isatty(STDOUT_FILENO) == 1)
+        let outputIsTerminal = isTerminal && isatty(STDOUT_FILENO) == 1
+        let colour = choice.isOn(isTerminal: outputIsTerminal, environment: environment)
+        output = TerminalOutput(isTerminal: outputIsTerminal, colour: colour,
+                                images: TerminalStyle.inlineImages(environment: environment, colour: colour))
+        color = isTerminal ? colour : choice.isOn(isTerminal: isatty(STDERR_FILENO) == 1, environment: environment)
         session.trainingObserver = output
         session.shouldStop = { [weak self] in
             guard Interrupt.take() else { return false }
@@ -80,6 +89,8 @@ public final class InteractiveSession {
         }
         let bytes = Array(entry.utf8)
         var ran: [String] = []
+        session.source = entry
+        defer { session.source = nil }
         for statement in statements {
             // A failed statement may have drawn a seed for weights it never made; put it back,
             // so the statements after it make the same weights as in a saved notebook.
@@ -98,8 +109,6 @@ public final class InteractiveSession {
         // A saved notebook runs training to the end: say where the session stopped it.
         succeeded.append(stoppedEarly ? entry + "  # stopped early with Ctrl-C in the session" : entry)
     }
-
-    private var color: Bool { isTerminal }
 
     /// Shows an error: on the terminal with the rest, else on standard error.
     private func fail(_ text: String) {

@@ -123,7 +123,7 @@ public enum CairoBackend {
 
     private static func setColour(_ cr: OpaquePointer, _ colour: Colour) {
         let (r, g, b) = colour.unit
-        cairo_set_source_rgb(cr, r, g, b)
+        cairo_set_source_rgba(cr, r, g, b, colour.opacity)
     }
 
     private static func draw(_ scene: Scene, on cr: OpaquePointer) {

@@ -3,11 +3,20 @@ public struct Colour: Equatable, Hashable, Sendable {
     public var red: UInt8
     public var green: UInt8
     public var blue: UInt8
+    /// 1 is opaque; below 1 what lies under shows through (matplotlib's alpha).
+    public var opacity: Double = 1
 
     public init(red: UInt8, green: UInt8, blue: UInt8) {
         self.red = red
         self.green = green
         self.blue = blue
+    }
+
+    /// The same colour at `opacity`.
+    public func withOpacity(_ opacity: Double) -> Colour {
+        var copy = self
+        copy.opacity = max(0, min(1, opacity))
+        return copy
     }
 
     /// `0xRRGGBB`.

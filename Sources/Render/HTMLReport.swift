@@ -23,7 +23,6 @@ extension NotebookReport {
     .markdown .body table { border-collapse: collapse; margin: 0.5em 0; }
     .markdown .body th, .markdown .body td { border: 1px solid #cfcfcf; padding: 3px 9px; }
     .markdown .body blockquote { margin: 0.5em 0; padding: 0 1em; border-left: 4px solid #cfcfcf; color: #555; }
-    .missing-image { color: #777; font-style: italic; }
     pre, code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13.5px; }
     :not(pre) > code { background: #ececec; padding: 1px 4px; border-radius: 3px; }
     pre { margin: 0; padding: 8px 10px; overflow-x: auto; white-space: pre; line-height: 1.4; }
@@ -47,7 +46,7 @@ extension NotebookReport {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="generator" content="cnnb">
-        <title>\(MarkdownHTML.escape(title.isEmpty ? "cnnb notebook" : title))</title>
+        <title>\(Markup.escape(title.isEmpty ? "cnnb notebook" : title))</title>
         <style>
         \(NotebookReport.pageStyle)
         </style>
@@ -57,20 +56,20 @@ extension NotebookReport {
 
         """
         if let heading = leadingHeading {
-            page += "<h1 class=\"report-title\">" + MarkdownHTML.escape(heading) + "</h1>\n"
+            page += "<h1 class=\"report-title\">" + Markup.escape(heading) + "</h1>\n"
         }
         for (index, cell) in cells.enumerated() {
             switch cell.kind {
             case .markdown:
                 page += "<section class=\"cell markdown\" id=\"cell-\(index + 1)\">\n<div class=\"prompt\"></div>\n<div class=\"body\">\n"
-                page += MarkdownHTML.render(cell.source)
+                page += Markup.html(cell.source)
                 page += "</div>\n</section>\n"
             case .code:
                 let count = cell.executionCount.map(String.init) ?? " "
                 page += "<section class=\"cell code\" id=\"cell-\(index + 1)\">\n"
                 page += "<div class=\"prompt\">In&nbsp;[\(count)]:</div>\n<div class=\"body\">\n"
                 page += "<div class=\"source\"><pre><code class=\"language-cnnb\">"
-                page += MarkdownHTML.escape(NotebookReport.trimmingBlankEnds(cell.source)) + "</code></pre></div>\n"
+                page += Markup.escape(NotebookReport.trimmingBlankEnds(cell.source)) + "</code></pre></div>\n"
                 if !cell.outputs.isEmpty {
                     page += "<div class=\"outputs\">\n"
                     for output in cell.outputs {
@@ -88,17 +87,17 @@ extension NotebookReport {
     private static func html(for output: CellOutput, figures: FigureStore) -> String {
         switch output {
         case .text(let text):
-            return "<div class=\"output text\"><pre>" + MarkdownHTML.escape(trimmingTrailingNewlines(stripTerminalCodes(text))) + "</pre></div>\n"
+            return "<div class=\"output text\"><pre>" + Markup.escape(trimmingTrailingNewlines(stripTerminalCodes(text))) + "</pre></div>\n"
         case .figure(let path):
             guard let picture = figures[path] else {
-                return "<div class=\"output error\"><pre>" + MarkdownHTML.escape("missing figure \(path)") + "</pre></div>\n"
+                return "<div class=\"output error\"><pre>" + Markup.escape("missing figure \(path)") + "</pre></div>\n"
             }
-            let alt = MarkdownHTML.escape((path as NSString).lastPathComponent)
+            let alt = Markup.escape((path as NSString).lastPathComponent)
             return "<div class=\"output figure\"><img alt=\"\(alt)\" src=\"data:\(picture.mimeType);base64,"
                 + picture.data.base64EncodedString() + "\"></div>\n"
         case .error(let message):
             return "<div class=\"output error\" role=\"alert\"><div class=\"label\">Error</div><pre>"
-                + MarkdownHTML.escape(trimmingTrailingNewlines(stripTerminalCodes(message))) + "</pre></div>\n"
+                + Markup.escape(trimmingTrailingNewlines(stripTerminalCodes(message))) + "</pre></div>\n"
         }
     }
 }

@@ -92,7 +92,9 @@ public struct ImageGrid: Sendable {
     public let scale: Int
 
     /// Fails when the images do not fit `rows` x `columns` or the scale is not positive.
-    /// `scale` nil picks one that makes tiles about 128 pixels (96 above 25 tiles, 64 above 36).
+    /// `scale` nil picks one that makes tiles about 128 pixels (96 above 25 tiles, 64 above 64):
+    /// an 8x8 grid of filters or feature maps comes out about 800 pixels wide, as the seed's
+    /// matplotlib figures (figsize 8 by 12 at 100 dpi) are.
     public init(images: [GridImage], rows: Int, columns: Int, colourMap: ColourMap = .gray,
                 normalisation: Normalisation = .none, colourBar: Bool = false, scale: Int? = nil) throws {
         guard !images.isEmpty else { throw RenderError.invalidInput("a grid needs at least one image") }
@@ -112,7 +114,7 @@ public struct ImageGrid: Sendable {
         self.normalisation = normalisation
         self.showsColourBar = colourBar
         let side = images.map { max($0.width, $0.height) }.max() ?? 1
-        let target = images.count <= 25 ? 128 : (images.count <= 36 ? 96 : 64)
+        let target = images.count <= 25 ? 128 : (images.count <= 64 ? 96 : 64)
         self.scale = scale ?? max(1, target / side)
     }
 

@@ -154,8 +154,10 @@ public struct LineChart: Sendable {
         case .lowerLeft: (x, y) = (left + inset, bottom - inset - boxHeight)
         case .lowerRight: (x, y) = (right - inset - boxWidth, bottom - inset - boxHeight)
         }
+        // matplotlib's legend frame: framealpha 0.8, so lines under the legend still show.
         scene.add(.rectangle(x: x.rounded() + 0.5, y: y.rounded() + 0.5, width: boxWidth, height: boxHeight,
-                             fill: .white, stroke: Colour(hex: 0xCCCCCC), lineWidth: 1, cornerRadius: 4))
+                             fill: Colour.white.withOpacity(0.8), stroke: Colour(hex: 0xCCCCCC).withOpacity(0.8),
+                             lineWidth: 1, cornerRadius: 4))
         for (index, name) in names.enumerated() {
             let centreY = y + 4 + rowHeight * (Double(index) + 0.5)
             let colour = Colour.series(index)

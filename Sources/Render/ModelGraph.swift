@@ -17,7 +17,9 @@ public struct GraphNode: Equatable, Sendable {
 }
 
 /// A model drawn top to bottom: a box per layer, arrows from each layer to the layers it feeds.
-/// Layers at the same depth (branches of a model with several outputs) sit side by side.
+/// Layers sit in rows by their longest path from the input, so branches sit side by side; an
+/// arrow that skips rows (a residual connection) runs through a lane of its own in every row it
+/// crosses, so no arrow passes over a box.
 public struct ModelGraph: Sendable {
     public let nodes: [GraphNode]
     /// Row of each node: one more than its deepest parent.
@@ -47,6 +49,7 @@ public struct ModelGraph: Sendable {
     static let shapeHeight = 40.0
     static let levelGap = 44.0
     static let columnGap = 28.0
+    static let laneWidth = 14.0
     static let margin = 20.0
 
     private func title(_ node: GraphNode) -> String { "\(node.name) (\(node.type))" }
@@ -64,29 +67,116 @@ public struct ModelGraph: Sendable {
         return widest.rounded(.up)
     }
 
-    /// The top-left corner of each node's box.
-    public func boxOrigins() -> [Point] {
+    private var boxHeight: Double { ModelGraph.headerHeight + ModelGraph.shapeHeight }
+
+    /// Top of row `level`.
+    private func top(_ level: Int) -> Double {
+        ModelGraph.margin + Double(level) * (boxHeight + ModelGraph.levelGap)
+    }
+
+    /// What occupies a place in a row: a box, or the lane of an arrow passing through.
+    private enum Slot: Hashable {
+        case box(Int)
+        case lane(edge: Int, level: Int)
+    }
+
+    /// Each connection as (parent, child), children in order and each child's parents in order.
+    private var edges: [(parent: Int, child: Int)] {
+        nodes.enumerated().flatMap { index, node in node.parents.map { (parent: $0, child: index) } }
+    }
+
+    /// The horizontal centre of every box and lane: rows ordered by the mean position of what
+    /// feeds them (fewer crossings), each place as near that mean as the places to its left allow.
+    private func layout() -> (centres: [Slot: Double], width: Double) {
         let width = boxWidth
+        let edges = self.edges
         let levels = (depths.max() ?? 0) + 1
-        var members = [[Int]](repeating: [], count: levels)
-        for (index, depth) in depths.enumerated() { members[depth].append(index) }
-        let widest = members.map { Double($0.count) * width + Double(max(0, $0.count - 1)) * ModelGraph.columnGap }.max() ?? width
-        var origins = [Point](repeating: Point(0, 0), count: nodes.count)
-        for (level, row) in members.enumerated() {
-            let rowWidth = Double(row.count) * width + Double(max(0, row.count - 1)) * ModelGraph.columnGap
-            var x = ModelGraph.margin + (widest - rowWidth) / 2
-            let y = ModelGraph.margin + Double(level) * (ModelGraph.headerHeight + ModelGraph.shapeHeight + ModelGraph.levelGap)
-            for index in row {
-                origins[index] = Point(x.rounded(), y)
-                x += width + ModelGraph.columnGap
+        var rows = [[Slot]](repeating: [], count: levels)
+        var feeders: [Slot: [Slot]] = [:]
+        for (index, depth) in depths.enumerated() { rows[depth].append(.box(index)) }
+        for (e, edge) in edges.enumerated() {
+            var previous = Slot.box(edge.parent)
+            for level in stride(from: depths[edge.parent] + 1, to: depths[edge.child], by: 1) {
+                let lane = Slot.lane(edge: e, level: level)
+                rows[level].append(lane)
+                feeders[lane] = [previous]
+                previous = lane
+            }
+            feeders[.box(edge.child), default: []].append(previous)
+        }
+        func slotWidth(_ slot: Slot) -> Double {
+            if case .box = slot { return width }
+            return ModelGraph.laneWidth
+        }
+        var centres: [Slot: Double] = [:]
+        var order: [Slot: Int] = [:]
+        for level in 0..<levels {
+            var row = rows[level]
+            if level > 0 {
+                let key = Dictionary(uniqueKeysWithValues: row.map { slot in
+                    (slot, (feeders[slot] ?? []).map { Double(order[$0] ?? 0) }.reduce(0, +) / Double(max(feeders[slot]?.count ?? 0, 1)))
+                })
+                row = row.enumerated().sorted { (key[$0.element]!, $0.offset) < (key[$1.element]!, $1.offset) }.map(\.element)
+            }
+            var right = -Double.infinity
+            var previous: Slot?
+            for (position, slot) in row.enumerated() {
+                order[slot] = position
+                let sources = feeders[slot] ?? []
+                var centre = sources.isEmpty ? 0 : sources.map { centres[$0]! }.reduce(0, +) / Double(sources.count)
+                if let previous {
+                    let bothLanes = slotWidth(previous) < width && slotWidth(slot) < width
+                    let gap = bothLanes ? 4 : ModelGraph.columnGap
+                    centre = max(centre, right + gap + slotWidth(slot) / 2)
+                }
+                centres[slot] = centre
+                right = centre + slotWidth(slot) / 2
+                previous = slot
             }
         }
-        return origins
+        let left = centres.map { $0.value - slotWidth($0.key) / 2 }.min() ?? 0
+        for key in Array(centres.keys) { centres[key]! += ModelGraph.margin - left }
+        return (centres, width)
+    }
+
+    /// The top-left corner of each node's box.
+    public func boxOrigins() -> [Point] {
+        let (centres, width) = layout()
+        return nodes.indices.map { Point((centres[.box($0)]! - width / 2).rounded(), top(depths[$0])) }
+    }
+
+    /// Each connection's path, from the bottom of the parent's box to the top of the child's,
+    /// in the order of `edges`: straight between neighbouring rows, down its lane through each
+    /// row it skips.
+    public func arrowPaths() -> [[Point]] {
+        let (centres, width) = layout()
+        let origins = nodes.indices.map { Point((centres[.box($0)]! - width / 2).rounded(), top(depths[$0])) }
+        let edges = self.edges
+        var paths = edges.enumerated().map { e, edge -> [Point] in
+            let parent = origins[edge.parent]
+            var points = [Point(parent.x + width / 2, parent.y + boxHeight + 1)]
+            for level in stride(from: depths[edge.parent] + 1, to: depths[edge.child], by: 1) {
+                let x = centres[.lane(edge: e, level: level)]!
+                points.append(Point(x, top(level)))
+                points.append(Point(x, top(level) + boxHeight))
+            }
+            return points
+        }
+        // Several arrows into one box end at points spread along its top, in the order they
+        // arrive from left to right, so they do not cross just above it.
+        for child in nodes.indices {
+            let incoming = edges.indices.filter { edges[$0].child == child }.sorted { paths[$0].last!.x < paths[$1].last!.x }
+            for (slot, e) in incoming.enumerated() {
+                let x = origins[child].x + width * Double(slot + 1) / Double(incoming.count + 1)
+                paths[e].append(Point(x, origins[child].y - 1))
+            }
+        }
+        return paths
     }
 
     public func scene() -> Scene {
         let width = boxWidth
-        let height = ModelGraph.headerHeight + ModelGraph.shapeHeight
+        let height = boxHeight
         let origins = boxOrigins()
         let right = origins.map { $0.x + width }.max() ?? width
         let bottom = origins.map { $0.y + height }.max() ?? height
@@ -96,15 +186,7 @@ public struct ModelGraph: Sendable {
         let header = Colour(hex: 0xDCE8F5)
         let arrow = Colour(hex: 0x555555)
 
-        for (index, node) in nodes.enumerated() {
-            let o = origins[index]
-            for parent in node.parents {
-                let p = origins[parent]
-                let from = Point(p.x + width / 2, p.y + height + 1)
-                let to = Point(o.x + width / 2, o.y - 1)
-                drawArrow(into: &scene, from: from, to: to, colour: arrow)
-            }
-        }
+        for path in arrowPaths() { drawArrow(into: &scene, path: path, colour: arrow) }
         for (index, node) in nodes.enumerated() {
             let o = origins[index]
             let x = o.x + 0.5, y = o.y + 0.5
@@ -125,14 +207,17 @@ public struct ModelGraph: Sendable {
         return scene
     }
 
-    private func drawArrow(into scene: inout Scene, from: Point, to: Point, colour: Colour) {
+    /// A polyline ending in an arrow head.
+    private func drawArrow(into scene: inout Scene, path: [Point], colour: Colour) {
+        guard path.count >= 2, let to = path.last else { return }
+        let from = path[path.count - 2]
         let dx = to.x - from.x, dy = to.y - from.y
         let length = (dx * dx + dy * dy).squareRoot()
         guard length > 1 else { return }
         let ux = dx / length, uy = dy / length
         let head = 9.0, half = 4.5
         let base = Point(to.x - ux * head, to.y - uy * head)
-        scene.add(.polyline(points: [from, base], colour: colour, lineWidth: 1.5))
+        scene.add(.polyline(points: Array(path.dropLast()) + [base], colour: colour, lineWidth: 1.5))
         scene.add(.polygon(points: [to, Point(base.x - uy * half, base.y + ux * half), Point(base.x + uy * half, base.y - ux * half)], fill: colour))
     }
 }

@@ -8,8 +8,9 @@ public enum NumpyFormat {
     public static let precision = 8
     public static let lineWidth = 75
 
-    /// NumPy 2.2 and later also write `shape=(...)` after an array summarised with "...";
-    /// earlier versions (those the seed lesson ran on) do not.
+    /// NumPy 2 (2.3 and later) writes `shape=(...)` after an array summarised with "...", and
+    /// switches float32 arrays to scientific notation from 1e6 rather than 1e8 (the cutoff is
+    /// 10^min(8, the type's decimal precision)); NumPy 1 (the seed lesson's) does neither.
     public enum Style: Sendable {
         case numpy1
         case numpy2
@@ -19,13 +20,13 @@ public enum NumpyFormat {
     /// `dtype=NAME` unless nil (NumPy leaves out float64).
     public static func repr(_ values: [Float], shape: [Int], dtype: String? = nil, style: Style = .numpy1) throws -> String {
         try repr(count: values.count, shape: shape, dtype: dtype, style: style) { shown in
-            FloatFormatter(values: shown.map { values[$0] })
+            FloatFormatter(values: shown.map { values[$0] }, style: style)
         }
     }
 
     public static func repr(_ values: [Double], shape: [Int], dtype: String? = nil, style: Style = .numpy1) throws -> String {
         try repr(count: values.count, shape: shape, dtype: dtype, style: style) { shown in
-            FloatFormatter(values: shown.map { values[$0] })
+            FloatFormatter(values: shown.map { values[$0] }, style: style)
         }
     }
 
@@ -196,140 +197,51 @@ private struct IntegerFormatter: ElementFormatter {
     }
 }
 
-/// A value's shortest round-trip decimal digits: value = 0.DIGITS x 10^exponent.
-private struct DecimalDigits {
-    var negative: Bool
-    var digits: [UInt8]
-    var exponent: Int
-
-    init<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F) {
-        negative = value.sign == .minus
-        var text = String(value.magnitude)
-        var exponentPart = 0
-        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            exponentPart = Int(text[text.index(after: e)...]) ?? 0
-            text = String(text[..<e])
-        }
-        let pointIndex = text.firstIndex(of: ".").map { text.distance(from: text.startIndex, to: $0) } ?? text.count
-        var all = text.compactMap { $0.wholeNumberValue.map(UInt8.init) }
-        var point = pointIndex + exponentPart
-        while let first = all.first, first == 0, all.count > 1 {
-            all.removeFirst()
-            point -= 1
-        }
-        while let last = all.last, last == 0, all.count > 1 { all.removeLast() }
-        if all == [0] { point = 1 }
-        digits = all
-        exponent = point
-    }
-
-    var isZero: Bool { digits == [0] }
-
-    /// Rounds half up to keep `count` digits in total (count may be <= 0: everything rounds away).
-    mutating func round(keeping count: Int) {
-        guard count < digits.count else { return }
-        if count < 0 {
-            digits = [0]
-            exponent = 1
-            return
-        }
-        let roundUp = digits[count] >= 5
-        digits = Array(digits.prefix(count))
-        if roundUp {
-            var i = digits.count - 1
-            while i >= 0 {
-                if digits[i] == 9 {
-                    digits[i] = 0
-                    i -= 1
-                } else {
-                    digits[i] += 1
-                    break
-                }
-            }
-            if i < 0 {
-                digits.insert(1, at: 0)
-                exponent += 1
-            }
-        }
-        while let last = digits.last, last == 0, digits.count > 1 { digits.removeLast() }
-        if digits.isEmpty || digits.allSatisfy({ $0 == 0 }) {
-            digits = [0]
-            exponent = 1
-        }
-    }
-
-    /// Integer and fraction digits for positional notation with at most `precision` decimals.
-    func positional(precision: Int) -> (String, String) {
-        var copy = self
-        if !isZero { copy.round(keeping: copy.exponent + precision) }
-        let ds = copy.digits.map { Character(String($0)) }
-        var integer = "", fraction = ""
-        if copy.isZero {
-            integer = "0"
-        } else if copy.exponent <= 0 {
-            integer = "0"
-            fraction = String(repeating: "0", count: -copy.exponent) + String(ds)
-        } else if copy.exponent >= ds.count {
-            integer = String(ds) + String(repeating: "0", count: copy.exponent - ds.count)
-        } else {
-            integer = String(ds.prefix(copy.exponent))
-            fraction = String(ds.dropFirst(copy.exponent))
-        }
-        return ((negative ? "-" : "") + integer, fraction)
-    }
-
-    /// Mantissa integer digit, fraction digits and exponent for scientific notation.
-    func scientific(precision: Int) -> (String, String, Int) {
-        var copy = self
-        if !isZero { copy.round(keeping: 1 + precision) }
-        let ds = copy.digits.map { Character(String($0)) }
-        let exponent = copy.isZero ? 0 : copy.exponent - 1
-        return ((negative ? "-" : "") + String(ds[0]), String(ds.dropFirst()), exponent)
-    }
-}
-
-/// NumPy's "maxprec" float format: shortest digits up to 8 decimals, padded so the decimal points
-/// line up; scientific notation when values span too many orders of magnitude.
+/// NumPy's "maxprec" float format (FloatingFormat in arrayprint.py): each value's unique digits
+/// up to 8 decimals, padded so the decimal points line up; scientific notation when values span
+/// too many orders of magnitude, where every value then shows as many digits as the longest.
 private struct FloatFormatter: ElementFormatter {
     private var texts: [String] = []
 
-    init<F: BinaryFloatingPoint & LosslessStringConvertible>(values: [F]) {
+    init<F: BinaryFloatingPoint>(values: [F], style: NumpyFormat.Style) {
         let precision = NumpyFormat.precision
         let finite = values.filter(\.isFinite)
         let magnitudes = finite.filter { $0 != 0 }.map(\.magnitude)
         var scientificMode = false
+        // np.finfo(dtype).precision: 6 for float32, 15 for float64.
+        let typePrecision = Int((Double(F.significandBitCount) * 0.30102999566398119521373889472449).rounded(.down))
+        let cutoff: F = style == .numpy2 ? F(pow(10, Double(min(8, typePrecision)))) : 1e8
+        // Compared in the array's own type, as NumPy 2 does.
         if let high = magnitudes.max(), let low = magnitudes.min() {
-            scientificMode = high >= 1e8 || low < 0.0001 || high / low > 1000
+            scientificMode = high >= cutoff || low < 0.0001 || high / low > 1000
         }
-        let digits = finite.map { DecimalDigits($0) }
         var padLeft = 0, padRight = 0
         var texts: [String] = []
 
         if scientificMode {
-            let parts = digits.map { $0.scientific(precision: precision) }
-            let fractionDigits = parts.map(\.1.count).max() ?? 0
-            let exponentDigits = max(2, parts.map { String($0.2.magnitude).count }.max() ?? 2)
-            padLeft = parts.map(\.0.count).max() ?? 0
-            padRight = 0
-            var finiteIndex = 0
+            // A first pass finds the longest unique fraction; the second prints every value with
+            // that many digits, the extra ones being the exact value's (never padded zeros).
+            let first = finite.map { Dragon4.scientific($0, precision: precision) }
+            let fractionDigits = first.map(\.fraction.count).max() ?? 0
+            let exponentDigits = max(2, first.map { String($0.exponent.magnitude).count }.max() ?? 2)
+            padLeft = first.map(\.integer.count).max() ?? 0
             for value in values {
                 guard value.isFinite else {
                     texts.append("")
                     continue
                 }
-                let (integer, fraction, exponent) = parts[finiteIndex]
-                finiteIndex += 1
-                let paddedFraction = fraction + String(repeating: "0", count: fractionDigits - fraction.count)
+                let (integer, fraction, exponent) = Dragon4.scientific(value, precision: fractionDigits,
+                                                                       minimumFraction: fractionDigits, keepZeros: true)
                 let exponentText = String(exponent.magnitude)
-                let e = "e" + (exponent < 0 ? "-" : "+") + String(repeating: "0", count: exponentDigits - exponentText.count) + exponentText
-                texts.append(String(repeating: " ", count: padLeft - integer.count) + integer + "." + paddedFraction + e)
+                let e = "e" + (exponent < 0 ? "-" : "+") + String(repeating: "0", count: max(0, exponentDigits - exponentText.count)) + exponentText
+                texts.append(String(repeating: " ", count: max(0, padLeft - integer.count)) + integer + "." + fraction + e)
             }
             // Width used to right-align nan and inf.
             padRight = fractionDigits + 2 + exponentDigits
         } else {
-            let parts = digits.map { $0.positional(precision: precision) }
-            padLeft = parts.map(\.0.count).max() ?? 0
-            padRight = parts.map(\.1.count).max() ?? 0
+            let parts = finite.map { Dragon4.positional($0, precision: precision) }
+            padLeft = parts.map(\.integer.count).max() ?? 0
+            padRight = parts.map(\.fraction.count).max() ?? 0
             var finiteIndex = 0
             for value in values {
                 guard value.isFinite else {

@@ -1,10 +1,14 @@
 import Foundation
 
-/// The line Keras 2 prints while `fit` runs (`verbose=1`), one epoch at a time:
+/// The line Keras 3 prints while `fit`, `evaluate` and `predict` run (`verbose=1`), one epoch at
+/// a time (keras/src/utils/progbar.py):
 ///
 ///     Epoch 1/5
-///       12/1563 [..............................] - ETA: 1:23 - loss: 2.2012 - accuracy: 0.1042
-///     1563/1563 [==============================] - 12s 8ms/step - loss: 1.5123 - accuracy: 0.4512
+///       12/1563 ━━━━━━━━━━━━━━━━━━━━ 1:23 54ms/step - accuracy: 0.1042 - loss: 2.2012
+///     1563/1563 ━━━━━━━━━━━━━━━━━━━━ 12s 8ms/step - accuracy: 0.4512 - loss: 1.5123
+///
+/// Keras tells the steps done from those to come by colour alone (green, then white); with
+/// colour off the steps to come are drawn light (`─`) so the bar still reads.
 ///
 /// The formatting functions are pure; `update` adds Keras's clock: the time per step leaves out
 /// the first step (which includes warm-up) once there are others, and lines are drawn at most
@@ -12,8 +16,10 @@ import Foundation
 public struct ProgressLine: Sendable {
     /// Steps (batches) in the epoch.
     public let target: Int
-    /// Characters between the brackets.
+    /// Characters in the bar.
     public let width: Int
+    /// ANSI colour and bold as Keras draws them (a terminal with colour on).
+    public var colour: Bool
     /// The word after the time per step: `step` (or `sample`).
     public let unitName: String
     /// Seconds between two drawn lines; the final line is always drawn.
@@ -26,10 +32,12 @@ public struct ProgressLine: Sendable {
     public private(set) var drawnWidth = 0
 
     /// `start` is the clock reading (in seconds) when the epoch began.
-    public init(target: Int, width: Int = 30, unitName: String = "step", interval: Double = 0.05, start: Double = 0) {
+    public init(target: Int, width: Int = 20, unitName: String = "step", interval: Double = 0.05, start: Double = 0,
+                colour: Bool = false) {
         precondition(target > 0, "a progress line needs at least one step")
         self.target = target
         self.width = max(1, width)
+        self.colour = colour
         self.unitName = unitName
         self.interval = interval
         self.start = start
@@ -40,32 +48,45 @@ public struct ProgressLine: Sendable {
         "Epoch \(epoch)/\(epochs)"
     }
 
-    /// The count and bar: `  12/1563 [..............................]`; the count is padded to the
-    /// target's digits, `=` marks steps done, `>` the head while the epoch runs.
+    /// The count and bar: `  12/1563 ━━━━━━━━━━━━━━━━━━━━`; the count is padded to the target's
+    /// digits, and the bar's first `width * current / target` characters are the steps done.
     public func bar(current: Int) -> String {
         let digits = String(target).count
         let count = String(current)
-        var text = String(repeating: " ", count: max(0, digits - count.count)) + count + "/\(target) ["
-        let done = Int(Double(width) * (Double(current) / Double(target)))
-        if done > 0 {
-            text += String(repeating: "=", count: min(done, width) - 1)
-            text += current < target ? ">" : "="
+        let counter = String(repeating: " ", count: max(0, digits - count.count)) + count + "/\(target)"
+        let done = min(width, max(0, Int(Double(width) * (Double(current) / Double(target)))))
+        let heavy = String(repeating: "━", count: done)
+        guard colour else {
+            return counter + " " + heavy + String(repeating: "─", count: width - done)
         }
-        text += String(repeating: ".", count: max(0, width - done)) + "]"
-        return text
+        return bold(counter) + " " + (done > 0 ? "\u{1B}[32m" + heavy + "\u{1B}[0m" : "")
+            + "\u{1B}[37m" + String(repeating: "━", count: width - done) + "\u{1B}[0m"
     }
 
-    /// A line during the epoch: the bar, the time left at `secondsPerStep`, then the metrics.
+    /// A line during the epoch: the bar, the time left at `secondsPerStep`, the time per step,
+    /// then the metrics.
     public func runningLine(current: Int, secondsPerStep: Double, metrics: [(String, Double)]) -> String {
         let remaining = secondsPerStep * Double(target - current)
-        return bar(current: current) + " - ETA: " + ProgressLine.eta(seconds: remaining) + ProgressLine.metricsText(metrics)
+        return bar(current: current) + " " + bold(ProgressLine.eta(seconds: remaining))
+            + ProgressLine.stepTime(seconds: secondsPerStep, unitName: unitName) + ProgressLine.metricsText(metrics)
     }
 
     /// The epoch's last line: the full bar, seconds taken, time per step, then the metrics
     /// (validation ones included when given).
     public func finalLine(elapsedSeconds: Double, secondsPerStep: Double, metrics: [(String, Double)]) -> String {
-        bar(current: target) + " - " + ProgressLine.wholeNumber(elapsedSeconds) + "s"
+        bar(current: target) + " " + bold(ProgressLine.wholeNumber(elapsedSeconds) + "s")
             + ProgressLine.stepTime(seconds: secondsPerStep, unitName: unitName) + ProgressLine.metricsText(metrics)
+    }
+
+    private func bold(_ text: String) -> String {
+        colour ? "\u{1B}[1m" + text + "\u{1B}[0m" : text
+    }
+
+    /// Keras 3's order: the metrics by name (its logs pass through a tree flattening that sorts
+    /// keys), then the validation ones by name.
+    public static func kerasOrder(_ metrics: [(String, Double)]) -> [(String, Double)] {
+        let validation = metrics.filter { $0.0.hasPrefix("val_") }.sorted { $0.0 < $1.0 }
+        return metrics.filter { !$0.0.hasPrefix("val_") }.sorted { $0.0 < $1.0 } + validation
     }
 
     /// Time left as Keras writes it: `45s`, `1:23` above a minute, `1:02:03` above an hour
@@ -148,7 +169,7 @@ public struct ProgressLine: Sendable {
     /// What to write to a terminal to replace the previous line with `line`: a carriage return,
     /// the line, and spaces over whatever the previous line had beyond it.
     public mutating func overwrite(with line: String) -> String {
-        let length = line.count
+        let length = NotebookReport.stripTerminalCodes(line).count
         let padding = max(0, drawnWidth - length)
         drawnWidth = length
         return "\r" + line + String(repeating: " ", count: padding)

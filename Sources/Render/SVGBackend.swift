@@ -18,8 +18,10 @@ public enum SVGBackend {
                 var attributes = "x=\"\(number(x))\" y=\"\(number(y))\" width=\"\(number(w))\" height=\"\(number(h))\""
                 if radius > 0 { attributes += " rx=\"\(number(radius))\"" }
                 attributes += " fill=\"\(fill?.hexString ?? "none")\""
+                if let fill, fill.opacity < 1 { attributes += " fill-opacity=\"\(fill.opacity)\"" }
                 if let stroke {
                     attributes += " stroke=\"\(stroke.hexString)\" stroke-width=\"\(number(lineWidth))\""
+                    if stroke.opacity < 1 { attributes += " stroke-opacity=\"\(stroke.opacity)\"" }
                 }
                 out += "<rect \(attributes)/>\n"
             case let .polyline(points, colour, lineWidth):
@@ -35,7 +37,7 @@ public enum SVGBackend {
                 if rotation != 0 {
                     attributes += " transform=\"rotate(\(number(rotation)) \(number(x)) \(number(baseline)))\""
                 }
-                out += "<text \(attributes) xml:space=\"preserve\">\(escapeXML(string))</text>\n"
+                out += "<text \(attributes) xml:space=\"preserve\">\(Markup.escape(string))</text>\n"
             case let .image(image, x, y, scale):
                 let png = try CairoBackend.pngData(image).base64EncodedString()
                 let w = number(Double(image.width * scale)), h = number(Double(image.height * scale))
@@ -43,23 +45,6 @@ public enum SVGBackend {
             }
         }
         out += "</svg>\n"
-        return out
-    }
-
-    /// Escapes the five XML special characters.
-    public static func escapeXML(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(character)
-            }
-        }
         return out
     }
 

@@ -12,21 +12,6 @@ public enum TerminalPreview {
     /// Resets colours at the end of every line, so nothing leaks into the next output.
     public static let reset = "\u{1B}[0m"
 
-    /// True when stdout is a terminal that understands 24-bit colour: `COLORTERM` is `truecolor`
-    /// or `24bit`, `TERM` is not `dumb`, and `NO_COLOR` is unset or empty.
-    public static func isSupported(environment: [String: String], isTerminal: Bool) -> Bool {
-        guard isTerminal else { return false }
-        if let noColour = environment["NO_COLOR"], !noColour.isEmpty { return false }
-        if environment["TERM"] == "dumb" { return false }
-        let colourTerm = (environment["COLORTERM"] ?? "").lowercased()
-        return colourTerm == "truecolor" || colourTerm == "24bit"
-    }
-
-    /// `isSupported` for this process's environment and standard output.
-    public static func isSupportedOnStandardOutput() -> Bool {
-        isSupported(environment: ProcessInfo.processInfo.environment, isTerminal: isatty(STDOUT_FILENO) != 0)
-    }
-
     /// The lines (without newlines) that draw `image` at most `maximumWidth` columns wide.
     public static func lines(for image: RasterImage, maximumWidth: Int = defaultMaximumWidth) -> [String] {
         let shown = fitted(image, maximumWidth: maximumWidth)

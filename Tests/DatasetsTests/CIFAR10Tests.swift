@@ -1,14 +1,15 @@
 import Datasets
 import Foundation
+import TestSupport
 import XCTest
 
 final class CIFAR10Tests: XCTestCase {
     private func sharedData(_ folder: String) throws -> String {
         guard let root = ProcessInfo.processInfo.environment["CNNB_DATA"], !root.isEmpty else {
-            throw XCTSkip("CNNB_DATA is not set; run with CNNB_DATA=/path/to/datasets to test the real files")
+            throw MissingTool.error("CNNB_DATA is not set; run with CNNB_DATA=/path/to/datasets to test the real files")
         }
         let path = root + "/" + folder
-        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("\(path) is absent") }
+        guard FileManager.default.fileExists(atPath: path) else { throw MissingTool.error("\(path) is absent") }
         return path
     }
 

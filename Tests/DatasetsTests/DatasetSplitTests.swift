@@ -1,6 +1,7 @@
 import Datasets
 import Engine
 import Foundation
+import TestSupport
 import XCTest
 
 final class DatasetSplitTests: XCTestCase {
@@ -15,17 +16,18 @@ final class DatasetSplitTests: XCTestCase {
 
     private func byte(image i: Int, _ k: Int) -> UInt8 { UInt8((i * 12 + k) % 256) }
 
-    func testScalingRecordsAFactorAndCopiesNothing() throws {
+    func testArithmeticIsFloat32StepByStepAndCopiesNothing() throws {
         let split = sample()
-        let scaled = split.scaled(by: 1.0 / 255)
+        let scaled = split.applying(.divide(255))
         XCTAssertTrue(scaled.imageBuffer === split.imageBuffer, "data / 255 shares the UInt8 pixels")
         XCTAssertTrue(scaled.labelBuffer === split.labelBuffer)
         XCTAssertEqual(scaled.pixels(at: 7).baseAddress, split.pixels(at: 7).baseAddress)
         XCTAssertTrue(scaled.isScaled)
         XCTAssertFalse(split.isScaled)
-        XCTAssertEqual(scaled.scale, 1.0 / 255)
-        // Each byte reads as the Float of its Double quotient, as NumPy's x / 255 then float32.
+        // Each byte reads as float32 division, as NumPy's x.astype(float32) / 255 (which for
+        // these 256 values is also the Float of the Double quotient).
         for b in 0...255 {
+            XCTAssertEqual(scaled.value(ofByte: UInt8(b)), Float(b) / Float(255), "byte \(b)")
             XCTAssertEqual(scaled.value(ofByte: UInt8(b)), Float(Double(b) / 255), "byte \(b)")
             XCTAssertEqual(split.value(ofByte: UInt8(b)), Float(b))
         }
@@ -34,17 +36,22 @@ final class DatasetSplitTests: XCTestCase {
         XCTAssertEqual(image.scalars, (0..<12).map { Float(Double(byte(image: 3, $0)) / 255) })
         XCTAssertEqual(split.image(at: 3).scalars, (0..<12).map { Float(byte(image: 3, $0)) })
 
-        // (data / 255 - 0.5) * 2 maps 0…255 onto -1…1.
-        let centred = scaled.shifted(by: -0.5).scaled(by: 2)
+        // (data / 255 - 0.5) * 2 maps 0…255 onto -1…1, rounding to float32 after each step.
+        let centred = scaled.applying(.add(-0.5)).applying(.multiply(2))
         XCTAssertEqual(centred.value(ofByte: 0), -1)
         XCTAssertEqual(centred.value(ofByte: 255), 1)
-        XCTAssertEqual(centred.value(ofByte: 51), Float((51.0 / 255 - 0.5) * 2), accuracy: 1e-7)
-        XCTAssertEqual("\(scaled)", "train: 30 images 2x2x3, 10 classes, scaled by \(1.0 / 255)")
+        XCTAssertEqual(centred.value(ofByte: 51), (Float(51) / 255 - 0.5) * 2)
+        // x * 1000 - 300 is two roundings, not one (NumPy: 0.3019608 * 1000 is 301.9608 in
+        // float32, minus 300 gives 1.9607849, where one Double map would give 1.9607843).
+        let wide = scaled.applying(.multiply(1000)).applying(.add(-300))
+        XCTAssertEqual(wide.value(ofByte: 77), (Float(77) / 255 * 1000) - 300)
+        XCTAssertNotEqual(wide.value(ofByte: 77), Float(77.0 / 255 * 1000 - 300))
+        XCTAssertEqual("\(scaled)", "train: 30 images 2x2x3, 10 classes, read as float32 (byte 0 as 0.0, 255 as 1.0)")
         XCTAssertEqual("\(split)", "train: 30 images 2x2x3, 10 classes")
     }
 
     func testRangeSliceSharesTheBuffersAndKeepsTheScale() throws {
-        let split = sample().scaled(by: 0.5)
+        let split = sample().applying(.multiply(0.5))
         let first = split[0..<25]
         XCTAssertEqual(first.shape, [25, 2, 2, 3])
         XCTAssertEqual(first.labelsShape, [25])
@@ -99,16 +106,16 @@ final class DatasetSplitTests: XCTestCase {
         XCTAssertEqual(split.prefix(100).count, 30)
         XCTAssertEqual(split.prefix(-3).count, 0)
         let dataset = Dataset(name: "sample", train: split, test: sample(count: 8), source: "memory")
-        let limited = dataset.prefix(train: 5, test: 100).scaled(by: 1.0 / 255)
+        let limited = dataset.prefix(train: 5, test: 100).applying(.divide(255))
         XCTAssertEqual(limited.train.count, 5)
         XCTAssertEqual(limited.test.count, 8)
         XCTAssertEqual(limited.test.value(ofByte: 255), 1)
         XCTAssertEqual(limited.classNames, split.classNames)
-        XCTAssertEqual(dataset.shifted(by: 1).train.value(ofByte: 2), 3)
+        XCTAssertEqual(dataset.applying(.add(1)).train.value(ofByte: 2), 3)
     }
 
     func testTensorAndBatchFilling() throws {
-        let split = sample().scaled(by: 0.25)
+        let split = sample().applying(.multiply(0.25))
         let all = split.tensor()
         XCTAssertEqual(all.shape, [30, 2, 2, 3])
         XCTAssertEqual(all[29, 1, 1, 2], Float(byte(image: 29, 11)) * 0.25)
@@ -147,12 +154,12 @@ final class DatasetSplitTests: XCTestCase {
     /// The real CIFAR-10 scaled by 1/255 still holds its pixels once, as bytes.
     func testScalingCIFAR10KeepsOneByteCopy() throws {
         guard let root = ProcessInfo.processInfo.environment["CNNB_DATA"], !root.isEmpty else {
-            throw XCTSkip("CNNB_DATA is not set; run with CNNB_DATA=/path/to/datasets to test the real files")
+            throw MissingTool.error("CNNB_DATA is not set; run with CNNB_DATA=/path/to/datasets to test the real files")
         }
         let folder = root + "/cifar-10-exact-subset"
-        guard FileManager.default.fileExists(atPath: folder) else { throw XCTSkip("\(folder) is absent") }
+        guard FileManager.default.fileExists(atPath: folder) else { throw MissingTool.error("\(folder) is absent") }
         let data = try CIFAR10.load(directory: folder)
-        let scaled = data.scaled(by: 1.0 / 255)
+        let scaled = data.applying(.divide(255))
         XCTAssertTrue(scaled.train.imageBuffer === data.train.imageBuffer)
         XCTAssertEqual(scaled.train.imageBuffer.count, 8068 * 3072, "one byte per pixel value")
         let shown = scaled.train[0..<25]

@@ -29,8 +29,16 @@ final class DownloadTests: XCTestCase {
         XCTAssertEqual(data.source, cache + "/cifar-10-batches-bin")
         XCTAssertEqual(Fixtures.contents(cache), ["cifar-10-batches-bin"], "only the finished folder stays")
         XCTAssertEqual(Fixtures.contents(cache + "/cifar-10-batches-bin"),
-                       ["batches.meta.txt", "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
+                       [".cnnb-md5", "batches.meta.txt", "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
                         "data_batch_4.bin", "data_batch_5.bin", "readme.html", "test_batch.bin"])
+        // The archive matched its published MD5, so its files are vouched for; one changed
+        // afterwards (a re-encoded copy) is named.
+        let folder = cache + "/cifar-10-batches-bin"
+        XCTAssertEqual(Provenance.check(.cifar10, folder: folder).check, .matches)
+        XCTAssertEqual(Provenance.check(.cifar10, folder: folder).sentence, "from \(folder); the files match the published checksums")
+        let record = try String(contentsOfFile: folder + "/.cnnb-md5", encoding: .utf8)
+        XCTAssertTrue(record.hasPrefix("# unpacked from cifar-10-binary.tar.gz (published MD5 \(Checksum.md5(archive)))\n"), record)
+        XCTAssertTrue(record.contains("  test_batch.bin\n"), record)
         let last = try XCTUnwrap(reports.entries.last)
         XCTAssertEqual(last.file, "cifar-10-binary.tar.gz")
         XCTAssertEqual(last.received, Int64(archive.count))
@@ -40,6 +48,31 @@ final class DownloadTests: XCTestCase {
         let again = try DataLoader.load(.cifar10, options: opts)
         XCTAssertEqual(again.train.labels, data.train.labels)
         XCTAssertEqual(server.requests, ["/files/cifar-10-binary.tar.gz"])
+    }
+
+    func testProvenanceNamesFilesThatAreNotThePublishedOnes() throws {
+        let archive = try Fixtures.cifarArchive(perFile: 2)
+        let server = try LocalHTTPServer(files: ["/files/cifar-10-binary.tar.gz": archive])
+        defer { server.stop() }
+        let cache = try Fixtures.temporaryFolder() + "/cache"
+        _ = try DataLoader.load(.cifar10, options: options(cache: cache, server: server, md5: Checksum.md5(archive)))
+        let folder = cache + "/cifar-10-batches-bin"
+        // A test batch re-encoded after unpacking.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: folder + "/test_batch.bin"))
+        bytes[10] ^= 1
+        try bytes.write(to: URL(fileURLWithPath: folder + "/test_batch.bin"))
+        let changed = Provenance.check(.cifar10, folder: folder)
+        XCTAssertEqual(changed.check, .differs(["test_batch.bin"]))
+        XCTAssertTrue(changed.sentence.hasPrefix("from \(folder); test_batch.bin does not match the published checksums"), changed.sentence)
+        // A copy put there by hand: CIFAR-10 publishes no checksum for the unpacked files.
+        try FileManager.default.removeItem(atPath: folder + "/.cnnb-md5")
+        guard case .unverifiable(let why) = Provenance.check(.cifar10, folder: folder).check else { return XCTFail("checked") }
+        XCTAssertTrue(why.contains("archive only"), why)
+        // MNIST publishes every file's MD5: files that are not the official ones are named.
+        let mnist = try Fixtures.temporaryFolder() + "/mnist"
+        try FileManager.default.createDirectory(atPath: mnist, withIntermediateDirectories: true)
+        for file in IDXDataset.files { try Data([1, 2, 3]).write(to: URL(fileURLWithPath: mnist + "/" + file)) }
+        XCTAssertEqual(Provenance.check(.mnist, folder: mnist).check, .differs(IDXDataset.files))
     }
 
     func testCorruptedDownloadIsAChecksumErrorAndLeavesNothing() throws {
@@ -109,6 +142,32 @@ final class DownloadTests: XCTestCase {
         }
         XCTAssertEqual(text.entries.count, 4)
         XCTAssertEqual(text.entries.last, "\n")
+    }
+
+    func testProgressIntoALogIsOneLinePerTenth() {
+        let text = TextLog()
+        let bar = DownloadProgressBar(isTerminal: false) { text.add($0) }
+        for received in stride(from: 0 as Int64, through: 2_000_000, by: 50_000) {
+            bar.report(file: "f.gz", received: received, total: 2_000_000)
+        }
+        XCTAssertEqual(text.entries.count, 11, "0%, 10%, … 100%")
+        XCTAssertTrue(text.entries.allSatisfy { $0.hasSuffix("\n") && !$0.contains("\r") })
+        XCTAssertEqual(text.entries[1], "f.gz 0.2/2.0 MB [===>..........................]  10%\n")
+        XCTAssertEqual(text.entries.last, "f.gz 2.0/2.0 MB [==============================] 100%\n")
+    }
+
+    func testProgressOnATerminalShowsSpeedAndTimeLeft() {
+        final class Clock: @unchecked Sendable { var now = 100.0 }
+        let clock = Clock()
+        let text = TextLog()
+        let bar = DownloadProgressBar(isTerminal: true, clock: { clock.now }) { text.add($0) }
+        bar.report(file: "a.tar.gz", received: 0, total: 162_600_000)
+        clock.now = 110
+        bar.report(file: "a.tar.gz", received: 45_200_000, total: 162_600_000)
+        // 4.52 MB/s; 117.4 MB left takes 26 s.
+        XCTAssertEqual(text.entries.last, "\ra.tar.gz 45.2/162.6 MB [========>.....................]  27% 4.5 MB/s 0:26 left")
+        XCTAssertEqual(DownloadProgressBar.rate(received: 100_000_000, total: 100_100_000_000, seconds: 10), " 10.0 MB/s 2:46:40 left")
+        XCTAssertEqual(DownloadProgressBar.rate(received: 1, total: 2, seconds: 0.1), "", "no speed before half a second")
     }
 
     func testMissingFileOnServerListsSearchedFolders() throws {

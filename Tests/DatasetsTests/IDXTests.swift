@@ -1,13 +1,14 @@
 import Datasets
 import Foundation
+import TestSupport
 import XCTest
 
 final class IDXTests: XCTestCase {
     func testMNIST() throws {
         guard let root = ProcessInfo.processInfo.environment["CNNB_DATA"], !root.isEmpty else {
-            throw XCTSkip("CNNB_DATA is not set; run with CNNB_DATA=/path/to/datasets to test the real files")
+            throw MissingTool.error("CNNB_DATA is not set; run with CNNB_DATA=/path/to/datasets to test the real files")
         }
-        guard FileManager.default.fileExists(atPath: root + "/mnist") else { throw XCTSkip("\(root)/mnist is absent") }
+        guard FileManager.default.fileExists(atPath: root + "/mnist") else { throw MissingTool.error("\(root)/mnist is absent") }
         let data = try DataLoader.load(.mnist, options: DataOptions(allowDownload: false))
         XCTAssertEqual(data.source, root + "/mnist")
         XCTAssertEqual(data.train.shape, [60000, 28, 28, 1])
@@ -20,7 +21,7 @@ final class IDXTests: XCTestCase {
     func testFashionMNISTFromDebian() throws {
         let folder = "/usr/share/datasets/fashion-mnist"
         guard FileManager.default.fileExists(atPath: folder + "/t10k-images-idx3-ubyte.gz") else {
-            throw XCTSkip("\(folder) is absent (Debian package dataset-fashion-mnist)")
+            throw MissingTool.error("\(folder) is absent (Debian package dataset-fashion-mnist)")
         }
         let data = try DataLoader.load(.fashionMNIST, options: DataOptions(environment: [:], cacheDirectory: "/nonexistent",
                                                                            allowDownload: false))

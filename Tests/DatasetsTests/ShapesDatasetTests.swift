@@ -66,7 +66,7 @@ final class ShapesDatasetTests: XCTestCase {
     /// classifies held-out images far above the 10% of chance, while a linear model on the
     /// same pixels does not: colour and position do not give the class away, the form does.
     func testASmallCNNLearnsItAndALinearModelDoesNot() throws {
-        let data = try ShapesDataset.generate(trainCount: 2000, testCount: 500, seed: 3).scaled(by: 1.0 / 255)
+        let data = try ShapesDataset.generate(trainCount: 2000, testCount: 500, seed: 3).applying(.divide(255))
         func trained(_ layers: [any Layer]) throws -> (test: Double, losses: [Double]) {
             let model = try Model.sequential(inputShape: [32, 32, 3], layers: layers, seed: 5)
             try model.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"])

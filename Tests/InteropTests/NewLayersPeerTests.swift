@@ -2,6 +2,7 @@ import Basics
 @testable import Interop
 import Engine
 import Foundation
+import TestSupport
 import XCTest
 
 /// Models of the layers beyond the first lesson checked by their peers: Keras 3 (JAX backend)
@@ -91,7 +92,7 @@ final class NewLayersPeerTests: XCTestCase {
     }
 
     func testKerasRebuildsModelsOfTheNewLayersAndPredictsTheSame() throws {
-        try PythonRuntime.require(["keras", "jax"], install: [])
+        try Python.require(["keras", "jax"])
         let folder = try temporaryFolder("keras-new-layers")
         let models = [try imageModel(seed: 1), try sequenceModel(seed: 2), try volumeModel(seed: 3), try activationModel(seed: 7)]
         var predictions: [Tensor] = []
@@ -120,9 +121,9 @@ final class NewLayersPeerTests: XCTestCase {
         print(json.dumps(report))
         """
         try Data(driver.utf8).write(to: URL(fileURLWithPath: "\(folder)/driver.py"))
-        let run = try XCTUnwrap(PythonRuntime.run(["\(folder)/driver.py", folder, "\(models.count)"]))
-        XCTAssertEqual(run.status, 0, run.errors)
-        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [[Any]], run.output)
+        let run = try XCTUnwrap(Python.run(["\(folder)/driver.py", folder, "\(models.count)"]))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[Any]], run.stdout)
         for (index, model) in models.enumerated() {
             XCTAssertEqual(report[index][0] as? [String], model.layers.map(\.name))
             XCTAssertEqual(report[index][1] as? [String], KerasWeights.arrays(of: model).map(\.name))
@@ -136,7 +137,7 @@ final class NewLayersPeerTests: XCTestCase {
     }
 
     func testONNXRuntimeRunsTheExportsToCnnbsPredictions() throws {
-        try PythonRuntime.require(["onnx", "onnxruntime", "numpy"], install: [])
+        try Python.require(["onnx", "onnxruntime", "numpy"])
         let folder = try temporaryFolder("onnx-new-layers")
         // The image model once more with a valid transposed convolution whose kernel is shorter
         // than its stride (ONNX output padding), and a ReLU with a threshold and slope (Where).
@@ -159,9 +160,9 @@ final class NewLayersPeerTests: XCTestCase {
             try KerasWeights.save(model, to: "\(folder)/\(name)-weights.npz")
         }
         try Data(RuntimeTests.onnxScript.utf8).write(to: URL(fileURLWithPath: "\(folder)/check.py"))
-        let run = try XCTUnwrap(PythonRuntime.run(["\(folder)/check.py", folder] + cases.map(\.0)))
-        XCTAssertEqual(run.status, 0, run.errors)
-        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: [String: Any]], run.output)
+        let run = try XCTUnwrap(Python.run(["\(folder)/check.py", folder] + cases.map(\.0)))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: [String: Any]], run.stdout)
         for (name, model) in cases {
             XCTAssertEqual(report[name]?["outputs"] as? [String], model.outputs.map(\.layer.name))
             let theirs = try XCTUnwrap(Npz.read("\(folder)/\(name)-onnx.npz").first?.array)

@@ -2,6 +2,7 @@ import Basics
 @testable import Interop
 import Engine
 import Foundation
+import TestSupport
 import XCTest
 
 /// cnnb's files checked by the tools they are for: NumPy reads and writes the same arrays,
@@ -42,7 +43,7 @@ final class RuntimeTests: XCTestCase {
     }
 
     func testONNXRuntimeAndNumpyAgreeWithCnnbOnSeed1D2DAnd3DModels() throws {
-        try PythonRuntime.require(["onnx", "onnxruntime", "numpy"], install: ["onnx", "onnxruntime", "numpy"])
+        try Python.require(["onnx", "onnxruntime", "numpy"])
         let folder = try temporaryFolder("onnx")
         let cases = [Case(name: "seed", model: try seedModel(seed: 11)), Case(name: "conv1d", model: try model1D(seed: 12)),
                      Case(name: "conv2d", model: try model2D(seed: 17)),
@@ -57,9 +58,9 @@ final class RuntimeTests: XCTestCase {
             try KerasWeights.save(c.model, to: "\(folder)/\(c.name)-weights.npz")
         }
         try Data(Self.onnxScript.utf8).write(to: URL(fileURLWithPath: "\(folder)/check.py"))
-        let run = try XCTUnwrap(PythonRuntime.run(["\(folder)/check.py", folder] + cases.map(\.name)))
-        XCTAssertEqual(run.status, 0, run.errors)
-        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: [String: Any]], run.output)
+        let run = try XCTUnwrap(Python.run(["\(folder)/check.py", folder] + cases.map(\.name)))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: [String: Any]], run.stdout)
 
         for c in cases {
             let r = try XCTUnwrap(report[c.name])
@@ -96,7 +97,7 @@ final class RuntimeTests: XCTestCase {
     }
 
     func testNumpyWritesWhatCnnbReadsAndReadsWhatCnnbWrites() throws {
-        try PythonRuntime.require(["numpy"], install: ["numpy"])
+        try Python.require(["numpy"])
         let folder = try temporaryFolder("numpy")
         let array = NumpyArray(shape: [3, 4, 2], values: (0..<24).map { Float($0) * 0.25 - 2 })
         try Npy.write(array, to: "\(folder)/cnnb.npy")
@@ -121,9 +122,9 @@ final class RuntimeTests: XCTestCase {
         print("ok")
         """
         try Data(script.utf8).write(to: URL(fileURLWithPath: "\(folder)/check.py"))
-        let run = try XCTUnwrap(PythonRuntime.run(["\(folder)/check.py", folder]))
-        XCTAssertEqual(run.status, 0, run.errors)
-        XCTAssertEqual(run.output, "ok\n")
+        let run = try XCTUnwrap(Python.run(["\(folder)/check.py", folder]))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stdout, "ok\n")
         for file in ["plain", "deflated"] {
             let arrays = try Npz.read("\(folder)/\(file).npz")
             XCTAssertEqual(arrays.map(\.name), ["dense/kernel", "dense/bias"], file)
@@ -133,7 +134,7 @@ final class RuntimeTests: XCTestCase {
     }
 
     func testKerasRebuildsTheModel() throws {
-        try PythonRuntime.require(["keras"], install: [])
+        try Python.require(["keras", "numpy"])
         let folder = try temporaryFolder("keras")
         let models = [try seedModel(seed: 14), try model1D(seed: 15), try model3D(seed: 16), try model2D(seed: 18)]
         var predictions: [[Tensor]] = []
@@ -164,9 +165,9 @@ final class RuntimeTests: XCTestCase {
         print(json.dumps(report))
         """
         try Data(driver.utf8).write(to: URL(fileURLWithPath: "\(folder)/driver.py"))
-        let run = try XCTUnwrap(PythonRuntime.run(["\(folder)/driver.py", folder, "\(models.count)"]))
-        XCTAssertEqual(run.status, 0, run.errors)
-        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [[[String]]], run.output)
+        let run = try XCTUnwrap(Python.run(["\(folder)/driver.py", folder, "\(models.count)"]))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[[String]]], run.stdout)
         for (index, model) in models.enumerated() {
             XCTAssertEqual(report[index].first, model.layers.map(\.name))
             XCTAssertEqual(report[index].last, KerasWeights.arrays(of: model).map(\.name))
@@ -183,8 +184,8 @@ final class RuntimeTests: XCTestCase {
             }
         }
         // The script's own command line, on the model with two outputs.
-        let cli = try XCTUnwrap(PythonRuntime.run(["\(folder)/model1.py", "\(folder)/x1.npy", "\(folder)/cli.npz"]))
-        XCTAssertEqual(cli.status, 0, cli.errors)
+        let cli = try XCTUnwrap(Python.run(["\(folder)/model1.py", "\(folder)/x1.npy", "\(folder)/cli.npz"]))
+        XCTAssertEqual(cli.status, 0, cli.stderr)
         let cliOutputs = try Npz.read("\(folder)/cli.npz")
         XCTAssertEqual(cliOutputs.map(\.name), ["dense_1", "average_pooling1d"])
         XCTAssertEqual(cliOutputs.map(\.array.shape), [[64, 3], [64, 10, 8]])

@@ -3,6 +3,7 @@ import Engine
 import Foundation
 @testable import Language
 import Render
+import TestSupport
 import XCTest
 
 /// The lessons in `Notebooks/` run whole, as `cnnb run` runs them, on limited data.
@@ -62,7 +63,7 @@ final class NotebookRunTests: XCTestCase {
         // 320 training and 64 test images of the generated shapes: 10 batches an epoch.
         let run = try runNotebook("quick.cnnb", environment: ["CNNB_LIMIT": "320"])
         XCTAssertEqual(run.text.components(separatedBy: "\n").prefix(2).joined(separator: "\n"),
-                       "(320, 32, 32, 3), (320,)\n(64, 32, 32, 3), (64,)")
+                       "((320, 32, 32, 3), (320,))\n((64, 32, 32, 3), (64,))")
         XCTAssertTrue(run.text.contains("[" + ShapesDataset.classNames.map { "'\($0)'" }.joined(separator: ", ") + "]"))
 
         // conv 16 3x3 on 3 channels: 448; conv 32 3x3 on 16: 4,640; dense 6·6·32 → 32: 36,896; dense 32 → 10: 330.
@@ -74,7 +75,7 @@ final class NotebookRunTests: XCTestCase {
         // Training: 3 epochs with validation, then evaluate on the same test images.
         let progress = run.outputs.compactMap { if case .progress(let p) = $0 { return p } else { return nil } }.joined(separator: "\n")
         XCTAssertEqual(progress.split(separator: "\n").filter { $0.hasPrefix("Epoch ") }, ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"])
-        XCTAssertEqual(progress.split(separator: "\n").filter { $0.hasPrefix("10/10 [") }.count, 3)
+        XCTAssertEqual(progress.split(separator: "\n").filter { $0.hasPrefix("10/10 ━━━━━━━━━━━━━━━━━━━━ ") }.count, 3)
         guard case .history(let history) = try XCTUnwrap(run.session["history"]) else { return XCTFail("no history") }
         XCTAssertEqual(history.keys, ["accuracy", "loss", "val_accuracy", "val_loss"])
         XCTAssertEqual(history.epochs, 3)
@@ -133,7 +134,7 @@ final class NotebookRunTests: XCTestCase {
     func testCIFAR10LessonRunsOnTwoThousandImages() throws {
         guard let root = ProcessInfo.processInfo.environment["CNNB_DATA"],
               FileManager.default.fileExists(atPath: root + "/cifar-10-batches-bin/data_batch_1.bin") else {
-            throw XCTSkip("CNNB_DATA does not hold cifar-10-batches-bin")
+            throw MissingTool.error("CNNB_DATA does not hold cifar-10-batches-bin")
         }
         let run = try runNotebook("cifar10.cnnb", environment: ["CNNB_DATA": root, "CNNB_LIMIT": "2000", "CNNB_EPOCHS": "1"])
         let text = run.text
@@ -143,7 +144,9 @@ final class NotebookRunTests: XCTestCase {
         XCTAssertTrue(text.contains("output shape:  (None, 15, 15, 16)\nparameters:    1,040"), text)
 
         // Shapes of the limited data: 2,000 training and 400 test images; labels in a column, as Keras has them.
-        XCTAssertTrue(text.contains("(2000, 32, 32, 3), (2000, 1)\n(400, 32, 32, 3), (400, 1)"), text)
+        XCTAssertTrue(text.contains("((2000, 32, 32, 3), (2000, 1))\n((400, 32, 32, 3), (400, 1))"), text)
+        // load says where the files came from; CIFAR-10 publishes no checksum for unpacked files.
+        XCTAssertTrue(text.contains("cifar10: 2000 training and 400 test images from \(root)/cifar-10-batches-bin; not checked: "), text)
 
         // The first training image's values: its first pixel read straight from the file
         // (a label byte, then 1,024 red, 1,024 green and 1,024 blue bytes), divided by 255.
@@ -180,7 +183,7 @@ final class NotebookRunTests: XCTestCase {
         XCTAssertEqual(history.epochs, 1)
         XCTAssertEqual(history.keys, ["accuracy", "loss", "val_accuracy", "val_loss"])
         let progress = run.outputs.compactMap { if case .progress(let p) = $0 { return p } else { return nil } }.joined()
-        XCTAssertTrue(progress.contains("63/63 ["), progress)
+        XCTAssertTrue(progress.contains("63/63 ━━━━━━━━━━━━━━━━━━━━ "), progress)
         XCTAssertTrue(text.contains("accuracy: " + String(format: "%.2f%%", history.valAccuracy[0] * 100)), text)
 
         // Figures: samples, graph, two charts, four filter grids, image 7, three feature-map grids.
@@ -235,7 +238,7 @@ final class NotebookRunTests: XCTestCase {
     func testConceptsNotebookRunsWhole() throws {
         guard let root = ProcessInfo.processInfo.environment["CNNB_DATA"],
               FileManager.default.fileExists(atPath: root + "/cifar-10-batches-bin/data_batch_1.bin") else {
-            throw XCTSkip("CNNB_DATA does not hold cifar-10-batches-bin")
+            throw MissingTool.error("CNNB_DATA does not hold cifar-10-batches-bin")
         }
         let run = try runNotebook("concepts.cnnb", environment: ["CNNB_DATA": root, "CNNB_LIMIT": "100"])
         let x: [[Float]] = [[1, 2, 0, 1, 3], [0, 1, 2, 3, 1], [1, 0, 1, 2, 2], [2, 1, 0, 1, 0], [1, 3, 1, 0, 2]]
@@ -268,7 +271,7 @@ final class NotebookRunTests: XCTestCase {
         do {
             _ = try DataLoader.load(.fashionMNIST, options: DataOptions(environment: environment, allowDownload: false))
         } catch {
-            throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+            throw MissingTool.error("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
         }
         let run = try runNotebook("fashion-mnist.cnnb", environment: environment)
         let rows = summaryRows(run.text)

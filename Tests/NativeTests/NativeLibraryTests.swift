@@ -3,6 +3,7 @@ import CCairo
 import CReadline
 import CZlib
 import Foundation
+import TestSupport
 import XCTest
 
 /// One real use of each native library, so a missing or broken system package fails here first.
@@ -96,11 +97,11 @@ final class NativeLibraryTests: XCTestCase {
 
     func testFirstCIFARTestRecordIsACat() throws {
         guard let root = ProcessInfo.processInfo.environment["CNNB_DATA"] else {
-            throw XCTSkip("CNNB_DATA is not set; the CIFAR-10 record test needs $CNNB_DATA/cifar-10-batches-bin")
+            throw MissingTool.error("CNNB_DATA is not set; the CIFAR-10 record test needs $CNNB_DATA/cifar-10-batches-bin")
         }
         let path = root + "/cifar-10-batches-bin/test_batch.bin"
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw XCTSkip("\(path) is absent")
+            throw MissingTool.error("\(path) is absent")
         }
         defer { try? handle.close() }
         let record = try XCTUnwrap(try handle.read(upToCount: 3073))

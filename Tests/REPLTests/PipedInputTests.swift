@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `cnnb` reading statements from a pipe (`cnnb < script`): no banner, no prompts, no colour,
@@ -7,16 +8,43 @@ final class PipedInputTests: XCTestCase {
     private var folder = ""
 
     override func setUpWithError() throws {
-        folder = try ReplBinary.temporaryFolder()
+        folder = try CnnbBinary.temporaryFolder()
     }
 
     override func tearDown() {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
-    private func cnnb(_ input: String, _ arguments: [String] = []) throws -> ReplBinary.Result {
-        try ReplBinary.run(try ReplBinary.path(), arguments, input: input,
+    private func cnnb(_ input: String, _ arguments: [String] = []) throws -> Process.Outcome {
+        try CnnbBinary.run(arguments, input: input,
                            environment: ["HOME": folder, "CNNB_HISTORY": folder + "/history"], directory: folder)
+    }
+
+    func testHelpListsTheEnvironmentAndTheOptions() throws {
+        let help = try CnnbBinary.run(["--help"])
+        XCTAssertEqual(help.status, 0, help.stderr)
+        for name in ["CNNB_DATA", "CNNB_LIMIT", "CNNB_EPOCHS", "CNNB_HISTORY", "CNNB_IMAGES", "NO_COLOR", "TERM"] {
+            XCTAssertTrue(help.stdout.contains("  \(name) "), "\(name) missing from --help:\n\(help.stdout)")
+        }
+        let run = try CnnbBinary.run(["run", "--help"])
+        XCTAssertTrue(run.stdout.contains("--open") && run.stdout.contains("--color <color>"), run.stdout)
+    }
+
+    func testColourIsTheFlagsThenNoColorsThenTheTerminals() throws {
+        let notebook = folder + "/broken.cnnb"
+        try "%%\nlayer conw 8 3x3\n".write(toFile: notebook, atomically: true, encoding: .utf8)
+        let red = "\u{1B}[31;1m"
+        // Standard error is a pipe here: no colour unless asked for, and then even under NO_COLOR.
+        let plain = try CnnbBinary.run(["check", notebook], environment: ["TERM": "xterm-256color"])
+        XCTAssertEqual(plain.status, 1)
+        XCTAssertTrue(plain.stderr.contains("unknown layer kind 'conw'") && !plain.stderr.contains("\u{1B}"), plain.stderr)
+        let always = try CnnbBinary.run(["check", "--color", "always", notebook], environment: ["NO_COLOR": "1"])
+        XCTAssertTrue(always.stderr.contains(red), always.stderr)
+        let never = try CnnbBinary.run(["check", "--color", "never", notebook])
+        XCTAssertFalse(never.stderr.contains("\u{1B}"), never.stderr)
+        let wrong = try CnnbBinary.run(["check", "--color", "sometimes", notebook])
+        XCTAssertNotEqual(wrong.status, 0)
+        XCTAssertTrue(wrong.stderr.contains("auto") && wrong.stderr.contains("never"), wrong.stderr)
     }
 
     func testPrintsResultsWithoutPrompts() throws {
@@ -73,7 +101,7 @@ final class PipedInputTests: XCTestCase {
         XCTAssertTrue(session.stderr.contains("larger than the input"), session.stderr)
         let kernel = session.stdout.components(separatedBy: "saved ")[0]
         XCTAssertTrue(kernel.hasPrefix("array([["), kernel)
-        let run = try ReplBinary.run(try ReplBinary.path(), ["run", notebook, "--out", folder + "/out"], directory: folder)
+        let run = try CnnbBinary.run(["run", notebook, "--out", folder + "/out"], directory: folder)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains(kernel), "session:\n\(kernel)\nrun:\n\(run.stdout)")
     }
@@ -96,10 +124,14 @@ final class PipedInputTests: XCTestCase {
         XCTAssertTrue(session.stdout.hasSuffix("saved 5 cells to \(notebook)\n"), session.stdout)
         let shown = String(session.stdout.dropLast("saved 5 cells to \(notebook)\n".count))
 
-        let run = try ReplBinary.run(try ReplBinary.path(), ["run", notebook, "--out", folder + "/out"], directory: folder)
+        let run = try CnnbBinary.run(["run", notebook, "--out", folder + "/out"], directory: folder)
         XCTAssertEqual(run.status, 0, run.stderr)
+        // The run ends with a link to its page.
+        let page = URL(fileURLWithPath: folder + "/out/index.html").standardizedFileURL.absoluteString
+        XCTAssertTrue(run.stdout.hasSuffix("\n" + page + "\n"), run.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/out/index.html"))
         let printed = run.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.hasPrefix("── [") && !$0.hasPrefix(notebook + ":") }
+            .filter { !$0.hasPrefix("── [") && !$0.hasPrefix(notebook + ":") && !$0.hasPrefix("file://") }
             .joined(separator: "\n")
         XCTAssertEqual(printed, shown)
 

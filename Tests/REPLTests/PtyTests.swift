@@ -1,31 +1,20 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The interactive session on a real pseudo-terminal: each test runs one test of
-/// `pty/repl_pty_test.py` (python3 + pexpect) against the built `cnnb` executable.
+/// `pty/repl_pty_test.py` (Python with pexpect) against the built `cnnb` executable.
 final class PtyTests: XCTestCase {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("pty/repl_pty_test.py").path
 
     private func runPty(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let binary = try ReplBinary.path()
-        guard let python = Self.python else {
-            throw XCTSkip("python3 with pexpect is needed for the terminal tests (apt install python3-pexpect, or pip install pexpect)")
-        }
-        let result = try ReplBinary.run(python, [Self.script, "-v", "ReplPtyTests." + name],
-                                        environment: ["CNNB_BINARY": binary], timeout: 240)
+        let binary = try CnnbBinary.path()
+        try Python.require(["pexpect"])
+        let result = try Process.outcome(Python.executable, [Self.script, "-v", "ReplPtyTests." + name],
+                                         environment: ["CNNB_BINARY": binary], timeout: 240)
         XCTAssertEqual(result.status, 0, "\(name) failed:\n\(result.stderr)\(result.stdout)", file: file, line: line)
     }
-
-    /// The first python3 on the PATH that can import pexpect, else nil.
-    static let python: String? = {
-        let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-            .map { String($0) + "/python3" }
-            .filter { FileManager.default.isExecutableFile(atPath: $0) }
-        return candidates.first { path in
-            (try? ReplBinary.run(path, ["-c", "import pexpect"], timeout: 30))?.status == 0
-        }
-    }()
 
     func testBannerThenPromptAndCtrlDQuits() throws { try runPty("test_banner_then_prompt_and_ctrl_d_quits") }
     func testTabCompletesConToConv() throws { try runPty("test_tab_completes_con_to_conv") }
@@ -33,6 +22,8 @@ final class PtyTests: XCTestCase {
     func testTabCompletesAfterAssignmentCommandsAndPaths() throws { try runPty("test_tab_completes_after_assignment_commands_and_paths") }
     func testFigurePreviewInAColourTerminal() throws { try runPty("test_figure_preview_in_a_colour_terminal") }
     func testLiveProgressFitsANarrowTerminal() throws { try runPty("test_live_progress_fits_a_narrow_terminal") }
+    func testNoEscapeSequencesUnderNoColor() throws { try runPty("test_no_escape_sequences_under_no_color") }
+    func testFiguresInlineByTheTerminalsOwnProtocol() throws { try runPty("test_figures_inline_by_the_terminals_own_protocol") }
     func testTwoLineBlock() throws { try runPty("test_two_line_block") }
     func testHistoryKeptAcrossTwoRuns() throws { try runPty("test_history_kept_across_two_runs") }
     func testHistoryFileKeepsTheLastEntries() throws { try runPty("test_history_file_keeps_the_last_entries") }

@@ -101,6 +101,21 @@ final class ImageGridTests: XCTestCase {
 }
 
 final class LineChartTests: XCTestCase {
+    /// matplotlib's legend frame is 80% opaque (framealpha 0.8): the last points show through.
+    func testLegendFrameLetsTheLinesShowThrough() throws {
+        let accuracy = try ChartSeries(name: "accuracy", y: [0.45, 0.59, 0.65, 0.69, 0.72])
+        let chart = try LineChart(series: [accuracy], xLabel: "Epoch", yLabel: "accuracy", legendCorner: .lowerRight)
+        let svg = try Figure.lineChart(chart).svgText()
+        XCTAssertTrue(svg.contains("fill=\"#ffffff\" fill-opacity=\"0.8\" stroke=\"#cccccc\" stroke-width=\"1\" stroke-opacity=\"0.8\""), svg)
+        // In pixels: black drawn under an 80% white frame reads as 20% black.
+        var scene = Scene(width: 10, height: 10)
+        scene.add(.rectangle(x: 0, y: 0, width: 10, height: 10, fill: .ink, stroke: nil, lineWidth: 0, cornerRadius: 0))
+        scene.add(.rectangle(x: 0, y: 0, width: 10, height: 10, fill: Colour.white.withOpacity(0.8), stroke: nil, lineWidth: 0, cornerRadius: 0))
+        let pixel = try CairoBackend.rasterize(scene).pixel(x: 5, y: 5)
+        let expected = (0.8 * 255 + 0.2 * Double(Colour.ink.red)).rounded()
+        XCTAssertEqual(Double(pixel.red), expected, accuracy: 1)
+    }
+
     func testHistoryChartHasLinesLegendAndLabels() throws {
         let folder = try makeTemporaryFolder("chart")
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -199,5 +214,84 @@ final class ModelGraphTests: XCTestCase {
         XCTAssertLessThan(origins[1].x, origins[2].x)
         XCTAssertEqual(try Figure.modelGraph(graph).svgText().components(separatedBy: "<polygon").count - 1, 4)
         XCTAssertThrowsError(try ModelGraph(nodes: [GraphNode(name: "a", type: "Dense", inputShape: "", outputShape: "", parents: [3])]))
+    }
+
+    /// The residual + inception block as `plot` lists it.
+    static let residualNodes: [GraphNode] = {
+        func node(_ name: String, _ type: String, _ input: String, _ output: String, _ parents: [Int]) -> GraphNode {
+            GraphNode(name: name, type: type, inputShape: input, outputShape: output, parents: parents)
+        }
+        return [
+            node("input_layer", "InputLayer", "(None, 32, 32, 3)", "(None, 32, 32, 3)", []),
+            node("conv2d", "Conv2D", "(None, 32, 32, 3)", "(None, 32, 32, 16)", [0]),
+            node("conv2d_1", "Conv2D", "(None, 32, 32, 16)", "(None, 32, 32, 16)", [1]),
+            node("conv2d_2", "Conv2D", "(None, 32, 32, 16)", "(None, 32, 32, 16)", [2]),
+            node("add", "Add", "[(None, 32, 32, 16), (None, 32, 32, 16)]", "(None, 32, 32, 16)", [1, 3]),
+            node("activation", "Activation", "(None, 32, 32, 16)", "(None, 32, 32, 16)", [4]),
+            node("max_pooling2d", "MaxPooling2D", "(None, 32, 32, 16)", "(None, 16, 16, 16)", [5]),
+            node("conv2d_3", "Conv2D", "(None, 16, 16, 16)", "(None, 16, 16, 8)", [6]),
+            node("conv2d_4", "Conv2D", "(None, 16, 16, 16)", "(None, 16, 16, 8)", [6]),
+            node("concatenate", "Concatenate", "[(None, 16, 16, 8), (None, 16, 16, 8)]", "(None, 16, 16, 16)", [7, 8]),
+            node("global_average_pooling2d", "GlobalAveragePooling2D", "(None, 16, 16, 16)", "(None, 16)", [9]),
+            node("dense", "Dense", "(None, 16)", "(None, 10)", [10]),
+            // A second skip over three rows, to give the lanes some work.
+            node("add_1", "Add", "[(None, 16, 16, 16), (None, 16, 16, 16)]", "(None, 16, 16, 16)", [6, 9]),
+        ]
+    }()
+
+    func testResidualArrowsRunBesideTheBoxesTheySkip() throws {
+        let graph = try ModelGraph(nodes: Self.residualNodes)
+        XCTAssertEqual(graph.depths, [0, 1, 2, 3, 4, 5, 6, 7, 7, 8, 9, 10, 9])
+        let origins = graph.boxOrigins()
+        let scene = graph.scene()
+        let boxWidth = Double(scene.width) // an upper bound; the real width comes from the boxes below
+        let rectangles = scene.items.compactMap { element -> (x: Double, y: Double, w: Double, h: Double)? in
+            if case .rectangle(let x, let y, let w, let h, _, let stroke, _, _) = element, stroke != nil { return (x, y, w, h) }
+            return nil
+        }
+        XCTAssertEqual(rectangles.count, Self.residualNodes.count)
+        XCTAssertLessThan(rectangles[0].w, boxWidth)
+        // Boxes do not overlap one another.
+        for (i, a) in rectangles.enumerated() {
+            for b in rectangles[(i + 1)...] {
+                XCTAssertFalse(a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h, "boxes overlap")
+            }
+        }
+        // No segment of any arrow enters a box.
+        let paths = graph.arrowPaths()
+        XCTAssertEqual(paths.count, Self.residualNodes.reduce(0) { $0 + $1.parents.count })
+        for (p, path) in paths.enumerated() {
+            for (from, to) in zip(path, path.dropFirst()) {
+                for (r, box) in rectangles.enumerated() {
+                    XCTAssertFalse(segment(from, to, crosses: box), "arrow \(p) crosses box \(r) (\(Self.residualNodes[r].name))")
+                }
+            }
+        }
+        // The skip from conv2d into add leaves the column of the convolutions it skips.
+        XCTAssertEqual(paths[3].count, 6, "start, down its lane past two rows, end")
+        XCTAssertEqual(origins[3].y - origins[2].y, 112, accuracy: 1e-9, "a box and a gap per row")
+        let folder = try makeTemporaryFolder("residual")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Figure.modelGraph(graph).writePNG(to: folder + "/residual.png")
+        XCTAssertGreaterThan(try decodePNG(folder + "/residual.png").width, 0)
+        if let keep = ProcessInfo.processInfo.environment["CNNB_KEEP_FIGURES"] {
+            try? FileManager.default.copyItem(atPath: folder + "/residual.png", toPath: keep + "/residual.png")
+        }
+    }
+
+    /// Whether the segment from `a` to `b` passes through the inside of `box` (Liang–Barsky clipping).
+    private func segment(_ a: Point, _ b: Point, crosses box: (x: Double, y: Double, w: Double, h: Double)) -> Bool {
+        let dx = b.x - a.x, dy = b.y - a.y
+        var low = 0.0, high = 1.0
+        for (p, q) in [(-dx, a.x - (box.x + 0.5)), (dx, box.x + box.w - 0.5 - a.x), (-dy, a.y - (box.y + 0.5)), (dy, box.y + box.h - 0.5 - a.y)] {
+            if p == 0 {
+                if q < 0 { return false }
+            } else {
+                let t = q / p
+                if p < 0 { low = max(low, t) } else { high = min(high, t) }
+                if low > high { return false }
+            }
+        }
+        return true
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Render
+import TestSupport
 import XCTest
 
 final class NotebookReportTests: XCTestCase {
@@ -111,7 +112,8 @@ final class NotebookReportTests: XCTestCase {
         XCTAssertFalse(html.contains("<link"), "no outside stylesheet")
         XCTAssertFalse(html.contains("src=\"figures/"), "no picture outside the page")
         XCTAssertTrue(html.contains("<h1>Convolutional networks</h1>"))
-        XCTAssertTrue(html.contains("<li><strong>same</strong> pads with zeros &lt;evenly&gt;</li>"))
+        // Raw HTML in a Markdown cell is left out (cmark-gfm's safe mode).
+        XCTAssertTrue(html.contains("<li><strong>same</strong> pads with zeros <!-- raw HTML omitted --></li>"))
         XCTAssertTrue(html.contains("<code>max_pooling2d</code>"))
         XCTAssertTrue(html.contains("x = 1 &lt; 2 &amp;&amp; 3 &gt; 2"), "code is escaped")
         XCTAssertTrue(html.contains("<pre>&lt;tag&gt; &amp; &quot;quotes&quot;</pre>"), "text output is escaped")
@@ -213,7 +215,7 @@ final class NotebookReportTests: XCTestCase {
         try validateWithNbformat(url)
     }
 
-    /// nbformat's own validator, when Python has it (installed on demand with pip).
+    /// nbformat's own validator (in .venv, from .ci/requirements.txt).
     func validateWithNbformat(_ url: URL) throws {
         let script = """
         import sys, warnings
@@ -225,30 +227,10 @@ final class NotebookReportTests: XCTestCase {
         assert (nb.nbformat, nb.nbformat_minor) == (4, 5), (nb.nbformat, nb.nbformat_minor)
         print("valid", len(nb.cells))
         """
-        func python(_ arguments: [String]) -> (status: Int32, output: String)? {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3"] + arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            do { try process.run() } catch { return nil }
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-        }
-        guard let probe = python(["-c", "import sys"]), probe.status == 0 else {
-            throw XCTSkip("python3 is not available; the .ipynb was not checked against the nbformat schema")
-        }
-        if python(["-c", "import nbformat"])?.status != 0 {
-            _ = python(["-m", "pip", "install", "--quiet", "nbformat"])
-            guard python(["-c", "import nbformat"])?.status == 0 else {
-                throw XCTSkip("python3 has no nbformat and pip could not install it; the .ipynb was not checked against the schema")
-            }
-        }
-        let result = try XCTUnwrap(python(["-c", script, url.path]))
-        XCTAssertEqual(result.status, 0, "nbformat rejects the notebook:\n\(result.output)")
-        XCTAssertTrue(result.output.contains("valid 5"), result.output)
+        try Python.require(["nbformat"])
+        let result = try XCTUnwrap(Python.run(["-c", script, url.path]))
+        XCTAssertEqual(result.status, 0, "nbformat rejects the notebook:\n\(result.stderr)")
+        XCTAssertTrue(result.stdout.contains("valid 5"), result.stdout)
     }
 
     func testAMissingFigureWritesNothing() throws {
@@ -279,56 +261,80 @@ final class NotebookReportTests: XCTestCase {
     }
 }
 
-final class MarkdownHTMLTests: XCTestCase {
+/// Markdown cells through cmark-gfm: CommonMark with GitHub's tables, strikethrough and
+/// autolinks, raw HTML left out.
+final class MarkupTests: XCTestCase {
     func testBlocks() {
-        XCTAssertEqual(MarkdownHTML.render("## Strides \nStride size used.\nSecond line."),
+        XCTAssertEqual(Markup.html("## Strides \nStride size used.\nSecond line."),
                        "<h2>Strides</h2>\n<p>Stride size used.\nSecond line.</p>\n")
-        XCTAssertEqual(MarkdownHTML.render("* a\n* **b** c\n\n1. one\n2. two"),
+        XCTAssertEqual(Markup.html("* a\n* **b** c\n\n1. one\n2. two"),
                        "<ul>\n<li>a</li>\n<li><strong>b</strong> c</li>\n</ul>\n<ol>\n<li>one</li>\n<li>two</li>\n</ol>\n")
-        XCTAssertEqual(MarkdownHTML.render("- a\n\n- b\n\n3. three\n4. four"),
-                       "<ul>\n<li><p>a</p></li>\n<li><p>b</p></li>\n</ul>\n<ol start=\"3\">\n<li>three</li>\n<li>four</li>\n</ol>\n")
-        XCTAssertEqual(MarkdownHTML.render("Title\n=====\ntext\n* item"),
+        XCTAssertEqual(Markup.html("- a\n\n- b\n\n3. three\n4. four"),
+                       "<ul>\n<li>\n<p>a</p>\n</li>\n<li>\n<p>b</p>\n</li>\n</ul>\n<ol start=\"3\">\n<li>three</li>\n<li>four</li>\n</ol>\n")
+        XCTAssertEqual(Markup.html("Title\n=====\ntext\n* item"),
                        "<h1>Title</h1>\n<p>text</p>\n<ul>\n<li>item</li>\n</ul>\n")
-        XCTAssertEqual(MarkdownHTML.render("- outer\n  - inner\n- next"),
-                       "<ul>\n<li>outer\n<ul>\n<li>inner</li>\n</ul></li>\n<li>next</li>\n</ul>\n")
-        XCTAssertEqual(MarkdownHTML.render("```python\nif a < b:\n    pass\n```"),
+        XCTAssertEqual(Markup.html("- outer\n  - inner\n- next"),
+                       "<ul>\n<li>outer\n<ul>\n<li>inner</li>\n</ul>\n</li>\n<li>next</li>\n</ul>\n")
+        XCTAssertEqual(Markup.html("```python\nif a < b:\n    pass\n```"),
                        "<pre><code class=\"language-python\">if a &lt; b:\n    pass\n</code></pre>\n")
-        XCTAssertEqual(MarkdownHTML.render("> quoted *text*\n\n---"),
-                       "<blockquote>\n<p>quoted <em>text</em></p>\n</blockquote>\n<hr>\n")
-        XCTAssertEqual(MarkdownHTML.render("| layer | params |\n|:--|--:|\n| conv | 896 |"),
-                       "<table>\n<thead>\n<tr><th style=\"text-align: left\">layer</th><th style=\"text-align: right\">params</th></tr>\n</thead>\n<tbody>\n<tr><td style=\"text-align: left\">conv</td><td style=\"text-align: right\">896</td></tr>\n</tbody>\n</table>\n")
+        XCTAssertEqual(Markup.html("> quoted *text*\n\n---"),
+                       "<blockquote>\n<p>quoted <em>text</em></p>\n</blockquote>\n<hr />\n")
+        XCTAssertEqual(Markup.html("| layer | params |\n|:--|--:|\n| conv | 896 |"),
+                       "<table>\n<thead>\n<tr>\n<th align=\"left\">layer</th>\n<th align=\"right\">params</th>\n</tr>\n</thead>\n"
+                       + "<tbody>\n<tr>\n<td align=\"left\">conv</td>\n<td align=\"right\">896</td>\n</tr>\n</tbody>\n</table>\n")
+        XCTAssertEqual(Markup.html("    indented code\n"), "<pre><code>indented code\n</code></pre>\n")
     }
 
     func testInlines() {
-        XCTAssertEqual(MarkdownHTML.render("use max_pooling2d_1 and *x* or _y_, `a<b`"),
+        XCTAssertEqual(Markup.html("use max_pooling2d_1 and *x* or _y_, `a<b`"),
                        "<p>use max_pooling2d_1 and <em>x</em> or <em>y</em>, <code>a&lt;b</code></p>\n")
-        XCTAssertEqual(MarkdownHTML.render("[Keras](https://keras.io \"docs\") ![cat](cat.png) ![image.png](attachment:image.png)"),
-                       "<p><a href=\"https://keras.io\" title=\"docs\">Keras</a> <img src=\"cat.png\" alt=\"cat\"> <span class=\"missing-image\">[image: image.png]</span></p>\n")
-        XCTAssertEqual(MarkdownHTML.render("<script>alert(1)</script> [x](javascript:alert(1)) a\\*b"),
-                       "<p>&lt;script&gt;alert(1)&lt;/script&gt; <a href=\"#\">x</a> a*b</p>\n")
-        XCTAssertEqual(MarkdownHTML.render("*a **b** c* and ***both***"),
+        XCTAssertEqual(Markup.html("[Keras](https://keras.io \"docs\") ![cat](cat.png) ![image.png](attachment:image.png)"),
+                       "<p><a href=\"https://keras.io\" title=\"docs\">Keras</a> <img src=\"cat.png\" alt=\"cat\" /> [image: image.png]</p>\n")
+        XCTAssertEqual(Markup.html("[x](javascript:alert(1)) a\\*b &copy; ~~old~~ www.tensorflow.org"),
+                       "<p><a href=\"\">x</a> a*b © <del>old</del> <a href=\"http://www.tensorflow.org\">www.tensorflow.org</a></p>\n")
+        XCTAssertEqual(Markup.html("text <span onclick=\"x\">hi</span> end"),
+                       "<p>text <!-- raw HTML omitted -->hi<!-- raw HTML omitted --> end</p>\n")
+        XCTAssertEqual(Markup.html("*a **b** c* and ***both***"),
                        "<p><em>a <strong>b</strong> c</em> and <em><strong>both</strong></em></p>\n")
+        XCTAssertEqual(Markup.escape("<a href='x'>&\""), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;")
+    }
+
+    /// The issue's report: a Markdown cell with a table, strikethrough, an entity, an autolink
+    /// and a script tag becomes a page with <del>, ©, the link, the table and no live script.
+    func testReportMarkdownCellIsGitHubFlavouredAndSafe() throws {
+        let folder = URL(fileURLWithPath: try makeTemporaryFolder("report-gfm"))
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let markdown = """
+        # Results
+
+        | model | accuracy |
+        |---|--:|
+        | cnn | 69.84% |
+
+        The ~~dense-only~~ convolutional model &copy; the lesson; see https://keras.io/examples/ for more.
+
+        <script>alert("boom")</script>
+        """
+        let report = NotebookReport(title: "gfm", cells: [.markdown(markdown), .code("x = 1", outputs: [], executionCount: 1)])
+        try report.write(to: folder, notebookName: "gfm")
+        let html = try String(contentsOf: folder.appendingPathComponent("index.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("<del>dense-only</del>"), html)
+        XCTAssertTrue(html.contains("convolutional model © the lesson"))
+        XCTAssertFalse(html.contains("&copy;"))
+        XCTAssertTrue(html.contains("<a href=\"https://keras.io/examples/\">https://keras.io/examples/</a>"))
+        XCTAssertTrue(html.contains("<th>model</th>\n<th align=\"right\">accuracy</th>"))
+        XCTAssertTrue(html.contains("<td>cnn</td>\n<td align=\"right\">69.84%</td>"))
+        XCTAssertFalse(html.contains("<script"), "no live script")
+        XCTAssertFalse(html.contains("alert("))
+        XCTAssertTrue(html.contains("<!-- raw HTML omitted -->"))
     }
 }
 
 /// The HTML page opened by headless Chromium: the screenshot shows the embedded figures.
-/// Skipped when no Chromium is installed (Debian package `chromium`).
+/// Needs Chromium (Debian package `chromium`, which .ci/install installs).
 final class ReportInBrowserTests: XCTestCase {
-    func findBrowser() -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for name in ["chromium", "chromium-browser", "google-chrome"] {
-            for folder in path.split(separator: ":") {
-                let candidate = "\(folder)/\(name)"
-                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            }
-        }
-        return nil
-    }
-
     func testScreenshotShowsTheFigures() throws {
-        guard let browser = findBrowser() else {
-            throw XCTSkip("no chromium on PATH; install the Debian package chromium to check the page in a browser")
-        }
+        let browser = try MissingTool.require(["chromium", "chromium-browser", "google-chrome"], debian: "chromium")
         let folder = URL(fileURLWithPath: try makeTemporaryFolder("report-browser"))
         defer { try? FileManager.default.removeItem(at: folder) }
         // A 16x16 tile of one colour drawn 8 times larger: a 128x128 block the screenshot must hold.

@@ -72,32 +72,46 @@ final class TerminalPreviewTests: XCTestCase {
                       "viridis runs from dark purple to yellow")
     }
 
-    func testSupportNeedsATrueColourTerminal() {
-        XCTAssertTrue(TerminalPreview.isSupported(environment: ["COLORTERM": "truecolor"], isTerminal: true))
-        XCTAssertTrue(TerminalPreview.isSupported(environment: ["COLORTERM": "24bit", "TERM": "xterm-256color"], isTerminal: true))
-        XCTAssertFalse(TerminalPreview.isSupported(environment: ["COLORTERM": "truecolor"], isTerminal: false))
-        XCTAssertFalse(TerminalPreview.isSupported(environment: ["TERM": "xterm-256color"], isTerminal: true))
-        XCTAssertFalse(TerminalPreview.isSupported(environment: ["COLORTERM": "truecolor", "NO_COLOR": "1"], isTerminal: true))
-        XCTAssertFalse(TerminalPreview.isSupported(environment: ["COLORTERM": "truecolor", "TERM": "dumb"], isTerminal: true))
+    /// Half blocks need 24-bit colour, and colour itself (a terminal, no NO_COLOR, not TERM=dumb).
+    func testHalfBlocksNeedATrueColourTerminal() {
+        func blocks(_ environment: [String: String], isTerminal: Bool = true) -> Bool {
+            let colour = ColourChoice.auto.isOn(isTerminal: isTerminal, environment: environment)
+            return TerminalStyle.inlineImages(environment: environment, colour: colour) == .blocks
+        }
+        XCTAssertTrue(blocks(["COLORTERM": "truecolor"]))
+        XCTAssertTrue(blocks(["COLORTERM": "24bit", "TERM": "xterm-256color"]))
+        XCTAssertFalse(blocks(["COLORTERM": "truecolor"], isTerminal: false))
+        XCTAssertFalse(blocks(["TERM": "xterm-256color"]))
+        XCTAssertFalse(blocks(["COLORTERM": "truecolor", "NO_COLOR": "1"]))
+        XCTAssertFalse(blocks(["COLORTERM": "truecolor", "TERM": "dumb"]))
     }
 }
 
 final class ProgressLineTests: XCTestCase {
     let seedMetrics: [(String, Double)] = [("loss", 1.5123), ("accuracy", 0.4512), ("val_loss", 1.3012), ("val_accuracy", 0.5321)]
 
+    /// Keras 3's Progbar (width 20, `━`), as `fit`, `evaluate` and `predict` print it.
     func testLinesDuringAndAtTheEndOfAnEpoch() {
         let progress = ProgressLine(target: 1563)
         XCTAssertEqual(ProgressLine.epochHeader(epoch: 1, of: 5), "Epoch 1/5")
-        XCTAssertEqual(progress.runningLine(current: 12, secondsPerStep: 83.7 / 1551, metrics: [("loss", 2.2012), ("accuracy", 0.1042)]),
-                       "  12/1563 [..............................] - ETA: 1:23 - loss: 2.2012 - accuracy: 0.1042")
-        XCTAssertEqual(progress.finalLine(elapsedSeconds: 12.4, secondsPerStep: 0.0079, metrics: seedMetrics),
-                       "1563/1563 [==============================] - 12s 8ms/step - loss: 1.5123 - accuracy: 0.4512 - val_loss: 1.3012 - val_accuracy: 0.5321")
-        XCTAssertEqual(progress.bar(current: 1562), "1562/1563 [============================>.]")
-        XCTAssertEqual(progress.bar(current: 53), "  53/1563 [>.............................]")
+        XCTAssertEqual(progress.runningLine(current: 12, secondsPerStep: 83.7 / 1551, metrics: [("accuracy", 0.1042), ("loss", 2.2012)]),
+                       "  12/1563 ──────────────────── 1:23 54ms/step - accuracy: 0.1042 - loss: 2.2012")
+        XCTAssertEqual(progress.finalLine(elapsedSeconds: 12.4, secondsPerStep: 0.0079, metrics: ProgressLine.kerasOrder(seedMetrics)),
+                       "1563/1563 ━━━━━━━━━━━━━━━━━━━━ 12s 8ms/step - accuracy: 0.4512 - loss: 1.5123 - val_accuracy: 0.5321 - val_loss: 1.3012")
+        XCTAssertEqual(ProgressLine.kerasOrder(seedMetrics).map(\.0), ["accuracy", "loss", "val_accuracy", "val_loss"])
+        XCTAssertEqual(progress.bar(current: 1562), "1562/1563 ━━━━━━━━━━━━━━━━━━━─")
+        XCTAssertEqual(progress.bar(current: 53), "  53/1563 ────────────────────")
         let ten = ProgressLine(target: 10)
-        XCTAssertEqual(ten.bar(current: 5), " 5/10 [==============>...............]")
-        XCTAssertEqual(ten.bar(current: 0), " 0/10 [..............................]")
-        XCTAssertEqual(ProgressLine(target: 4, width: 8).bar(current: 3), "3/4 [=====>..]")
+        XCTAssertEqual(ten.bar(current: 5), " 5/10 ━━━━━━━━━━──────────")
+        XCTAssertEqual(ten.bar(current: 0), " 0/10 ────────────────────")
+        XCTAssertEqual(ProgressLine(target: 4, width: 8).bar(current: 3), "3/4 ━━━━━━──")
+        // With colour, Keras's own escapes: bold count and times, green steps done, white to come.
+        let coloured = ProgressLine(target: 10, colour: true)
+        XCTAssertEqual(coloured.bar(current: 5), "\u{1B}[1m 5/10\u{1B}[0m \u{1B}[32m━━━━━━━━━━\u{1B}[0m\u{1B}[37m━━━━━━━━━━\u{1B}[0m")
+        XCTAssertEqual(coloured.runningLine(current: 5, secondsPerStep: 2, metrics: [("loss", 1)]),
+                       coloured.bar(current: 5) + " \u{1B}[1m10s\u{1B}[0m 2s/step - loss: 1.0000")
+        XCTAssertEqual(NotebookReport.stripTerminalCodes(coloured.finalLine(elapsedSeconds: 3, secondsPerStep: 0.3, metrics: [])),
+                       "10/10 ━━━━━━━━━━━━━━━━━━━━ 3s 300ms/step")
     }
 
     func testTimesAndNumbersAreWrittenAsKerasWritesThem() {
@@ -124,15 +138,73 @@ final class ProgressLineTests: XCTestCase {
         var progress = ProgressLine(target: 100, interval: 0.05, start: 10)
         // The first step took 2 s (warm-up); the next ones 0.1 s each.
         let first = try XCTUnwrap(progress.update(current: 1, now: 12, metrics: [("loss", 2.3)]))
-        XCTAssertEqual(first, "  1/100 [..............................] - ETA: 3:18 - loss: 2.3000")
+        XCTAssertEqual(first, "  1/100 ──────────────────── 3:18 2s/step - loss: 2.3000")
         XCTAssertNil(progress.update(current: 2, now: 12.01, metrics: [("loss", 2.2)]), "drawn less than 0.05 s ago")
         let third = try XCTUnwrap(progress.update(current: 3, now: 12.2, metrics: [("loss", 2.1)]))
-        XCTAssertEqual(third, "  3/100 [..............................] - ETA: 9s - loss: 2.1000")
+        XCTAssertEqual(third, "  3/100 ──────────────────── 9s 100ms/step - loss: 2.1000")
         let last = try XCTUnwrap(progress.update(current: 100, now: 12.005 + 9.9, metrics: [("loss", 1.5)]))
-        XCTAssertEqual(last, "100/100 [==============================] - 12s 100ms/step - loss: 1.5000")
+        XCTAssertEqual(last, "100/100 ━━━━━━━━━━━━━━━━━━━━ 12s 100ms/step - loss: 1.5000")
         var redraw = ProgressLine(target: 10)
         XCTAssertEqual(redraw.overwrite(with: "abcdef"), "\rabcdef")
         XCTAssertEqual(redraw.overwrite(with: "abc"), "\rabc   ")
         XCTAssertEqual(redraw.drawnWidth, 3)
+    }
+}
+
+/// `--color`, NO_COLOR and TERM, and the picture protocols a terminal names.
+final class TerminalStyleTests: XCTestCase {
+    func testColourFollowsTheFlagThenNoColorAndTerm() {
+        XCTAssertTrue(ColourChoice.auto.isOn(isTerminal: true, environment: ["TERM": "xterm"]))
+        XCTAssertFalse(ColourChoice.auto.isOn(isTerminal: false, environment: ["TERM": "xterm"]), "a pipe or a file")
+        XCTAssertFalse(ColourChoice.auto.isOn(isTerminal: true, environment: ["NO_COLOR": "1"]))
+        XCTAssertTrue(ColourChoice.auto.isOn(isTerminal: true, environment: ["NO_COLOR": ""]), "set but empty does not count")
+        XCTAssertFalse(ColourChoice.auto.isOn(isTerminal: true, environment: ["TERM": "dumb"]))
+        XCTAssertTrue(ColourChoice.always.isOn(isTerminal: false, environment: ["NO_COLOR": "1"]), "the flag wins")
+        XCTAssertFalse(ColourChoice.never.isOn(isTerminal: true, environment: [:]))
+    }
+
+    func testPicturesAsTheTerminalNamesThem() {
+        func kind(_ environment: [String: String], colour: Bool = true) -> InlineImages.Kind? {
+            TerminalStyle.inlineImages(environment: environment, colour: colour)
+        }
+        XCTAssertEqual(kind(["TERM": "xterm-kitty"]), .kitty)
+        XCTAssertEqual(kind(["TERM": "xterm-256color", "TERM_PROGRAM": "iTerm.app"]), .iterm)
+        XCTAssertEqual(kind(["TERM": "xterm-256color", "TERM_PROGRAM": "WezTerm"]), .iterm)
+        XCTAssertEqual(kind(["TERM": "mlterm"]), .sixel)
+        XCTAssertEqual(kind(["TERM": "xterm-256color", "COLORTERM": "truecolor"]), .blocks)
+        XCTAssertNil(kind(["TERM": "xterm"]))
+        XCTAssertEqual(kind(["TERM": "xterm", "CNNB_IMAGES": "sixel"]), .sixel)
+        XCTAssertNil(kind(["TERM": "xterm-kitty", "CNNB_IMAGES": "none"]))
+        XCTAssertNil(kind(["TERM": "xterm-kitty"], colour: false), "no pictures with colour off")
+    }
+
+    func testKittySendsThePNGInChunks() throws {
+        let png = Data((0..<5000).map { UInt8($0 % 251) })
+        let text = InlineImages.kitty(png: png)
+        let chunks = text.dropLast().components(separatedBy: "\u{1B}\\").dropLast()
+        XCTAssertEqual(chunks.count, 2)
+        XCTAssertTrue(chunks[0].hasPrefix("\u{1B}_Gf=100,a=T,m=1;"))
+        XCTAssertTrue(chunks[1].hasPrefix("\u{1B}_Gm=0;"))
+        let payload = chunks.map { String($0[$0.index(after: $0.firstIndex(of: ";")!)...]) }
+        XCTAssertEqual(payload[0].count, 4096)
+        XCTAssertEqual(Data(base64Encoded: payload.joined()), png)
+        XCTAssertTrue(text.hasSuffix("\u{1B}\\\n"))
+    }
+
+    func testITermSendsOneInlineFile() {
+        let png = Data([1, 2, 3])
+        XCTAssertEqual(InlineImages.iterm(png: png, name: "a.png"),
+                       "\u{1B}]1337;File=name=YS5wbmc=;size=3;inline=1;preserveAspectRatio=1:AQID\u{07}\n")
+    }
+
+    func testSixelBandsByHand() throws {
+        // Red, blue / red, red: colour 0 sets both rows of column 0 and the lower of column 1
+        // (sixels B and A), colour 1 the upper of column 1 (? then @).
+        let red = [UInt8](arrayLiteral: 255, 0, 0), blue = [UInt8](arrayLiteral: 0, 0, 255)
+        let image = try RasterImage(width: 2, height: 2, rgb: red + blue + red + red)
+        XCTAssertEqual(InlineImages.sixel(image), "\u{1B}Pq\"1;1;2;2#0;2;100;0;0#1;2;0;0;100#0BA$#1?@-\u{1B}\\\n")
+        // Runs longer than three are counted.
+        let line = try RasterImage(width: 10, height: 1, rgb: Array([[UInt8]](repeating: red, count: 10).joined()))
+        XCTAssertEqual(InlineImages.sixel(line), "\u{1B}Pq\"1;1;10;1#0;2;100;0;0#0!10@-\u{1B}\\\n")
     }
 }

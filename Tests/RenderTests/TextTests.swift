@@ -47,6 +47,64 @@ final class SummaryTableTests: XCTestCase {
         """)
     }
 
+    /// The issue's residual + inception block: Keras 3.15's `summary()` at 108 columns, verbatim.
+    func testGraphSummaryWithConnectionsMatchesKeras() {
+        func row(_ name: String, _ type: String, _ shape: String, _ parameters: Int, _ connected: String) -> SummaryRow {
+            SummaryRow(name: name, type: type, outputShape: shape, parameters: parameters, connectedTo: connected)
+        }
+        let summary = ModelSummary(modelName: "functional", rows: [
+            row("input_layer", "InputLayer", "(None, 32, 32, 3)", 0, "-"),
+            row("conv2d", "Conv2D", "(None, 32, 32, 16)", 448, "input_layer[0][0]"),
+            row("conv2d_1", "Conv2D", "(None, 32, 32, 16)", 2320, "conv2d[0][0]"),
+            row("conv2d_2", "Conv2D", "(None, 32, 32, 16)", 2320, "conv2d_1[0][0]"),
+            row("add", "Add", "(None, 32, 32, 16)", 0, "conv2d[0][0], conv2d_2[0][0]"),
+            row("activation", "Activation", "(None, 32, 32, 16)", 0, "add[0][0]"),
+            row("max_pooling2d", "MaxPooling2D", "(None, 16, 16, 16)", 0, "activation[0][0]"),
+            row("conv2d_3", "Conv2D", "(None, 16, 16, 8)", 136, "max_pooling2d[0][0]"),
+            row("conv2d_4", "Conv2D", "(None, 16, 16, 8)", 1160, "max_pooling2d[0][0]"),
+            row("concatenate", "Concatenate", "(None, 16, 16, 16)", 0, "conv2d_3[0][0], conv2d_4[0][0]"),
+            row("global_average_pooling2d", "GlobalAveragePooling2D", "(None, 16)", 0, "concatenate[0][0]"),
+            row("dense", "Dense", "(None, 10)", 170, "global_average_pooling2d[0][0]"),
+        ], trainableParameters: 6554, nonTrainableParameters: 0)
+        XCTAssertEqual(summary.lineLength(terminalColumns: 200), 108)
+        XCTAssertEqual(summary.render(lineLength: 108), """
+        Model: "functional"
+        ┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓
+        ┃ Layer (type)                  ┃ Output Shape              ┃         Param # ┃ Connected to               ┃
+        ┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━┩
+        │ input_layer (InputLayer)      │ (None, 32, 32, 3)         │               0 │ -                          │
+        ├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤
+        │ conv2d (Conv2D)               │ (None, 32, 32, 16)        │             448 │ input_layer[0][0]          │
+        ├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤
+        │ conv2d_1 (Conv2D)             │ (None, 32, 32, 16)        │           2,320 │ conv2d[0][0]               │
+        ├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤
+        │ conv2d_2 (Conv2D)             │ (None, 32, 32, 16)        │           2,320 │ conv2d_1[0][0]             │
+        ├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤
+        │ add (Add)                     │ (None, 32, 32, 16)        │               0 │ conv2d[0][0],              │
+        │                               │                           │                 │ conv2d_2[0][0]             │
+        ├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤
+        │ activation (Activation)       │ (None, 32, 32, 16)        │               0 │ add[0][0]                  │
+        ├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤
+        │ max_pooling2d (MaxPooling2D)  │ (None, 16, 16, 16)        │               0 │ activation[0][0]           │
+        ├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤
+        │ conv2d_3 (Conv2D)             │ (None, 16, 16, 8)         │             136 │ max_pooling2d[0][0]        │
+        ├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤
+        │ conv2d_4 (Conv2D)             │ (None, 16, 16, 8)         │           1,160 │ max_pooling2d[0][0]        │
+        ├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤
+        │ concatenate (Concatenate)     │ (None, 16, 16, 16)        │               0 │ conv2d_3[0][0],            │
+        │                               │                           │                 │ conv2d_4[0][0]             │
+        ├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤
+        │ global_average_pooling2d      │ (None, 16)                │               0 │ concatenate[0][0]          │
+        │ (GlobalAveragePooling2D)      │                           │                 │                            │
+        ├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤
+        │ dense (Dense)                 │ (None, 10)                │             170 │ global_average_pooling2d[… │
+        └───────────────────────────────┴───────────────────────────┴─────────────────┴────────────────────────────┘
+         Total params: 6,554 (25.60 KB)
+         Trainable params: 6,554 (25.60 KB)
+         Non-trainable params: 0 (0.00 B)
+        """)
+    }
+
     func testWideTerminalAndWrappedCells() {
         let summary = ModelSummary(modelName: "sequential", rows: [
             SummaryRow(name: "conv2d", type: "Conv2D", outputShape: "(None, 30, 30, 32)", parameters: 896),

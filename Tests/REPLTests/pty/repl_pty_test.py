@@ -301,7 +301,8 @@ class ReplPtyTests(unittest.TestCase):
         self.assertEqual(run.returncode, 0, run.stderr)
         # Drop `cnnb run`'s own lines: the cell headers and the closing summary.
         lines = [line for line in run.stdout.splitlines()
-                 if not line.startswith("── [") and not line.startswith(notebook + ":")]
+                 if not line.startswith("── [") and not line.startswith(notebook + ":")
+                 and not line.startswith("file://")]
         self.assertEqual("\n".join(lines).strip(), "".join(shown).strip())
 
     def test_ctrl_c_stops_fit_and_keeps_the_model(self):
@@ -313,7 +314,7 @@ class ReplPtyTests(unittest.TestCase):
         repl.child.send("h = fit m on data.train epochs 50\r")
         repl.child.expect_exact("Epoch 1/50", timeout=60)
         # Wait for the live progress line of a running batch, then press Ctrl-C.
-        repl.child.expect(r"\d+/\d+ \[=*>", timeout=60)
+        repl.child.expect(r"\d+/\d+(\x1b\[0m)? ", timeout=60)
         started = time.monotonic()
         repl.child.sendintr()
         out = repl.prompt(timeout=30)
@@ -333,6 +334,37 @@ class ReplPtyTests(unittest.TestCase):
         self.assertEqual(repl.enter("1 + 1").strip(), "2")
         repl.quit()
 
+    def test_no_escape_sequences_under_no_color(self):
+        # NO_COLOR (no-color.org): no colour in diagnostics, progress or pictures, and the live
+        # line is redrawn with a carriage return and spaces alone.
+        repl = Repl(self.home, env={"TERM": "xterm-256color", "COLORTERM": "truecolor", "NO_COLOR": "1"})
+        raw = ""
+        for line, timeout in [("data = load shapes", 60), ("data = data / 255", TIMEOUT),
+                              ("show data.train[0..<4] grid 2x2 labels", TIMEOUT), ("layer conw 8 3x3", TIMEOUT),
+                              ("model m { input 32x32x3; pool 8; flatten; dense 10 softmax }", TIMEOUT),
+                              ("compile m optimizer sgd loss sparse_categorical_crossentropy metrics accuracy", TIMEOUT),
+                              ("fit m on data.train epochs 2", 120), ("evaluate m on data.test", 60)]:
+            repl.child.send(line + "\r")
+            repl.child.expect_exact(PROMPT, timeout=timeout)
+            raw += repl.child.before
+        self.assertIn("unknown layer kind 'conw'", raw)
+        self.assertIn("Epoch 2/2", raw)
+        self.assertIn("<figure: image grid", raw)
+        self.assertNotIn("\x1b", raw)
+        repl.quit()
+        # The same session with colour: the diagnostic is coloured, the picture drawn.
+        repl = Repl(self.home, env={"TERM": "xterm-256color", "COLORTERM": "truecolor"})
+        repl.child.send("layer conw 8 3x3\r")
+        repl.child.expect_exact(PROMPT)
+        self.assertIn("\x1b[31;1m", repl.child.before)
+        repl.quit()
+        # --color never wins over a colour terminal.
+        repl = Repl(self.home, args=["--color", "never"], env={"TERM": "xterm-256color", "COLORTERM": "truecolor"})
+        repl.child.send("layer conw 8 3x3\r")
+        repl.child.expect_exact(PROMPT)
+        self.assertNotIn("\x1b[31;1m", repl.child.before)
+        repl.quit()
+
     def test_live_progress_fits_a_narrow_terminal(self):
         # A progress line wider than the terminal would wrap, and `\r` could not redraw it in place.
         repl = Repl(self.home, columns=60)
@@ -344,14 +376,14 @@ class ReplPtyTests(unittest.TestCase):
         repl.child.expect_exact("Epoch 1/2", timeout=60)
         raw = ""
         for _ in range(3):  # three redraws of the running epoch, then stop it
-            repl.child.expect(r"\r\x1b\[K\s*\d+/157 \[", timeout=60)
+            repl.child.expect(r"\r\x1b\[K(\x1b\[1m)?\s*\d+/157(\x1b\[0m)? ", timeout=60)
             raw += repl.child.before + repl.child.after
         repl.child.sendintr()
         repl.prompt(timeout=30)
         raw += repl.child.before
         # Redrawn lines follow `\r ESC[K` and end without a line break; finished lines end with one.
         # (The terminal itself echoes Ctrl-C as `^C`.)
-        redraws = [part.replace("^C", "") for part in raw.split("\r\x1b[K")[1:] if "\n" not in part]
+        redraws = [plain(part.replace("^C", "")) for part in raw.split("\r\x1b[K")[1:] if "\n" not in part]
         self.assertGreaterEqual(len(redraws), 2, repr(raw))
         for part in redraws:
             self.assertLessEqual(len(part), 59, repr(part))
@@ -359,6 +391,24 @@ class ReplPtyTests(unittest.TestCase):
         # Whole lines are printed whole: the terminal wraps them.
         self.assertRegex(plain(raw), r"stopped after \d+ batches of epoch 1; the weights keep every update so far")
         repl.quit()
+
+    def test_figures_inline_by_the_terminals_own_protocol(self):
+        # kitty by its TERM, iTerm2 by TERM_PROGRAM, sixel when asked: the picture's escape
+        # sequence follows the figure's line, in place of the half blocks.
+        cases = [({"TERM": "xterm-kitty"}, "\x1b_Gf=100,a=T,", "\x1b\\"),
+                 ({"TERM": "xterm-256color", "TERM_PROGRAM": "iTerm.app"}, "\x1b]1337;File=name=", "\x07"),
+                 ({"TERM": "xterm", "CNNB_IMAGES": "sixel"}, "\x1bPq\"1;1;", "\x1b\\")]
+        for env, start, end in cases:
+            repl = Repl(self.home, env=env)
+            repl.enter("d = load shapes")
+            repl.child.send("show d.train[0..<4] grid 2x2 labels\r")
+            repl.prompt()
+            raw = repl.child.before
+            self.assertIn("<figure: image grid 2x2", raw)
+            self.assertIn(start, raw, env)
+            self.assertIn(end, raw[raw.index(start):], env)
+            self.assertNotIn("\u2580", raw, "no half blocks where the terminal has a protocol")
+            repl.quit()
 
     def test_figure_preview_in_a_colour_terminal(self):
         model = "model g { input 8x8x1; conv 4 3x3 relu; flatten; dense 2 softmax }"

@@ -1,0 +1,165 @@
+/// Runs a model's graph over a batch: forward through its nodes in topological order,
+/// backward in reverse, with the gradients of a node that feeds several consumers summed.
+///
+/// A layer applied at several nodes (shared weights) keeps the state of its latest forward
+/// only, so its output is copied at each node and, going backward, its forward is run again
+/// on that node's input before its backward (deterministic layers give the same values).
+final class GraphRunner {
+    let nodes: [Node]
+    /// Per node, the positions of its inputs in `nodes`.
+    let inputIndices: [[Int]]
+    /// Positions in `nodes` of the model's outputs.
+    let outputIndices: [Int]
+    private let merges: [(any MergeLayer)?]
+    private let softmaxLayers: [(any SoftmaxOutputLayer)?]
+    /// Whether the node's layer appears at other nodes too.
+    let isShared: [Bool]
+    /// Uses of each node's output: by other nodes, plus one when it is a model output.
+    let consumerCounts: [Int]
+    /// Every node's output of the last forward pass.
+    private(set) var values: [Tensor]
+    private var copies: [ReusableBuffer]
+    private var sums: [ReusableBuffer]
+    private var gradients: [Tensor?]
+    private var ownsGradient: [Bool]
+    private var fused: [Bool]
+    /// The node each shared layer last ran forward for.
+    private var lastRun: [ObjectIdentifier: Int] = [:]
+    private var training = false
+
+    init(_ model: Model) {
+        nodes = model.nodes
+        let position = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { (ObjectIdentifier($0.element), $0.offset) })
+        inputIndices = nodes.map { $0.inputs.map { position[ObjectIdentifier($0)]! } }
+        outputIndices = model.outputs.map { position[ObjectIdentifier($0)]! }
+        merges = nodes.map { $0.layer as? any MergeLayer }
+        softmaxLayers = nodes.map { $0.layer as? any SoftmaxOutputLayer }
+        var uses: [ObjectIdentifier: Int] = [:]
+        for node in nodes { uses[ObjectIdentifier(node.layer), default: 0] += 1 }
+        isShared = nodes.map { uses[ObjectIdentifier($0.layer)]! > 1 }
+        var counts = [Int](repeating: 0, count: nodes.count)
+        for inputs in inputIndices { for j in inputs { counts[j] += 1 } }
+        for i in outputIndices { counts[i] += 1 }
+        consumerCounts = counts
+        values = Array(repeating: Tensor(zeros: [0]), count: nodes.count)
+        copies = Array(repeating: ReusableBuffer(), count: nodes.count)
+        sums = Array(repeating: ReusableBuffer(), count: nodes.count)
+        gradients = Array(repeating: nil, count: nodes.count)
+        ownsGradient = Array(repeating: false, count: nodes.count)
+        fused = Array(repeating: false, count: nodes.count)
+    }
+
+    /// The model's outputs for a batch of inputs, in the order of `outputs`.
+    func forward(_ input: Tensor, training: Bool) -> [Tensor] {
+        self.training = training
+        values[0] = input
+        for i in 1..<nodes.count { values[i] = run(i) }
+        return outputIndices.map { values[$0] }
+    }
+
+    private func run(_ i: Int) -> Tensor {
+        let layer = nodes[i].layer
+        let inputs = inputIndices[i]
+        let out = merges[i].map { $0.forward(inputs.map { values[$0] }, training: training) }
+            ?? layer.forward(values[inputs[0]], training: training)
+        guard isShared[i] else { return out }
+        lastRun[ObjectIdentifier(layer)] = i
+        let copy = copies[i].tensor(shape: out.shape)
+        copy.assign(out)
+        return copy
+    }
+
+    /// Which nodes must run backward: those with trainable weights and everything downstream
+    /// of them; the input node when `inputGradient` is asked for.
+    func gradientPlan(inputGradient: Bool) -> [Bool] {
+        var needs = [Bool](repeating: false, count: nodes.count)
+        needs[0] = inputGradient
+        for i in 1..<nodes.count {
+            needs[i] = nodes[i].layer.parameters.contains(where: \.isTrainable) || inputIndices[i].contains { needs[$0] }
+        }
+        return needs
+    }
+
+    /// Runs `body` with every layer whose inputs need no gradient skipping it (a first layer's
+    /// input gradient, which nobody reads, is its largest GEMM).
+    func skippingUnusedInputGradients<T, E: Error>(_ needs: [Bool], _ body: () throws(E) -> T) throws(E) -> T {
+        var wanted: [ObjectIdentifier: (layer: any InputGradientOptional, wanted: Bool)] = [:]
+        for (i, node) in nodes.enumerated().dropFirst() {
+            guard let layer = node.layer as? any InputGradientOptional else { continue }
+            let id = ObjectIdentifier(layer)
+            let wants = inputIndices[i].contains { needs[$0] }
+            wanted[id] = (layer, (wanted[id]?.wanted ?? false) || wants)
+        }
+        let saved = wanted.mapValues { $0.layer.computesInputGradient }
+        for (_, entry) in wanted where !entry.wanted { entry.layer.computesInputGradient = false }
+        defer { for (id, entry) in wanted { entry.layer.computesInputGradient = saved[id]! } }
+        return try body()
+    }
+
+    /// Propagates `seeds` (one per output: dLoss/dOutput, or dLoss/dLogits where `logits` is
+    /// set) back through the nodes `needs` marks, adding weight gradients into the layers'
+    /// parameters. Returns dLoss/dInput when `needs[0]`.
+    @discardableResult
+    func backward(seeds: [Tensor?], logits: [Bool], needs: [Bool]) -> Tensor? {
+        for i in gradients.indices {
+            gradients[i] = nil
+            ownsGradient[i] = false
+            fused[i] = false
+        }
+        for (k, seed) in seeds.enumerated() {
+            guard let seed else { continue }
+            let i = outputIndices[k]
+            if logits[k] {
+                fused[i] = true
+                gradients[i] = seed
+            } else {
+                accumulate(seed, into: i, producerShared: false)
+            }
+        }
+        for i in stride(from: nodes.count - 1, through: 1, by: -1) {
+            guard needs[i], let g = gradients[i] else { continue }
+            let layer = nodes[i].layer
+            if isShared[i] && lastRun[ObjectIdentifier(layer)] != i {
+                _ = run(i)
+            }
+            let inputGradients: [Tensor]
+            if fused[i], let softmax = softmaxLayers[i] {
+                inputGradients = [softmax.backward(logitsGradient: g)]
+            } else if let merge = merges[i] {
+                inputGradients = merge.backward(g)
+            } else {
+                inputGradients = [layer.backward(g)]
+            }
+            for (k, j) in inputIndices[i].enumerated() where needs[j] {
+                accumulate(inputGradients[k], into: j, producerShared: isShared[i])
+            }
+        }
+        return needs[0] ? gradients[0] : nil
+    }
+
+    /// Adds `gradient` into node `j`'s. A node with one consumer borrows the consumer's
+    /// buffer; several consumers (or a shared layer, whose buffer the next use overwrites) sum
+    /// into the node's own.
+    private func accumulate(_ gradient: Tensor, into j: Int, producerShared: Bool) {
+        if let existing = gradients[j] {
+            let sum: Tensor
+            if ownsGradient[j] {
+                sum = existing
+            } else {
+                sum = sums[j].tensor(shape: existing.shape)
+                sum.assign(existing)
+                gradients[j] = sum
+                ownsGradient[j] = true
+            }
+            let s = sum.pointer, g = gradient.pointer
+            for e in 0..<sum.count { s[e] += g[e] }
+        } else if consumerCounts[j] == 1 && !producerShared {
+            gradients[j] = gradient
+        } else {
+            let sum = sums[j].tensor(shape: gradient.shape)
+            sum.assign(gradient)
+            gradients[j] = sum
+            ownsGradient[j] = true
+        }
+    }
+}

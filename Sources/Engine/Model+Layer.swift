@@ -1,0 +1,53 @@
+import Basics
+/// A model is a layer (Keras's model-as-layer): applied to a node of another graph it runs its
+/// whole graph there, one row of type `Functional` in the summary with every weight it holds.
+/// Its layers stay its own, so training the outer model trains (or, frozen, keeps) them.
+extension Model: Layer, InputGradientOptional {
+    public var typeName: String { "Functional" }
+    public var namePrefix: String { "functional" }
+    public var configuration: [(key: String, value: PythonValue)] { [] }
+
+    public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
+        guard inputShape == self.inputShape else {
+            throw ShapeError("model \(name) takes inputs of shape \(kerasShapeText(self.inputShape)), not \(kerasShapeText(inputShape))")
+        }
+        guard outputs.count == 1 else {
+            throw ShapeError("model \(name) has \(outputs.count) outputs; a model used as a layer needs one",
+                             hint: "make a model with one output of it first")
+        }
+        return outputs[0].shape
+    }
+
+    public func multiplyAdds(for inputShape: [Int]) -> Int { multiplyAdds }
+
+    public func build(inputShape: [Int], generator: inout SeededGenerator) throws(ShapeError) {
+        _ = try outputShape(for: inputShape)
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        runner.forward(input, training: training)[0]
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        let needs = runner.gradientPlan(inputGradient: computesInputGradient)
+        let gradient = runner.skippingUnusedInputGradients(needs) {
+            runner.backward(seeds: [outputGradient], logits: [false], needs: needs)
+        }
+        // Without an input gradient the caller reads nothing; a zero tensor keeps the shape.
+        return gradient ?? Tensor(zeros: [outputGradient.shape[0]] + inputShape)
+    }
+}
+
+extension Model {
+    /// Every weight with its path, layer by layer in Keras's order, a shared layer's once:
+    /// `conv2d/kernel`; a model used as a layer gives its weights under its name,
+    /// `base/conv2d/kernel`. Weight files and `.npz` arrays are named by these paths.
+    public var weightPaths: [(path: String, parameter: Parameter)] {
+        layers.flatMap { layer -> [(path: String, parameter: Parameter)] in
+            if let nested = layer as? Model {
+                return nested.weightPaths.map { (path: "\(nested.name)/\($0.path)", parameter: $0.parameter) }
+            }
+            return layer.parameters.map { (path: "\(layer.name)/\($0.name)", parameter: $0) }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+// cnnb-gallery FOLDER: writes the seed lesson's kinds of figure (sample grid, training curves,
+// filters, feature maps, model graphs, panels) and a short report into FOLDER, for a person to
+// look at after changing Render. `swift run cnnb-gallery out/gallery`.
+import Foundation
+import Render
+
+let arguments = CommandLine.arguments.dropFirst()
+guard arguments.count == 1, let folder = arguments.first, !folder.hasPrefix("-") else {
+    FileHandle.standardError.write(Data("usage: cnnb-gallery FOLDER\n".utf8))
+    exit(2)
+}
+
+/// A w x h RGB test pattern: each pixel's colour encodes its position.
+func patternImage(width: Int, height: Int, seed: Int, caption: String? = nil) throws -> GridImage {
+    var bytes: [UInt8] = []
+    for y in 0..<height {
+        for x in 0..<width {
+            bytes.append(UInt8((x * 37 + seed * 53) % 256))
+            bytes.append(UInt8((y * 59 + seed * 11) % 256))
+            bytes.append(UInt8(((x + y) * 23 + seed * 97) % 256))
+        }
+    }
+    return try GridImage(width: width, height: height, channels: 3, bytes: bytes, caption: caption)
+}
+
+/// The seed lesson's CIFAR-10 model.
+func seedModelGraph() throws -> ModelGraph {
+    let rows: [(String, String, String, String)] = [
+        ("input_layer", "InputLayer", "(None, 32, 32, 3)", "(None, 32, 32, 3)"),
+        ("conv2d", "Conv2D", "(None, 32, 32, 3)", "(None, 30, 30, 32)"),
+        ("max_pooling2d", "MaxPooling2D", "(None, 30, 30, 32)", "(None, 15, 15, 32)"),
+        ("conv2d_1", "Conv2D", "(None, 15, 15, 32)", "(None, 13, 13, 64)"),
+        ("max_pooling2d_1", "MaxPooling2D", "(None, 13, 13, 64)", "(None, 6, 6, 64)"),
+        ("conv2d_2", "Conv2D", "(None, 6, 6, 64)", "(None, 4, 4, 64)"),
+        ("flatten", "Flatten", "(None, 4, 4, 64)", "(None, 1024)"),
+        ("dense", "Dense", "(None, 1024)", "(None, 64)"),
+        ("dense_1", "Dense", "(None, 64)", "(None, 10)"),
+    ]
+    return try ModelGraph(nodes: rows.enumerated().map { index, row in
+        GraphNode(name: row.0, type: row.1, inputShape: row.2, outputShape: row.3, parents: index == 0 ? [] : [index - 1])
+    })
+}
+
+func writeGallery() throws {
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+
+    // CIFAR-10 sample grid: real images when the data is there, a test pattern otherwise.
+    var images: [GridImage] = []
+    let data = ProcessInfo.processInfo.environment["CNNB_DATA"] ?? "../shared/datasets"
+    if let bytes = FileManager.default.contents(atPath: data + "/cifar-10-exact-subset/data_batch_1.bin") {
+        let record = [UInt8](bytes)
+        for i in 0..<25 {
+            let base = i * 3073
+            var hwc = [UInt8](repeating: 0, count: 3072)
+            for p in 0..<1024 {
+                for c in 0..<3 { hwc[3 * p + c] = record[base + 1 + c * 1024 + p] }
+            }
+            images.append(try GridImage(width: 32, height: 32, channels: 3, bytes: hwc, caption: names[Int(record[base])]))
+        }
+    } else {
+        images = try (0..<25).map { try patternImage(width: 32, height: 32, seed: $0, caption: names[$0 % 10]) }
+    }
+    let grid = Figure.imageGrid(try ImageGrid(images: images, rows: 5, columns: 5))
+    try grid.writePNG(to: folder + "/cifar-grid.png")
+    try grid.writeSVG(to: folder + "/cifar-grid.svg")
+
+    let chart = try LineChart(series: [
+        ChartSeries(name: "accuracy", y: [0.4512, 0.5911, 0.6484, 0.6857, 0.7131]),
+        ChartSeries(name: "val_accuracy", y: [0.5503, 0.6172, 0.6398, 0.6679, 0.6984]),
+    ], xLabel: "Epoch", yLabel: "accuracy", legendCorner: .lowerRight)
+    try Figure.lineChart(chart).writePNG(to: folder + "/accuracy.png")
+    try Figure.lineChart(chart).writeSVG(to: folder + "/accuracy.svg")
+
+    var random = SystemRandomNumberGenerator()
+    let filters = try (0..<32).map { _ in
+        try GridImage(width: 3, height: 3, channels: 1, pixels: (0..<9).map { _ in Float.random(in: -0.3...0.3, using: &random) })
+    }
+    let filterGrid = Figure.imageGrid(try ImageGrid(images: filters, rows: 8, columns: 4, normalisation: .perTile), title: "conv2d filters, channel 0")
+    try filterGrid.writePNG(to: folder + "/filters.png")
+
+    let maps = try (0..<64).map { k in
+        try GridImage(width: 13, height: 13, channels: 1, pixels: (0..<169).map { i in Float(sin(Double(i * (k + 1)) * 0.05)) })
+    }
+    let mapGrid = Figure.imageGrid(try ImageGrid(images: maps, rows: 8, columns: 8, colourMap: .viridis, normalisation: .shared, colourBar: true), title: "conv2d_1 feature maps")
+    try mapGrid.writePNG(to: folder + "/features.png")
+
+    let graph = try seedModelGraph()
+    try Figure.modelGraph(graph).writePNG(to: folder + "/model.png")
+    let branched = try ModelGraph(nodes: [
+        GraphNode(name: "input_layer", type: "InputLayer", inputShape: "(None, 32, 32, 3)", outputShape: "(None, 32, 32, 3)", parents: []),
+        GraphNode(name: "conv2d", type: "Conv2D", inputShape: "(None, 32, 32, 3)", outputShape: "(None, 30, 30, 32)", parents: [0]),
+        GraphNode(name: "max_pooling2d", type: "MaxPooling2D", inputShape: "(None, 30, 30, 32)", outputShape: "(None, 15, 15, 32)", parents: [1]),
+        GraphNode(name: "conv2d_1", type: "Conv2D", inputShape: "(None, 15, 15, 32)", outputShape: "(None, 13, 13, 64)", parents: [2]),
+    ])
+    let panels = try Figure.panels([Figure.modelGraph(branched), Figure.lineChart(chart)], title: "Panels")
+    try panels.writePNG(to: folder + "/panels.png")
+
+    // A report of a short run holding some of the figures above.
+    let reportFolder = URL(fileURLWithPath: folder).appendingPathComponent("report")
+    let sample = try NotebookReport.saveFigure(grid, in: reportFolder, relativePath: NotebookReport.figurePath(cellNumber: 2, stem: "sample"))
+    let curves = try NotebookReport.saveFigure(.lineChart(chart), in: reportFolder, relativePath: NotebookReport.figurePath(cellNumber: 3, stem: "accuracy"))
+    let progress = ProgressLine(target: 1563)
+    let epoch = ProgressLine.epochHeader(epoch: 1, of: 5) + "\n"
+        + progress.finalLine(elapsedSeconds: 12, secondsPerStep: 0.0078, metrics: [("loss", 1.5123), ("accuracy", 0.4512), ("val_loss", 1.3012), ("val_accuracy", 0.5321)])
+    let report = NotebookReport(title: "CIFAR-10 gallery", cells: [
+        .markdown("# Convolutional networks\n\nSliding a filter over the input gives a **feature map**; `max_pooling2d` halves it.\n\n* **valid**: no padding\n* **same**: zeros around the input"),
+        .code("data = load cifar10\nshow data.train[0..<25] grid 5x5 labels", outputs: [.text("train: (50000, 32, 32, 3)  test: (10000, 32, 32, 3)"), sample], executionCount: 1),
+        .code("history = fit cnn on data.train epochs 5 validate data.test\nplot history accuracy val_accuracy", outputs: [.text(epoch), curves], executionCount: 2),
+        .code("layer conw 64 3x3", outputs: [.error("cifar.cnnb:9:7: error: unknown layer kind 'conw'\n    9 | layer conw 64 3x3\n      |       ^~~~ did you mean 'conv'?")], executionCount: 3),
+    ])
+    try report.write(to: reportFolder, notebookName: "gallery")
+}
+
+do {
+    try writeGallery()
+    print("wrote the gallery to \(folder)")
+} catch {
+    FileHandle.standardError.write(Data("cnnb-gallery: \(error)\n".utf8))
+    exit(1)
+}
