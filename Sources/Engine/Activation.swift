@@ -1,12 +1,66 @@
 import Foundation
 
 /// An element-wise (or, for softmax, row-wise over the last axis) non-linearity, applied
-/// fused with the bias add after a GEMM and differentiated from the saved output.
+/// fused with the bias add after a GEMM and differentiated from the saved output; gelu and
+/// swish, whose output does not give back their slope, from the saved input
+/// (`derivativeReadsInput`). Each follows Keras's function of that name and its defaults
+/// (gelu exact, with erf; leaky_relu's slope 0.2; hard_sigmoid = relu6(x + 3) / 6).
 public enum Activation: String, CaseIterable, Sendable {
     case linear, relu, sigmoid, tanh, softmax
+    case elu, selu, gelu, softplus, softsign, swish
+    case leakyRelu = "leaky_relu", relu6
+    case hardSigmoid = "hard_sigmoid", exponential
 
-    /// Looks up Keras's name (`"relu"`, `"softmax"`); nil for unknown names.
-    public init?(kerasName: String) { self.init(rawValue: kerasName.lowercased()) }
+    /// Looks up Keras's name (`"relu"`, `"softmax"`; `"silu"` is swish); nil for unknown names.
+    public init?(kerasName: String) {
+        let name = kerasName.lowercased()
+        self.init(rawValue: name == "silu" ? "swish" : name)
+    }
+
+    /// Whether the derivative needs the activation's input: layers keep it for these.
+    public var derivativeReadsInput: Bool { self == .gelu || self == .swish }
+
+    static let seluAlpha: Float = 1.67326324, seluScale: Float = 1.05070098
+    static let leakySlope: Float = 0.2
+    static let inverseSqrt2: Float = 0.70710678
+
+    /// f(x) of the value-by-value activations.
+    @inline(__always)
+    static func value(_ activation: Activation, _ x: Float) -> Float {
+        switch activation {
+        case .elu: return x > 0 ? x : expf(x) - 1
+        case .selu: return x > 0 ? seluScale * x : seluScale * seluAlpha * (expf(x) - 1)
+        case .gelu: return 0.5 * x * (1 + erff(x * Activation.inverseSqrt2))
+        case .softplus: return max(x, 0) + log1pf(expf(-abs(x)))
+        case .softsign: return x / (1 + abs(x))
+        case .swish: return x / (1 + expf(-x))
+        case .leakyRelu: return x >= 0 ? x : leakySlope * x
+        case .relu6: return min(max(x, 0), 6)
+        case .hardSigmoid: return min(max(x + 3, 0), 6) / 6
+        case .exponential: return expf(x)
+        default: return x
+        }
+    }
+
+    /// f′ from the output y (and, for gelu and swish, the input x).
+    @inline(__always)
+    static func slope(_ activation: Activation, output y: Float, input x: Float) -> Float {
+        switch activation {
+        case .elu: return y > 0 ? 1 : y + 1
+        case .selu: return y > 0 ? seluScale : y + seluScale * seluAlpha
+        case .gelu: return 0.5 * (1 + erff(x * Activation.inverseSqrt2)) + x * expf(-0.5 * x * x) / (2 * Float.pi).squareRoot()
+        case .softplus: return -expm1f(-y)
+        case .softsign: return (1 - abs(y)) * (1 - abs(y))
+        case .swish:
+            let s = 1 / (1 + expf(-x))
+            return s + y * (1 - s)
+        case .leakyRelu: return y > 0 ? 1 : leakySlope
+        case .relu6: return y > 0 && y < 6 ? 1 : 0
+        case .hardSigmoid: return y > 0 && y < 1 ? 1.0 / 6 : 0
+        case .exponential: return y
+        default: return 1
+        }
+    }
 
     /// In place over `rows` x `columns` row-major values: adds `bias` (one per column) when
     /// given, then applies the activation (softmax normalises each row).
@@ -41,6 +95,8 @@ public enum Activation: String, CaseIterable, Sendable {
             for c in 0..<columns { row[c] = 1 / (1 + expf(-row[c])) }
         case .tanh:
             for c in 0..<columns { row[c] = tanhf(row[c]) }
+        case .elu, .selu, .gelu, .softplus, .softsign, .swish, .leakyRelu, .relu6, .hardSigmoid, .exponential:
+            for c in 0..<columns { row[c] = Activation.value(self, row[c]) }
         case .softmax:
             var largest = -Float.infinity
             for c in 0..<columns { largest = max(largest, row[c]) }
@@ -57,8 +113,9 @@ public enum Activation: String, CaseIterable, Sendable {
 
     /// dLoss/dInput from dLoss/dOutput (`gradient`) and the activation's `output`, over
     /// `rows` x `columns`. `result` may be the same memory as `gradient`.
+    /// `input`, the values before the activation, is read only when `derivativeReadsInput`.
     public func backward(output: UnsafePointer<Float>, gradient: UnsafePointer<Float>,
-                         into result: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+                         into result: UnsafeMutablePointer<Float>, rows: Int, columns: Int, input: UnsafePointer<Float>? = nil) {
         if self == .linear {
             if UnsafePointer(result) != gradient { result.update(from: gradient, count: rows * columns) }
             return
@@ -66,15 +123,20 @@ public enum Activation: String, CaseIterable, Sendable {
         Parallel.forEachChunk(rows, workPerItem: columns * 2) { range in
             let offset = range.lowerBound * columns
             derivative(output: output + offset, gradient: gradient + offset, into: result + offset,
-                       rows: range.count, columns: columns)
+                       rows: range.count, columns: columns, input: input.map { $0 + offset })
         }
     }
 
     /// `backward` on the calling thread (for callers already splitting the work).
     func derivative(output: UnsafePointer<Float>, gradient: UnsafePointer<Float>,
-                    into result: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+                    into result: UnsafeMutablePointer<Float>, rows: Int, columns: Int, input: UnsafePointer<Float>? = nil) {
         let count = rows * columns
+        precondition(!derivativeReadsInput || input != nil, "\(rawValue) needs its input for the derivative")
         switch self {
+        case .elu, .selu, .gelu, .softplus, .softsign, .swish, .leakyRelu, .relu6, .hardSigmoid, .exponential:
+            for i in 0..<count {
+                result[i] = gradient[i] * Activation.slope(self, output: output[i], input: input?[i] ?? 0)
+            }
         case .linear:
             if UnsafePointer(result) != gradient { result.update(from: gradient, count: count) }
         case .relu:

@@ -7,6 +7,8 @@ public final class ActivationLayer: Layer {
     private var output = ReusableBuffer()
     private var inputGradient = ReusableBuffer()
     private var lastOutput: Tensor?
+    /// The input, for activations whose slope needs it (gelu, swish).
+    private var lastInput: Tensor?
 
     public init(_ activation: Activation) { self.activation = activation }
 
@@ -32,6 +34,7 @@ public final class ActivationLayer: Layer {
         let columns = input.shape.last ?? 1
         activation.forward(out.pointer, rows: input.count / max(columns, 1), columns: columns)
         lastOutput = out
+        lastInput = activation.derivativeReadsInput ? input : nil
         return out
     }
 
@@ -40,7 +43,7 @@ public final class ActivationLayer: Layer {
         let d = inputGradient.tensor(shape: out.shape)
         let columns = out.shape.last ?? 1
         activation.backward(output: out.pointer, gradient: outputGradient.pointer, into: d.pointer,
-                            rows: out.count / max(columns, 1), columns: columns)
+                            rows: out.count / max(columns, 1), columns: columns, input: lastInput.map { UnsafePointer($0.pointer) })
         return d
     }
 }

@@ -81,7 +81,8 @@ public final class ReLU: PointwiseActivationLayer {
 
     public func value(_ x: Float) -> Float {
         if let maxValue, x >= maxValue { return maxValue }
-        return x >= threshold ? x : negativeSlope * (x - threshold)
+        // A zero slope gives 0, not −0, below the threshold.
+        return x >= threshold ? x : negativeSlope == 0 ? 0 : negativeSlope * (x - threshold)
     }
 
     public func slope(_ x: Float) -> Float {

@@ -68,7 +68,7 @@ public enum FlipMode: String, CaseIterable, Sendable {
 
 /// Keras's `RandomFlip`: in training each image is flipped left–right and/or top–bottom, each
 /// with probability one half (Keras's default mode flips both ways).
-public final class RandomFlip: Layer {
+public final class RandomFlip: TrainingOnlyLayer {
     public var name = "random_flip"
     public let mode: FlipMode
     public let seed: UInt64?
@@ -112,7 +112,7 @@ public final class RandomFlip: Layer {
 
 /// Keras's `RandomRotation`: in training each image turns by a random fraction of a full turn
 /// in [lower, upper] (`factor` f: [−f, f]) about its centre, bilinear, reflecting at the edges.
-public final class RandomRotation: Layer {
+public final class RandomRotation: TrainingOnlyLayer {
     public var name = "random_rotation"
     public let factor: (lower: Float, upper: Float)
     public let seed: UInt64?
@@ -163,7 +163,7 @@ public final class RandomRotation: Layer {
 
 /// Keras's `RandomTranslation`: in training each image moves by a random fraction of its
 /// height in [−h, h] and of its width in [−w, w], bilinear, reflecting at the edges.
-public final class RandomTranslation: Layer {
+public final class RandomTranslation: TrainingOnlyLayer {
     public var name = "random_translation"
     public let heightFactor: Float
     public let widthFactor: Float
@@ -215,7 +215,7 @@ public final class RandomTranslation: Layer {
 /// Keras's `RandomZoom`: in training each image is scaled about its centre by 1 + z, z in
 /// [−h, h] (positive zooms out, negative in); the width takes the height's zoom unless
 /// `widthFactor` gives its own range. Bilinear, reflecting at the edges.
-public final class RandomZoom: Layer {
+public final class RandomZoom: TrainingOnlyLayer {
     public var name = "random_zoom"
     public let heightFactor: Float
     public let widthFactor: Float?
@@ -268,7 +268,7 @@ public final class RandomZoom: Layer {
 /// Keras's `RandomContrast`: in training each image's channels are pushed away from (or
 /// towards) their mean by a factor in [1 − f, 1 + f], x → (x − mean) · factor + mean, then
 /// clipped to `valueRange` (Keras's default (0, 255)).
-public final class RandomContrast: Layer {
+public final class RandomContrast: TrainingOnlyLayer {
     public var name = "random_contrast"
     public let factor: Float
     public let valueRange: (low: Float, high: Float)

@@ -39,6 +39,8 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
     private var output = ReusableBuffer()
     private var preActivationGradient = ReusableBuffer()
     private var inputGradient = ReusableBuffer()
+    /// The values before the activation, kept for activations whose slope needs them (gelu, swish).
+    private var preActivation = ReusableBuffer()
     /// Target size of the columns a core works on at a time (see `blockItems`).
     static let blockBytes = 128 * 1024
     /// Per-core partial kernel and bias gradients of one backward pass.
@@ -113,6 +115,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
         let kernel = parameters[0].value.pointer
         let bias = useBias ? UnsafePointer(parameters[1].value.pointer) : nil
         let activation = activation, source = input.pointer, target = out.pointer
+        let kept = activation.derivativeReadsInput ? preActivation.tensor(shape: out.shape).pointer : nil
         // Each core gathers, multiplies and activates its own items, a block of a few at a
         // time into its own small column buffer: no thread waits on another until the layer
         // is done, and the columns the GEMM reads were just written and are still in cache.
@@ -138,6 +141,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(filters), Int32(depth),
                             1, matrix, Int32(depth), kernel, Int32(filters), bias == nil ? 0 : 1,
                             outRows, Int32(filters))
+                kept.map { ($0 + first * filters).update(from: outRows, count: rows * filters) }
                 activation.apply(outRows, rows: rows, columns: filters, bias: nil)
             }
         }
@@ -182,6 +186,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
         let partials = chunks > 1 ? partialGradients.tensor(shape: [chunks, kernelSize + filters]).pointer : nil
         let dInput = inputGradient.tensor(shape: input.shape)
         let activation = activation, outputValues = out.pointer, upstream = gradient.pointer
+        let kept = activation.derivativeReadsInput ? UnsafePointer(preActivation.tensor(shape: out.shape).pointer) : nil
         let computesInputGradient = computesInputGradient, useBias = useBias
         let biasGradient = useBias ? parameters[1].gradient.pointer : nil
         let inputGradientPointer = dInput.pointer, source = input.pointer
@@ -202,7 +207,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
                 } else {
                     if throughActivation {
                         activation.derivative(output: outputValues + first * filters, gradient: upstream + first * filters,
-                                              into: dzRows, rows: rows, columns: filters)
+                                              into: dzRows, rows: rows, columns: filters, input: kept.map { $0 + first * filters })
                     }
                     if let biasTarget {
                         for r in 0..<rows {

@@ -33,6 +33,8 @@ public final class ConvolutionTranspose: Layer {
     private var output = ReusableBuffer()
     private var preActivationGradient = ReusableBuffer()
     private var inputGradient = ReusableBuffer()
+    /// The values before the activation, for gelu and swish.
+    private var preActivation = ReusableBuffer()
 
     public init(rank: Int, filters: Int, kernelSize: [Int], strides: [Int] = [1], padding: Padding = .valid,
                 activation: Activation = .linear, useBias: Bool = true) throws(ConfigurationError) {
@@ -108,6 +110,7 @@ public final class ConvolutionTranspose: Layer {
         let kernel = UnsafePointer(parameters[0].value.pointer)
         let bias = useBias ? UnsafePointer(parameters[1].value.pointer) : nil
         let activation = activation, source = input.pointer, target = out.pointer
+        let kept = activation.derivativeReadsInput ? preActivation.tensor(shape: out.shape).pointer : nil
         let itemIn = positions * cin, itemOut = g.inputPositions * filters
         Parallel.forEachChunk(batch, chunks: Parallel.chunkCount(batch, workPerItem: positions * depth * cin)) { chunk, items in
             let cols = scratch + chunk * positions * depth
@@ -117,8 +120,15 @@ public final class ConvolutionTranspose: Layer {
                 columnsToImage(cols, target + n * itemOut, items: 1, g)
             }
             if !items.isEmpty {
-                activation.apply(target + items.lowerBound * itemOut, rows: items.count * g.inputPositions,
-                                 columns: filters, bias: bias)
+                let first = target + items.lowerBound * itemOut
+                if let kept {
+                    // gelu and swish read their input in backward: keep it, bias added.
+                    Activation.linear.apply(first, rows: items.count * g.inputPositions, columns: filters, bias: bias)
+                    (kept + items.lowerBound * itemOut).update(from: first, count: items.count * itemOut)
+                    activation.apply(first, rows: items.count * g.inputPositions, columns: filters, bias: nil)
+                } else {
+                    activation.apply(first, rows: items.count * g.inputPositions, columns: filters, bias: bias)
+                }
             }
         }
         self.input = input
@@ -135,7 +145,8 @@ public final class ConvolutionTranspose: Layer {
         if activation != .linear {
             dz = preActivationGradient.tensor(shape: out.shape)
             activation.backward(output: out.pointer, gradient: outputGradient.pointer, into: dz.pointer,
-                                rows: out.count / filters, columns: filters)
+                                rows: out.count / filters, columns: filters,
+                                input: activation.derivativeReadsInput ? UnsafePointer(preActivation.tensor(shape: out.shape).pointer) : nil)
         }
         if useBias { addColumnSums(dz.pointer, rows: dz.count / filters, columns: filters, into: parameters[1].gradient.pointer) }
         let cols = columns.tensor(shape: [Parallel.cores, positions * depth]).pointer

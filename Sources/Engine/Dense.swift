@@ -19,6 +19,8 @@ public final class Dense: Layer {
     private var output = ReusableBuffer()
     private var preActivationGradient = ReusableBuffer()
     private var inputGradient = ReusableBuffer()
+    /// The values before the activation, for gelu and swish.
+    private var preActivation = ReusableBuffer()
 
     public init(units: Int, activation: Activation = .linear, useBias: Bool = true) throws(ConfigurationError) {
         guard units > 0 else { throw ConfigurationError("Dense needs at least one unit, got \(units)") }
@@ -63,7 +65,15 @@ public final class Dense: Layer {
         let batch = input.shape[0]
         let out = output.tensor(shape: [batch, units])
         Parallel.multiply(input.pointer, parameters[0].value.pointer, into: out.pointer, m: batch, n: units, k: inputFeatures)
-        activation.forward(out.pointer, rows: batch, columns: units, bias: useBias ? UnsafePointer(parameters[1].value.pointer) : nil)
+        let bias = useBias ? UnsafePointer(parameters[1].value.pointer) : nil
+        if activation.derivativeReadsInput {
+            // gelu and swish read their input in backward: keep it, bias added.
+            Activation.linear.forward(out.pointer, rows: batch, columns: units, bias: bias)
+            preActivation.tensor(shape: out.shape).assign(out)
+            activation.forward(out.pointer, rows: batch, columns: units)
+        } else {
+            activation.forward(out.pointer, rows: batch, columns: units, bias: bias)
+        }
         self.input = input
         lastOutput = out
         return out
@@ -74,7 +84,8 @@ public final class Dense: Layer {
         if activation == .linear { return backward(preActivationGradient: outputGradient) }
         let g = preActivationGradient.tensor(shape: out.shape)
         activation.backward(output: out.pointer, gradient: outputGradient.pointer, into: g.pointer,
-                            rows: out.shape[0], columns: units)
+                            rows: out.shape[0], columns: units,
+                            input: activation.derivativeReadsInput ? UnsafePointer(preActivation.tensor(shape: out.shape).pointer) : nil)
         return backward(preActivationGradient: g)
     }
 

@@ -27,6 +27,8 @@ public final class DepthwiseConvolution: WindowedLayer, ReceptiveFieldLayer {
     private var output = ReusableBuffer()
     private var preActivationGradient = ReusableBuffer()
     private var inputGradient = ReusableBuffer()
+    /// The values before the activation, for gelu and swish.
+    private var preActivation = ReusableBuffer()
 
     public init(rank: Int, kernelSize: [Int], strides: [Int] = [1], padding: Padding = .valid, depthMultiplier: Int = 1,
                 dilation: [Int] = [1], activation: Activation = .linear, useBias: Bool = true) throws(ConfigurationError) {
@@ -92,6 +94,7 @@ public final class DepthwiseConvolution: WindowedLayer, ReceptiveFieldLayer {
         let kernel = UnsafePointer(parameters[0].value.pointer)
         let bias = useBias ? UnsafePointer(parameters[1].value.pointer) : nil
         let x = input.pointer, y = out.pointer, activation = activation
+        let kept = activation.derivativeReadsInput ? preActivation.tensor(shape: out.shape).pointer : nil
         let itemIn = g.inputPositions * c, itemOut = g.outputPositions * outC
         Parallel.forEachChunk(batch, workPerItem: g.outputPositions * g.windowSize * outC) { items in
             for n in items {
@@ -110,6 +113,7 @@ public final class DepthwiseConvolution: WindowedLayer, ReceptiveFieldLayer {
                     }
                 }
             }
+            kept.map { ($0 + items.lowerBound * itemOut).update(from: y + items.lowerBound * itemOut, count: items.count * itemOut) }
             activation.apply(y + items.lowerBound * itemOut, rows: items.count * g.outputPositions, columns: outC, bias: nil)
         }
         self.input = input
@@ -125,7 +129,8 @@ public final class DepthwiseConvolution: WindowedLayer, ReceptiveFieldLayer {
         if activation != .linear {
             dz = preActivationGradient.tensor(shape: out.shape)
             activation.backward(output: out.pointer, gradient: outputGradient.pointer, into: dz.pointer,
-                                rows: out.count / outC, columns: outC)
+                                rows: out.count / outC, columns: outC,
+                                input: activation.derivativeReadsInput ? UnsafePointer(preActivation.tensor(shape: out.shape).pointer) : nil)
         }
         if useBias { addColumnSums(dz.pointer, rows: dz.count / outC, columns: outC, into: parameters[1].gradient.pointer) }
         let dInput = inputGradient.tensor(shape: input.shape)

@@ -75,3 +75,7 @@ public func kerasSnakeCase(_ name: String) -> String {
     }
     return result
 }
+
+/// A layer that changes its input only in training (the random augmentations): `apply` runs it
+/// as training would, so a person sees what it does.
+public protocol TrainingOnlyLayer: Layer {}

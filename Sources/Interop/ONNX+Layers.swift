@@ -11,7 +11,8 @@ extension Convolution: ONNXConvertible {
         let w = graph.initializer("\(name)/kernel", graph.kerasKernelToONNX(kernel, rank: rank))
         var operands = [x, w]
         if let bias { operands.append(graph.initializer("\(name)/bias", bias.shape, bias.scalars)) }
-        let pads = graph.explicitPads(padding, input: Array(inputShapes[0].prefix(rank)), window: kernelSize,
+        // A dilated kernel pads for the span it covers.
+        let pads = graph.explicitPads(padding, input: Array(inputShapes[0].prefix(rank)), window: zip(kernelSize, dilation).map { $1 * ($0 - 1) + 1 },
                                       strides: strides, output: Array(outputShape.prefix(rank)))
         let out = graph.emit("Conv", operands, activation == .linear ? graph.unique(name) : graph.unique("\(name)/conv"),
                              attributes: [graph.ints("kernel_shape", kernelSize), graph.ints("strides", strides),

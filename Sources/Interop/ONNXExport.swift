@@ -114,6 +114,11 @@ struct ONNXGraphBuilder {
             guard let parent = node.input, let input = values[ObjectIdentifier(parent)] else {
                 throw InteropError("node \(node.layer.name) has no input in the graph")
             }
+            if node.layer is TrainingOnlyLayer {
+                // A layer that acts only in training is the identity in an exported graph.
+                values[ObjectIdentifier(node)] = (emit("Identity", [input.name], unique(node.layer.name)), input.layout)
+                continue
+            }
             guard let layer = node.layer as? ONNXConvertible else {
                 throw InteropError("layer \(node.layer.name) (\(node.layer.typeName)) has no ONNX form in cnnb",
                                    hint: "export the model without it, or use export … keras")
@@ -153,6 +158,26 @@ struct ONNXGraphBuilder {
         case .sigmoid: return emit("Sigmoid", [input], unique(name))
         case .tanh: return emit("Tanh", [input], unique(name))
         case .softmax: return emit("Softmax", [input], unique(name), attributes: [int("axis", channelAxis)])
+        case .elu: return emit("Elu", [input], unique(name))
+        case .selu: return emit("Selu", [input], unique(name))
+        case .softplus: return emit("Softplus", [input], unique(name))
+        case .softsign: return emit("Softsign", [input], unique(name))
+        case .exponential: return emit("Exp", [input], unique(name))
+        case .leakyRelu: return emit("LeakyRelu", [input], unique(name), attributes: [float("alpha", 0.2)])
+        case .hardSigmoid:
+            return emit("HardSigmoid", [input], unique(name), attributes: [float("alpha", 1.0 / 6), float("beta", 0.5)])
+        case .relu6:
+            return emit("Clip", [input, scalar("\(name)/min", 0), scalar("\(name)/max", 6)], unique(name))
+        case .swish:
+            let gate = emit("Sigmoid", [input], unique("\(name)/sigmoid"))
+            return emit("Mul", [input, gate], unique(name))
+        case .gelu:
+            // Opset 13 has no Gelu: 0.5 · x · (1 + erf(x / √2)).
+            let scaled = emit("Mul", [input, scalar("\(name)/inverse_sqrt2", 0.70710678)], unique("\(name)/scaled"))
+            let erf = emit("Erf", [scaled], unique("\(name)/erf"))
+            let shifted = emit("Add", [erf, scalar("\(name)/one", 1)], unique("\(name)/shifted"))
+            let half = emit("Mul", [input, scalar("\(name)/half", 0.5)], unique("\(name)/half_x"))
+            return emit("Mul", [half, shifted], unique(name))
         }
     }
 

@@ -17,7 +17,7 @@ struct Explanation {
         if let windowed = layer as? WindowedLayer {
             // A window with weights is a kernel; one without (pooling) only picks or averages.
             lines += windowLines(window: windowed.window, strides: windowed.strides, padding: windowed.padding,
-                                 what: layer.parameters.isEmpty ? "pool window" : "kernel")
+                                 dilation: windowed.dilation, what: layer.parameters.isEmpty ? "pool window" : "kernel")
         }
         if let explain = definition.explain {
             lines += explain(layer, self)
@@ -29,12 +29,17 @@ struct Explanation {
     }
 
     /// One line per spatial axis: the input size, the padding split and the output formula.
-    private func windowLines(window: [Int], strides: [Int], padding: Padding, what: String) -> [String] {
+    /// A dilated window of k spans d · (k − 1) + 1 inputs, and the formulas use that span.
+    private func windowLines(window: [Int], strides: [Int], padding: Padding, dilation: [Int], what: String) -> [String] {
         let rank = window.count
         let names = Explanation.axisNames[rank] ?? (0..<rank).map { "axis \($0 + 1)" }
+        let span = zip(window, dilation).map { $1 * ($0 - 1) + 1 }
         var lines = ["\(what) \(sizeText(window)), stride \(sizeText(strides)), padding \(padding.rawValue)"]
+        if span != window {
+            lines.append("dilation \(sizeText(dilation)): the \(sizeText(window)) window spans \(sizeText(span)) inputs")
+        }
         for axis in 0..<rank {
-            let n = inputShape[axis], k = window[axis], s = strides[axis]
+            let n = inputShape[axis], k = span[axis], s = strides[axis]
             let name = names[axis].padding(toLength: 7, withPad: " ", startingAt: 0)
             switch padding {
             case .valid:

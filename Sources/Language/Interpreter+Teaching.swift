@@ -81,7 +81,8 @@ extension Interpreter {
             var generator = SeededGenerator(seed: 0)
             try layer.build(inputShape: itemShape, generator: &generator)
         }
-        let output = layer.forward(input, training: false).copy()
+        // Augmentation does nothing outside training; apply shows what it does in training.
+        let output = layer.forward(input, training: layer is TrainingOnlyLayer).copy()
         let outputValues = output.scalars
         if input.count <= 400 && !inputIsImage {
             var lines = [description]

@@ -434,7 +434,15 @@ public struct Parser {
         let outer = context
         context = Context(stopWords: stopWords, commaEnds: outer.commaEnds, inIndex: false)
         defer { context = outer }
-        let value = try parseExpression()
+        // An option's value is never a layer: in `activation relu` and `stride relu` the layer
+        // word stands for itself.
+        let value: Expr
+        if let word = next.kind.identifier, Vocabulary.layers[word] != nil {
+            advance()
+            value = Expr(.name(word), span: next.span)
+        } else {
+            value = try parseExpression()
+        }
         if let allowed = syntax.allowedWords {
             let word: String?
             switch value.kind {

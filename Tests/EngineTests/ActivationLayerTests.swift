@@ -85,3 +85,49 @@ final class ActivationLayerTests: XCTestCase {
         XCTAssertThrowsError(try LeakyReLU(negativeSlope: -1))
     }
 }
+
+final class ActivationFunctionTests: XCTestCase {
+    /// Keras 3.15's `keras.activations.get(name)` on [−2, −0.5, 0, 0.5, 3].
+    func testValuesMatchKeras() throws {
+        let expected: [(String, [Float])] = [
+            ("gelu", [-0.0455003, -0.1542688, 0, 0.3457312, 2.9959502]),
+            ("swish", [-0.2384058, -0.1887703, 0, 0.3112297, 2.8577223]),
+            ("silu", [-0.2384058, -0.1887703, 0, 0.3112297, 2.8577223]),
+            ("softplus", [0.126928, 0.474077, 0.6931472, 0.974077, 3.0485873]),
+            ("elu", [-0.8646647, -0.3934693, 0, 0.5, 3]),
+            ("selu", [-1.5201665, -0.6917582, 0, 0.5253505, 3.152103]),
+            ("leaky_relu", [-0.4, -0.1, 0, 0.5, 3]),
+            ("sigmoid", [0.1192029, 0.3775407, 0.5, 0.6224594, 0.9525741]),
+            ("tanh", [-0.9640276, -0.4621172, 0, 0.4621172, 0.9950547]),
+            ("relu6", [0, 0, 0, 0.5, 3]),
+            ("softsign", [-2.0 / 3, -1.0 / 3, 0, 1.0 / 3, 0.75]),
+            ("hard_sigmoid", [1.0 / 6, 5.0 / 12, 0.5, 7.0 / 12, 1]),
+        ]
+        for (name, values) in expected {
+            let activation = try XCTUnwrap(Activation(kerasName: name), name)
+            var x: [Float] = [-2, -0.5, 0, 0.5, 3]
+            x.withUnsafeMutableBufferPointer { activation.forward($0.baseAddress!, rows: 1, columns: 5) }
+            XCTAssertEqual(x, values, accuracy: 2e-6)
+        }
+        XCTAssertEqual(Activation(kerasName: "silu"), .swish)
+        XCTAssertEqual(Activation.leakyRelu.rawValue, "leaky_relu")
+    }
+
+    /// Every activation's derivative, through each layer that fuses one (gelu and swish read
+    /// the kept input, the others the output).
+    func testGradientsThroughEveryFusingLayer() throws {
+        let smooth: [Activation] = [.elu, .selu, .gelu, .softplus, .softsign, .swish, .exponential]
+        for activation in smooth {
+            try assertGradients(ActivationLayer(activation), batchShape: [2, 3, 4], input: .awayFromZero)
+            try assertGradients(Dense(units: 3, activation: activation), batchShape: [4, 5])
+            try assertGradients(Convolution(rank: 2, filters: 2, kernelSize: [2], activation: activation), batchShape: [2, 4, 3, 2])
+            try assertGradients(DepthwiseConvolution(rank: 1, kernelSize: [2], activation: activation), batchShape: [2, 5, 2])
+            try assertGradients(ConvolutionTranspose(rank: 1, filters: 2, kernelSize: [3], strides: [2], activation: activation),
+                                batchShape: [2, 3, 2])
+        }
+        // Piecewise ones, on inputs away from their kinks.
+        for activation in [Activation.leakyRelu, .relu6, .hardSigmoid] {
+            try assertGradients(ActivationLayer(activation), batchShape: [2, 3, 4], input: .awayFromZero)
+        }
+    }
+}

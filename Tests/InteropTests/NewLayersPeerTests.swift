@@ -5,10 +5,11 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// Models of the layers beyond the first lesson, rebuilt by Keras 3 (JAX backend) from the
-/// exported script and weights: Keras takes every constructor argument cnnb writes, names the
-/// weights as cnnb does, and predicts what cnnb predicts.
-final class NewLayersKerasTests: XCTestCase {
+/// Models of the layers beyond the first lesson checked by their peers: Keras 3 (JAX backend)
+/// rebuilds them from the exported script and weights (it takes every constructor argument cnnb
+/// writes, names the weights as cnnb does, and predicts what cnnb predicts), and onnxruntime
+/// runs their ONNX exports to cnnb's predictions.
+final class NewLayersPeerTests: XCTestCase {
     /// Images through preprocessing, augmentation (the identity in inference), a dilated
     /// convolution, batch normalisation, the activation layers, depthwise, separable and
     /// transposed convolutions, padding and up-sampling.
@@ -22,6 +23,7 @@ final class NewLayersKerasTests: XCTestCase {
         x = try RandomTranslation(heightFactor: 0.1, widthFactor: 0.1, seed: 3)(x)
         x = try RandomZoom(heightFactor: 0.1, seed: 4)(x)
         x = try RandomContrast(factor: 0.1, seed: 5)(x)
+        x = try GaussianNoise(stddev: 0.1, seed: 6)(x)
         x = try Convolution(rank: 2, filters: 4, kernelSize: [3], padding: .same, dilation: [2])(x)
         x = try BatchNormalization()(x)
         x = try ReLU(maxValue: 6)(x)
@@ -64,6 +66,16 @@ final class NewLayersKerasTests: XCTestCase {
         return try Model(inputs: input, outputs: output)
     }
 
+    /// Dense layers with every activation function beyond the first lesson's.
+    func activationModel(seed: UInt64) throws -> Model {
+        let input = Node.input(shape: [6], seed: seed)
+        var x = input
+        for activation in [Activation.gelu, .swish, .selu, .softplus, .softsign, .hardSigmoid, .relu6, .leakyRelu, .elu] {
+            x = try Dense(units: 5, activation: activation)(x)
+        }
+        return try Model(inputs: input, outputs: try Dense(units: 3, activation: .exponential)(x))
+    }
+
     /// Random values for the weights that start constant (biases, γ, β, the moving
     /// statistics, PReLU's α), so the comparison sees them all.
     func randomiseWeights(_ model: Model, seed: UInt64) {
@@ -80,12 +92,9 @@ final class NewLayersKerasTests: XCTestCase {
     }
 
     func testKerasRebuildsModelsOfTheNewLayersAndPredictsTheSame() throws {
-        // Keras 3 on JAX, the backend .ci/requirements.txt installs (without it Keras looks
-        // for TensorFlow); a backend chosen by the caller stays.
-        setenv("KERAS_BACKEND", "jax", 0)
         try Python.require(["keras", "jax"])
         let folder = try temporaryFolder("keras-new-layers")
-        let models = [try imageModel(seed: 1), try sequenceModel(seed: 2), try volumeModel(seed: 3)]
+        let models = [try imageModel(seed: 1), try sequenceModel(seed: 2), try volumeModel(seed: 3), try activationModel(seed: 7)]
         var predictions: [Tensor] = []
         for (index, model) in models.enumerated() {
             randomiseWeights(model, seed: UInt64(20 + index))
@@ -125,5 +134,49 @@ final class NewLayersKerasTests: XCTestCase {
             XCTAssertLessThanOrEqual(largest, 1e-4, "model \(index)")
             print("keras vs cnnb: model \(index) \(kerasTupleText(predictions[index].shape)) largest difference \(largest)")
         }
+    }
+
+    func testONNXRuntimeRunsTheExportsToCnnbsPredictions() throws {
+        try Python.require(["onnx", "onnxruntime", "numpy"])
+        let folder = try temporaryFolder("onnx-new-layers")
+        // The image model once more with a valid transposed convolution whose kernel is shorter
+        // than its stride (ONNX output padding), and a ReLU with a threshold and slope (Where).
+        let input = Node.input(shape: [6, 7, 2], seed: 9)
+        var x = try ConvolutionTranspose(rank: 2, filters: 3, kernelSize: [2, 1], strides: [3, 2], activation: .relu)(input)
+        x = try ReLU(maxValue: 0.8, negativeSlope: 0.1, threshold: 0.05)(x)
+        x = try CenterCrop(height: 20, width: 20)(x)
+        x = try DepthwiseConvolution(rank: 2, kernelSize: [3], padding: .same, depthMultiplier: 1, dilation: [2])(x)
+        x = try BatchNormalization()(x)
+        let extra = try Model(inputs: input, outputs: try LeakyReLU(negativeSlope: 0.2)(x))
+        let cases = [("image", try imageModel(seed: 4)), ("sequence", try sequenceModel(seed: 5)), ("volume", try volumeModel(seed: 6)),
+                     ("transposed", extra), ("activations", try activationModel(seed: 8))]
+        var predictions: [String: Tensor] = [:]
+        for (index, (name, model)) in cases.enumerated() {
+            randomiseWeights(model, seed: UInt64(40 + index))
+            let x = randomInputs(model, count: 8, seed: UInt64(50 + index))
+            predictions[name] = try model.predict(x)[0]
+            try Npy.write(NumpyArray(x), to: "\(folder)/\(name)-x.npy")
+            try ONNXExport.write(model, to: "\(folder)/\(name).onnx")
+            try KerasWeights.save(model, to: "\(folder)/\(name)-weights.npz")
+        }
+        try Data(RuntimeTests.onnxScript.utf8).write(to: URL(fileURLWithPath: "\(folder)/check.py"))
+        let run = try XCTUnwrap(Python.run(["\(folder)/check.py", folder] + cases.map(\.0)))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: [String: Any]], run.stdout)
+        for (name, model) in cases {
+            XCTAssertEqual(report[name]?["outputs"] as? [String], model.outputs.map(\.layer.name))
+            let theirs = try XCTUnwrap(Npz.read("\(folder)/\(name)-onnx.npz").first?.array)
+            let mine = try XCTUnwrap(predictions[name])
+            XCTAssertEqual(theirs.shape, mine.shape, name)
+            let largest = zip(theirs.values, mine.scalars).map { abs($0 - $1) }.max() ?? 1
+            let scale = mine.scalars.map(abs).max() ?? 0
+            XCTAssertLessThanOrEqual(largest, 1e-4, name)
+            XCTAssertGreaterThan(scale, 1e-3, "\(name) is not all zeros")
+            print("onnxruntime vs cnnb: \(name) \(kerasTupleText(mine.shape)) largest difference \(largest) (values up to \(scale))")
+        }
+        let ops = Set(cases.flatMap { report[$0.0]?["ops"] as? [String] ?? [] })
+        XCTAssertTrue(ops.isSuperset(of: ["ConvTranspose", "Pad", "Resize", "Slice", "PRelu", "LeakyRelu", "Elu", "Where", "Clip", "Mul", "Add",
+                                          "Erf", "Selu", "Softplus", "Softsign", "HardSigmoid", "Exp", "Sigmoid"]),
+                      "\(ops.sorted())")
     }
 }
