@@ -67,9 +67,13 @@ final class Interpreter {
             session.set(name.name, value)
             return outputs
         case .model(let name, let items):
-            let model = try buildModel(name: name, items: items)
+            var warnings: [Diagnostic] = []
+            let model = try buildModel(name: name, items: items, warnings: &warnings)
             session.set(name.name, .model(model))
-            return []
+            return warnings.map { warning in
+                .text(session.currentSource.map { warning.rendered(source: $0) }
+                      ?? warning.description + (warning.hint.map { "\nhint: " + $0 } ?? ""))
+            }
         case .command(let command):
             var outputs: [Output] = []
             let value = try run(command, outputs: &outputs)

@@ -82,7 +82,26 @@ enum LayerCatalog {
                         activation: .required,
                         summary: "applies an activation function to every value",
                         build: { a in ActivationLayer(a.activation) }),
+
+        merge(.add, "adds its inputs element by element"),
+        merge(.subtract, "the first input minus the second, element by element"),
+        merge(.multiply, "multiplies its inputs element by element"),
+        merge(.average, "the mean of its inputs, element by element"),
+        merge(.maximum, "the largest of its inputs, element by element"),
+        merge(.minimum, "the smallest of its inputs, element by element"),
+        LayerDefinition("concat", forms: LayerDefinition.single("concat", keras: "Concatenate"),
+                        options: [OptionSyntax("axis", value: "axis -1", placeholder: "N")],
+                        summary: "joins its inputs along an axis (the last by default): concat a, b",
+                        build: { a in Concatenate(axis: try a.integerOption("axis", what: "the axis", minimum: -8) ?? -1) },
+                        isMerge: true),
     ]
+
+    /// `add a, b`: a merge layer of inputs of one shape.
+    static func merge(_ operation: ElementwiseOperation, _ summary: String) -> LayerDefinition {
+        let word = operation.rawValue
+        return LayerDefinition(word, forms: LayerDefinition.single(word, keras: word.prefix(1).uppercased() + word.dropFirst()),
+                               summary: summary + ": \(word) a, b", build: { _ in ElementwiseMerge(operation) }, isMerge: true)
+    }
 
     static func pooling(_ stem: String, also synonym: String? = nil, kind: PoolingKind) -> LayerDefinition {
         let keras = { (rank: Int) in (kind == .max ? "MaxPooling" : "AveragePooling") + "\(rank)D" }

@@ -58,7 +58,9 @@ public struct NotebookRunner {
                 failed = true
                 continue
             }
+            session.currentSource = source
             let (outputs, error) = session.run(cell.statements, onOutput: onOutput)
+            session.currentSource = nil
             let text = error.map { rendered($0, color: color) }
             if let text { onError(text) }
             results.append(CellResult(cell: cell, outputs: outputs, error: text, ran: true))

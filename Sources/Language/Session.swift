@@ -36,6 +36,8 @@ public final class Session {
     public var imageLimit: Int?
     /// When set, `fit` runs at most this many epochs.
     public var epochLimit: Int?
+    /// The text being run, so warnings can quote their line; nil for parsed statements.
+    var currentSource: String?
     /// Shown training progress as it happens; nil when nobody watches.
     public var trainingObserver: (any TrainingObserver)?
     /// Polled between training batches; true stops training after the current batch.
@@ -95,6 +97,8 @@ public final class Session {
                     onOutput: (Output) -> Void = { _ in }) -> (outputs: [Output], error: Diagnostic?) {
         let (statements, diagnostics) = Parser.parseStatements(source, file: file, firstLine: firstLine)
         if let first = diagnostics.first(where: { $0.severity == .error }) { return ([], first) }
+        currentSource = source
+        defer { currentSource = nil }
         return run(statements, onOutput: onOutput)
     }
 
