@@ -170,6 +170,23 @@ extension Interpreter {
         return .history(history)
     }
 
+    /// `freeze MODEL` or `freeze MODEL.layers[0..<3]` (Keras's `trainable = False`): `fit`
+    /// leaves those weights exactly as they are and the summary counts them non-trainable;
+    /// `unfreeze` undoes it. A model used as a layer in another is frozen there too.
+    func freezeCommand(_ command: Command, outputs: inout [Output]) throws -> Value {
+        let frozen = command.keyword.name == "freeze"
+        let (model, indices) = try chosenLayers(command.arguments[0], outputs: &outputs)
+        var seen: Set<ObjectIdentifier> = []
+        let layers = indices.map { model.nodes[$0].layer }.filter { seen.insert(ObjectIdentifier($0)).inserted }
+        for layer in layers { layer.setFrozen(frozen) }
+        let weights = layers.reduce(0) { $0 + $1.parameterCount - ($1.parameters.filter(\.isState).reduce(0) { $0 + $1.value.count }) }
+        let names = layers.filter { !$0.parameters.isEmpty }.map(\.name)
+        let what = names.isEmpty ? "no layer with weights" : names.count == 1 ? names[0] : "\(names.count) layers"
+        outputs.append(.text("\(frozen ? "froze" : "unfroze") \(what) of \(model.name): \(Render.ModelSummary.grouped(weights)) weights "
+                             + (frozen ? "fit leaves as they are" : "train again")))
+        return .none
+    }
+
     /// `evaluate MODEL on DATA`: loss and metrics over every image, then `accuracy: 69.84%`.
     func evaluateCommand(_ command: Command, outputs: inout [Output]) throws -> Value {
         let model = try self.model(command.arguments[0], outputs: &outputs)

@@ -361,6 +361,7 @@ final class Interpreter {
         case "predict": return try predictCommand(command, outputs: &outputs)
         case "submodel": return try submodelCommand(command, outputs: &outputs)
         case "layers": return try layersCommand(command, outputs: &outputs)
+        case "freeze", "unfreeze": return try freezeCommand(command, outputs: &outputs)
         case "weights": return try weightsCommand(command, outputs: &outputs)
         case "filters": return try filtersCommand(command, outputs: &outputs)
         case "features": return try featuresCommand(command, outputs: &outputs)
