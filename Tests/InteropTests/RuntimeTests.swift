@@ -46,7 +46,7 @@ final class RuntimeTests: XCTestCase {
         let folder = try temporaryFolder("onnx")
         let cases = [Case(name: "seed", model: try seedModel(seed: 11)), Case(name: "conv1d", model: try model1D(seed: 12)),
                      Case(name: "conv2d", model: try model2D(seed: 17)),
-                     Case(name: "conv3d", model: try model3D(seed: 13))]
+                     Case(name: "conv3d", model: try model3D(seed: 13)), Case(name: "graph", model: try graphModel(seed: 19))]
         var predictions: [String: [Tensor]] = [:]
         for (index, c) in cases.enumerated() {
             randomiseBiases(c.model, seed: UInt64(20 + index))
@@ -92,7 +92,8 @@ final class RuntimeTests: XCTestCase {
         }
         let ops = Set(cases.flatMap { report[$0.name]?["ops"] as? [String] ?? [] })
         XCTAssertTrue(ops.isSuperset(of: ["Conv", "MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool", "Gemm", "MatMul",
-                                          "Relu", "Sigmoid", "Tanh", "Softmax", "Flatten", "Transpose"]), "\(ops.sorted())")
+                                          "Relu", "Sigmoid", "Tanh", "Softmax", "Flatten", "Transpose",
+                                          "Sum", "Sub", "Mul", "Mean", "Max", "Min", "Concat"]), "\(ops.sorted())")
     }
 
     func testNumpyWritesWhatCnnbReadsAndReadsWhatCnnbWrites() throws {
