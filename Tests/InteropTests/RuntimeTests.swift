@@ -136,7 +136,7 @@ final class RuntimeTests: XCTestCase {
     func testKerasRebuildsTheModel() throws {
         try PythonRuntime.require(["keras"], install: [])
         let folder = try temporaryFolder("keras")
-        let models = [try seedModel(seed: 14), try model1D(seed: 15), try model3D(seed: 16), try model2D(seed: 18)]
+        let models = [try seedModel(seed: 14), try model1D(seed: 15), try model3D(seed: 16), try model2D(seed: 18), try graphModel(seed: 21)]
         var predictions: [[Tensor]] = []
         for (index, model) in models.enumerated() {
             randomiseBiases(model, seed: UInt64(40 + index))
@@ -170,11 +170,22 @@ final class RuntimeTests: XCTestCase {
         let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [[[String]]], run.output)
         for (index, model) in models.enumerated() {
             XCTAssertEqual(report[index].first, model.layers.map(\.name))
-            XCTAssertEqual(report[index].last, KerasWeights.arrays(of: model).map(\.name))
+            // Keras rebuilds the graph with the same weights; its variable paths of a nested
+            // model are the inner layers' own, which cnnb prefixes with the model's name.
+            XCTAssertEqual(report[index].last?.count, KerasWeights.arrays(of: model).count)
+            if index == 4 {
+                XCTAssertEqual(report[index].first, ["input_layer", "conv2d", "conv2d_1", "conv2d_2", "add", "activation", "max_pooling2d",
+                                                     "conv2d_3", "conv2d_4", "concatenate", "base", "dense", "dense_1", "multiply",
+                                                     "subtract", "maximum", "average", "minimum", "concatenate_1", "dense_2"])
+            } else {
+                XCTAssertEqual(report[index].last, KerasWeights.arrays(of: model).map(\.name))
+            }
             // Weights Keras writes by variable path load into a fresh cnnb model.
-            let fresh = try [seedModel(seed: 60), model1D(seed: 61), model3D(seed: 62), model2D(seed: 63)][index]
-            try KerasWeights.load(fresh, from: "\(folder)/from-keras\(index).npz")
-            XCTAssertEqual(fresh.parameters.map(\.value.scalars), model.parameters.map(\.value.scalars))
+            if index < 4 {
+                let fresh = try [seedModel(seed: 60), model1D(seed: 61), model3D(seed: 62), model2D(seed: 63)][index]
+                try KerasWeights.load(fresh, from: "\(folder)/from-keras\(index).npz")
+                XCTAssertEqual(fresh.parameters.map(\.value.scalars), model.parameters.map(\.value.scalars))
+            }
             let theirs = try Npz.read("\(folder)/keras\(index).npz").map(\.array)
             XCTAssertEqual(theirs.map(\.shape), predictions[index].map(\.shape))
             for (a, b) in zip(theirs, predictions[index]) {
