@@ -149,14 +149,13 @@ extension Interpreter {
                                              if progress.batch == 1 { _ = line.secondsPerStep(current: 1, now: progress.elapsed) }
                                              return
                                          }
-                                         let metrics = Interpreter.metrics(loss: progress.loss, accuracy: progress.accuracy)
+                                         let metrics = Interpreter.metrics(progress.values)
                                          if let text = line.update(current: progress.batch, now: progress.elapsed, metrics: metrics) {
                                              observer.live(text)
                                          }
                                      },
                                      epochEnd: { summary in
-                                         let metrics = Interpreter.metrics(loss: summary.loss, accuracy: summary.accuracy,
-                                                                           valLoss: summary.valLoss, valAccuracy: summary.valAccuracy)
+                                         let metrics = Interpreter.metrics(summary.values)
                                          emit(line.finalLine(elapsedSeconds: summary.seconds, secondsPerStep: perStep, metrics: metrics))
                                      },
                                      shouldStop: session.shouldStop)
@@ -206,7 +205,7 @@ extension Interpreter {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let batches = (data.count + 31) / 32
         var text = ProgressLine(target: batches).finalLine(elapsedSeconds: seconds, secondsPerStep: seconds / Double(max(batches, 1)),
-                                                           metrics: Interpreter.metrics(loss: result.loss, accuracy: result.accuracy))
+                                                           metrics: Interpreter.metrics(result.values))
         if let accuracy = result.accuracy { text += "\naccuracy: " + String(format: "%.2f%%", accuracy * 100) }
         outputs.append(.text(text))
         // As Keras's evaluate: the loss alone without metrics, else [loss, accuracy].
@@ -214,13 +213,16 @@ extension Interpreter {
         return .list([.number(result.loss), .number(accuracy)])
     }
 
-    /// Keras's metric names and order in the progress line.
-    static func metrics(loss: Double, accuracy: Double?, valLoss: Double? = nil, valAccuracy: Double? = nil) -> [(String, Double)] {
-        var list = [("loss", loss)]
-        if let accuracy { list.append(("accuracy", accuracy)) }
-        if let valLoss { list.append(("val_loss", valLoss)) }
-        if let valAccuracy { list.append(("val_accuracy", valAccuracy)) }
-        return list
+    /// Keras's metric names and order in the progress line: the loss, then accuracy, then any
+    /// per-output metrics by name (`digit_accuracy`, `digit_loss`, …), then the same for validation.
+    static func metrics(_ values: [String: Double]) -> [(String, Double)] {
+        func ordered(_ prefix: String) -> [(String, Double)] {
+            let own = values.filter { $0.key.hasPrefix(prefix) && (prefix == "val_" || !$0.key.hasPrefix("val_")) }
+            let first = [prefix + "loss", prefix + "accuracy"].compactMap { key in own[key].map { (key, $0) } }
+            let rest = own.keys.filter { $0 != prefix + "loss" && $0 != prefix + "accuracy" }.sorted().map { ($0, own[$0]!) }
+            return first + rest
+        }
+        return ordered("") + ordered("val_")
     }
 
     /// `predict MODEL INPUTS [to "FILE"]`: the outputs for every input (one tensor per output).
