@@ -18,7 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
-        // System libraries: OpenBLAS (Accelerate on macOS), GNU readline, cairo, zlib.
+        // System libraries: OpenBLAS (Accelerate on macOS), GNU readline, cairo, zlib, libpng, libjpeg, HDF5.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline",
@@ -29,14 +29,24 @@ let package = Package(
                        providers: [.apt(["libcairo2-dev"]), .brew(["cairo"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib",
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
+        // PNG and JPEG decoding in C: libjpeg reports errors by longjmp, which Swift cannot catch.
+        .target(name: "ImageCodecs", dependencies: ["CPNG", "CJPEG"]),
+        // Keras's weight files through libhdf5, whose constants are macros Swift cannot import.
+        .target(name: "HDF5Files", dependencies: ["CHDF5"]),
 
         // What every module shares: the error protocol a person reads, files written whole.
         .target(name: "Basics"),
         .target(name: "Engine", dependencies: ["Basics", "CBLAS"], swiftSettings: optimised),
-        .target(name: "Datasets", dependencies: ["Basics", "Engine", "CZlib"], swiftSettings: optimised),
+        .target(name: "Datasets", dependencies: ["Basics", "Engine", "CZlib", "ImageCodecs"], swiftSettings: optimised),
         .target(name: "Render", dependencies: ["Basics", "CCairo"], swiftSettings: optimised),
         .target(name: "Interop", dependencies: [
-            "Basics", "Engine", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            "Basics", "Engine", "CZlib", "HDF5Files", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .target(name: "Language", dependencies: ["Basics", "Engine", "Datasets", "Render", "Interop"], swiftSettings: optimised),
         .target(name: "REPL", dependencies: ["Basics", "Language", "Render", "CReadline"]),
@@ -52,7 +62,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Engine"]),
         .testTarget(name: "RenderTests", dependencies: ["Basics", "Render", "CCairo"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL"], exclude: ["pty"]),
-        .testTarget(name: "InteropTests", dependencies: ["Basics", "Interop", "Engine", "Language"]),
+        .testTarget(name: "InteropTests", dependencies: ["Basics", "Interop", "Engine", "Datasets", "Language"]),
         .testTarget(name: "LanguageTests", dependencies: ["Basics", "Language", "Engine", "Datasets", "Render"]),
     ],
     // Swift 5 mode: the engine shares unsafe buffers across BLAS and worker threads by design.

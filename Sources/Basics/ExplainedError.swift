@@ -7,5 +7,19 @@ public protocol ExplainedError: Error, CustomStringConvertible {
 }
 
 extension ExplainedError {
-    public var description: String { hint.map { "\(message) (\($0))" } ?? message }
+    /// The message, then the hint on its own line, as diagnostics show them.
+    public var description: String { hint.map { "\(message)\n  hint: \($0)" } ?? message }
+}
+
+/// The one error value cnnb's modules throw: a message and, when known, a hint. Each module
+/// names it for its stage (`ShapeError`, `ModelError`, `DataError`, …) so signatures say what
+/// failed, but there is one type, one initialiser and one way to print it.
+public struct Problem: ExplainedError, Equatable {
+    public var message: String
+    public var hint: String?
+
+    public init(_ message: String, hint: String? = nil) {
+        self.message = message
+        self.hint = hint
+    }
 }

@@ -18,6 +18,18 @@ public struct DatasetSplit: @unchecked Sendable {
     public let classNames: [String]
     /// Keras gives CIFAR-10's labels as a column, shape (N, 1); MNIST's as a vector, (N,).
     public var labelsAreColumn = false
+    /// How the integer labels reach a loss.
+    public enum LabelEncoding: Sendable {
+        /// Class indices, for `sparse_categorical_crossentropy`.
+        case indices
+        /// One-hot rows over the classes (Keras's `to_categorical`), for `categorical_crossentropy`.
+        case oneHot
+        /// The label as one number, for a single-unit output (`binary_crossentropy`, `mse`).
+        case value
+    }
+    public private(set) var labelEncoding = LabelEncoding.indices
+    /// Columns of the one-hot rows (labels beyond them are rows of zeros).
+    public private(set) var oneHotWidth = 0
     /// Read value of a pixel byte `p` is `Float(Double(p) * scale + offset)`.
     public private(set) var scale: Double = 1
     public private(set) var offset: Double = 0
@@ -126,6 +138,8 @@ public struct DatasetSplit: @unchecked Sendable {
         copy.scale = scale
         copy.offset = offset
         copy.labelsAreColumn = labelsAreColumn
+        copy.labelEncoding = labelEncoding
+        copy.oneHotWidth = oneHotWidth
         copy.lookup = lookup
         return copy
     }
@@ -233,11 +247,25 @@ public struct DatasetSplit: @unchecked Sendable {
 }
 
 /// A split is what the engine trains on: batches are filled straight from the UInt8 pixels with
-/// the recorded scale applied, and the targets are the integer labels (for
-/// `sparse_categorical_crossentropy`).
+/// the recorded scale applied, and the targets are the integer labels in `labelEncoding`.
 extension DatasetSplit: BatchSource {
     public var itemShape: [Int] { imageShape }
-    public var targetShape: [Int]? { nil }
+    public var targetShape: [Int]? {
+        switch labelEncoding {
+        case .indices: return nil
+        case .oneHot: return [oneHotWidth]
+        case .value: return [1]
+        }
+    }
+
+    /// The same images whose labels reach the loss as `encoding`; one-hot rows are as wide as
+    /// the classes, or `classes` when given.
+    public func encodingLabels(as encoding: LabelEncoding, classes: Int? = nil) -> DatasetSplit {
+        var copy = self
+        copy.labelEncoding = encoding
+        copy.oneHotWidth = classes ?? max(classNames.count, 1)
+        return copy
+    }
 
     public func fillInputs(indices: ArraySlice<Int>, into inputs: Tensor) {
         precondition(inputs.shape == [indices.count] + imageShape,
@@ -247,9 +275,16 @@ extension DatasetSplit: BatchSource {
 
     public func fillTargets(indices: ArraySlice<Int>, labels: UnsafeMutableBufferPointer<Int32>, values: Tensor) {
         let source = labelBuffer.pointer + start
+        let width = labelEncoding == .oneHot ? values.count / max(indices.count, 1) : 1
+        if labelEncoding == .oneHot { values.fill(0) }
         for (row, index) in indices.enumerated() {
             precondition(index >= 0 && index < count, "index \(index) of \(count) labels")
-            labels[row] = source[index]
+            let label = source[index]
+            switch labelEncoding {
+            case .indices: labels[row] = label
+            case .oneHot: if label >= 0 && Int(label) < width { values.pointer[row * width + Int(label)] = 1 }
+            case .value: values.pointer[row] = Float(label)
+            }
         }
     }
 }
@@ -258,5 +293,53 @@ extension DatasetSplit: CustomStringConvertible {
     public var description: String {
         "\(name): \(count) images \(height)x\(width)x\(channels), \(classNames.count) classes"
             + (isScaled ? ", scaled by \(scale)" + (offset != 0 ? " shifted by \(offset)" : "") : "")
+    }
+}
+
+// MARK: Selections
+
+extension DatasetSplit {
+    /// Images `indices` (in that order) copied into buffers of their own, with their labels,
+    /// scale and class names: a boolean selection such as `data.train[labels == 3]`. Indices
+    /// must be in 0..<count.
+    public func selecting(_ indices: [Int]) -> DatasetSplit {
+        let images = SharedBuffer<UInt8>(count: indices.count * imageSize)
+        let labels = SharedBuffer<Int32>(count: indices.count)
+        for (row, index) in indices.enumerated() {
+            precondition(index >= 0 && index < count, "index \(index) of \(count) images")
+            (images.pointer + row * imageSize).initialize(from: imageBuffer.pointer + (start + index) * imageSize,
+                                                          count: imageSize)
+            labels.pointer[row] = labelBuffer.pointer[start + index]
+        }
+        return rebuilt(images: images, labels: labels, count: indices.count, classNames: classNames)
+    }
+
+    /// The images whose label is one of `classes`, labelled by their place in that list
+    /// (`[3, 5]`: cats become 0, dogs 1) and named after those classes: a binary lesson cut
+    /// from a ten-class dataset.
+    public func relabelled(keeping classes: [Int]) -> DatasetSplit {
+        let base = labelBuffer.pointer + start
+        let indices = (0..<count).filter { classes.contains(Int(base[$0])) }
+        let picked = selecting(indices)
+        for row in 0..<picked.count {
+            picked.labelBuffer.pointer[row] = Int32(classes.firstIndex(of: Int(picked.labelBuffer.pointer[row])) ?? 0)
+        }
+        let names = classes.map { $0 >= 0 && $0 < classNames.count ? classNames[$0] : String($0) }
+        return picked.rebuilt(images: picked.imageBuffer, labels: picked.labelBuffer, count: picked.count, classNames: names)
+    }
+
+    /// This split's settings over other buffers.
+    private func rebuilt(images: SharedBuffer<UInt8>, labels: SharedBuffer<Int32>, count: Int,
+                         classNames: [String]) -> DatasetSplit {
+        var copy = DatasetSplit(name: name, images: images, labels: labels, count: count, height: height,
+                                width: width, channels: channels, classNames: classNames)
+        copy.scale = scale
+        copy.offset = offset
+        copy.lookup = lookup
+        copy.labelsAreColumn = labelsAreColumn
+        copy.labelEncoding = labelEncoding
+        copy.oneHotWidth = labelEncoding == .oneHot && classNames.count != self.classNames.count
+            ? max(classNames.count, 1) : oneHotWidth
+        return copy
     }
 }

@@ -21,8 +21,12 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
     public let kernelSize: [Int]
     public let strides: [Int]
     public let padding: Padding
+    /// Keras's `dilation_rate` on each axis.
+    public let dilation: [Int]
     public var activation: Activation
     public let useBias: Bool
+    /// The kernel's weight name: `kernel`, or `pointwise_kernel` inside a separable convolution.
+    var kernelName = "kernel"
     /// False for a first layer whose input gradient nobody reads: `backward` then skips the
     /// GEMM and col2im behind it and returns a zero tensor of the input's shape.
     public var computesInputGradient = true
@@ -40,10 +44,11 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
     /// Per-core partial kernel and bias gradients of one backward pass.
     private var partialGradients = ReusableBuffer()
 
-    /// `kernelSize` and `strides` take one value for every axis or one per axis (Keras's int
-    /// or tuple); strides default to 1.
+    /// `kernelSize`, `strides` and `dilation` take one value for every axis or one per axis
+    /// (Keras's int or tuple); strides and dilation default to 1. As in Keras, a stride above 1
+    /// cannot go with a dilation above 1.
     public init(rank: Int, filters: Int, kernelSize: [Int], strides: [Int] = [1], padding: Padding = .valid,
-                activation: Activation = .linear, useBias: Bool = true) throws(ConfigurationError) {
+                dilation: [Int] = [1], activation: Activation = .linear, useBias: Bool = true) throws(ConfigurationError) {
         try checkRank(rank, layer: "Conv")
         guard filters > 0 else {
             throw ConfigurationError("Conv\(rank)D needs at least one filter, got \(filters)")
@@ -52,6 +57,8 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
         self.filters = filters
         self.kernelSize = try expandSizes(kernelSize, rank: rank, what: "Conv\(rank)D kernel size")
         self.strides = try expandSizes(strides, rank: rank, what: "Conv\(rank)D strides")
+        self.dilation = try expandSizes(dilation, rank: rank, what: "Conv\(rank)D dilation_rate")
+        try checkStridesWithDilation(self.strides, self.dilation, layer: "Conv\(rank)D")
         self.padding = padding
         self.activation = activation
         self.useBias = useBias
@@ -63,12 +70,13 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
     public var window: [Int] { kernelSize }
     public var configuration: [(key: String, value: PythonValue)] {
         [("filters", .int(filters)), ("kernel_size", .ints(kernelSize)), ("strides", .ints(strides)),
-         ("padding", .string(padding.rawValue)), ("activation", .string(activation.rawValue)), ("use_bias", .bool(useBias))]
+         ("padding", .string(padding.rawValue))] + dilationArgument(dilation)
+            + [("activation", .string(activation.rawValue)), ("use_bias", .bool(useBias))]
     }
 
     private func makeGeometry(_ inputShape: [Int]) throws(ShapeError) -> WindowGeometry {
         try WindowGeometry.make(layer: typeName, rank: rank, inputShape: inputShape, window: kernelSize,
-                                strides: strides, padding: padding)
+                                strides: strides, padding: padding, dilation: dilation)
     }
 
     public func outputShape(for inputShape: [Int]) throws(ShapeError) -> [Int] {
@@ -87,7 +95,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
         let window = g.windowSize
         let kernel = glorotUniform(shape: kernelSize + [g.channels, filters], fanIn: window * g.channels,
                                    fanOut: window * filters, generator: &generator)
-        var weights = [Parameter(name: "kernel", value: kernel)]
+        var weights = [Parameter(name: kernelName, value: kernel)]
         if useBias { weights.append(Parameter(name: "bias", value: Tensor(zeros: [filters]))) }
         parameters = weights
     }
@@ -248,6 +256,7 @@ func blockItems(positions: Int, depth: Int, filters: Int) -> Int {
 /// padding. Runs on the calling thread.
 func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, items: Int,
                     _ g: WindowGeometry) {
+    if g.isDilated { return dilatedImageToColumns(image, columns, items: items, g) }
     let c = g.channels
     let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
     let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
@@ -313,6 +322,7 @@ func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePoint
 /// items of `image`. Runs on the calling thread.
 func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, items: Int,
                     _ g: WindowGeometry) {
+    if g.isDilated { return dilatedColumnsToImage(columns, image, items: items, g) }
     let c = g.channels
     let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
     let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
@@ -340,6 +350,59 @@ func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePoint
                     }
                 }
             }
+        }
+    }
+}
+
+/// Calls `body(columnOffset, imageOffset)` for every window element of every output position of
+/// one item, in `imageToColumns`' row order; `imageOffset` is nil where the element falls on
+/// padding. The plain walk a dilated window takes (its elements are not contiguous runs).
+@inline(__always)
+private func forEachDilatedElement(_ g: WindowGeometry, _ body: (Int, Int?) -> Void) {
+    let c = g.channels
+    let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
+    let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output, (dD, dH, dW) = g.dilation
+    var column = 0
+    for od in 0..<outD {
+        for oh in 0..<outH {
+            for ow in 0..<outW {
+                for kd in 0..<kD {
+                    let id = od * sD - pD + kd * dD
+                    for kh in 0..<kH {
+                        let ih = oh * sH - pH + kh * dH
+                        for kw in 0..<kW {
+                            let iw = ow * sW - pW + kw * dW
+                            let inside = id >= 0 && id < inD && ih >= 0 && ih < inH && iw >= 0 && iw < inW
+                            body(column, inside ? ((id * inH + ih) * inW + iw) * c : nil)
+                            column += c
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+private func dilatedImageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, items: Int,
+                                   _ g: WindowGeometry) {
+    let c = g.channels, itemIn = g.inputPositions * c, itemOut = g.outputPositions * g.windowSize * c
+    for n in 0..<items {
+        let src = image + n * itemIn, dst = columns + n * itemOut
+        forEachDilatedElement(g) { column, offset in
+            if let offset { copy(src + offset, dst + column, c) } else { fill(dst + column, 0, c) }
+        }
+    }
+}
+
+private func dilatedColumnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, items: Int,
+                                   _ g: WindowGeometry) {
+    let c = g.channels, itemIn = g.inputPositions * c, itemOut = g.outputPositions * g.windowSize * c
+    for n in 0..<items {
+        let dst = image + n * itemIn, src = columns + n * itemOut
+        fill(dst, 0, itemIn)
+        forEachDilatedElement(g) { column, offset in
+            guard let offset else { return }
+            for i in 0..<c { dst[offset + i] += src[column + i] }
         }
     }
 }

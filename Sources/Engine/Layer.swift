@@ -26,15 +26,7 @@ public final class Parameter {
 }
 
 /// Why a layer cannot take an input of some shape, with what would fix it.
-public struct ShapeError: ExplainedError, Equatable {
-    public var message: String
-    public var hint: String?
-
-    public init(_ message: String, hint: String? = nil) {
-        self.message = message
-        self.hint = hint
-    }
-}
+public typealias ShapeError = Problem
 
 /// One layer of a network. Shapes here never include the batch axis: a Conv2D on CIFAR-10
 /// images sees `[32, 32, 3]`; tensors passed to `forward`/`backward` carry the batch first.

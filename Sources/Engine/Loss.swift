@@ -13,24 +13,61 @@ public protocol SoftmaxOutputLayer: Layer {
     func backward(logitsGradient: Tensor) -> Tensor
 }
 
-/// Keras's losses, with mean reduction over the batch.
-public enum Loss: String, CaseIterable, Sendable {
-    /// Targets are class indices; predictions are probabilities over the last axis.
-    case sparseCategoricalCrossentropy = "sparse_categorical_crossentropy"
-    /// Targets are one-hot (or soft) distributions of the predictions' shape.
-    case categoricalCrossentropy = "categorical_crossentropy"
-    /// Mean over the last axis of the squared difference, then mean over the batch.
-    case meanSquaredError = "mean_squared_error"
-
-    /// Keras's name, `sparse_categorical_crossentropy`; also accepts `mse`.
-    public init?(kerasName: String) {
-        if kerasName == "mse" { self = .meanSquaredError; return }
-        self.init(rawValue: kerasName)
+/// A Keras loss, with mean reduction over the batch (Keras's `sum_over_batch_size`): its kind
+/// and, for the cross-entropies, whether the predictions are logits (`from_logits=True`).
+public struct Loss: Hashable, Sendable {
+    public enum Kind: String, CaseIterable, Sendable {
+        /// Targets are class indices; predictions are probabilities over the last axis.
+        case sparseCategoricalCrossentropy = "sparse_categorical_crossentropy"
+        /// Targets are one-hot (or soft) distributions of the predictions' shape.
+        case categoricalCrossentropy = "categorical_crossentropy"
+        /// Targets in [0, 1] of the predictions' shape; each prediction a probability.
+        case binaryCrossentropy = "binary_crossentropy"
+        /// Mean over the last axis of the squared difference, then mean over the batch.
+        case meanSquaredError = "mean_squared_error"
+        /// Mean over the last axis of the absolute difference, then mean over the batch.
+        case meanAbsoluteError = "mean_absolute_error"
     }
 
+    public let kind: Kind
+    /// The predictions are logits: softmax (sigmoid for binary cross-entropy) is part of the
+    /// loss, as Keras's `from_logits=True`.
+    public let fromLogits: Bool
+
+    public init(_ kind: Kind, fromLogits: Bool = false) {
+        self.kind = kind
+        self.fromLogits = fromLogits && kind.isCrossEntropy
+    }
+
+    public static let sparseCategoricalCrossentropy = Loss(.sparseCategoricalCrossentropy)
+    public static let categoricalCrossentropy = Loss(.categoricalCrossentropy)
+    public static let binaryCrossentropy = Loss(.binaryCrossentropy)
+    public static let meanSquaredError = Loss(.meanSquaredError)
+    public static let meanAbsoluteError = Loss(.meanAbsoluteError)
+    /// Every kind, on probabilities.
+    public static var allCases: [Loss] { Kind.allCases.map { Loss($0) } }
+
+    /// Keras's short names beside the long ones.
+    static let aliases = ["mse": Kind.meanSquaredError, "mae": .meanAbsoluteError]
+
+    /// The short names, for hints.
+    public static var aliasNames: [String] { aliases.keys.sorted() }
+
+    /// Keras's name, `sparse_categorical_crossentropy`; also accepts `mse` and `mae`.
+    public init?(kerasName: String, fromLogits: Bool = false) {
+        guard let kind = Loss.aliases[kerasName] ?? Kind(rawValue: kerasName) else { return nil }
+        self.init(kind, fromLogits: fromLogits)
+    }
+
+    /// Keras's name of the kind.
+    public var rawValue: String { kind.rawValue }
     public var kerasName: String { rawValue }
-    public var usesClassIndices: Bool { self == .sparseCategoricalCrossentropy }
-    var isCrossEntropy: Bool { self != .meanSquaredError }
+    public var usesClassIndices: Bool { kind == .sparseCategoricalCrossentropy }
+    public var isCrossEntropy: Bool { kind.isCrossEntropy }
+    /// A softmax at the end of the model may hand this loss's gradient straight to its logits.
+    var fusesWithSoftmaxOutput: Bool {
+        (kind == .sparseCategoricalCrossentropy || kind == .categoricalCrossentropy) && !fromLogits
+    }
 
     /// Probabilities are clipped to [ε, 1 - ε] before the logarithm (Keras's epsilon) when
     /// the softmax path is not available.
@@ -51,13 +88,14 @@ public enum Loss: String, CaseIterable, Sendable {
     }
 
     /// dLoss/dPredictions, or with `withRespectToLogits` (cross-entropy only, predictions being
-    /// softmax outputs) dLoss/dLogits = (p - y) / N.
+    /// softmax outputs) dLoss/dLogits = (p - y) / N. With `fromLogits` the predictions are the
+    /// logits, and the gradient is theirs.
     public func gradient(predictions: Tensor, labels: [Int32], withRespectToLogits: Bool = false) throws(ModelError) -> Tensor {
         let gradient = Tensor(zeros: predictions.shape)
         try labels.withUnsafeBufferPointer { (l) throws(ModelError) in
             try check(predictions: predictions, labels: l, targets: nil)
             _ = compute(predictions: predictions, labels: l, targets: nil, gradient: gradient,
-                        logitsGradient: withRespectToLogits && isCrossEntropy)
+                        logitsGradient: withRespectToLogits && fusesWithSoftmaxOutput)
         }
         return gradient
     }
@@ -66,7 +104,7 @@ public enum Loss: String, CaseIterable, Sendable {
         try check(predictions: predictions, labels: nil, targets: targets)
         let gradient = Tensor(zeros: predictions.shape)
         _ = compute(predictions: predictions, labels: nil, targets: targets, gradient: gradient,
-                    logitsGradient: withRespectToLogits && isCrossEntropy)
+                    logitsGradient: withRespectToLogits && fusesWithSoftmaxOutput)
         return gradient
     }
 
@@ -99,89 +137,144 @@ public enum Loss: String, CaseIterable, Sendable {
             }
             guard targets.shape == predictions.shape else {
                 throw ModelError("targets of shape \(kerasShapeText(Array(targets.shape.dropFirst()))) do not match predictions of shape \(kerasShapeText(Array(predictions.shape.dropFirst())))",
-                                 hint: usesClassIndices ? nil : "one-hot encode class labels, or use sparse_categorical_crossentropy")
+                                 hint: "one-hot encode class labels, or use sparse_categorical_crossentropy")
             }
         }
     }
 
     /// Mean loss over the batch; writes the gradient into `gradient` when given. The
-    /// cross-entropy gradient is dLoss/dLogits when `logitsGradient` is set, else dLoss/dp.
+    /// cross-entropy gradient is dLoss/dLogits when `logitsGradient` is set (predictions being
+    /// a softmax's output) or the loss is `fromLogits` (predictions being the logits), else
+    /// dLoss/dp.
     func compute(predictions: Tensor, labels: UnsafeBufferPointer<Int32>?, targets: Tensor?,
                  gradient: Tensor?, logitsGradient: Bool) -> Double {
         let n = predictions.shape[0]
         guard n > 0 else { return 0 }
         let width = predictions.shape[predictions.rank - 1]
         let rows = predictions.count / width
-        let p = predictions.pointer
         let g = gradient?.pointer
-        let invN = 1 / Float(n)
+        if fromLogits && kind != .binaryCrossentropy {
+            // log-softmax by the log-sum-exp of each row, then the fused path on its exponent.
+            let probabilities = Tensor(zeros: predictions.shape)
+            let z = predictions.pointer, p = probabilities.pointer
+            var logNormaliser = [Float](repeating: 0, count: rows)
+            for r in 0..<rows {
+                let zr = z + r * width, pr = p + r * width
+                var top = -Float.infinity
+                for c in 0..<width { top = max(top, zr[c]) }
+                var sum: Float = 0
+                for c in 0..<width {
+                    pr[c] = expf(zr[c] - top)
+                    sum += pr[c]
+                }
+                for c in 0..<width { pr[c] /= sum }
+                logNormaliser[r] = top + logf(sum)
+            }
+            return crossEntropy(probabilities, labels: labels, targets: targets, rows: rows, width: width, gradient: g,
+                                logProbability: { r, c in z[r * width + c] - logNormaliser[r] })
+        }
+        let p = predictions.pointer
         let eps = Loss.epsilon
-        var total = 0.0
-        switch self {
-        case .sparseCategoricalCrossentropy:
-            guard let labels else { return .nan }
+        switch kind {
+        case .sparseCategoricalCrossentropy, .categoricalCrossentropy:
+            if logitsGradient {
+                // -log softmax(z)_y computed from p; only an underflowed p_y is clamped.
+                return crossEntropy(predictions, labels: labels, targets: targets, rows: rows, width: width, gradient: g,
+                                    logProbability: { r, c in logf(max(p[r * width + c], Float.leastNormalMagnitude)) })
+            }
+            let invN = 1 / Float(n)
+            var total = 0.0
             for r in 0..<rows {
                 let row = p + r * width
-                let y = Int(labels[r])
-                if logitsGradient {
-                    // -log softmax(z)_y computed from p; only an underflowed p_y is clamped.
-                    total -= Double(logf(max(row[y], Float.leastNormalMagnitude)))
-                    if let g {
-                        let gr = g + r * width
-                        for c in 0..<width { gr[c] = row[c] * invN }
-                        gr[y] -= invN
-                    }
-                } else {
-                    let py = row[y]
-                    let clipped = min(max(py, eps), 1 - eps)
-                    total -= Double(logf(clipped))
-                    if let g {
-                        let gr = g + r * width
-                        for c in 0..<width { gr[c] = 0 }
-                        if py > eps && py < 1 - eps { gr[y] = -invN / py }
-                    }
-                }
-            }
-        case .categoricalCrossentropy:
-            guard let t = targets?.pointer else { return .nan }
-            for r in 0..<rows {
-                let row = p + r * width, tr = t + r * width
                 var rowLoss: Float = 0
-                if logitsGradient {
-                    var targetSum: Float = 0
-                    for c in 0..<width where tr[c] != 0 {
-                        rowLoss -= tr[c] * logf(max(row[c], Float.leastNormalMagnitude))
-                        targetSum += tr[c]
-                    }
-                    // d/dz of -Σ t log softmax(z) is p Σt - t.
-                    if let g {
-                        let gr = g + r * width
-                        for c in 0..<width { gr[c] = (row[c] * targetSum - tr[c]) * invN }
-                    }
-                } else {
-                    for c in 0..<width {
-                        let clipped = min(max(row[c], eps), 1 - eps)
-                        rowLoss -= tr[c] * logf(clipped)
-                        if let g {
-                            g[r * width + c] = (row[c] > eps && row[c] < 1 - eps) ? -tr[c] * invN / row[c] : 0
-                        }
-                    }
+                if let g { for c in 0..<width { g[r * width + c] = 0 } }
+                for c in 0..<width {
+                    let t = target(r, c, labels: labels, targets: targets, width: width)
+                    guard t != 0 else { continue }
+                    rowLoss -= t * logf(min(max(row[c], eps), 1 - eps))
+                    if let g, row[c] > eps && row[c] < 1 - eps { g[r * width + c] = -t * invN / row[c] }
                 }
                 total += Double(rowLoss)
             }
-        case .meanSquaredError:
+            return total / Double(rows)
+        case .binaryCrossentropy:
             guard let t = targets?.pointer else { return .nan }
-            // Mean over the last axis, then over the batch: d/dp = 2 (p - t) / (width · rows).
-            let scale = 2 / Float(width * rows)
-            var sum = 0.0
-            for i in 0..<(rows * width) {
-                let d = p[i] - t[i]
-                sum += Double(d * d)
-                if let g { g[i] = scale * d }
+            let count = rows * width
+            let scale = 1 / Float(count)
+            var total = 0.0
+            for i in 0..<count {
+                if fromLogits {
+                    // max(z, 0) - z·y + log(1 + e^-|z|): finite for any z; d/dz = σ(z) - y.
+                    let z = p[i]
+                    total += Double(max(z, 0) - z * t[i] + log1pf(expf(-abs(z))))
+                    g?[i] = (1 / (1 + expf(-z)) - t[i]) * scale
+                } else {
+                    let clipped = min(max(p[i], eps), 1 - eps)
+                    total -= Double(t[i] * logf(clipped) + (1 - t[i]) * logf(1 - clipped))
+                    if let g {
+                        g[i] = (p[i] > eps && p[i] < 1 - eps) ? (clipped - t[i]) / (clipped * (1 - clipped)) * scale : 0
+                    }
+                }
             }
-            return sum / Double(width * rows)
+            return total / Double(count)
+        case .meanSquaredError, .meanAbsoluteError:
+            guard let t = targets?.pointer else { return .nan }
+            // Mean over the last axis, then over the batch: d/dp = 2 (p - t) / (width · rows),
+            // or sign(p - t) / (width · rows) for the absolute error.
+            let count = rows * width
+            let scale = 1 / Float(count)
+            let squared = kind == .meanSquaredError
+            var sum = 0.0
+            for i in 0..<count {
+                let d = p[i] - t[i]
+                sum += squared ? Double(d * d) : Double(abs(d))
+                g?[i] = squared ? 2 * scale * d : (d > 0 ? scale : d < 0 ? -scale : 0)
+            }
+            return sum / Double(count)
+        }
+    }
+
+    /// Target value of row `r`, column `c`: one-hot of the label, or the given targets.
+    @inline(__always)
+    private func target(_ r: Int, _ c: Int, labels: UnsafeBufferPointer<Int32>?, targets: Tensor?, width: Int) -> Float {
+        if let labels { return Int(labels[r]) == c ? 1 : 0 }
+        return targets?.pointer[r * width + c] ?? 0
+    }
+
+    /// -Σ t·log p per row, averaged over rows, with the gradient with respect to the logits,
+    /// (p·Σt - t) / N, from `probabilities` (a softmax's output).
+    private func crossEntropy(_ probabilities: Tensor, labels: UnsafeBufferPointer<Int32>?, targets: Tensor?,
+                              rows: Int, width: Int, gradient g: UnsafeMutablePointer<Float>?,
+                              logProbability: (Int, Int) -> Float) -> Double {
+        let p = probabilities.pointer
+        let invN = 1 / Float(rows)
+        var total = 0.0
+        for r in 0..<rows {
+            var rowLoss: Float = 0, targetSum: Float = 0
+            if let labels {
+                let y = Int(labels[r])
+                rowLoss = -logProbability(r, y)
+                targetSum = 1
+            } else if let t = targets?.pointer {
+                for c in 0..<width where t[r * width + c] != 0 {
+                    rowLoss -= t[r * width + c] * logProbability(r, c)
+                    targetSum += t[r * width + c]
+                }
+            }
+            if let g {
+                for c in 0..<width {
+                    g[r * width + c] = (p[r * width + c] * targetSum - target(r, c, labels: labels, targets: targets, width: width)) * invN
+                }
+            }
+            total += Double(rowLoss)
         }
         return total / Double(rows)
+    }
+}
+
+extension Loss.Kind {
+    var isCrossEntropy: Bool {
+        self == .sparseCategoricalCrossentropy || self == .categoricalCrossentropy || self == .binaryCrossentropy
     }
 }
 

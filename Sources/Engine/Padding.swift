@@ -9,15 +9,7 @@ public enum Padding: String, CaseIterable, Sendable {
 
 /// A layer setting that cannot work, with what would fix it (a filter count of 0, a dropout
 /// rate of 1.5, a 4D convolution).
-public struct ConfigurationError: ExplainedError, Equatable {
-    public var message: String
-    public var hint: String?
-
-    public init(_ message: String, hint: String? = nil) {
-        self.message = message
-        self.hint = hint
-    }
-}
+public typealias ConfigurationError = Problem
 
 /// Where a sliding window (convolution or pooling) goes along up to three spatial axes.
 /// Lower ranks use the trailing axes, with the leading ones of size 1: a 1D layer over
@@ -29,11 +21,16 @@ struct WindowGeometry: Equatable {
     var padBefore: (Int, Int, Int)
     var output: (Int, Int, Int)
     var channels: Int
+    /// Keras's `dilation_rate`: window element k sits k · dilation inputs from the first.
+    var dilation = (1, 1, 1)
 
     static func == (a: WindowGeometry, b: WindowGeometry) -> Bool {
         a.input == b.input && a.window == b.window && a.stride == b.stride
             && a.padBefore == b.padBefore && a.output == b.output && a.channels == b.channels
+            && a.dilation == b.dilation
     }
+
+    var isDilated: Bool { dilation != (1, 1, 1) }
 
     var inputPositions: Int { input.0 * input.1 * input.2 }
     var outputPositions: Int { output.0 * output.1 * output.2 }
@@ -44,6 +41,7 @@ struct WindowGeometry: Equatable {
         windowSize == 1 && stride == (1, 1, 1) && padBefore == (0, 0, 0) && output == input
     }
     var outputSpatialShape: [Int] { [output.0, output.1, output.2] }
+    var inputSpatialShape: [Int] { [input.0, input.1, input.2] }
 
     /// Output size and leading pad of one axis, as TensorFlow computes them.
     static func axis(input: Int, window: Int, stride: Int, padding: Padding) -> (output: Int, padBefore: Int)? {
@@ -61,7 +59,10 @@ struct WindowGeometry: Equatable {
     /// Geometry of a window layer of `rank` over `inputShape` (spatial axes then channels).
     /// `layer` names the layer in error messages.
     static func make(layer: String, rank: Int, inputShape: [Int], window: [Int], strides: [Int],
-                     padding: Padding) throws(ShapeError) -> WindowGeometry {
+                     padding: Padding, dilation: [Int]? = nil) throws(ShapeError) -> WindowGeometry {
+        let dilation = dilation ?? Array(repeating: 1, count: rank)
+        // A dilated window spans d · (k − 1) + 1 inputs; the output size follows that span.
+        let span = zip(window, dilation).map { $1 * ($0 - 1) + 1 }
         guard inputShape.count == rank + 1 else {
             throw ShapeError("\(layer) expects inputs of rank \(rank + 1) (\(spatialWords(rank)), channels) but got shape \(kerasTupleText(inputShape))",
                              hint: rankHint(rank: rank, inputRank: inputShape.count))
@@ -70,13 +71,16 @@ struct WindowGeometry: Equatable {
             throw ShapeError("\(layer) got an empty input of shape \(kerasTupleText(inputShape))")
         }
         var sizes = [1, 1, 1], windows = [1, 1, 1], steps = [1, 1, 1], outputs = [1, 1, 1], pads = [0, 0, 0]
+        var dilations = [1, 1, 1]
         for i in 0..<rank {
             let axis = 3 - rank + i
             sizes[axis] = inputShape[i]
             windows[axis] = window[i]
             steps[axis] = strides[i]
-            guard let (output, pad) = WindowGeometry.axis(input: inputShape[i], window: window[i], stride: strides[i], padding: padding) else {
-                throw ShapeError("\(layer): window \(kerasTupleText(window)) is larger than the input \(kerasTupleText(Array(inputShape.prefix(rank)))) with padding valid (axis \(i + 1): \(window[i]) > \(inputShape[i]))",
+            dilations[axis] = dilation[i]
+            guard let (output, pad) = WindowGeometry.axis(input: inputShape[i], window: span[i], stride: strides[i], padding: padding) else {
+                let what = span == window ? "window \(kerasTupleText(window))" : "dilated window \(kerasTupleText(window)) (spanning \(kerasTupleText(span)))"
+                throw ShapeError("\(layer): \(what) is larger than the input \(kerasTupleText(Array(inputShape.prefix(rank)))) with padding valid (axis \(i + 1): \(span[i]) > \(inputShape[i]))",
                                  hint: "use padding same, a smaller window, or a larger input")
             }
             outputs[axis] = output
@@ -84,7 +88,8 @@ struct WindowGeometry: Equatable {
         }
         return WindowGeometry(input: (sizes[0], sizes[1], sizes[2]), window: (windows[0], windows[1], windows[2]),
                               stride: (steps[0], steps[1], steps[2]), padBefore: (pads[0], pads[1], pads[2]),
-                              output: (outputs[0], outputs[1], outputs[2]), channels: inputShape[rank])
+                              output: (outputs[0], outputs[1], outputs[2]), channels: inputShape[rank],
+                              dilation: (dilations[0], dilations[1], dilations[2]))
     }
 
     private static func spatialWords(_ rank: Int) -> String {
@@ -120,4 +125,18 @@ func checkRank(_ rank: Int, layer: String) throws(ConfigurationError) {
     guard (1...3).contains(rank) else {
         throw ConfigurationError("\(layer) exists in 1D, 2D and 3D, not \(rank)D")
     }
+}
+
+/// Keras refuses a stride above 1 together with a dilation above 1 on any axis.
+func checkStridesWithDilation(_ strides: [Int], _ dilation: [Int], layer: String) throws(ConfigurationError) {
+    if strides.contains(where: { $0 > 1 }) && dilation.contains(where: { $0 > 1 }) {
+        throw ConfigurationError("\(layer) cannot take strides \(kerasTupleText(strides)) together with dilation_rate \(kerasTupleText(dilation))",
+                                 hint: "Keras allows a stride above 1 or a dilation above 1, not both: use stride 1, or dilation 1")
+    }
+}
+
+/// Keras's `dilation_rate` constructor argument, written only when a window is dilated (it
+/// defaults to 1, and most layers a person reads have none).
+func dilationArgument(_ dilation: [Int]) -> [(key: String, value: PythonValue)] {
+    dilation.allSatisfy { $0 == 1 } ? [] : [("dilation_rate", .ints(dilation))]
 }

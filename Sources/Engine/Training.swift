@@ -129,7 +129,7 @@ extension Model {
     /// Keras's string form: `compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"])`.
     public func compile(optimizer: String, loss: String, metrics: [String] = []) throws(ModelError) {
         guard let made = makeOptimizer(kerasName: optimizer) else {
-            throw ModelError("unknown optimizer '\(optimizer)'", hint: "use adam, sgd or rmsprop")
+            throw ModelError("unknown optimizer '\(optimizer)'", hint: "use " + optimizerNames.joined(separator: ", "))
         }
         guard let lossValue = Loss(kerasName: loss) else {
             throw ModelError("unknown loss '\(loss)'",
@@ -265,7 +265,7 @@ extension Model {
         for (k, index) in runner.outputIndices.enumerated() {
             let layer = runner.nodes[index].layer
             // Fusing needs the output to be read by the loss alone.
-            objectives[k].fused = objectives[k].loss.isCrossEntropy && runner.consumerCounts[index] == 1
+            objectives[k].fused = objectives[k].loss.fusesWithSoftmaxOutput && runner.consumerCounts[index] == 1
                 && !runner.isShared[index] && (layer as? any SoftmaxOutputLayer)?.endsInSoftmax == true
         }
         var seen: Set<ObjectIdentifier> = []

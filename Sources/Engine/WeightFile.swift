@@ -2,15 +2,7 @@ import Basics
 import Foundation
 
 /// Why weights could not be saved or loaded, with what would fix it.
-public struct WeightFileError: ExplainedError, Equatable {
-    public var message: String
-    public var hint: String?
-
-    public init(_ message: String, hint: String? = nil) {
-        self.message = message
-        self.hint = hint
-    }
-}
+public typealias WeightFileError = Problem
 
 /// The cnnb weight file (`.cnnbw`), all integers little-endian:
 ///

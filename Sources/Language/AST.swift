@@ -123,6 +123,18 @@ public enum UnaryOperator: String, Hashable, Sendable {
 
 public enum BinaryOperator: String, Hashable, Sendable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", remainder = "%"
+    /// Python's `//`: the quotient rounded down.
+    case floorDivide = "//"
+    /// Comparisons select items: `data.train[data.train.labels == 3]`, `labels in [3, 5]`.
+    case equal = "==", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+    case isIn = "in"
+
+    public var isComparison: Bool {
+        switch self {
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .isIn: return true
+        default: return false
+        }
+    }
 }
 
 public indirect enum ExprKind: Hashable, Sendable {

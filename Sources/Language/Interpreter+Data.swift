@@ -15,6 +15,7 @@ extension Interpreter {
             outputs.append(.text(try loadWeights(into: model, from: path, at: weights.value?.span ?? weights.span)))
             return .none
         }
+        if case .name("images") = argument.kind { return try loadImageFolder(command, outputs: &outputs) }
         let name: String
         switch try evaluate(argument, outputs: &outputs) {
         case .word(let w), .string(let w): name = w
@@ -50,6 +51,62 @@ extension Interpreter {
         return .dataset(dataset)
     }
 
+    /// `load images from "DIR" size HxW [validation_split F] [seed N] [grayscale] [skip_invalid]`:
+    /// a folder of class subfolders, as Keras's `image_dataset_from_directory`.
+    func loadImageFolder(_ command: Command, outputs: inout [Output]) throws -> Value {
+        guard let from = command.option("from") else {
+            throw Diagnostic.error("load images needs the folder", at: command.span,
+                                   hint: "write load images from \"DIR\" size 64x64 (one subfolder per class)")
+        }
+        let directory = try filePath(from, what: "the image folder", inOutputFolder: false, outputs: &outputs)
+        guard let (sizeValue, sizeExpr) = try option(command, "size", outputs: &outputs) else {
+            throw Diagnostic.error("load images needs the size to resize every image to", at: command.span,
+                                   hint: "add size 64x64 (Keras's image_size; its default is 256x256)")
+        }
+        let size: (Int, Int)
+        switch sizeValue {
+        case .size(let s) where s.count == 2 && s.allSatisfy({ $0 > 0 && $0 <= 4096 }): size = (s[0], s[1])
+        case .number(let n) where n.rounded() == n && n > 0 && n <= 4096: size = (Int(n), Int(n))
+        default:
+            throw Diagnostic.error("an image size is HEIGHTxWIDTH of at most 4096 each, got \(sizeValue.brief)", at: sizeExpr.span,
+                                   hint: "for example size 64x64")
+        }
+        var seed = UInt32(truncatingIfNeeded: session.seed)
+        if let (value, expr) = try option(command, "seed", outputs: &outputs) {
+            seed = UInt32(try integer(value, at: expr.span, what: "the seed", minimum: 0) & 0xFFFF_FFFF)
+        }
+        var options = ImageFolderOptions(height: size.0, width: size.1, seed: seed)
+        options.grayscale = command.option("grayscale") != nil
+        options.skipInvalid = command.option("skip_invalid") != nil
+        if let (value, expr) = try option(command, "validation_split", outputs: &outputs) {
+            guard case .number(let split) = value, split > 0, split < 1 else {
+                throw Diagnostic.error("validation_split must be a fraction between 0 and 1, got \(value.brief)", at: expr.span,
+                                       hint: "for example validation_split 0.2")
+            }
+            options.validationSplit = split
+        }
+        let result: ImageFolderResult
+        do {
+            result = try ImageFolder.read(directory, options: options)
+        } catch let error as DataError {
+            throw Diagnostic.error(error.message, at: from.value?.span ?? from.span, hint: error.hint)
+        }
+        var dataset = result.dataset
+        if let limit = session.imageLimit {
+            dataset = dataset.prefix(train: limit, test: max(limit / 5, 1))
+        }
+        let d = result.dataset
+        var text = "Found \(d.train.count + d.test.count) files belonging to \(d.classNames.count) classes."
+        if options.validationSplit != nil { text += "\nUsing \(d.train.count) files for training, \(d.test.count) for validation." }
+        outputs.append(.text(text))
+        if !result.skipped.isEmpty {
+            outputs.append(warning("skipped \(result.skipped.count) file\(result.skipped.count == 1 ? "" : "s") that did not decode: "
+                                   + result.skipped.prefix(3).joined(separator: "; ") + (result.skipped.count > 3 ? "; …" : ""),
+                                   at: from.value?.span ?? from.span))
+        }
+        return .dataset(dataset)
+    }
+
     /// A string option's value as a path. Files a run makes (weights, exports, predictions) are
     /// relative to the session's output folder, beside the figures and the report; data
     /// folders are relative to the working directory.
@@ -58,6 +115,11 @@ extension Interpreter {
             throw Diagnostic.error("\(what) is written as a quoted path", at: option.value?.span ?? option.span,
                                    hint: "write \(option.name.name) \"path\"")
         }
+        return resolvedPath(path, inOutputFolder: inOutputFolder)
+    }
+
+    /// A path as written, resolved as `filePath` resolves it.
+    func resolvedPath(_ path: String, inOutputFolder: Bool = true) -> String {
         let expanded = (path as NSString).expandingTildeInPath
         guard inOutputFolder, !expanded.hasPrefix("/") else { return expanded }
         try? FileManager.default.createDirectory(atPath: session.outputDirectory, withIntermediateDirectories: true)

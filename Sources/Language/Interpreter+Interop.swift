@@ -44,12 +44,12 @@ extension Interpreter {
         do {
             if isNumpyArchive(path) {
                 try KerasWeights.save(model, to: path)
+            } else if isHDF5(path) {
+                try KerasArchive.saveWeights(model, to: path)
             } else {
                 try model.saveWeights(to: path)
             }
-        } catch let error as InteropError {
-            throw Diagnostic.error(error.message, at: span, hint: error.hint)
-        } catch let error as WeightFileError {
+        } catch {
             throw Diagnostic.error(error.message, at: span, hint: error.hint)
         }
         return "saved \(Render.ModelSummary.grouped(model.parameterCount)) weights of \(model.name) to \(path)"
@@ -61,12 +61,12 @@ extension Interpreter {
         do {
             if isNumpyArchive(path) {
                 try KerasWeights.load(model, from: path)
+            } else if isHDF5(path) {
+                try KerasArchive.loadWeights(model, from: path)
             } else {
                 try model.loadWeights(from: path)
             }
-        } catch let error as InteropError {
-            throw Diagnostic.error(error.message, at: span, hint: error.hint)
-        } catch let error as WeightFileError {
+        } catch {
             throw Diagnostic.error(error.message, at: span, hint: error.hint)
         }
         return "loaded \(Render.ModelSummary.grouped(model.parameterCount)) weights of \(model.name) from \(path)"
@@ -95,5 +95,24 @@ extension Interpreter {
 
     private func isNumpyArchive(_ path: String) -> Bool {
         (path as NSString).pathExtension.lowercased() == "npz"
+    }
+
+    /// Keras's weight files: `m.weights.h5` (Keras 3) or `.h5`.
+    private func isHDF5(_ path: String) -> Bool {
+        (path as NSString).pathExtension.lowercased() == "h5"
+    }
+
+    /// `save MODEL "FILE.keras"`: the whole model in Keras 3's format. Returns the line to show.
+    func saveKerasArchive(_ model: Model, to path: String, at span: SourceSpan) throws -> String {
+        guard (path as NSString).pathExtension.lowercased() == "keras" else {
+            throw Diagnostic.error("a whole model is saved as a .keras file, not \((path as NSString).lastPathComponent)", at: span,
+                                   hint: "write save \(model.name) \"\(model.name).keras\", or save \(model.name) weights \"FILE\" for the weights alone")
+        }
+        do {
+            try KerasArchive.save(model, to: path)
+        } catch {
+            throw Diagnostic.error(error.message, at: span, hint: error.hint)
+        }
+        return "saved model \(model.name) (\(Render.ModelSummary.grouped(model.parameterCount)) weights) to \(path)"
     }
 }

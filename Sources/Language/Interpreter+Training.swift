@@ -14,21 +14,40 @@ extension Interpreter {
             optimizerName = try word(value, at: expr.span, what: "the optimizer")
         }
         guard let optimizer = makeOptimizer(kerasName: optimizerName) else {
-            let known = ["adam", "sgd", "rmsprop"]
-            var hint = "use one of " + known.joined(separator: ", ")
-            if let near = nearestWord(to: optimizerName, among: known) { hint = "did you mean '\(near)'? " + hint }
+            var hint = "use one of " + optimizerNames.joined(separator: ", ")
+            if let near = nearestWord(to: optimizerName, among: optimizerNames) { hint = "did you mean '\(near)'? " + hint }
             throw Diagnostic.error("unknown optimizer '\(optimizerName)'", at: command.option("optimizer")?.value?.span ?? command.span, hint: hint)
+        }
+        for name in Vocabulary.optimizerOptions {
+            guard let given = command.option(name) else { continue }
+            var number: Float = 1  // a flag (nesterov) is on
+            if let (value, expr) = try option(command, name, outputs: &outputs), given.value != nil {
+                guard case .number(let x) = value else {
+                    throw Diagnostic.error("\(name) must be a number, got \(value.brief)", at: expr.span)
+                }
+                number = Float(x)
+            }
+            do {
+                try optimizer.set(name, number)
+            } catch {
+                throw Diagnostic.error(error.message, at: given.value?.span ?? given.span, hint: error.hint)
+            }
         }
         guard let (lossValue, lossExpr) = try option(command, "loss", outputs: &outputs) else {
             throw Diagnostic.error("compile needs a loss", at: command.span,
                                    hint: "add loss sparse_categorical_crossentropy (integer labels) or loss categorical_crossentropy (one-hot)")
         }
         let lossName = try word(lossValue, at: lossExpr.span, what: "the loss")
-        guard let loss = Loss(kerasName: lossName) else {
-            let known = Loss.allCases.map(\.rawValue)
+        let fromLogits = command.option("from_logits") != nil
+        guard let loss = Loss(kerasName: lossName, fromLogits: fromLogits) else {
+            let known = Loss.allCases.map(\.rawValue) + Loss.aliasNames
             var hint = "use one of " + known.joined(separator: ", ")
             if let near = nearestWord(to: lossName, among: known) { hint = "did you mean '\(near)'? " + hint }
             throw Diagnostic.error("unknown loss '\(lossName)'", at: lossExpr.span, hint: hint)
+        }
+        if fromLogits && !loss.isCrossEntropy, let option = command.option("from_logits") {
+            throw Diagnostic.error("from_logits applies to the cross-entropy losses, not \(loss.rawValue)", at: option.span,
+                                   hint: "remove from_logits")
         }
         var metrics: [Metric] = []
         if let (value, expr) = try option(command, "metrics", outputs: &outputs) {
@@ -48,7 +67,10 @@ extension Interpreter {
                 metrics.append(metric)
             }
         }
-        if let (value, expr) = try option(command, "lr", outputs: &outputs) {
+        if command.option("lr") != nil && command.option("learning_rate") != nil, let option = command.option("learning_rate") {
+            throw Diagnostic.error("the learning rate is given twice", at: option.span, hint: "keep lr or learning_rate, not both")
+        }
+        if let (value, expr) = try option(command, "lr", outputs: &outputs) ?? option(command, "learning_rate", outputs: &outputs) {
             guard case .number(let rate) = value, rate > 0, rate < 10 else {
                 throw Diagnostic.error("the learning rate must be a positive number, got \(value.brief)", at: expr.span,
                                        hint: "for example lr 0.001")
@@ -57,8 +79,12 @@ extension Interpreter {
         }
         model.compile(optimizer: optimizer, loss: loss, metrics: metrics)
         var text = "\(model.name): optimizer \(optimizer.name) (learning rate \(optimizer.learningRate)), loss \(loss.rawValue)"
+        if loss.fromLogits { text += " from logits" }
         if !metrics.isEmpty { text += ", metrics " + metrics.map(\.rawValue).joined(separator: ", ") }
         outputs.append(.text(text))
+        if let mismatch = model.lossOutputMismatch(loss) {
+            outputs.append(warning(mismatch.message, at: command.option("from_logits")?.span ?? lossExpr.span, hint: mismatch.hint))
+        }
         return .none
     }
 
@@ -85,6 +111,19 @@ extension Interpreter {
         }
     }
 
+    /// The split with its labels in the form the compiled loss reads: as Keras accepts labels of
+    /// shape (N,) for a single-unit output, `binary_crossentropy`, `mse` and `mae` read each
+    /// label as that unit's target. Categorical cross-entropy needs labels made one-hot first.
+    func targetsForLoss(_ model: Model, _ split: DatasetSplit, at span: SourceSpan) throws -> DatasetSplit {
+        guard let loss = model.loss, split.labelEncoding != .oneHot else { return split }
+        if loss.kind == .categoricalCrossentropy {
+            throw Diagnostic.error("categorical_crossentropy needs one-hot targets, these images have class labels", at: span,
+                                   hint: "one-hot encode them first (Keras's to_categorical): data = onehot data; or compile with sparse_categorical_crossentropy")
+        }
+        if !loss.usesClassIndices, model.outputShapes.first == [1] { return split.encodingLabels(as: .value) }
+        return split
+    }
+
     /// Checks that a model can take images of a split before any work starts; with `labels`
     /// (training, evaluation) also that its outputs cover the classes. Predicting needs no labels.
     func checkFits(_ model: Model, _ split: DatasetSplit, at span: SourceSpan, labels: Bool = true) throws {
@@ -109,8 +148,9 @@ extension Interpreter {
         guard model.outputs.count == 1 else {
             throw Diagnostic.error("\(model.name) has \(model.outputs.count) outputs; fit trains a model with one", at: command.arguments[0].span)
         }
-        let train = try labelledImages(command.option("on"), command: command, what: "train on", outputs: &outputs)
+        var train = try labelledImages(command.option("on"), command: command, what: "train on", outputs: &outputs)
         try checkFits(model, train, at: command.option("on")!.value!.span)
+        train = try targetsForLoss(model, train, at: command.option("on")!.value!.span)
         var epochs = 1
         if let (value, expr) = try option(command, "epochs", outputs: &outputs) {
             epochs = try integer(value, at: expr.span, what: "the number of epochs")
@@ -124,6 +164,7 @@ extension Interpreter {
         if let option = command.option("validate") {
             validation = try labelledImages(option, command: command, what: "validate on", outputs: &outputs)
             try checkFits(model, validation!, at: option.value!.span)
+            validation = try targetsForLoss(model, validation!, at: option.value!.span)
         }
         let observer = session.trainingObserver
         var log: [String] = []
@@ -193,8 +234,9 @@ extension Interpreter {
             throw Diagnostic.error("\(model.name) is not compiled", at: command.arguments[0].span,
                                    hint: "compile it first, with the loss to measure")
         }
-        let data = try labelledImages(command.option("on"), command: command, what: "evaluate on", outputs: &outputs)
+        var data = try labelledImages(command.option("on"), command: command, what: "evaluate on", outputs: &outputs)
         try checkFits(model, data, at: command.option("on")!.value!.span)
+        data = try targetsForLoss(model, data, at: command.option("on")!.value!.span)
         let start = DispatchTime.now().uptimeNanoseconds
         let result: Evaluation
         do {
@@ -259,9 +301,21 @@ extension Interpreter {
         }
     }
 
-    /// `save MODEL weights "FILE"`.
+    /// `save MODEL weights "FILE"`, or `save MODEL "FILE.keras"`.
     func saveCommand(_ command: Command, outputs: inout [Output]) throws -> Value {
         let model = try self.model(command.arguments[0], outputs: &outputs)
+        if command.arguments.count == 2 {
+            if command.option("weights") != nil {
+                throw Diagnostic.error("save writes the whole model or its weights, not both", at: command.arguments[1].span,
+                                       hint: "write save \(model.name) \"\(model.name).keras\" or save \(model.name) weights \"\(model.name).weights.h5\"")
+            }
+            let file = command.arguments[1]
+            guard case .string(let text) = try evaluate(file, outputs: &outputs) else {
+                throw Diagnostic.error("the model file is written as a quoted path", at: file.span, hint: "write save \(model.name) \"\(model.name).keras\"")
+            }
+            outputs.append(.text(try saveKerasArchive(model, to: resolvedPath(text), at: file.span)))
+            return .none
+        }
         guard let option = command.option("weights") else {
             throw Diagnostic.error("save needs what to write", at: command.span, hint: "write save \(model.name) weights \"\(model.name).cnnbw\"")
         }

@@ -9,6 +9,9 @@ import Render
 /// per area (layers, data, models, pictures, teaching).
 final class Interpreter {
     let session: Session
+    /// The split being indexed, whose labels a bare `labels` names inside the brackets:
+    /// `data.train[labels == 3]`.
+    var indexedSplit: DatasetSplit?
 
     init(session: Session) { self.session = session }
 
@@ -70,10 +73,7 @@ final class Interpreter {
             var warnings: [Diagnostic] = []
             let model = try buildModel(name: name, items: items, warnings: &warnings)
             session.set(name.name, .model(model))
-            return warnings.map { warning in
-                .text(session.currentSource.map { warning.rendered(source: $0) }
-                      ?? warning.description + (warning.hint.map { "\nhint: " + $0 } ?? ""))
-            }
+            return warnings.map { warning($0.message, at: $0.span, hint: $0.hint) }
         case .command(let command):
             var outputs: [Output] = []
             let value = try run(command, outputs: &outputs)
@@ -112,6 +112,7 @@ final class Interpreter {
         case .size(let s): return .size(s)
         case .name(let n):
             if session[n] == nil && session.checkOnly && session.uncheckedNames.contains(n) { throw Unchecked() }
+            if n == "labels", session[n] == nil, let split = indexedSplit { return .labels(split) }
             return session[n] ?? .word(n)
         case .list(let items): return .list(try items.map { try evaluate($0, outputs: &outputs) })
         case .layer(let spec): return .layerSpec(spec)
@@ -153,6 +154,7 @@ final class Interpreter {
     }
 
     private func arithmetic(_ op: BinaryOperator, _ a: Value, _ b: Value, expr: Expr) throws -> Value {
+        if op.isComparison { return try comparison(op, a, b, expr: expr) }
         switch (a, b) {
         case (.number(let x), .number(let y)):
             switch op {
@@ -164,7 +166,13 @@ final class Interpreter {
                 return .number(x / y)
             case .remainder:
                 guard y != 0 else { throw Diagnostic.error("division by zero", at: expr.span) }
-                return .number(x.truncatingRemainder(dividingBy: y))
+                // Python's %: the result takes the divisor's sign.
+                let r = x.truncatingRemainder(dividingBy: y)
+                return .number(r != 0 && (r < 0) != (y < 0) ? r + y : r)
+            case .floorDivide:
+                guard y != 0 else { throw Diagnostic.error("division by zero", at: expr.span) }
+                return .number((x / y).rounded(.down))
+            default: break
             }
         case (.dataset, .number(let y)), (.images, .number(let y)), (.image, .number(let y)):
             // Scaling records a factor; no image is copied.
@@ -176,8 +184,8 @@ final class Interpreter {
             case .multiply: factor = y; shift = 0
             case .subtract: factor = 1; shift = -y
             case .add: factor = 1; shift = y
-            case .remainder:
-                throw Diagnostic.error("'%' does not apply to images", at: expr.span, hint: "scale with / or *, shift with + or -")
+            default:
+                throw Diagnostic.error("'\(op.rawValue)' does not apply to images", at: expr.span, hint: "scale with / or *, shift with + or -")
             }
             func apply(_ split: DatasetSplit) -> DatasetSplit {
                 factor != 1 ? split.scaled(by: factor) : split.shifted(by: shift)
@@ -193,7 +201,7 @@ final class Interpreter {
             switch op {
             case .multiply, .add: return try arithmetic(op, b, a, expr: expr)
             case .subtract: return try arithmetic(.add, try arithmetic(.multiply, b, .number(-1), expr: expr), .number(y), expr: expr)
-            case .divide, .remainder: break
+            default: break
             }
         default: break
         }
@@ -263,6 +271,10 @@ final class Interpreter {
                                        hint: "write data.train[7] or data.train[0..<25]")
             }
             let isLabels: Bool = { if case .labels = value { return true } else { return false } }()
+            if let chosen = try selection(indices[0], of: split, outputs: &outputs) {
+                let picked = split.selecting(chosen)
+                return isLabels ? .labels(picked) : .images(picked)
+            }
             switch try position(indices[0], count: split.count, outputs: &outputs) {
             case .single(let i):
                 let one = try split.slice(i)
@@ -348,9 +360,20 @@ final class Interpreter {
         case "save": return try saveCommand(command, outputs: &outputs)
         case "shape": return try shapeCommand(command, outputs: &outputs)
         case "print":
+            // As Python's print: the values on one line, a space apart; figures stay figures.
+            var line: [String] = []
             for argument in command.arguments {
-                outputs += try display(try require(argument, outputs: &outputs), at: argument.span)
+                for output in try display(try require(argument, outputs: &outputs), at: argument.span) {
+                    if case .text(let text) = output {
+                        line.append(text)
+                    } else {
+                        if !line.isEmpty { outputs.append(.text(line.joined(separator: " "))) }
+                        line = []
+                        outputs.append(output)
+                    }
+                }
             }
+            if !line.isEmpty { outputs.append(.text(line.joined(separator: " "))) }
             return .none
         case "show": return try showCommand(command, outputs: &outputs)
         case "summary": return try summaryCommand(command, outputs: &outputs)
@@ -367,12 +390,25 @@ final class Interpreter {
         case "features": return try featuresCommand(command, outputs: &outputs)
         case "apply": return try applyCommand(command, outputs: &outputs)
         case "export": return try exportCommand(command, outputs: &outputs)
+        case "onehot": return try onehotCommand(command, outputs: &outputs)
+        case "relabel": return try relabelCommand(command, outputs: &outputs)
+        case "floor": return try floorCommand(command, outputs: &outputs)
         default:
             throw Diagnostic.error("'\(command.keyword.name)' is not a statement cnnb knows", at: command.keyword.span)
         }
     }
 
     // MARK: - Argument helpers
+
+    /// A warning as an output: rendered with its source line and caret when the session knows
+    /// the text being run, else with its position alone.
+    func warning(_ message: String, at span: SourceSpan, hint: String? = nil) -> Output {
+        let diagnostic = Diagnostic(.warning, message, at: span, hint: hint)
+        guard let source = session.source, span.end <= source.utf8.count else {
+            return .text(diagnostic.description + (hint.map { "\nhint: " + $0 } ?? ""))
+        }
+        return .text(diagnostic.rendered(source: source))
+    }
 
     func option(_ command: Command, _ name: String, outputs: inout [Output]) throws -> (Value, Expr)? {
         guard let option = command.option(name) else { return nil }

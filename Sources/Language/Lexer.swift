@@ -141,7 +141,10 @@ public struct Lexer {
                 if let depth = brackets.lastIndex(of: opener) { brackets.removeSubrange(depth...) }
                 emit(byte == UInt8(ascii: ")") ? .rightParen : byte == UInt8(ascii: "]") ? .rightBracket : .rightBrace, from: start)
             default:
-                if let kind = punctuation(byte) {
+                if let kind = twoCharacterOperator(byte, peek(1)) {
+                    advance(); advance()
+                    emit(kind, from: start)
+                } else if let kind = punctuation(byte) {
                     advance()
                     emit(kind, from: start)
                 } else {
@@ -151,6 +154,18 @@ public struct Lexer {
         }
         tokens.append(Token(kind: .end, span: SourceSpan(file: file, line: line, column: column, offset: index, length: 0),
                             precededBySpace: true, startsLine: atLineStart))
+    }
+
+    /// `//`, `==`, `!=`, `<=`, `>=`.
+    private func twoCharacterOperator(_ byte: UInt8, _ next: UInt8) -> TokenKind? {
+        switch (byte, next) {
+        case (UInt8(ascii: "/"), UInt8(ascii: "/")): return .doubleSlash
+        case (UInt8(ascii: "="), UInt8(ascii: "=")): return .equalEqual
+        case (UInt8(ascii: "!"), UInt8(ascii: "=")): return .notEqual
+        case (UInt8(ascii: "<"), UInt8(ascii: "=")): return .lessEqual
+        case (UInt8(ascii: ">"), UInt8(ascii: "=")): return .greaterEqual
+        default: return nil
+        }
     }
 
     private func punctuation(_ byte: UInt8) -> TokenKind? {
@@ -163,6 +178,8 @@ public struct Lexer {
         case UInt8(ascii: "/"): return .slash
         case UInt8(ascii: "%"): return .percent
         case UInt8(ascii: "="): return .equals
+        case UInt8(ascii: "<"): return .less
+        case UInt8(ascii: ">"): return .greater
         default: return nil
         }
     }

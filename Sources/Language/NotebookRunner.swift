@@ -44,6 +44,8 @@ public struct NotebookRunner {
                     onError: (String) -> Void = { _ in }) -> [CellResult] {
         var results: [CellResult] = []
         var failed = false
+        session.source = source
+        defer { session.source = nil }
         for (index, cell) in notebook.cells.enumerated() {
             if cell.kind == .markdown || (failed && !keepGoing) {
                 results.append(CellResult(cell: cell, outputs: [], error: nil, ran: cell.kind == .markdown))
@@ -58,9 +60,7 @@ public struct NotebookRunner {
                 failed = true
                 continue
             }
-            session.currentSource = source
             let (outputs, error) = session.run(cell.statements, onOutput: onOutput)
-            session.currentSource = nil
             let text = error.map { rendered($0, color: color) }
             if let text { onError(text) }
             results.append(CellResult(cell: cell, outputs: outputs, error: text, ran: true))

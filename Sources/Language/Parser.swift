@@ -493,7 +493,9 @@ public struct Parser {
             return NamedOption(name: name, value: nil, span: name.span)
         }
         let next = current
-        let nextIsWord = next.kind.identifier.map { stopWords.contains($0) } ?? false
+        // `epochs epochs`: an option's own name after it is a variable holding its value, as
+        // Keras's `epochs=epochs`; any other option word there starts the next option.
+        let nextIsWord = next.kind.identifier.map { stopWords.contains($0) && $0 != syntax.name } ?? false
         guard startsExpression(next), !nextIsWord else {
             throw fail("missing value after '\(syntax.name)'", at: name.span, hint: "write e.g. '\(syntax.example)'")
         }
@@ -591,7 +593,7 @@ public struct Parser {
             return Expr(.range(lower: nil, upper: upper, closed: op.kind == .closedRange),
                         span: op.span.through(end: previousEnd))
         }
-        let lower = try parseAdditive()
+        let lower = try parseComparison()
         guard tag == .halfOpenRange || tag == .closedRange else { return lower }
         let op = advance()
         let upper = try rangeBound(after: op)
@@ -618,6 +620,26 @@ public struct Parser {
         }
     }
 
+    /// comparison := additive [('==' | '!=' | '<' | '<=' | '>' | '>=' | 'in') additive]
+    private mutating func parseComparison() throws -> Expr {
+        let left = try parseAdditive()
+        guard tag == .comparison || (tag == .identifier && current.kind == .identifier("in")) else { return left }
+        let op: BinaryOperator
+        switch current.kind {
+        case .equalEqual: op = .equal
+        case .notEqual: op = .notEqual
+        case .less: op = .less
+        case .lessEqual: op = .lessEqual
+        case .greater: op = .greater
+        case .greaterEqual: op = .greaterEqual
+        case .identifier("in"): op = .isIn
+        default: return left
+        }
+        let opToken = advance()
+        let right = try operand(after: opToken, unary: false, parse: { try $0.parseAdditive() })
+        return Expr(.binary(op, left, right), span: left.span.through(right.span))
+    }
+
     private mutating func parseAdditive() throws -> Expr {
         var left = try parseMultiplicative()
         var chain = 0
@@ -636,9 +658,9 @@ public struct Parser {
         var left = try parseUnary()
         var chain = 0
         defer { depth -= chain }
-        while tag == .star || tag == .slash || tag == .percent {
+        while tag == .star || tag == .slash || tag == .percent || tag == .doubleSlash {
             try deepenChain(&chain)
-            let op: BinaryOperator = tag == .star ? .multiply : tag == .slash ? .divide : .remainder
+            let op: BinaryOperator = tag == .star ? .multiply : tag == .slash ? .divide : tag == .doubleSlash ? .floorDivide : .remainder
             let opToken = advance()
             let right = try operand(after: opToken, unary: false, parse: { try $0.parseUnary() })
             left = Expr(.binary(op, left, right), span: left.span.through(right.span))
@@ -800,6 +822,7 @@ private enum Tag: UInt8 {
     case identifier, integer, float, size, string, newline, semicolon, comma, dot
     case leftParen, rightParen, leftBracket, rightBracket, leftBrace, rightBrace
     case plus, minus, star, slash, percent, equals, halfOpenRange, closedRange, end
+    case doubleSlash, comparison
 
     init(_ kind: TokenKind) {
         switch kind {
@@ -824,6 +847,8 @@ private enum Tag: UInt8 {
         case .slash: self = .slash
         case .percent: self = .percent
         case .equals: self = .equals
+        case .doubleSlash: self = .doubleSlash
+        case .equalEqual, .notEqual, .less, .lessEqual, .greater, .greaterEqual: self = .comparison
         case .halfOpenRange: self = .halfOpenRange
         case .closedRange: self = .closedRange
         case .end: self = .end

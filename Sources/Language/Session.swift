@@ -36,8 +36,6 @@ public final class Session {
     public var imageLimit: Int?
     /// When set, `fit` runs at most this many epochs.
     public var epochLimit: Int?
-    /// The text being run, so warnings can quote their line; nil for parsed statements.
-    var currentSource: String?
     /// Shown training progress as it happens; nil when nobody watches.
     public var trainingObserver: (any TrainingObserver)?
     /// Polled between training batches; true stops training after the current batch.
@@ -47,6 +45,9 @@ public final class Session {
     /// Checking only (`cnnb check`): statements that build layers and models run, those that
     /// load data, train or draw are skipped.
     public var checkOnly = false
+    /// The text the running statements were parsed from (a notebook file, a cell, a REPL
+    /// entry), so warnings can show their source line; nil when unknown.
+    public var source: String?
     var figureCount = 0
     /// While checking: names that statements skipped would have defined.
     var uncheckedNames: Set<String> = []
@@ -97,8 +98,9 @@ public final class Session {
                     onOutput: (Output) -> Void = { _ in }) -> (outputs: [Output], error: Diagnostic?) {
         let (statements, diagnostics) = Parser.parseStatements(source, file: file, firstLine: firstLine)
         if let first = diagnostics.first(where: { $0.severity == .error }) { return ([], first) }
-        currentSource = source
-        defer { currentSource = nil }
+        let previous = self.source
+        self.source = source
+        defer { self.source = previous }
         return run(statements, onOutput: onOutput)
     }
 

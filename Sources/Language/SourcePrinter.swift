@@ -142,18 +142,23 @@ public enum SourcePrinter {
 
     /// Binding strength, loosest first.
     enum Precedence: Int, Comparable {
-        case range, additive, multiplicative, unary, postfix
+        case range, comparison, additive, multiplicative, unary, postfix
         static func < (a: Precedence, b: Precedence) -> Bool { a.rawValue < b.rawValue }
     }
 
     private static func precedence(of expr: Expr) -> Precedence {
         switch expr.kind {
         case .range: return .range
-        case .binary(let op, _, _): return op == .add || op == .subtract ? .additive : .multiplicative
+        case .binary(let op, _, _): return level(of: op)
         case .unary: return .unary
         case .layer, .command: return .range
         default: return .postfix
         }
+    }
+
+    private static func level(of op: BinaryOperator) -> Precedence {
+        if op.isComparison { return .comparison }
+        return op == .add || op == .subtract ? .additive : .multiplicative
     }
 
     /// `expr` printed where it must bind at least as tightly as `minimum`, in parentheses if not.
@@ -185,7 +190,7 @@ public enum SourcePrinter {
         case .unary(let op, let operandExpr):
             return op.rawValue + operand(operandExpr, minimum: .unary)
         case .binary(let op, let left, let right):
-            let level: Precedence = op == .add || op == .subtract ? .additive : .multiplicative
+            let level = level(of: op)
             let rightLevel = Precedence(rawValue: level.rawValue + 1) ?? .postfix
             return operand(left, minimum: level) + " " + op.rawValue + " " + operand(right, minimum: rightLevel)
         case .layer(let spec): return render(spec)

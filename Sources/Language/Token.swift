@@ -15,7 +15,11 @@ public enum TokenKind: Hashable, Sendable {
     case leftBracket, rightBracket
     case leftBrace, rightBrace
     case plus, minus, star, slash, percent
+    /// `//`, Python's floor division.
+    case doubleSlash
     case equals
+    /// Comparisons: `==`, `!=`, `<`, `<=`, `>`, `>=`.
+    case equalEqual, notEqual, less, lessEqual, greater, greaterEqual
     /// `..<`
     case halfOpenRange
     /// `...`
@@ -66,6 +70,13 @@ extension TokenKind {
         case .slash: return "'/'"
         case .percent: return "'%'"
         case .equals: return "'='"
+        case .doubleSlash: return "'//'"
+        case .equalEqual: return "'=='"
+        case .notEqual: return "'!='"
+        case .less: return "'<'"
+        case .lessEqual: return "'<='"
+        case .greater: return "'>'"
+        case .greaterEqual: return "'>='"
         case .halfOpenRange: return "'..<'"
         case .closedRange: return "'...'"
         case .end: return "end of input"

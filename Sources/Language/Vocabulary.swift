@@ -69,6 +69,9 @@ public enum Vocabulary {
     static let colourMap = OptionSyntax("colormap", value: "colormap viridis", words: colourMaps)
     static let colourBar = OptionSyntax(flag: "colorbar")
 
+    /// `compile`'s options that configure the optimizer, by Keras's argument names.
+    static let optimizerOptions = ["momentum", "nesterov", "beta_1", "beta_2", "epsilon", "rho", "weight_decay", "clipnorm"]
+
     /// Statement keywords, in the order hints list them.
     public static let commandList: [CommandSyntax] = [
         CommandSyntax(keyword: "layer", minArguments: 1, maxArguments: 1, takesLayer: true,
@@ -79,11 +82,16 @@ public enum Vocabulary {
                       usage: "explain KIND ARGUMENTS on SHAPE"),
         CommandSyntax(keyword: "load", minArguments: 1, maxArguments: 1, takesLayer: false,
                       options: [OptionSyntax("from", value: "from \"data/cifar10\""),
-                                OptionSyntax("weights", value: "weights \"model.npz\"")],
-                      usage: "load DATASET [from \"DIR\"]  or  load MODEL weights \"FILE\""),
-        CommandSyntax(keyword: "save", minArguments: 1, maxArguments: 1, takesLayer: false,
+                                OptionSyntax("weights", value: "weights \"model.npz\""),
+                                OptionSyntax("size", value: "size 64x64"),
+                                OptionSyntax("validation_split", value: "validation_split 0.2"),
+                                OptionSyntax("seed", value: "seed 1"),
+                                OptionSyntax(flag: "grayscale"),
+                                OptionSyntax(flag: "skip_invalid")],
+                      usage: "load DATASET [from \"DIR\"]  or  load images from \"DIR\" size HxW [validation_split F] [seed N] [grayscale] [skip_invalid]  or  load MODEL weights \"FILE\""),
+        CommandSyntax(keyword: "save", minArguments: 1, maxArguments: 2, takesLayer: false,
                       options: [OptionSyntax("weights", value: "weights \"model.npz\"")],
-                      usage: "save MODEL weights \"FILE.npz\" (NumPy, Keras names) or \"FILE.cnnbw\""),
+                      usage: "save MODEL \"FILE.keras\"  or  save MODEL weights \"FILE.weights.h5\", \"FILE.npz\" (NumPy, Keras names) or \"FILE.cnnbw\""),
         CommandSyntax(keyword: "export", minArguments: 1, maxArguments: 1, takesLayer: false,
                       options: [OptionSyntax("onnx", value: "onnx \"model.onnx\""),
                                 OptionSyntax("keras", value: "keras \"model.py\"")],
@@ -96,8 +104,18 @@ public enum Vocabulary {
                       options: [OptionSyntax("optimizer", value: "optimizer adam"),
                                 OptionSyntax("loss", value: "loss sparse_categorical_crossentropy"),
                                 OptionSyntax("metrics", value: "metrics accuracy"),
-                                OptionSyntax("lr", value: "lr 0.001")],
-                      usage: "compile MODEL optimizer NAME loss NAME [metrics NAME] [lr RATE]"),
+                                OptionSyntax("lr", value: "lr 0.001"),
+                                OptionSyntax("learning_rate", value: "learning_rate 0.001"),
+                                OptionSyntax(flag: "from_logits"),
+                                OptionSyntax("momentum", value: "momentum 0.9"),
+                                OptionSyntax(flag: "nesterov"),
+                                OptionSyntax("beta_1", value: "beta_1 0.9"),
+                                OptionSyntax("beta_2", value: "beta_2 0.999"),
+                                OptionSyntax("epsilon", value: "epsilon 1e-7"),
+                                OptionSyntax("rho", value: "rho 0.9"),
+                                OptionSyntax("weight_decay", value: "weight_decay 0.004"),
+                                OptionSyntax("clipnorm", value: "clipnorm 1.0")],
+                      usage: "compile MODEL optimizer NAME loss NAME [from_logits] [metrics NAME] [lr RATE] [OPTIMIZER OPTION VALUE ...]"),
         CommandSyntax(keyword: "fit", minArguments: 1, maxArguments: 1, takesLayer: false,
                       options: [OptionSyntax("on", value: "on data.train"),
                                 OptionSyntax("epochs", value: "epochs 5"),
@@ -139,6 +157,13 @@ public enum Vocabulary {
         CommandSyntax(keyword: "submodel", minArguments: 1, maxArguments: 1, takesLayer: false,
                       options: [OptionSyntax("outputs", value: "outputs cnn.layers[1,3,5]")],
                       usage: "submodel MODEL outputs LAYERS"),
+        CommandSyntax(keyword: "onehot", minArguments: 1, maxArguments: 1, takesLayer: false,
+                      options: [OptionSyntax("classes", value: "classes 10")],
+                      usage: "onehot LABELS_OR_DATA [classes N]"),
+        CommandSyntax(keyword: "relabel", minArguments: 2, maxArguments: 2, takesLayer: false,
+                      options: [], usage: "relabel DATA [CLASS, CLASS ...]"),
+        CommandSyntax(keyword: "floor", minArguments: 1, maxArguments: 1, takesLayer: false,
+                      options: [], usage: "floor NUMBER"),
     ]
 
     public static let commands: [String: CommandSyntax] =

@@ -80,6 +80,8 @@ public final class InteractiveSession {
         }
         let bytes = Array(entry.utf8)
         var ran: [String] = []
+        session.source = entry
+        defer { session.source = nil }
         for statement in statements {
             // A failed statement may have drawn a seed for weights it never made; put it back,
             // so the statements after it make the same weights as in a saved notebook.

@@ -22,22 +22,24 @@ struct GradientReport {
 /// the output y, so dL/dy = r. Each input and weight is perturbed by ±`step` and the central
 /// difference (L(+) - L(-)) / 2·step is compared with the analytic gradient; the reported
 /// error is ‖analytic - numeric‖ / max(‖analytic‖, ‖numeric‖) over each whole tensor.
+/// `training` runs the forward passes in training mode (batch statistics, for one); state
+/// weights (moving statistics) have no gradient and are not compared.
 func gradientErrors(of layer: Layer, batchShape: [Int], input kind: GradientInput = .uniform,
-                    step: Float = 5e-3, seed: UInt64 = 7, file: StaticString = #filePath,
+                    step: Float = 5e-3, seed: UInt64 = 7, training: Bool = false, file: StaticString = #filePath,
                     line: UInt = #line) throws -> [GradientReport] {
     var generator = SeededGenerator(seed: seed)
     let input = try prepare(layer, batchShape: batchShape, input: kind, generator: &generator)
-    let output = layer.forward(input, training: false)
+    let output = layer.forward(input, training: training)
     let projection = Tensor(zeros: output.shape)
     for i in 0..<projection.count { projection[flat: i] = generator.uniform(-1, 1) }
     func loss() -> Double {
-        let y = layer.forward(input, training: false)
+        let y = layer.forward(input, training: training)
         var sum = 0.0
         for i in 0..<y.count { sum += Double(y[flat: i]) * Double(projection[flat: i]) }
         return sum
     }
     for p in layer.parameters { p.gradient.fill(0) }
-    _ = layer.forward(input, training: false)
+    _ = layer.forward(input, training: training)
     let analyticInput = layer.backward(projection).copy()
     XCTAssertEqual(analyticInput.shape, batchShape, "input gradient shape", file: file, line: line)
 
@@ -61,7 +63,7 @@ func gradientErrors(of layer: Layer, batchShape: [Int], input kind: GradientInpu
     }
 
     var reports = [compare("input", values: input, analytic: analyticInput)]
-    for p in layer.parameters {
+    for p in layer.parameters where !p.isState {
         let analytic = p.gradient.copy()
         reports.append(compare(p.name, values: p.value, analytic: analytic))
     }
@@ -70,11 +72,11 @@ func gradientErrors(of layer: Layer, batchShape: [Int], input kind: GradientInpu
 
 /// Asserts every gradient of `layer` matches finite differences within `tolerance`.
 func assertGradients(_ layer: Layer, batchShape: [Int], input kind: GradientInput = .uniform,
-                     tolerance: Double = 1e-3, step: Float = 5e-3, seed: UInt64 = 7,
+                     tolerance: Double = 1e-3, step: Float = 5e-3, seed: UInt64 = 7, training: Bool = false,
                      file: StaticString = #filePath, line: UInt = #line) throws {
     let reports = try gradientErrors(of: layer, batchShape: batchShape, input: kind, step: step,
-                                     seed: seed, file: file, line: line)
-    XCTAssertEqual(reports.count, 1 + layer.parameters.count, file: file, line: line)
+                                     seed: seed, training: training, file: file, line: line)
+    XCTAssertEqual(reports.count, 1 + layer.parameters.filter { !$0.isState }.count, file: file, line: line)
     for report in reports {
         XCTAssertLessThan(report.relativeError, tolerance,
                           "\(layer.typeName) \(layer.configuration) on \(batchShape): \(report.name) gradient",
@@ -82,12 +84,13 @@ func assertGradients(_ layer: Layer, batchShape: [Int], input kind: GradientInpu
     }
 }
 
-/// Builds `layer`, gives its biases random values (so bias gradients are not checked only at
-/// zero) and returns a random input; the same seed gives the same weights and input.
+/// Builds `layer`, gives the weights that start constant (biases, batch normalisation's γ and
+/// β, PReLU's α) random values, so their gradients are not checked only at one point, and
+/// returns a random input; the same seed gives the same weights and input.
 func prepare(_ layer: Layer, batchShape: [Int], input kind: GradientInput,
              generator: inout SeededGenerator) throws -> Tensor {
     try layer.build(inputShape: Array(batchShape.dropFirst()), generator: &generator)
-    for p in layer.parameters where p.name == "bias" {
+    for p in layer.parameters where ["bias", "gamma", "beta", "alpha"].contains(p.name) {
         for i in 0..<p.value.count { p.value[flat: i] = generator.uniform(-0.5, 0.5) }
     }
     let input = Tensor(zeros: batchShape)

@@ -11,6 +11,8 @@ final class LayerShapeTests: XCTestCase {
         var input: [Int]
         var output: [Int]
         var parameters: Int
+        /// Keras's non-trainable count (moving statistics).
+        var nonTrainable = 0
         var line: UInt
     }
 
@@ -82,6 +84,61 @@ final class LayerShapeTests: XCTestCase {
             Case(layer: { Flatten() }, input: [2, 3, 4], output: [24], parameters: 0, line: #line),
             Case(layer: { try Dropout(rate: 0.5) }, input: [7, 3], output: [7, 3], parameters: 0, line: #line),
             Case(layer: { ActivationLayer(.softmax) }, input: [4, 10], output: [4, 10], parameters: 0, line: #line),
+            // Keras 3.15: BatchNormalization has 4·C weights, the moving 2·C non-trainable.
+            Case(layer: { try BatchNormalization() }, input: [10, 10, 8], output: [10, 10, 8], parameters: 32, nonTrainable: 16, line: #line),
+            Case(layer: { try BatchNormalization() }, input: [5], output: [5], parameters: 20, nonTrainable: 10, line: #line),
+            Case(layer: { try BatchNormalization(momentum: 0.9) }, input: [500, 64], output: [500, 64], parameters: 256, nonTrainable: 128, line: #line),
+            // Activation layers; PReLU's α has the input's shape unless axes share it.
+            Case(layer: { try ReLU() }, input: [6, 6, 3], output: [6, 6, 3], parameters: 0, line: #line),
+            Case(layer: { try LeakyReLU() }, input: [7], output: [7], parameters: 0, line: #line),
+            Case(layer: { ELU() }, input: [4, 2], output: [4, 2], parameters: 0, line: #line),
+            Case(layer: { Softmax() }, input: [3, 10], output: [3, 10], parameters: 0, line: #line),
+            Case(layer: { try PReLU() }, input: [10, 10, 8], output: [10, 10, 8], parameters: 800, line: #line),
+            Case(layer: { try PReLU(sharedAxes: [1, 2]) }, input: [10, 10, 8], output: [10, 10, 8], parameters: 8, line: #line),
+            // Zero padding and up-sampling.
+            Case(layer: { try ZeroPadding(rank: 2, padding: [1]) }, input: [5, 5, 3], output: [7, 7, 3], parameters: 0, line: #line),
+            Case(layer: { try ZeroPadding(rank: 2, amounts: [(1, 2), (3, 4)]) }, input: [5, 5, 3], output: [8, 12, 3], parameters: 0, line: #line),
+            Case(layer: { try ZeroPadding(rank: 1, padding: [2]) }, input: [5, 3], output: [9, 3], parameters: 0, line: #line),
+            Case(layer: { try ZeroPadding(rank: 1, amounts: [(1, 2)]) }, input: [5, 3], output: [8, 3], parameters: 0, line: #line),
+            Case(layer: { try ZeroPadding(rank: 3, padding: [1]) }, input: [2, 3, 4, 2], output: [4, 5, 6, 2], parameters: 0, line: #line),
+            Case(layer: { try UpSampling(rank: 2, size: [2]) }, input: [5, 5, 3], output: [10, 10, 3], parameters: 0, line: #line),
+            Case(layer: { try UpSampling(rank: 2, size: [2, 3]) }, input: [5, 5, 3], output: [10, 15, 3], parameters: 0, line: #line),
+            Case(layer: { try UpSampling(rank: 1, size: [2]) }, input: [5, 3], output: [10, 3], parameters: 0, line: #line),
+            Case(layer: { try UpSampling(rank: 3, size: [2]) }, input: [2, 3, 4, 2], output: [4, 6, 8, 2], parameters: 0, line: #line),
+            Case(layer: { try GlobalPooling(kind: .max, rank: 3) }, input: [2, 3, 4, 5], output: [5], parameters: 0, line: #line),
+            // Depthwise (k·k·in·M + in·M) and separable (k·k·in·M + in·M·F + F) convolutions.
+            Case(layer: { try DepthwiseConvolution(rank: 2, kernelSize: [3], depthMultiplier: 2) }, input: [8, 8, 3], output: [6, 6, 6], parameters: 60, line: #line),
+            Case(layer: { try DepthwiseConvolution(rank: 2, kernelSize: [3], strides: [2], padding: .same) }, input: [8, 8, 3], output: [4, 4, 3], parameters: 30, line: #line),
+            Case(layer: { try DepthwiseConvolution(rank: 1, kernelSize: [3], depthMultiplier: 2) }, input: [10, 3], output: [8, 6], parameters: 24, line: #line),
+            Case(layer: { try SeparableConvolution(rank: 2, filters: 16, kernelSize: [3]) }, input: [8, 8, 3], output: [6, 6, 16], parameters: 91, line: #line),
+            Case(layer: { try SeparableConvolution(rank: 2, filters: 16, kernelSize: [3], strides: [2], padding: .same, depthMultiplier: 2) },
+                 input: [8, 8, 3], output: [4, 4, 16], parameters: 166, line: #line),
+            Case(layer: { try SeparableConvolution(rank: 1, filters: 16, kernelSize: [3]) }, input: [10, 3], output: [8, 16], parameters: 73, line: #line),
+            // Transposed: valid in·s + max(k − s, 0), same in·s; k·k·F·in + F.
+            Case(layer: { try ConvolutionTranspose(rank: 2, filters: 8, kernelSize: [3]) }, input: [5, 5, 3], output: [7, 7, 8], parameters: 224, line: #line),
+            Case(layer: { try ConvolutionTranspose(rank: 2, filters: 8, kernelSize: [3], strides: [2]) }, input: [5, 5, 3], output: [11, 11, 8], parameters: 224, line: #line),
+            Case(layer: { try ConvolutionTranspose(rank: 2, filters: 8, kernelSize: [3], strides: [2], padding: .same) }, input: [5, 5, 3], output: [10, 10, 8], parameters: 224, line: #line),
+            Case(layer: { try ConvolutionTranspose(rank: 2, filters: 8, kernelSize: [3], strides: [3], padding: .same) }, input: [5, 5, 3], output: [15, 15, 8], parameters: 224, line: #line),
+            Case(layer: { try ConvolutionTranspose(rank: 2, filters: 8, kernelSize: [3], strides: [3]) }, input: [5, 5, 3], output: [15, 15, 8], parameters: 224, line: #line),
+            Case(layer: { try ConvolutionTranspose(rank: 2, filters: 8, kernelSize: [2], strides: [2], padding: .same) }, input: [5, 5, 3], output: [10, 10, 8], parameters: 104, line: #line),
+            Case(layer: { try ConvolutionTranspose(rank: 2, filters: 8, kernelSize: [4], strides: [3]) }, input: [5, 4, 3], output: [16, 13, 8], parameters: 392, line: #line),
+            Case(layer: { try ConvolutionTranspose(rank: 1, filters: 8, kernelSize: [3], strides: [2]) }, input: [5, 3], output: [11, 8], parameters: 80, line: #line),
+            Case(layer: { try ConvolutionTranspose(rank: 3, filters: 4, kernelSize: [3], strides: [2], padding: .same) }, input: [3, 4, 5, 2], output: [6, 8, 10, 4], parameters: 220, line: #line),
+            // Dilated: a window of k spans d·(k − 1) + 1.
+            Case(layer: { try Convolution(rank: 2, filters: 4, kernelSize: [3], dilation: [2]) }, input: [9, 9, 2], output: [5, 5, 4], parameters: 76, line: #line),
+            Case(layer: { try Convolution(rank: 2, filters: 4, kernelSize: [3], padding: .same, dilation: [2, 3]) }, input: [9, 9, 2], output: [9, 9, 4], parameters: 76, line: #line),
+            Case(layer: { try Convolution(rank: 1, filters: 4, kernelSize: [3], dilation: [4]) }, input: [20, 2], output: [12, 4], parameters: 28, line: #line),
+            Case(layer: { try Convolution(rank: 3, filters: 4, kernelSize: [2], dilation: [2]) }, input: [5, 5, 5, 1], output: [3, 3, 3, 4], parameters: 36, line: #line),
+            // Preprocessing and augmentation keep (or set) the image size and have no weights.
+            Case(layer: { Rescaling(scale: 1.0 / 255) }, input: [32, 32, 3], output: [32, 32, 3], parameters: 0, line: #line),
+            Case(layer: { try Resizing(height: 3, width: 5) }, input: [4, 4, 1], output: [3, 5, 1], parameters: 0, line: #line),
+            Case(layer: { try CenterCrop(height: 4, width: 3) }, input: [6, 6, 1], output: [4, 3, 1], parameters: 0, line: #line),
+            Case(layer: { try CenterCrop(height: 6, width: 6) }, input: [4, 4, 1], output: [6, 6, 1], parameters: 0, line: #line),
+            Case(layer: { RandomFlip() }, input: [6, 6, 3], output: [6, 6, 3], parameters: 0, line: #line),
+            Case(layer: { try RandomRotation(factor: 0.1) }, input: [6, 6, 3], output: [6, 6, 3], parameters: 0, line: #line),
+            Case(layer: { try RandomTranslation(heightFactor: 0.1, widthFactor: 0.2) }, input: [6, 6, 3], output: [6, 6, 3], parameters: 0, line: #line),
+            Case(layer: { try RandomZoom(heightFactor: 0.2) }, input: [6, 6, 3], output: [6, 6, 3], parameters: 0, line: #line),
+            Case(layer: { try RandomContrast(factor: 0.2) }, input: [6, 6, 3], output: [6, 6, 3], parameters: 0, line: #line),
         ]
     }
 
@@ -93,6 +150,8 @@ final class LayerShapeTests: XCTestCase {
             var generator = SeededGenerator(seed: 1)
             try layer.build(inputShape: c.input, generator: &generator)
             XCTAssertEqual(layer.parameterCount, c.parameters, "\(layer.typeName) on \(c.input)", line: c.line)
+            XCTAssertEqual(layer.parameterCount - layer.trainableParameterCount, c.nonTrainable,
+                           "\(layer.typeName) on \(c.input): non-trainable", line: c.line)
             // A forward pass of a batch of two really produces that shape.
             let input = Tensor(shape: [2] + c.input, repeating: 0.5)
             XCTAssertEqual(layer.forward(input, training: false).shape, [2] + c.output, line: c.line)
@@ -156,6 +215,8 @@ final class LayerShapeTests: XCTestCase {
                        ["filters": "64", "kernel_size": "(3, 3)", "strides": "(3, 3)", "padding": "'same'", "activation": "'relu'", "use_bias": "True"],
                        "values are Python literals, as Keras's constructor arguments are written")
         XCTAssertEqual(config(try Convolution(rank: 1, filters: 64, kernelSize: [3]))["kernel_size"], "(3,)")
+        XCTAssertEqual(config(try Convolution(rank: 2, filters: 4, kernelSize: [3], dilation: [2, 1]))["dilation_rate"], "(2, 1)",
+                       "dilation_rate is written when a window is dilated")
         XCTAssertEqual(config(try Pooling(kind: .max, rank: 2, poolSize: [2, 2], strides: [2], padding: .valid)),
                        ["pool_size": "(2, 2)", "strides": "(2, 2)", "padding": "'valid'"])
         XCTAssertEqual(config(try Pooling(kind: .average, rank: 2, poolSize: [3]))["strides"], "(3, 3)", "strides default to the pool size")

@@ -59,7 +59,7 @@ final class ModelGraphTests: XCTestCase {
         let y = try model.predict(Tensor(shape: [1, 3], values: [1, 2, 3]))[0]
         XCTAssertEqual(y.scalars, [1 + 3 + 0.5, 2 + 3 - 0.5])
         XCTAssertThrowsError(try model.setWeights([Tensor(zeros: [2, 3]), Tensor(zeros: [2])], ofLayer: 1)) { error in
-            XCTAssertEqual("\(error)", "weight dense/kernel has shape (3, 2), the value given has shape (2, 3) (give a value of shape (3, 2))")
+            XCTAssertEqual("\(error)", "weight dense/kernel has shape (3, 2), the value given has shape (2, 3)\n  hint: give a value of shape (3, 2)")
         }
         XCTAssertThrowsError(try model.setWeights([Tensor(zeros: [3, 2])], ofLayer: 1)) { error in
             XCTAssertTrue("\(error)".contains("has 2 weights, 1 were given"), "\(error)")

@@ -233,7 +233,7 @@ final class InterpreterTests: XCTestCase {
                        "Conv2D cannot follow an output of shape (None, 8, 8, 8): layer conv2d was built for input (None, 16, 16, 3), it is now applied to (None, 8, 8, 8)")
         // Values print as Python would show them.
         session.succeed("names = [\"a\", \"b\"]\nsize = 3x4\nrate = 0.25")
-        XCTAssertEqual(session.succeed("print names, size, rate").texts, ["['a', 'b']", "3x4", "0.25"])
+        XCTAssertEqual(session.succeed("print names, size, rate").texts, ["['a', 'b'] 3x4 0.25"])
         XCTAssertEqual(session.definitionOrder, ["block", "shrink", "twin", "m", "names", "size", "rate"])
         session.reset()
         XCTAssertTrue(session.definitionOrder.isEmpty)
@@ -677,5 +677,156 @@ final class InterpreterTests: XCTestCase {
         for row in 0..<4 {
             XCTAssertEqual(pa.scalars[(row * 10)..<(row * 10 + 10)].reduce(0, +), 1, accuracy: 1e-5)
         }
+    }
+}
+
+/// Losses, optimizer options, selections and label encodings as statements.
+final class TrainingOptionsTests: XCTestCase {
+    override func tearDown() {
+        SessionHarness.removeFolders()
+        super.tearDown()
+    }
+
+    func testCompileTakesKerasOptimizerArguments() throws {
+        let session = try SessionHarness.makeSession()
+        session.succeed("model m { input 32x32x3; pool 8; flatten; dense 10 softmax }")
+        let text = session.succeed("compile m optimizer sgd momentum 0.9 nesterov clipnorm 1.0 learning_rate 0.05 loss sparse_categorical_crossentropy").text
+        XCTAssertEqual(text, "m: optimizer sgd (learning rate 0.05), loss sparse_categorical_crossentropy")
+        guard case .model(let m)? = session["m"], let sgd = m.optimizer as? SGD else { return XCTFail("no SGD") }
+        XCTAssertEqual(sgd.momentum, 0.9)
+        XCTAssertTrue(sgd.nesterov)
+        XCTAssertEqual(sgd.clipnorm, 1.0)
+        session.succeed("compile m optimizer adamw beta_1 0.8 beta_2 0.99 epsilon 0.001 weight_decay 0.01 loss sparse_categorical_crossentropy")
+        guard case .model(let m2)? = session["m"], let adamw = m2.optimizer as? AdamW else { return XCTFail("no AdamW") }
+        XCTAssertEqual([adamw.beta1, adamw.beta2, adamw.epsilon, adamw.weightDecay], [0.8, 0.99, 0.001, 0.01])
+    }
+
+    func testLinearOutputWithCrossEntropyWarnsAndFromLogitsDoesNot() throws {
+        let session = try SessionHarness.makeSession()
+        session.succeed("model m { input 32x32x3; pool 8; flatten; dense 10 }")
+        let warned = session.succeed("compile m optimizer adam loss sparse_categorical_crossentropy").texts
+        XCTAssertEqual(warned.count, 2)
+        XCTAssertEqual(warned[1], """
+            test.cnnb:1:31: warning: sparse_categorical_crossentropy expects probabilities, but dense gives linear outputs
+            compile m optimizer adam loss sparse_categorical_crossentropy
+                                          ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+            hint: end the model with dense 10 softmax, or add from_logits to compile
+            """)
+        let quiet = session.succeed("compile m optimizer adam loss sparse_categorical_crossentropy from_logits").texts
+        XCTAssertEqual(quiet, ["m: optimizer adam (learning rate 0.001), loss sparse_categorical_crossentropy from logits"])
+        session.succeed("model p { input 32x32x3; pool 8; flatten; dense 10 softmax }")
+        let reverse = session.succeed("compile p optimizer adam loss sparse_categorical_crossentropy from_logits").texts
+        XCTAssertEqual(reverse.last, """
+            test.cnnb:1:63: warning: from_logits takes the outputs as logits, but dense already applies softmax
+            compile p optimizer adam loss sparse_categorical_crossentropy from_logits
+                                                                          ^~~~~~~~~~~
+            hint: drop from_logits, or leave the last layer linear (dense 10)
+            """)
+        session.succeed("model b { input 32x32x3; pool 8; flatten; dense 1 sigmoid }")
+        XCTAssertEqual(session.succeed("compile b optimizer adam loss binary_crossentropy").texts.count, 1)
+    }
+
+    func testFromLogitsTrainsALinearHead() throws {
+        // The official tutorials' pattern, dense 10 with from_logits (the engine's tests show it
+        // is the same computation as dense 10 softmax).
+        let session = try SessionHarness.makeSession("logits", trainCount: 128, testCount: 32)
+        session.succeed("data = load shapes\ndata = data / 255")
+        for name in ["soft", "logits", "clipped"] {
+            let head = name == "soft" ? "dense 10 softmax" : "dense 10"
+            session.succeed("model \(name) { input 32x32x3; conv 4 3x3 relu; pool 4; flatten; \(head) }")
+        }
+        guard case .model(let soft)? = session["soft"], case .model(let logits)? = session["logits"],
+              case .model(let clipped)? = session["clipped"] else { return XCTFail("no models") }
+        for other in [logits, clipped] {
+            for (p, q) in zip(soft.parameters, other.parameters) { q.value.pointer.update(from: p.value.pointer, count: p.value.count) }
+        }
+        session.succeed("compile soft optimizer adam loss sparse_categorical_crossentropy metrics accuracy")
+        session.succeed("compile logits optimizer adam loss sparse_categorical_crossentropy from_logits metrics accuracy")
+        session.succeed("compile clipped optimizer adam loss sparse_categorical_crossentropy metrics accuracy")
+        var histories: [History] = []
+        for name in ["soft", "logits", "clipped"] {
+            session.succeed("h = fit \(name) on data.train epochs 3 batch 32")
+            guard case .history(let h)? = session["h"] else { return XCTFail("no history") }
+            histories.append(h)
+        }
+        // Shuffles differ per model, so the two heads end close, not equal; the clipped head
+        // starts far worse (its outputs are read as probabilities and clipped at 1e-7).
+        XCTAssertLessThan(histories[1].loss[2], histories[1].loss[0] - 0.1, "\(histories[1].loss)")
+        XCTAssertEqual(histories[1].loss[2], histories[0].loss[2], accuracy: 0.1)
+        XCTAssertGreaterThan(histories[2].loss[0], histories[0].loss[0] + 1, "\(histories[2].loss) vs \(histories[0].loss)")
+    }
+
+    func testOneHotLabelsWithCategoricalCrossEntropyTrainLikeSparse() throws {
+        let session = try SessionHarness.makeSession("onehot", trainCount: 64, testCount: 16)
+        session.succeed("data = load shapes\ndata = data / 255")
+        XCTAssertEqual(session.succeed("shape onehot data.train.labels").text, "(64, 10)")
+        XCTAssertEqual(session.succeed("print onehot data.train.labels[0..<1]").text.filter { $0 == "1" }.count, 1)
+        session.succeed("model a { input 32x32x3; pool 8; flatten; dense 10 softmax }")
+        session.succeed("model b { input 32x32x3; pool 8; flatten; dense 10 softmax }")
+        // Same seed-drawn weights: copy a's into b so only the loss's form differs.
+        guard case .model(let a)? = session["a"], case .model(let b)? = session["b"] else { return XCTFail("no models") }
+        for (p, q) in zip(a.parameters, b.parameters) { q.value.pointer.update(from: p.value.pointer, count: p.value.count) }
+        session.succeed("compile a optimizer sgd loss sparse_categorical_crossentropy")
+        session.succeed("compile b optimizer sgd loss categorical_crossentropy")
+        let error = try XCTUnwrap(session.fail("fit b on data.train epochs 1 batch 64"))
+        XCTAssertEqual(error.message, "categorical_crossentropy needs one-hot targets, these images have class labels")
+        session.succeed("hot = onehot data")
+        let ha = session.succeed("ha = fit a on data.train epochs 1 batch 64")
+        let hb = session.succeed("hb = fit b on hot.train epochs 1 batch 64")
+        XCTAssertNil(ha.error)
+        XCTAssertNil(hb.error)
+        guard case .history(let x)? = session["ha"], case .history(let y)? = session["hb"] else { return XCTFail("no histories") }
+        XCTAssertEqual(x.loss[0], y.loss[0], accuracy: 1e-5)
+        for (p, q) in zip(a.parameters, b.parameters) {
+            for i in 0..<p.value.count { XCTAssertEqual(p.value[flat: i], q.value[flat: i], accuracy: 1e-5) }
+        }
+    }
+
+    func testSelectionsAndRelabelling() throws {
+        let session = try SessionHarness.makeSession("select", trainCount: 96, testCount: 32)
+        session.succeed("data = load shapes")
+        guard case .dataset(let d)? = session["data"] else { return XCTFail("no data") }
+        let labels = d.train.labels
+        let threes = labels.filter { $0 == 3 }.count
+        XCTAssertGreaterThan(threes, 0)
+        XCTAssertEqual(session.succeed("(data.train[data.train.labels == 3]).count").text, "\(threes)")
+        XCTAssertEqual(session.succeed("(data.train[labels == 3]).count").text, "\(threes)")
+        XCTAssertEqual(session.succeed("(data.train[labels < 5]).count").text, "\(labels.filter { $0 < 5 }.count)")
+        XCTAssertEqual(session.succeed("(data.train[labels != 3]).count").text, "\(labels.filter { $0 != 3 }.count)")
+        let both = labels.filter { $0 == 3 || $0 == 5 }.count
+        session.succeed("pair = data.train[labels in [3, 5]]")
+        XCTAssertEqual(session.succeed("pair.count").text, "\(both)")
+        guard case .images(let pair)? = session["pair"] else { return XCTFail("no selection") }
+        // The selected images are the originals, in order.
+        let firstThree = try XCTUnwrap(labels.firstIndex { $0 == 3 || $0 == 5 })
+        XCTAssertEqual(Array(pair.pixels(at: 0)), Array(d.train.pixels(at: firstThree)))
+        session.succeed("binary = relabel data [3, 5]")
+        guard case .dataset(let binary)? = session["binary"] else { return XCTFail("no relabelled data") }
+        XCTAssertEqual(binary.train.count, both)
+        XCTAssertEqual(Set(binary.train.labels), [0, 1])
+        XCTAssertEqual(binary.classNames, [d.classNames[3], d.classNames[5]])
+        XCTAssertEqual(binary.train.labels.filter { $0 == 0 }.count, threes)
+        // A binary head on the relabelled data trains with binary_crossentropy on the labels.
+        session.succeed("binary = binary / 255")
+        session.succeed("model cat { input 32x32x3; pool 8; flatten; dense 1 sigmoid }")
+        session.succeed("compile cat optimizer adam loss binary_crossentropy metrics accuracy")
+        XCTAssertNil(session.succeed("h = fit cat on binary.train epochs 2").error)
+    }
+
+    func testArithmeticAsPython() throws {
+        let session = try SessionHarness.makeSession()
+        XCTAssertEqual(session.succeed("print 7 // 2, -7 // 2, -7 % 3, 7 % -3, (floor 2.5), (floor -2.5)").text, "3 -4 2 -2 2 -3")
+        XCTAssertEqual(session.succeed("print 3 < 5, 3 == 4").text, "1 0")
+        XCTAssertEqual(session.succeed("print \"loss\", 0.5").text, "loss 0.5")
+    }
+
+    func testAnOptionsNameHoldsItsValue() throws {
+        let session = try SessionHarness.makeSession("optionname", trainCount: 32, testCount: 8)
+        session.succeed("data = load shapes\ndata = data / 255\nepochs = 2\nbatch = 16")
+        session.succeed("model m { input 32x32x3; pool 8; flatten; dense 10 softmax }")
+        session.succeed("compile m optimizer adam loss sparse_categorical_crossentropy")
+        session.succeed("h = fit m on data.train epochs epochs batch batch")
+        guard case .history(let h)? = session["h"] else { return XCTFail("no history") }
+        XCTAssertEqual(h.epochs, 2)
     }
 }

@@ -192,9 +192,17 @@ final class RuntimeErrorTests: XCTestCase {
              column: 18, hint: "check the path"),
         // Compiling
         Case("compile cnn optimizer adamm loss sparse_categorical_crossentropy", "unknown optimizer 'adamm'", column: 23,
-             hint: "did you mean 'adam'? use one of adam, sgd, rmsprop"),
+             hint: "did you mean 'adam'? use one of adam, adamw, sgd, rmsprop"),
         Case("compile cnn optimizer adam loss mse2", "unknown loss 'mse2'", column: 33,
-             hint: "use one of sparse_categorical_crossentropy, categorical_crossentropy, mean_squared_error"),
+             hint: "did you mean 'mse'? use one of sparse_categorical_crossentropy, categorical_crossentropy, binary_crossentropy, mean_squared_error, mean_absolute_error, mae, mse"),
+        Case("compile cnn optimizer adam momentum 0.9 loss mse", "adam has no option 'momentum'", column: 37,
+             hint: "adam takes beta_1, beta_2, epsilon, weight_decay, clipnorm"),
+        Case("compile cnn optimizer sgd momentum 1.5 loss mse", "momentum must be a number at least 0.0 and below 1.0, got 1.5", column: 36),
+        Case("compile cnn optimizer sgd momentum fast loss mse", "momentum must be a number, got fast", column: 36),
+        Case("compile cnn optimizer adam loss mse from_logits", "from_logits applies to the cross-entropy losses, not mean_squared_error",
+             column: 37, hint: "remove from_logits"),
+        Case("compile cnn optimizer adam lr 0.1 learning_rate 0.1 loss mse", "the learning rate is given twice", column: 35,
+             hint: "keep lr or learning_rate, not both"),
         Case("compile cnn loss sparse_categorical_crossentropy metrics acuracy", "unknown metric 'acuracy'", column: 58,
              hint: "did you mean 'accuracy'? use accuracy"),
         Case("compile cnn optimizer adam loss sparse_categorical_crossentropy lr -1",
@@ -202,6 +210,22 @@ final class RuntimeErrorTests: XCTestCase {
         Case("compile cnn optimizer 3 loss sparse_categorical_crossentropy", "the optimizer must be a name, got a number", column: 23),
         Case("compile cnn optimizer adam", "compile needs a loss", column: 1,
              hint: "add loss sparse_categorical_crossentropy (integer labels) or loss categorical_crossentropy (one-hot)"),
+        // Selections, labels and arithmetic
+        Case("data.train[labels in 3]", "'in' needs a list after it, got a number", column: 12, hint: "for example labels in [3, 5]"),
+        Case("data.train[labels == \"a\"]", "cannot compare labels == a string", column: 12,
+             hint: "compare labels, a tensor or a number with a number: data.train.labels == 3"),
+        Case("data.train[xs == 3]", "cannot compare a list", column: 12,
+             hint: "compare labels, a tensor or a number: data.train.labels == 3"),
+        Case("data.test[data.train.labels == 3]", "a selection needs one true or false per item (16), got a tensor of shape (64,)",
+             column: 11, hint: "compare the split's own labels: data.train[labels == 3]"),
+        Case("relabel data [3]", "relabel keeps at least two classes, got 1", column: 14, hint: "for example [3, 5]"),
+        Case("relabel data [3, 3]", "class 3 is listed twice", column: 14, hint: "list each class once"),
+        Case("relabel x [3, 5]", "relabel needs images with labels or a dataset, got a number", column: 9, hint: "for example relabel data [3, 5]"),
+        Case("onehot x", "onehot needs labels, images with labels or a dataset, got a number", column: 8,
+             hint: "for example data = onehot data, or onehot data.train.labels"),
+        Case("onehot data classes 2", "label 9 does not fit in 2 classes", column: 8, hint: "give classes 10"),
+        Case("x // 0", "division by zero", column: 1),
+        Case("floor xs", "floor needs a number, got a list", column: 7),
         // Training
         Case("fit cnn on data.train epochs 1", "cnn is not compiled", column: 5,
              hint: "first: compile cnn optimizer adam loss sparse_categorical_crossentropy metrics accuracy"),
@@ -370,9 +394,15 @@ final class RuntimeErrorTests: XCTestCase {
             session.succeed("compile net optimizer adam loss \(loss)")
             let source = "h = fit net on data.train epochs 1"
             let error = try XCTUnwrap(session.fail(source))
-            XCTAssertEqual(error.message, "\(loss) needs targets of the output's shape (None, 10), the data has class indices")
-            XCTAssertEqual(error.hint, "use sparse_categorical_crossentropy for integer class labels")
-            XCTAssertEqual(error.span.column, 5)
+            if loss == "categorical_crossentropy" {
+                XCTAssertEqual(error.message, "categorical_crossentropy needs one-hot targets, these images have class labels")
+                XCTAssertEqual(error.hint, "one-hot encode them first (Keras's to_categorical): data = onehot data; or compile with sparse_categorical_crossentropy")
+                XCTAssertEqual(error.span.column, 16)
+            } else {
+                XCTAssertEqual(error.message, "\(loss) needs targets of the output's shape (None, 10), the data has class indices")
+                XCTAssertEqual(error.hint, "use sparse_categorical_crossentropy for integer class labels")
+                XCTAssertEqual(error.span.column, 5)
+            }
             XCTAssertEqual(net.parameters.map { $0.value.scalars }, weights)
             XCTAssertNil(session["h"])
             XCTAssertEqual(session.fail("evaluate net on data.test")?.message, error.message)

@@ -1,0 +1,99 @@
+#include "HDF5Files.h"
+
+#include <string.h>
+#include <hdf5.h>
+
+static void quiet(void) {
+    // HDF5 prints its error stack to stderr by default; cnnb reports errors itself.
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+int64_t cnnb_h5_create(const char *path) {
+    quiet();
+    return H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+}
+
+int64_t cnnb_h5_open(const char *path) {
+    quiet();
+    return H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+}
+
+int cnnb_h5_close(int64_t file) { return H5Fclose(file); }
+
+int cnnb_h5_make_group(int64_t file, const char *path) {
+    hid_t group = H5Gcreate2(file, path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (group < 0) return -1;
+    return H5Gclose(group);
+}
+
+int cnnb_h5_set_string_attribute(int64_t file, const char *path, const char *name, const char *value) {
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t attribute = H5Acreate_by_name(file, path, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int status = -1;
+    if (attribute >= 0) {
+        status = H5Awrite(attribute, type, &value);
+        H5Aclose(attribute);
+    }
+    H5Sclose(space);
+    H5Tclose(type);
+    return status;
+}
+
+int cnnb_h5_write_floats(int64_t file, const char *path, int rank, const uint64_t *dimensions, const float *values) {
+    hsize_t dims[8];
+    if (rank < 0 || rank > 8) return -1;
+    for (int i = 0; i < rank; i++) dims[i] = dimensions[i];
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    if (space < 0) return -1;
+    hid_t dataset = H5Dcreate2(file, path, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int status = -1;
+    if (dataset >= 0) {
+        status = H5Dwrite(dataset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
+        H5Dclose(dataset);
+    }
+    H5Sclose(space);
+    return status;
+}
+
+int cnnb_h5_exists(int64_t file, const char *path) {
+    // H5Lexists needs each parent to exist: walk the path one component at a time.
+    char partial[1024];
+    size_t length = strlen(path);
+    if (length >= sizeof partial) return 0;
+    for (size_t i = 1; i <= length; i++) {
+        if (i == length || path[i] == '/') {
+            memcpy(partial, path, i);
+            partial[i] = 0;
+            if (H5Lexists(file, partial, H5P_DEFAULT) <= 0) return 0;
+        }
+    }
+    return 1;
+}
+
+int cnnb_h5_dataset_shape(int64_t file, const char *path, uint64_t *dimensions) {
+    hid_t dataset = H5Dopen2(file, path, H5P_DEFAULT);
+    if (dataset < 0) return -1;
+    hid_t space = H5Dget_space(dataset);
+    int rank = H5Sget_simple_extent_ndims(space);
+    hsize_t dims[8];
+    if (rank >= 0 && rank <= 8) {
+        H5Sget_simple_extent_dims(space, dims, NULL);
+        for (int i = 0; i < rank; i++) dimensions[i] = dims[i];
+    } else {
+        rank = -1;
+    }
+    H5Sclose(space);
+    H5Dclose(dataset);
+    return rank;
+}
+
+int cnnb_h5_read_floats(int64_t file, const char *path, float *values) {
+    hid_t dataset = H5Dopen2(file, path, H5P_DEFAULT);
+    if (dataset < 0) return -1;
+    int status = H5Dread(dataset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
+    H5Dclose(dataset);
+    return status;
+}

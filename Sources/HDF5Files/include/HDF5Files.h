@@ -1,0 +1,28 @@
+#ifndef CNNB_HDF5_FILES_H
+#define CNNB_HDF5_FILES_H
+
+#include <stdint.h>
+
+// HDF5's type and property constants are macros Swift cannot import; these wrap the few calls
+// a Keras weights file needs. Every function returns a negative value on failure.
+
+/// Creates (truncating) or opens (read-only) a file; returns its handle.
+int64_t cnnb_h5_create(const char *path);
+int64_t cnnb_h5_open(const char *path);
+int cnnb_h5_close(int64_t file);
+
+/// Creates the group at `path` (its parents must exist).
+int cnnb_h5_make_group(int64_t file, const char *path);
+/// Sets a string attribute on the object at `path`, as h5py writes `group.attrs["name"] = "…"`.
+int cnnb_h5_set_string_attribute(int64_t file, const char *path, const char *name, const char *value);
+/// Writes a float32 dataset of `rank` dimensions at `path`.
+int cnnb_h5_write_floats(int64_t file, const char *path, int rank, const uint64_t *dimensions, const float *values);
+
+/// 1 when `path` exists in the file, 0 when not.
+int cnnb_h5_exists(int64_t file, const char *path);
+/// The rank of the dataset at `path`, with up to 8 dimensions written to `dimensions`.
+int cnnb_h5_dataset_shape(int64_t file, const char *path, uint64_t *dimensions);
+/// Reads the dataset at `path` as float32 into `values` (sized from its shape).
+int cnnb_h5_read_floats(int64_t file, const char *path, float *values);
+
+#endif
