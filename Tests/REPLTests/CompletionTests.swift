@@ -10,7 +10,8 @@ final class CompletionTests: XCTestCase {
     }
 
     func testStatementStartOffersKeywordsLayersAndVariables() throws {
-        XCTAssertEqual(complete("con"), ["conv", "conv1d", "conv2d", "conv3d"])
+        XCTAssertEqual(complete("con"), ["concat", "conv", "conv1d", "conv2d", "conv3d"])
+        XCTAssertEqual(complete("conv"), ["conv", "conv1d", "conv2d", "conv3d"])
         XCTAssertEqual(complete("x = 1; sum"), ["summary"])
         XCTAssertEqual(complete("h = evalu"), ["evaluate"])
         let session = Session(outputDirectory: NSTemporaryDirectory())
