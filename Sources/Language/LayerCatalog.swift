@@ -91,7 +91,7 @@ enum LayerCatalog {
         merge(.minimum, "the smallest of its inputs, element by element"),
         LayerDefinition("concat", forms: LayerDefinition.single("concat", keras: "Concatenate"),
                         options: [OptionSyntax("axis", value: "axis -1", placeholder: "N")],
-                        summary: "joins its inputs along an axis (the last by default): concat a, b",
+                        summary: "joins its inputs along an axis (the last by default)",
                         build: { a in Concatenate(axis: try a.integerOption("axis", what: "the axis", minimum: -8) ?? -1) },
                         isMerge: true),
     ]
@@ -100,7 +100,7 @@ enum LayerCatalog {
     static func merge(_ operation: ElementwiseOperation, _ summary: String) -> LayerDefinition {
         let word = operation.rawValue
         return LayerDefinition(word, forms: LayerDefinition.single(word, keras: word.prefix(1).uppercased() + word.dropFirst()),
-                               summary: summary + ": \(word) a, b", build: { _ in ElementwiseMerge(operation) }, isMerge: true)
+                               summary: summary, build: { _ in ElementwiseMerge(operation) }, isMerge: true)
     }
 
     static func pooling(_ stem: String, also synonym: String? = nil, kind: PoolingKind) -> LayerDefinition {

@@ -93,4 +93,16 @@ final class GraphModelLanguageTests: XCTestCase {
         XCTAssertEqual(session.succeed("unfreeze base.layers[1]").text, "unfroze conv2d of base: 224 weights train again")
         XCTAssertTrue(session.succeed("summary head").text.contains("Non-trainable params: 1,168 (4.56 KB)"))
     }
+
+    func testHelpTellsTheGraphForms() {
+        XCTAssertEqual(Help.text(topic: "add"), """
+            add
+            adds its inputs element by element (Keras's Add)
+            options: name "conv_1"
+            inside a model block, with the outputs it joins: add a, b
+            """)
+        XCTAssertTrue(Help.text(topic: "concat").contains("options: axis -1, name"), Help.text(topic: "concat"))
+        XCTAssertTrue(Help.text(topic: "model").contains("outputs A, B ends the block"))
+        XCTAssertTrue(Help.text().contains("freeze MODEL  or  freeze MODEL.layers[0..<3]"))
+    }
 }
