@@ -152,7 +152,7 @@ extension Interpreter {
                 parts.append(kerasTupleText([-1] + m.inputShape) + " → "
                              + m.outputShapes.map { kerasTupleText([-1] + $0) }.joined(separator: ", "))
             case .layers(let m, let indices):
-                parts.append(indices.map { kerasTupleText([-1] + m.nodes[$0].shape) }.joined(separator: ", "))
+                parts.append(indices.map { kerasTupleText([-1] + m.node(ofLayer: $0).shape) }.joined(separator: ", "))
             case .list(let items): parts.append("(\(items.count),)")
             case .size(let s): parts.append(kerasTupleText(s))
             default:

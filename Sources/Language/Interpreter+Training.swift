@@ -217,7 +217,7 @@ extension Interpreter {
         let frozen = command.keyword.name == "freeze"
         let (model, indices) = try chosenLayers(command.arguments[0], outputs: &outputs)
         var seen: Set<ObjectIdentifier> = []
-        let layers = indices.map { model.nodes[$0].layer }.filter { seen.insert(ObjectIdentifier($0)).inserted }
+        let layers = indices.map { model.layers[$0] }.filter { seen.insert(ObjectIdentifier($0)).inserted }
         for layer in layers { layer.setFrozen(frozen) }
         let weights = layers.reduce(0) { $0 + $1.parameterCount - ($1.parameters.filter(\.isState).reduce(0) { $0 + $1.value.count }) }
         let names = layers.filter { !$0.parameters.isEmpty }.map(\.name)

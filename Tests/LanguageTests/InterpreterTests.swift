@@ -228,6 +228,9 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(m.nodes.map(\.layer.name), ["input_layer", "conv2d", "conv2d", "max_pooling2d", "flatten", "dense"])
         XCTAssertEqual(m.parameterCount, (72 * 8 + 8) + (8 * 8 * 8 * 10 + 10))
         XCTAssertTrue(m.nodes[1].layer === m.nodes[2].layer)
+        // Layer indices count layers, as Keras's model.layers does: the shared one once.
+        XCTAssertEqual(session.succeed("shape m.layers[1, 2]").text, "(None, 16, 16, 8), (None, 8, 8, 8)")
+        XCTAssertEqual(session.succeed("layers m").text.split(separator: "\n").count, 6)
         // Shared weights fit one input shape: a second use on another shape is refused at its line.
         XCTAssertEqual(session.fail("model bad { input 16x16x3; block; shrink; block }")?.message,
                        "Conv2D cannot follow an output of shape (None, 8, 8, 8): layer conv2d was built for input (None, 16, 16, 3), it is now applied to (None, 8, 8, 8)")
