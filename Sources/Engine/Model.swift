@@ -114,6 +114,12 @@ public final class Model {
         Set(nodeDepths).count == nodes.count && nodes.allSatisfy { $0.inputs.count <= 1 } && layers.count == nodes.count
     }
 
+    /// The node standing for `layers[index]`'s output: its last use when it is shared (Keras
+    /// would ask which; the last is what a chain of uses ends in).
+    public func node(ofLayer index: Int) -> Node {
+        nodes(of: layers[index]).last ?? nodes[0]
+    }
+
     /// The nodes at which `layer` is applied in this model, in the order of its uses.
     public func nodes(of layer: any Layer) -> [Node] {
         nodes.filter { $0.layer === layer }.sorted { $0.useIndex < $1.useIndex }

@@ -15,27 +15,15 @@ public enum KerasExport {
     /// The Python source for `model`, loading weights from `weightsFile` (a file name,
     /// relative to the script's folder).
     public static func script(for model: Model, weightsFile: String) throws(InteropError) -> String {
-        var variable: [ObjectIdentifier: String] = [:]
-        var lines: [String] = []
-        let input = model.input
-        variable[ObjectIdentifier(input)] = "inputs"
-        lines.append("    inputs = keras.Input(shape=\(kerasTupleText(model.inputShape)), name=\(PythonValue.quoted(input.layer.name)))")
-        for (index, node) in model.nodes.enumerated().dropFirst() {
-            guard let parent = node.input, let x = variable[ObjectIdentifier(parent)] else {
-                throw InteropError("node \(node.layer.name) has no input in the graph")
-            }
-            let name = "x\(index)"
-            variable[ObjectIdentifier(node)] = name
-            lines.append("    \(name) = \(constructor(node.layer))(\(x))")
-        }
-        let outputs = model.outputs.compactMap { variable[ObjectIdentifier($0)] }
-        let outputList = outputs.count == 1 ? outputs[0] : "[" + outputs.joined(separator: ", ") + "]"
-        lines.append("    return keras.Model(inputs=inputs, outputs=\(outputList), name=\(PythonValue.quoted(model.name)))")
-
+        var functions: [String] = []
+        try buildFunction(for: model, named: "build_model", into: &functions)
         var weightNames: [String] = []
-        for node in model.nodes where !node.layer.parameters.isEmpty {
-            let names = node.layer.parameters.map { PythonValue.quoted("\(node.layer.name)/\($0.name)") }
-            weightNames.append("    \(PythonValue.quoted(node.layer.name)): [" + names.joined(separator: ", ") + "],")
+        let paths = model.weightPaths
+        for layer in model.layers where !layer.parameters.isEmpty {
+            // A model used as a layer takes all its weights at once, in its own order.
+            let own = Set(layer.parameters.map(ObjectIdentifier.init))
+            let names = paths.filter { own.contains(ObjectIdentifier($0.parameter)) }.map { PythonValue.quoted($0.path) }
+            weightNames.append("    \(PythonValue.quoted(layer.name)): [" + names.joined(separator: ", ") + "],")
         }
         let outputNames = model.outputs.map { PythonValue.quoted($0.layer.name) }.joined(separator: ", ")
 
@@ -71,8 +59,7 @@ public enum KerasExport {
         OUTPUT_NAMES = [\(outputNames)]
 
 
-        def build_model():
-        \(lines.joined(separator: "\n"))
+        \(functions.joined(separator: "\n\n\n"))
 
 
         def load_model(weights=None):
@@ -101,6 +88,48 @@ public enum KerasExport {
                     np.savez(f, **{n: np.asarray(p, dtype=np.float32) for n, p in zip(OUTPUT_NAMES, predictions)})
 
         """
+    }
+
+    /// `def FUNCTION():` rebuilding `model` with the functional API: a layer applied at several
+    /// nodes is made once and called at each; a model used as a layer gets a function of its
+    /// own, written before this one.
+    static func buildFunction(for model: Model, named function: String, into functions: inout [String]) throws(InteropError) {
+        var variable: [ObjectIdentifier: String] = [ObjectIdentifier(model.input): "inputs"]
+        var callees: [ObjectIdentifier: String] = [:]
+        var lines = ["    inputs = keras.Input(shape=\(kerasTupleText(model.inputShape)), name=\(PythonValue.quoted(model.input.layer.name)))"]
+        for (index, node) in model.nodes.enumerated().dropFirst() {
+            var arguments: [String] = []
+            for parent in node.inputs {
+                guard let x = variable[ObjectIdentifier(parent)] else {
+                    throw InteropError("node \(node.layer.name) has no input in the graph")
+                }
+                arguments.append(x)
+            }
+            let id = ObjectIdentifier(node.layer)
+            let callee: String
+            if let made = callees[id] {
+                callee = made
+            } else if let nested = node.layer as? Model {
+                // A model is a container of layers rather than a layer kind: it is rebuilt, not constructed.
+                let builder = "build_" + String(nested.name.map { $0.isLetter || $0.isNumber ? $0 : "_" })
+                try buildFunction(for: nested, named: builder, into: &functions)
+                callee = "model_\(index)"
+                lines.append("    \(callee) = \(builder)()")
+            } else if model.nodes(of: node.layer).count > 1 {
+                callee = "layer_\(index)"
+                lines.append("    \(callee) = \(constructor(node.layer))")
+            } else {
+                callee = constructor(node.layer)
+            }
+            callees[id] = callee
+            let argument = node.layer is any MergeLayer ? "[" + arguments.joined(separator: ", ") + "]" : arguments[0]
+            variable[ObjectIdentifier(node)] = "x\(index)"
+            lines.append("    x\(index) = \(callee)(\(argument))")
+        }
+        let outputs = model.outputs.compactMap { variable[ObjectIdentifier($0)] }
+        let outputList = outputs.count == 1 ? outputs[0] : "[" + outputs.joined(separator: ", ") + "]"
+        lines.append("    return keras.Model(inputs=inputs, outputs=\(outputList), name=\(PythonValue.quoted(model.name)))")
+        functions.append("def \(function)():\n" + lines.joined(separator: "\n"))
     }
 
     /// The Keras layer constructor call for `layer`, without its input: its class and its

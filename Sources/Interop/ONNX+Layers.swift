@@ -92,3 +92,62 @@ extension Dropout: ONNXConvertible {
         ONNXValue(name: graph.emit("Identity", [inputs[0].name], graph.unique(name)), layout: inputs[0].layout)
     }
 }
+
+extension ONNXGraphBuilder {
+    /// `inputs` in one layout: channels-first when any is and the items have spatial axes
+    /// (the convolutions around stay channels-first), else channels-last.
+    mutating func commonLayout(_ inputs: [ONNXValue], itemRank: Int) -> (names: [String], layout: Layout) {
+        let rank = itemRank - 1
+        if rank >= 1 && inputs.contains(where: { $0.layout == .channelsFirst }) {
+            return (inputs.map { channelsFirst($0, rank: rank) }, .channelsFirst)
+        }
+        return (inputs.map { rank >= 1 ? channelsLast($0, rank: rank) : $0.name }, .channelsLast)
+    }
+}
+
+extension ElementwiseMerge: ONNXConvertible {
+    func addONNX(to graph: inout ONNXGraphBuilder, inputs: [ONNXValue], inputShapes: [[Int]],
+                 outputShape: [Int]) throws(InteropError) -> ONNXValue {
+        let (names, layout) = graph.commonLayout(inputs, itemRank: outputShape.count)
+        let out: String
+        switch operation {
+        case .add: out = graph.emit("Sum", names, graph.unique(name))
+        case .average: out = graph.emit("Mean", names, graph.unique(name))
+        case .maximum: out = graph.emit("Max", names, graph.unique(name))
+        case .minimum: out = graph.emit("Min", names, graph.unique(name))
+        case .subtract: out = graph.emit("Sub", names, graph.unique(name))
+        case .multiply:
+            var product = names[0]
+            for (k, factor) in names.dropFirst().enumerated() {
+                product = graph.emit("Mul", [product, factor], graph.unique(k == names.count - 2 ? name : "\(name)/mul"))
+            }
+            out = product
+        }
+        return ONNXValue(name: out, layout: layout)
+    }
+}
+
+extension Concatenate: ONNXConvertible {
+    func addONNX(to graph: inout ONNXGraphBuilder, inputs: [ONNXValue], inputShapes: [[Int]],
+                 outputShape: [Int]) throws(InteropError) -> ONNXValue {
+        let (names, layout) = graph.commonLayout(inputs, itemRank: outputShape.count)
+        // Keras's axis counts the batch and the channels last; channels-first moves the channels to 1.
+        let itemRank = outputShape.count
+        let batched = axis < 0 ? itemRank + 1 + axis : axis
+        let onnxAxis = layout == .channelsLast ? batched : batched == itemRank ? 1 : batched + 1
+        return ONNXValue(name: graph.emit("Concat", names, graph.unique(name), attributes: [graph.int("axis", onnxAxis)]), layout: layout)
+    }
+}
+
+extension Model: ONNXConvertible {
+    /// A model used as a layer is written inline: its nodes join the outer graph.
+    func addONNX(to graph: inout ONNXGraphBuilder, inputs: [ONNXValue], inputShapes: [[Int]],
+                 outputShape: [Int]) throws(InteropError) -> ONNXValue {
+        graph.values[ObjectIdentifier(input)] = (inputs[0].name, inputs[0].layout)
+        for node in nodes.dropFirst() { try graph.add(node) }
+        guard let out = graph.values[ObjectIdentifier(outputs[0])] else {
+            throw InteropError("model \(name) has no output in the graph")
+        }
+        return ONNXValue(name: out.name, layout: out.layout)
+    }
+}

@@ -102,6 +102,29 @@ struct ONNXGraphBuilder {
         return name
     }
 
+    /// Appends the nodes computing `node` from its inputs, already in the graph.
+    mutating func add(_ node: Node) throws(InteropError) {
+        var inputs: [ONNXValue] = []
+        for parent in node.inputs {
+            guard let input = values[ObjectIdentifier(parent)] else {
+                throw InteropError("node \(node.layer.name) has no input in the graph")
+            }
+            inputs.append(ONNXValue(name: input.name, layout: input.layout))
+        }
+        guard !inputs.isEmpty else { throw InteropError("node \(node.layer.name) has no input in the graph") }
+        if node.layer is TrainingOnlyLayer {
+            // A layer that acts only in training is the identity in an exported graph.
+            values[ObjectIdentifier(node)] = (emit("Identity", [inputs[0].name], unique(node.layer.name)), inputs[0].layout)
+            return
+        }
+        guard let layer = node.layer as? ONNXConvertible else {
+            throw InteropError("layer \(node.layer.name) (\(node.layer.typeName)) has no ONNX form in cnnb",
+                               hint: "export the model without it, or use export … keras")
+        }
+        let value = try layer.addONNX(to: &self, inputs: inputs, inputShapes: node.inputs.map(\.shape), outputShape: node.shape)
+        values[ObjectIdentifier(node)] = (value.name, value.layout)
+    }
+
     mutating func build() throws(InteropError) {
         let inputLayer = model.input.layer
         let inputName = unique(inputLayer.name.isEmpty ? "input" : inputLayer.name)
@@ -110,23 +133,7 @@ struct ONNXGraphBuilder {
         let outputNames = model.outputs.map { unique($0.layer.name) }
         graph.input = [valueInfo(inputName, shape: model.inputShape)]
         values[ObjectIdentifier(model.input)] = (inputName, .channelsLast)
-        for node in model.nodes.dropFirst() {
-            guard let parent = node.input, let input = values[ObjectIdentifier(parent)] else {
-                throw InteropError("node \(node.layer.name) has no input in the graph")
-            }
-            if node.layer is TrainingOnlyLayer {
-                // A layer that acts only in training is the identity in an exported graph.
-                values[ObjectIdentifier(node)] = (emit("Identity", [input.name], unique(node.layer.name)), input.layout)
-                continue
-            }
-            guard let layer = node.layer as? ONNXConvertible else {
-                throw InteropError("layer \(node.layer.name) (\(node.layer.typeName)) has no ONNX form in cnnb",
-                                   hint: "export the model without it, or use export … keras")
-            }
-            let value = try layer.addONNX(to: &self, inputs: [ONNXValue(name: input.name, layout: input.layout)],
-                                          inputShapes: [parent.shape], outputShape: node.shape)
-            values[ObjectIdentifier(node)] = (value.name, value.layout)
-        }
+        for node in model.nodes.dropFirst() { try add(node) }
         // Each output is named after its layer: the tensor computing it is renamed, or a
         // Transpose back to channels-last (an Identity for the graph input or a repeated
         // output) produces it under that name.

@@ -23,13 +23,37 @@ public struct Statement: Hashable, Sendable {
 public enum StatementKind: Hashable, Sendable {
     /// `name = EXPR`
     case assignment(name: Identifier, value: Expr)
-    /// `model NAME { item; item … }`; items are layer specs (`.layer`) or expressions naming
-    /// layers or models defined earlier.
-    case model(name: Identifier, items: [Expr])
+    /// `model NAME { item; item … }`; items are layers, named and reading named outputs, and
+    /// at most one `outputs` line.
+    case model(name: Identifier, items: [BlockItem])
     /// `KEYWORD argument* (option value?)*`: `fit cnn on data.train epochs 5`, `layer conv 32 3x3`.
     case command(Command)
     /// Any other expression, shown when evaluated: `data.train`, `conv 32 3x3`, `x[0]`.
     case expression(Expr)
+}
+
+/// One line of a model block: `stem = conv 16 3x3 relu`, `c1 = conv 8 1x1 from p`,
+/// `add stem, b`, `base` (a model applied as a layer), or `outputs digit, odd`.
+public struct BlockItem: Hashable, Sendable {
+    /// `stem = …`: the name later lines read this output by.
+    public var name: Identifier?
+    /// The layer: a spec, or an expression naming a layer or model defined earlier; nil for
+    /// an `outputs` line.
+    public var value: Expr?
+    /// What the layer reads (`from a, b`, or a merge's inputs `add a, b`); empty for the
+    /// previous line's output.
+    public var inputs: [Identifier]
+    /// `outputs a, b`: the block's outputs (then `value` is nil).
+    public var outputs: [Identifier]
+    public var span: SourceSpan
+
+    public init(name: Identifier? = nil, value: Expr?, inputs: [Identifier] = [], outputs: [Identifier] = [], span: SourceSpan) {
+        self.name = name
+        self.value = value
+        self.inputs = inputs
+        self.outputs = outputs
+        self.span = span
+    }
 }
 
 /// A statement keyword with its positional arguments and options, in source order. Also an

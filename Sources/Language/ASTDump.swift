@@ -12,6 +12,17 @@ extension Statement {
     }
 }
 
+extension BlockItem {
+    /// A plain layer line dumps as its layer; a name, inputs or outputs wrap it.
+    public var treeDescription: String {
+        if value == nil { return "(outputs " + outputs.map(\.name).joined(separator: " ") + ")" }
+        var text = value!.treeDescription
+        if !inputs.isEmpty { text = "(from " + inputs.map(\.name).joined(separator: " ") + " " + text + ")" }
+        if let name { text = "(= \(name.name) \(text))" }
+        return text
+    }
+}
+
 extension Command {
     public var treeDescription: String {
         "(" + ([keyword.name] + arguments.map(\.treeDescription) + options.map(\.treeDescription)).joined(separator: " ") + ")"

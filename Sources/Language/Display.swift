@@ -101,8 +101,9 @@ extension Interpreter {
     func layerListText(_ model: Model, _ indices: [Int]) -> String {
         let fields = receptiveFields(model)
         let rows = indices.map { index -> [String] in
-            let node = model.nodes[index]
-            return [String(index), node.layer.name, node.layer.typeName, kerasShapeText(node.shape), fields[index]]
+            let node = model.node(ofLayer: index)
+            let field = model.nodes.firstIndex { $0 === node }.map { fields[$0] } ?? "-"
+            return [String(index), node.layer.name, node.layer.typeName, kerasShapeText(node.shape), field]
         }
         let header = ["#", "name", "type", "output shape", "receptive field"]
         let widths = (0..<header.count).map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }

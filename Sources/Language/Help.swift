@@ -11,6 +11,7 @@ public enum Help {
                 lines.append("  " + command.usage)
             }
             lines.append("  model NAME { input 32x32x3; conv 32 3x3 relu; pool 2; … }")
+            lines.append("    inside a block: NAME = LAYER …  ·  LAYER … from A, B  ·  add A, B  ·  concat A, B [axis N]  ·  a model's name  ·  outputs A, B")
             lines.append("  NAME = EXPRESSION        e.g. data = load cifar10; data = data / 255")
             lines.append("Layers: " + Vocabulary.layerList.map(\.word).joined(separator: " "))
             lines.append("REPL commands: :help [WORD]  :vars  :reset  :load FILE.cnnb  :save FILE.cnnb  :out DIR  :quit")
@@ -27,9 +28,19 @@ public enum Help {
         if let layer = Vocabulary.layers[topic] {
             var lines = [layer.usage, "\(layer.definition.summary) (Keras's \(layer.form.kerasClass))"]
             if !layer.options.isEmpty { lines.append("options: " + layer.options.map(\.example).joined(separator: ", ")) }
+            if layer.definition.isMerge { lines.append("inside a model block, with the outputs it joins: \(layer.word) a, b") }
             return lines.joined(separator: "\n")
         }
-        if topic == "model" { return "model NAME { input SHAPE; LAYER; LAYER … }\nexample: model cnn { input 32x32x3; conv 32 3x3 relu; pool 2; flatten; dense 10 softmax }" }
+        if topic == "model" {
+            return """
+                model NAME { input SHAPE; LAYER; LAYER … }
+                a line reads the line above; NAME = LAYER names its output, LAYER … from A, B reads named ones,
+                add A, B (subtract, multiply, average, maximum, minimum, concat [axis N]) joins them,
+                a model's name applies that whole model, outputs A, B ends the block with several outputs
+                example: model cnn { input 32x32x3; conv 32 3x3 relu; pool 2; flatten; dense 10 softmax }
+                example: model ri { input 32x32x3; s = conv 16 3x3 relu padding same; b = conv 16 3x3 padding same; add s, b; globalavgpool; dense 10 softmax }
+                """
+        }
         let words = Vocabulary.commandList.map(\.keyword) + Vocabulary.layerList.map(\.word) + ["model"]
         if let keras = Vocabulary.kerasLayerSuggestion(for: topic) { return "no help for '\(topic)'; \(keras)" }
         if let near = nearestWord(to: topic, among: words) { return "no help for '\(topic)'; did you mean '\(near)'?" }
@@ -42,6 +53,8 @@ public enum Help {
         "load": "data = load cifar10",
         "show": "show data.train[0..<25] grid 5x5 labels",
         "compile": "compile cnn optimizer adam loss sparse_categorical_crossentropy metrics accuracy",
+        "freeze": "freeze base   (then: model head { input 32x32x3; base; dense 10 softmax })",
+        "unfreeze": "unfreeze base.layers[3...]",
         "fit": "history = fit cnn on data.train epochs 5 validate data.test",
         "plot": "plot history accuracy val_accuracy",
         "evaluate": "evaluate cnn on data.test",

@@ -182,7 +182,7 @@ extension Interpreter {
                 parts.append(kerasTupleText([-1] + m.inputShape) + " → "
                              + m.outputShapes.map { kerasTupleText([-1] + $0) }.joined(separator: ", "))
             case .layers(let m, let indices):
-                parts.append(indices.map { kerasTupleText([-1] + m.nodes[$0].shape) }.joined(separator: ", "))
+                parts.append(indices.map { kerasTupleText([-1] + m.node(ofLayer: $0).shape) }.joined(separator: ", "))
             case .list(let items):
                 // Several outputs of predict: each array's shape, as `[a.shape for a in p]` prints them.
                 let shapes = items.compactMap { item -> String? in if case .tensor(let t) = item { return kerasTupleText(t.shape) } else { return nil } }

@@ -63,7 +63,7 @@ extension Interpreter {
 
     func layersCommand(_ command: Command, outputs: inout [Output]) throws -> Value {
         let model = try self.model(command.arguments[0], outputs: &outputs)
-        return .layers(model, Array(model.nodes.indices))
+        return .layers(model, Array(model.layers.indices))
     }
 
     /// `weights LAYER_OR_MODEL`: each weight's name and shape (Keras's layouts).
@@ -72,7 +72,7 @@ extension Interpreter {
         let (model, indices) = try chosenLayers(argument, outputs: &outputs)
         var lines: [String] = []
         for index in indices {
-            let layer = model.nodes[index].layer
+            let layer = model.layers[index]
             if layer.parameters.isEmpty {
                 if indices.count == 1 { lines.append("\(layer.name) has no weights") }
                 continue
@@ -88,7 +88,7 @@ extension Interpreter {
     /// A model (all its layers) or chosen layers of one.
     func chosenLayers(_ expr: Expr, outputs: inout [Output]) throws -> (Model, [Int]) {
         switch try require(expr, outputs: &outputs) {
-        case .model(let m): return (m, Array(m.nodes.indices))
+        case .model(let m): return (m, Array(m.layers.indices))
         case .layers(let m, let indices): return (m, indices)
         case let other:
             throw Diagnostic.error("expected a model or its layers, got \(other.kindName)", at: expr.span,
@@ -106,12 +106,12 @@ extension Interpreter {
             guard (layer as? WindowedLayer)?.rank == 2, let kernel = layer.parameters.first?.value, kernel.rank == 4 else { return nil }
             return kernel
         }
-        guard indices.count == 1, let kernel = kernel(of: model.nodes[indices[0]].layer) else {
+        guard indices.count == 1, let kernel = kernel(of: model.layers[indices[0]]) else {
             let names = model.nodes.enumerated().filter { kernel(of: $0.element.layer) != nil }.map { "\(model.name).layers[\($0.offset)]" }
             throw Diagnostic.error("filters draws the kernels of one 2D convolution layer", at: argument.span,
                                    hint: names.isEmpty ? "this model has no Conv2D layer" : "its Conv2D layers are " + names.joined(separator: ", "))
         }
-        let conv = model.nodes[indices[0]].layer
+        let conv = model.layers[indices[0]]
         let (kh, kw, channels, count) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
         let rgb = command.option("rgb") != nil
         if rgb && channels != 3 {
@@ -173,7 +173,7 @@ extension Interpreter {
         switch value {
         case .model(let m): probe = m
         case .layers(let m, let indices):
-            probe = try Model(inputs: m.input, outputs: indices.map { m.nodes[$0] }, name: m.name + "_features")
+            probe = try Model(inputs: m.input, outputs: indices.map { m.node(ofLayer: $0) }, name: m.name + "_features")
         default:
             throw Diagnostic.error("features needs a model or layers of one, got \(value.kindName)", at: argument.span,
                                    hint: "for example features cnn.layers[1, 3, 5] of data.train[7]")
@@ -224,7 +224,7 @@ extension Interpreter {
         guard owner === model else {
             throw Diagnostic.error("these layers belong to \(owner.name), not \(model.name)", at: expr.span)
         }
-        let sub = try Model(inputs: model.input, outputs: indices.map { model.nodes[$0] })
+        let sub = try Model(inputs: model.input, outputs: indices.map { model.node(ofLayer: $0) })
         // A `model NAME { }` block is Keras's Sequential, which builds a Functional of its own
         // and so takes `functional` first: Keras calls the first sub-model `functional_1`.
         let number = sub.name == "functional" ? 0 : Int(sub.name.dropFirst("functional_".count)) ?? 0

@@ -44,7 +44,9 @@ extension Interpreter {
         }
         let model: Model
         do {
-            model = try buildModel(name: identifier, items: items)
+            // A layer nothing reads is impossible in a chain made from the file: no warnings to show.
+            var warnings: [Diagnostic] = []
+            model = try buildModel(name: identifier, items: items, warnings: &warnings)
         } catch let error as Diagnostic {
             throw Diagnostic.error("\(written): \(error.message) (in \(sourceLine(source, error.span.line)))", at: span, hint: error.hint)
         }

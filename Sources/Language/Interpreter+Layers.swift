@@ -111,54 +111,127 @@ extension Interpreter {
 
     // MARK: - Models
 
-    func buildModel(name: Identifier, items: [Expr]) throws -> Model {
+    /// A model block as a graph: each line applies its layer to the previous line's output,
+    /// or to the outputs `from` names; `NAME =` names a line's output; the block's output is
+    /// its last line, or those `outputs` lists. A line whose output nothing reads is left out
+    /// of the model with a warning.
+    func buildModel(name: Identifier, items: [BlockItem], warnings: inout [Diagnostic]) throws -> Model {
         var outputs: [Output] = []
-        guard let first = items.first, case .layer(let inputSpec) = first.kind, inputSpec.syntax?.definition.isInput == true else {
+        guard let first = items.first, let firstValue = first.value, case .layer(let inputSpec) = firstValue.kind,
+              inputSpec.syntax?.definition.isInput == true else {
             throw Diagnostic.error("a model starts with its input", at: items.first?.span ?? name.span,
                                    hint: "begin with input 32x32x3")
         }
         guard inputSpec.arguments.count == 1 else {
             throw Diagnostic.error("input needs a shape", at: inputSpec.span, hint: "write input 32x32x3")
         }
+        if let from = first.inputs.first {
+            throw Diagnostic.error("the input reads nothing", at: from.span, hint: "remove 'from' from the input line")
+        }
         let shape = try inputShape(inputSpec.arguments[0], outputs: &outputs)
         let input = Node.input(shape: shape, seed: nextSeed())
+        var named: [String: Node] = [:]
+        var lines: [(node: Node, item: BlockItem)] = []
+        var read: Set<ObjectIdentifier> = []
+        if let n = first.name { named[n.name] = input }
+        // A layer held in a variable and used on several lines is one layer: its weights are shared.
+        var heldLayers: [String: any Layer] = [:]
+        var blockOutputs: [Node]?
         var node = input
+        func lookup(_ id: Identifier) throws -> Node {
+            guard let found = named[id.name] else {
+                let later = items.contains { $0.name?.name == id.name }
+                throw Diagnostic.error(later ? "'\(id.name)' is named on a later line; a layer reads outputs named above it"
+                                             : "no output named '\(id.name)' in model \(name.name)",
+                                       at: id.span,
+                                       hint: later ? "a model is a graph without cycles: move the line that names \(id.name) above this one"
+                                                   : "name an output with NAME = LAYER, then read it with from NAME"
+                                                     + (nearestWord(to: id.name, among: Array(named.keys)).map { "; did you mean '\($0)'?" } ?? ""))
+            }
+            read.insert(ObjectIdentifier(found))
+            return found
+        }
         for item in items.dropFirst() {
+            guard let value = item.value else {
+                guard blockOutputs == nil else {
+                    throw Diagnostic.error("model \(name.name) has a second outputs line", at: item.span, hint: "list every output on one line")
+                }
+                blockOutputs = try item.outputs.map(lookup)
+                continue
+            }
+            if blockOutputs != nil {
+                throw Diagnostic.error("outputs ends the block", at: item.span, hint: "put the outputs line last")
+            }
             let layer: any Layer
-            switch item.kind {
+            switch value.kind {
             case .layer(let spec):
                 if spec.syntax?.definition.isInput == true {
                     throw Diagnostic.error("a model has one input, at its start", at: spec.span, hint: "remove this input line")
                 }
-                layer = try makeLayer(spec)
-            case .name(let n):
-                guard case .layerSpec(let spec) = session[n] ?? .word(n) else {
-                    if session[n] == nil { throw unknownName(n, at: item.span) }
-                    throw Diagnostic.error("'\(n)' is \(session[n]!.kindName), not a layer", at: item.span)
+                if spec.syntax?.definition.isMerge == true && item.inputs.count < 2 {
+                    throw Diagnostic.error("\(spec.kind.name) joins two or more outputs", at: item.span,
+                                           hint: "name them: \(spec.kind.name) a, b")
                 }
                 layer = try makeLayer(spec)
+            case .name(let n):
+                if named[n] != nil {
+                    throw Diagnostic.error("'\(n)' names an output of this block, not a layer", at: value.span,
+                                           hint: "to read it, write from \(n) after a layer")
+                }
+                switch session[n] {
+                case .layerSpec(let spec)?:
+                    layer = try heldLayers[n] ?? makeLayer(spec)
+                    heldLayers[n] = layer
+                case .model(let m)?:
+                    layer = m
+                case nil:
+                    throw unknownName(n, at: value.span)
+                case let other?:
+                    throw Diagnostic.error("'\(n)' is \(other.kindName), not a layer or a model", at: value.span)
+                }
             default:
-                throw Diagnostic.error("a model block holds layers, one per line or separated by ;", at: item.span)
+                throw Diagnostic.error("a model block holds layers, or names of layers and models defined earlier", at: value.span,
+                                       hint: "a model's layer cannot be applied in another model: apply the whole model by its name, or a new layer")
             }
-            try checkWeightCount(layer, node.shape, at: item.span)
+            let inputs = item.inputs.isEmpty ? [node] : try item.inputs.map(lookup)
+            if item.inputs.isEmpty { read.insert(ObjectIdentifier(node)) }
+            try checkWeightCount(layer, inputs[0].shape, at: item.span)
             let givenName = layer.name
             do {
-                node = try layer(node)
+                node = try layer(inputs)
             } catch {
-                throw Diagnostic.error("\(layer.typeName) cannot follow an output of shape \(node.shapeDescription): \(error.message)",
-                                       at: item.span, hint: error.hint)
+                let what = inputs.count == 1 ? "follow an output of shape \(inputs[0].shapeDescription)"
+                    : "join outputs of shapes " + inputs.map(\.shapeDescription).joined(separator: " and ")
+                throw Diagnostic.error("\(layer.typeName) cannot \(what): \(error.message)", at: item.span, hint: error.hint)
             }
+            if let n = item.name {
+                if named[n.name] != nil {
+                    throw Diagnostic.error("'\(n.name)' already names an output in model \(name.name)", at: n.span,
+                                           hint: "give each output its own name")
+                }
+                named[n.name] = node
+            }
+            lines.append((node, item))
             // The graph renames a taken name; a name the user gave must stay as given, as Keras requires.
-            if case .layer(let spec) = item.kind, let option = spec.option("name"), layer.name != givenName {
+            if case .layer(let spec) = value.kind, let option = spec.option("name"), layer.name != givenName {
                 throw Diagnostic.error("the layer name '\(givenName)' is already used in model \(name.name)", at: option.span,
                                        hint: "layer names in a model are unique; choose another name")
             }
         }
+        let modelOutputs = blockOutputs ?? [node]
+        let model: Model
         do {
-            return try Model(inputs: input, outputs: [node], name: name.name)
+            model = try Model(inputs: input, outputs: modelOutputs, name: name.name)
         } catch {
             throw Diagnostic.error(error.message, at: name.span, hint: error.hint)
         }
+        let kept = Set(model.nodes.map(ObjectIdentifier.init))
+        for line in lines where !kept.contains(ObjectIdentifier(line.node)) && !read.contains(ObjectIdentifier(line.node)) {
+            warnings.append(Diagnostic(.warning, "the output of this line is never read, so it is left out of model \(name.name)",
+                                       at: line.item.span,
+                                       hint: "read it with from \(line.item.name?.name ?? "NAME"), or list it on the outputs line"))
+        }
+        return model
     }
 
     // MARK: - layer and explain

@@ -216,7 +216,7 @@ extension Interpreter {
                                              if progress.batch == 1 { _ = line.secondsPerStep(current: 1, now: progress.elapsed) }
                                              return
                                          }
-                                         let metrics = Interpreter.metrics(loss: progress.loss, accuracy: progress.accuracy)
+                                         let metrics = Interpreter.metrics(progress.values)
                                          line.colour = observer.colour
                                          defer { line.colour = false }
                                          if let text = line.update(current: progress.batch, now: progress.elapsed, metrics: metrics) {
@@ -224,8 +224,7 @@ extension Interpreter {
                                          }
                                      },
                                      epochEnd: { summary in
-                                         let metrics = Interpreter.metrics(loss: summary.loss, accuracy: summary.accuracy,
-                                                                           valLoss: summary.valLoss, valAccuracy: summary.valAccuracy)
+                                         let metrics = Interpreter.metrics(summary.values)
                                          emit(line.finalLine(elapsedSeconds: summary.seconds, secondsPerStep: perStep, metrics: metrics))
                                          observer?.epochEnded(summary.epoch, metrics: metrics)
                                          do {
@@ -257,6 +256,23 @@ extension Interpreter {
         return .history(history)
     }
 
+    /// `freeze MODEL` or `freeze MODEL.layers[0..<3]` (Keras's `trainable = False`): `fit`
+    /// leaves those weights exactly as they are and the summary counts them non-trainable;
+    /// `unfreeze` undoes it. A model used as a layer in another is frozen there too.
+    func freezeCommand(_ command: Command, outputs: inout [Output]) throws -> Value {
+        let frozen = command.keyword.name == "freeze"
+        let (model, indices) = try chosenLayers(command.arguments[0], outputs: &outputs)
+        var seen: Set<ObjectIdentifier> = []
+        let layers = indices.map { model.layers[$0] }.filter { seen.insert(ObjectIdentifier($0)).inserted }
+        for layer in layers { layer.setFrozen(frozen) }
+        let weights = layers.reduce(0) { $0 + $1.parameterCount - ($1.parameters.filter(\.isState).reduce(0) { $0 + $1.value.count }) }
+        let names = layers.filter { !$0.parameters.isEmpty }.map(\.name)
+        let what = names.isEmpty ? "no layer with weights" : names.count == 1 ? names[0] : "\(names.count) layers"
+        outputs.append(.text("\(frozen ? "froze" : "unfroze") \(what) of \(model.name): \(Render.ModelSummary.grouped(weights)) weights "
+                             + (frozen ? "fit leaves as they are" : "train again")))
+        return .none
+    }
+
     /// `evaluate MODEL on DATA`: loss and metrics over every image, then `accuracy: 69.84%`.
     func evaluateCommand(_ command: Command, outputs: inout [Output]) throws -> Value {
         let model = try self.model(command.arguments[0], outputs: &outputs)
@@ -277,7 +293,7 @@ extension Interpreter {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let batches = (data.count + 31) / 32
         var text = ProgressLine(target: batches).finalLine(elapsedSeconds: seconds, secondsPerStep: seconds / Double(max(batches, 1)),
-                                                           metrics: Interpreter.metrics(loss: result.loss, accuracy: result.accuracy))
+                                                           metrics: Interpreter.metrics(result.values))
         if let accuracy = result.accuracy { text += "\naccuracy: " + String(format: "%.2f%%", accuracy * 100) }
         outputs.append(.text(text))
         // As Keras's evaluate: the loss alone without metrics, else [loss, accuracy].
@@ -285,13 +301,10 @@ extension Interpreter {
         return .list([.number(result.loss), .number(accuracy)])
     }
 
-    /// Keras's metric names and order in the progress line.
-    static func metrics(loss: Double, accuracy: Double?, valLoss: Double? = nil, valAccuracy: Double? = nil) -> [(String, Double)] {
-        var list = [("loss", loss)]
-        if let accuracy { list.append(("accuracy", accuracy)) }
-        if let valLoss { list.append(("val_loss", valLoss)) }
-        if let valAccuracy { list.append(("val_accuracy", valAccuracy)) }
-        return ProgressLine.kerasOrder(list)
+    /// Keras 3's metric names and order in the progress line: the training values by name
+    /// (`accuracy`, `digit_loss`, `loss`, …), then the validation ones.
+    static func metrics(_ values: [String: Double]) -> [(String, Double)] {
+        ProgressLine.kerasOrder(values.map { ($0.key, $0.value) })
     }
 
     /// `predict MODEL INPUTS [to "FILE"]`: the outputs for every input (one tensor per output).

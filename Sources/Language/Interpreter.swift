@@ -70,9 +70,10 @@ final class Interpreter {
             session.set(name.name, value)
             return outputs
         case .model(let name, let items):
-            let model = try buildModel(name: name, items: items)
+            var warnings: [Diagnostic] = []
+            let model = try buildModel(name: name, items: items, warnings: &warnings)
             session.set(name.name, .model(model))
-            return []
+            return warnings.map { warning($0.message, at: $0.span, hint: $0.hint) }
         case .command(let command):
             var outputs: [Output] = []
             let value = try run(command, outputs: &outputs)
@@ -380,6 +381,7 @@ final class Interpreter {
         case "predict": return try predictCommand(command, outputs: &outputs)
         case "submodel": return try submodelCommand(command, outputs: &outputs)
         case "layers": return try layersCommand(command, outputs: &outputs)
+        case "freeze", "unfreeze": return try freezeCommand(command, outputs: &outputs)
         case "weights": return try weightsCommand(command, outputs: &outputs)
         case "filters": return try filtersCommand(command, outputs: &outputs)
         case "features": return try featuresCommand(command, outputs: &outputs)

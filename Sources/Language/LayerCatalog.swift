@@ -268,6 +268,17 @@ enum LayerCatalog {
         LayerDefinition("prelu", forms: LayerDefinition.single("prelu", keras: "PReLU"),
                         summary: "x for x ≥ 0, a learned slope times x below (one slope per value, starting at 0)",
                         build: { _ in try PReLU() }),
+        merge(.add, "adds its inputs element by element"),
+        merge(.subtract, "the first input minus the second, element by element"),
+        merge(.multiply, "multiplies its inputs element by element"),
+        merge(.average, "the mean of its inputs, element by element"),
+        merge(.maximum, "the largest of its inputs, element by element"),
+        merge(.minimum, "the smallest of its inputs, element by element"),
+        LayerDefinition("concat", forms: LayerDefinition.single("concat", keras: "Concatenate"),
+                        options: [OptionSyntax("axis", value: "axis -1", placeholder: "N")],
+                        summary: "joins its inputs along an axis (the last by default)",
+                        build: { a in Concatenate(axis: try a.integerOption("axis", what: "the axis", minimum: -8) ?? -1) },
+                        isMerge: true),
     ]
 
     static let momentum = OptionSyntax("momentum", value: "momentum 0.99", placeholder: "M")
@@ -276,6 +287,13 @@ enum LayerCatalog {
     static let offset = OptionSyntax("offset", value: "offset -1", placeholder: "O")
     static let alpha = OptionSyntax("alpha", value: "alpha 0.3", placeholder: "A")
     static let maxValue = OptionSyntax("max", value: "max 6", placeholder: "MAX")
+
+    /// `add a, b`: a merge layer of inputs of one shape.
+    static func merge(_ operation: ElementwiseOperation, _ summary: String) -> LayerDefinition {
+        let word = operation.rawValue
+        return LayerDefinition(word, forms: LayerDefinition.single(word, keras: word.prefix(1).uppercased() + word.dropFirst()),
+                               summary: summary, build: { _ in ElementwiseMerge(operation) }, isMerge: true)
+    }
 
     static func pooling(_ stem: String, also synonym: String? = nil, kind: PoolingKind) -> LayerDefinition {
         let keras = { (rank: Int) in (kind == .max ? "MaxPooling" : "AveragePooling") + "\(rank)D" }

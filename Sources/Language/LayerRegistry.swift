@@ -55,11 +55,13 @@ public struct LayerDefinition: @unchecked Sendable {
     let build: (LayerArguments) throws -> any Layer
     /// Sentences `explain` adds after the generic window and parameter lines.
     let explain: ((any Layer, Explanation) -> [String])?
+    /// A merge layer: it joins the outputs named after its word (`add a, b`) inside a model block.
+    public let isMerge: Bool
 
     init(_ id: String, forms: [Form], arguments: [Argument] = [], activation: ActivationUse = .none,
                 words: [String] = [], options: [OptionSyntax] = [], summary: String,
                 build: @escaping (LayerArguments) throws -> any Layer,
-                explain: ((any Layer, Explanation) -> [String])? = nil) {
+                explain: ((any Layer, Explanation) -> [String])? = nil, isMerge: Bool = false) {
         self.id = id
         self.forms = forms
         self.arguments = arguments
@@ -69,6 +71,7 @@ public struct LayerDefinition: @unchecked Sendable {
         self.summary = summary
         self.build = build
         self.explain = explain
+        self.isMerge = isMerge
     }
 
     /// `input` starts a model and is no layer of its own.

@@ -273,7 +273,7 @@ public struct Parser {
         }
         for _ in 0..<lookahead { advance() }
         let brace = advance()
-        var items: [Expr] = []
+        var items: [BlockItem] = []
         while true {
             skipSeparators()
             if tag == .rightBrace {
@@ -283,7 +283,7 @@ public struct Parser {
             // A line starting a statement that cannot be an item (`fit …`, `model …`, `x = …`)
             // means the block was left open.
             let startsStatement = current.startsLine && current.kind.identifier.map {
-                $0 == "model" || Vocabulary.commands[$0] != nil || peekTag() == .equals
+                $0 == "model" || Vocabulary.commands[$0] != nil || (peekTag() == .equals && !namesBlockOutput)
             } == true
             if tag == .end || startsStatement {
                 var failure = fail("unclosed '{' of model '\(word)'", at: brace.span,
@@ -305,8 +305,75 @@ public struct Parser {
         return Statement(.model(name: name, items: items), span: keyword.span.through(end: previousEnd))
     }
 
-    /// One entry of a model block: a layer spec, or an expression naming a layer or model.
-    private mutating func parseBlockItem() throws -> Expr {
+    /// `NAME = LAYER` inside a block: a name, '=' and a layer word (any other `x = …` line
+    /// starts a statement, so the block was left open).
+    private var namesBlockOutput: Bool {
+        guard peekTag() == .equals, case .identifier(let word) = peek(2).kind else { return false }
+        return Vocabulary.layers[word] != nil
+    }
+
+    /// One line of a model block: `[NAME =] ITEM [from A, B]`, `MERGE A, B [options]`, or
+    /// `outputs A, B`. An item is a layer spec, or an expression naming a layer or model.
+    private mutating func parseBlockItem() throws -> BlockItem {
+        let start = current.span
+        if case .identifier("outputs") = current.kind, peekTag() != .equals {
+            advance()
+            let names = try parseNameList(after: "outputs")
+            return BlockItem(value: nil, outputs: names, span: start.through(end: previousEnd))
+        }
+        var name: Identifier?
+        if case .identifier(let word) = current.kind, namesBlockOutput {
+            name = Identifier(word, span: advance().span)
+            advance()
+        }
+        let outer = context
+        defer { context = outer }
+        context = Context(stopWords: outer.stopWords.union(["from"]), commaEnds: outer.commaEnds, inIndex: false)
+        let value: Expr
+        var inputs: [Identifier] = []
+        if case .identifier(let word) = current.kind, let syntax = Vocabulary.layers[word], syntax.definition.isMerge {
+            // `add a, b`: the inputs stand where a layer's arguments would.
+            let kindToken = advance()
+            if case .identifier(let first) = current.kind, syntax.option(first) == nil, first != "from" {
+                inputs = try parseNameList(after: word)
+            }
+            var options: [NamedOption] = []
+            while case .identifier(let option) = current.kind, let optionSyntax = syntax.option(option) {
+                options.append(try parseOption(optionSyntax, existing: options, owner: word, stopWords: ["from"]))
+            }
+            let spec = LayerSpec(kind: Identifier(word, span: kindToken.span), arguments: [], options: options,
+                                 span: kindToken.span.through(end: previousEnd))
+            value = Expr(.layer(spec), span: spec.span)
+        } else {
+            value = try parseBlockValue()
+        }
+        if case .identifier("from") = current.kind {
+            let fromToken = advance()
+            guard inputs.isEmpty else {
+                throw fail("the inputs of this layer are given twice", at: fromToken.span,
+                           hint: "list them once: either after the merge word or after 'from'")
+            }
+            inputs = try parseNameList(after: "from")
+        }
+        return BlockItem(name: name, value: value, inputs: inputs, span: start.through(end: previousEnd))
+    }
+
+    /// `a, b, c`: names of outputs defined earlier in the block.
+    private mutating func parseNameList(after word: String) throws -> [Identifier] {
+        var names: [Identifier] = []
+        while true {
+            guard case .identifier(let name) = current.kind else {
+                throw fail("expected a name after \(names.isEmpty ? "'\(word)'" : "','")", at: current.span,
+                           hint: "name outputs with NAME = LAYER, then list them: \(word) a, b")
+            }
+            names.append(Identifier(name, span: advance().span))
+            guard tag == .comma else { return names }
+            advance()
+        }
+    }
+
+    /// A layer spec, or an expression naming a layer or model.
+    private mutating func parseBlockValue() throws -> Expr {
         let token = current
         if case .identifier(let word) = token.kind {
             if Vocabulary.layers[word] != nil {
@@ -317,7 +384,8 @@ public struct Parser {
                            hint: "a model block lists layers, such as conv 32 3x3 relu; close the block with '}' first")
             }
             let next = peek()
-            if startsExpression(next) && !isSeparator(next.kind) && !(next.kind == .leftBracket && !next.precededBySpace) {
+            let nextIsFrom = next.kind.identifier == "from"
+            if startsExpression(next) && !isSeparator(next.kind) && !nextIsFrom && !(next.kind == .leftBracket && !next.precededBySpace) {
                 throw fail("unknown layer kind '\(word)'", at: token.span,
                            hint: Vocabulary.layerSuggestion(for: word) ?? "layer kinds are: " + Vocabulary.layerKindsForHint)
             }

@@ -38,7 +38,14 @@ public enum SourcePrinter {
 
     /// An entry of a model block. Layers and names (`c1`, `m.layers[0]`) stand bare; anything
     /// else goes in parentheses, since a block line starting `NAME VALUE` reads as a misspelt layer.
-    private static func blockItem(_ item: Expr) -> String {
+    private static func blockItem(_ item: BlockItem) -> String {
+        guard let value = item.value else { return "outputs " + item.outputs.map(\.name).joined(separator: ", ") }
+        var text = (item.name.map { $0.name + " = " } ?? "") + blockValue(value)
+        if !item.inputs.isEmpty { text += " from " + item.inputs.map(\.name).joined(separator: ", ") }
+        return text
+    }
+
+    private static func blockValue(_ item: Expr) -> String {
         switch item.kind {
         case .layer(let spec): return render(spec)
         case .name, .member, .index: return operand(item, minimum: .postfix)

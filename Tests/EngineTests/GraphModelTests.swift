@@ -112,7 +112,8 @@ final class GraphModelTests: XCTestCase {
                        evaluation.values["odd_loss"]!, accuracy: 1e-5)
 
         XCTAssertThrowsError(try model.fit(try TensorBatchSource(inputs: images, labels: digits))) { error in
-            XCTAssertEqual("\(error)", "model functional has 2 outputs (digit, odd), the data gives 1 set of targets\n  hint: give one set of targets per output, in the order of the outputs")
+            XCTAssertEqual((error as? ModelError)?.message, "model functional has 2 outputs (digit, odd), the data gives 1 set of targets")
+            XCTAssertEqual((error as? ModelError)?.hint, "give one set of targets per output, in the order of the outputs")
         }
         XCTAssertThrowsError(try model.compile(optimizer: Adam(), losses: ["digit": .meanSquaredError])) { error in
             XCTAssertTrue("\(error)".hasPrefix("output 'odd' of model functional has no loss"), "\(error)")

@@ -84,3 +84,28 @@ extension XCTestCase {
         return path
     }
 }
+
+/// A model that branches: a residual `add` around two convolutions, an inception-style
+/// `concat` of a 1x1 and a 3x3 branch and a pooled input, a base model applied as a layer,
+/// and `multiply`, `subtract`, `maximum`, `average` and `minimum` on its dense heads; two outputs.
+func graphModel(seed: UInt64 = 5) throws -> Model {
+    let baseInput = Node.input(shape: [6, 6, 24], seed: seed + 100)
+    let base = try Model(inputs: baseInput, outputs: try GlobalPooling(kind: .average, rank: 2)(
+        try Convolution(rank: 2, filters: 8, kernelSize: [3], activation: .tanh)(baseInput)), name: "base")
+    let input = Node.input(shape: [12, 12, 3], seed: seed)
+    let stem = try Convolution(rank: 2, filters: 8, kernelSize: [3], padding: .same, activation: .relu)(input)
+    let inner = try Convolution(rank: 2, filters: 8, kernelSize: [3], padding: .same, activation: .relu)(stem)
+    let branch = try Convolution(rank: 2, filters: 8, kernelSize: [3], padding: .same)(inner)
+    var x = try ActivationLayer(.relu)(try ElementwiseMerge(.add)([stem, branch]))
+    let pooled = try Pooling(kind: .max, rank: 2, poolSize: [2])(x)
+    let c1 = try Convolution(rank: 2, filters: 8, kernelSize: [1], activation: .relu)(pooled)
+    let c3 = try Convolution(rank: 2, filters: 8, kernelSize: [3], padding: .same, activation: .relu)(pooled)
+    x = try Concatenate()([c1, c3, pooled])
+    let features = try base(x)
+    let a = try Dense(units: 6, activation: .tanh)(features)
+    let b = try Dense(units: 6, activation: .sigmoid)(features)
+    let mixed = try ElementwiseMerge(.maximum)([try ElementwiseMerge(.multiply)([a, b]), try ElementwiseMerge(.subtract)([a, b])])
+    let joined = try Concatenate()([mixed, try ElementwiseMerge(.average)([a, b]), try ElementwiseMerge(.minimum)([a, b, mixed])])
+    let out = try Dense(units: 5, activation: .softmax)(joined)
+    return try Model(inputs: input, outputs: [out, c3])
+}

@@ -9,7 +9,8 @@ final class CompletionTests: XCTestCase {
     }
 
     func testStatementStartOffersKeywordsLayersAndVariables() throws {
-        XCTAssertEqual(complete("con"), ["conv", "conv1d", "conv2d", "conv3d", "convtranspose", "convtranspose1d", "convtranspose2d", "convtranspose3d"])
+        XCTAssertEqual(complete("con"), ["concat", "conv", "conv1d", "conv2d", "conv3d", "convtranspose", "convtranspose1d", "convtranspose2d", "convtranspose3d"])
+        XCTAssertEqual(complete("conv1"), ["conv1d"])
         XCTAssertEqual(complete("batchn"), ["batchnorm"])
         XCTAssertEqual(complete("x = 1; sum"), ["summary"])
         XCTAssertEqual(complete("h = evalu"), ["evaluate"])

@@ -218,18 +218,26 @@ final class InterpreterTests: XCTestCase {
         let shown = session.succeed("block").text
         XCTAssertTrue(shown.hasPrefix("Conv2D(filters=8, kernel_size=(3, 3), strides=(1, 1), padding="), shown)
         XCTAssertTrue(shown.contains("same") && shown.contains("activation='relu'"), shown)
-        // Each use of a layer value makes a layer of its own, with its own weights.
-        session.succeed("model m { input 16x16x3; block; shrink; block; shrink; flatten; dense 10 softmax }")
+        // A layer value named on two lines is one layer, its weights shared (Keras's semantics);
+        // a layer without weights (pooling) may follow any shape.
+        session.succeed("twin = conv 8 3x3 relu padding same")
+        session.succeed("model m { input 16x16x8; twin; twin; shrink; flatten; dense 10 softmax }")
         guard case .model(let m) = try XCTUnwrap(session["m"]) else { return XCTFail("not a model") }
         XCTAssertEqual(m.outputShapes, [[10]])
-        XCTAssertEqual(m.nodes.map(\.layer.name), ["input_layer", "conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "flatten", "dense"])
-        XCTAssertEqual(m.parameterCount, (27 * 8 + 8) + (72 * 8 + 8) + (4 * 4 * 8 * 10 + 10))
-        XCTAssertFalse(m.nodes[1].layer === m.nodes[3].layer)
-        XCTAssertEqual(session.succeed("shape m.layers[1, 3]").text, "(None, 16, 16, 8), (None, 8, 8, 8)")
+        XCTAssertEqual(m.layers.map(\.name), ["input_layer", "conv2d", "max_pooling2d", "flatten", "dense"])
+        XCTAssertEqual(m.nodes.map(\.layer.name), ["input_layer", "conv2d", "conv2d", "max_pooling2d", "flatten", "dense"])
+        XCTAssertEqual(m.parameterCount, (72 * 8 + 8) + (8 * 8 * 8 * 10 + 10))
+        XCTAssertTrue(m.nodes[1].layer === m.nodes[2].layer)
+        // Layer indices count layers, as Keras's model.layers does: the shared one once.
+        XCTAssertEqual(session.succeed("shape m.layers[1, 2]").text, "(None, 16, 16, 8), (None, 8, 8, 8)")
+        XCTAssertEqual(session.succeed("layers m").text.split(separator: "\n").count, 6)
+        // Shared weights fit one input shape: a second use on another shape is refused at its line.
+        XCTAssertEqual(session.fail("model bad { input 16x16x3; block; shrink; block }")?.message,
+                       "Conv2D cannot follow an output of shape (None, 8, 8, 8): layer conv2d was built for input (None, 16, 16, 3), it is now applied to (None, 8, 8, 8)")
         // Values print as Python would show them.
         session.succeed("names = [\"a\", \"b\"]\nsize = 3x4\nrate = 0.25")
         XCTAssertEqual(session.succeed("print names, size, rate").texts, ["['a', 'b'] 3x4 0.25"])
-        XCTAssertEqual(session.definitionOrder, ["block", "shrink", "m", "names", "size", "rate"])
+        XCTAssertEqual(session.definitionOrder, ["block", "shrink", "twin", "m", "names", "size", "rate"])
         session.reset()
         XCTAssertTrue(session.definitionOrder.isEmpty)
         XCTAssertEqual(session.fail("block")?.message, "'block' is not defined")

@@ -14,7 +14,10 @@ enum Unspanned {
         case .assignment(let name, let value):
             return Statement(.assignment(name: identifier(name), value: expr(value)), span: span)
         case .model(let name, let items):
-            return Statement(.model(name: identifier(name), items: items.map(expr)), span: span)
+            return Statement(.model(name: identifier(name), items: items.map { item in
+                BlockItem(name: item.name.map(identifier), value: item.value.map(expr), inputs: item.inputs.map(identifier),
+                          outputs: item.outputs.map(identifier), span: span)
+            }), span: span)
         case .command(let c):
             return Statement(.command(command(c)), span: span)
         case .expression(let e):

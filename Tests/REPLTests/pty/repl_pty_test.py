@@ -89,10 +89,10 @@ class ReplPtyTests(unittest.TestCase):
 
     def test_tab_completes_con_to_conv(self):
         repl = Repl(self.home)
-        # `con` starts conv, conv1d, conv2d and conv3d: the first Tab fills in their common prefix.
-        repl.child.send("layer con\t")
+        # `conv` starts conv, conv1d, conv2d and conv3d (`con` starts concat too).
+        repl.child.send("layer conv")
         repl.child.expect_exact("layer conv")
-        # Readline's usual way: the next Tab finds nothing more to add, the one after lists.
+        # Readline's usual way: the first Tab finds nothing to add, the second lists.
         repl.child.send("\t\t")
         repl.child.expect(r"conv\s+conv1d\s+conv2d\s+conv3d")
         repl.prompt()  # readline redraws the prompt and the line after the list
