@@ -39,7 +39,7 @@ extension Interpreter {
         }
         var dataset: Dataset
         do {
-            dataset = try DataLoader.load(kind, options: options)
+            dataset = try DataLoader.load(kind, options: options, shouldStop: session.shouldStop)
         } catch let error as DataError {
             throw Diagnostic.error(error.message, at: command.option("from")?.span ?? argument.span, hint: error.hint)
         }

@@ -167,6 +167,7 @@ extension Interpreter {
         let shape = try inputShape(inputSpec.arguments[0], outputs: &outputs)
         let input = Node.input(shape: shape, seed: nextSeed())
         var node = input
+        var weights = 0.0
         for item in items.dropFirst() {
             let layer: any Layer
             switch item.kind {
@@ -184,7 +185,8 @@ extension Interpreter {
             default:
                 throw Diagnostic.error("a model block holds layers, one per line or separated by ;", at: item.span)
             }
-            try checkWeightCount(layer, node.shape, at: item.span)
+            weights += try checkWeightCount(layer, node.shape, at: item.span)
+            try checkModelMemory(weights: weights, model: name.name, at: item.span)
             do {
                 node = try layer(node)
             } catch {
@@ -248,8 +250,10 @@ extension Interpreter {
     static let inputLimit = 1 << 31
 
     /// Refuses a layer whose weights on `inputShape` would not fit, before they are allocated:
-    /// a slip such as `dense 6400000` must be an error, not the end of the session.
-    func checkWeightCount(_ layer: any Layer, _ inputShape: [Int], at span: SourceSpan) throws {
+    /// a slip such as `dense 6400000` must be an error, not the end of the session. Returns the
+    /// count (0 for layers without large weights).
+    @discardableResult
+    func checkWeightCount(_ layer: any Layer, _ inputShape: [Int], at span: SourceSpan) throws -> Double {
         let channels = Double(inputShape.last ?? 1)
         let count: Double
         if let dense = layer as? Dense {
@@ -257,13 +261,14 @@ extension Interpreter {
         } else if let conv = layer as? Convolution {
             count = conv.kernelSize.reduce(channels) { $0 * Double($1) } * Double(conv.filters)
         } else {
-            return
+            return 0
         }
         guard count <= Double(Interpreter.weightLimit) else {
             throw Diagnostic.error("\(layer.typeName) on \(kerasShapeText(inputShape)) would hold \(countText(count)) weights; "
                                    + "cnnb allows \(Render.ModelSummary.grouped(Interpreter.weightLimit)) per layer",
                                    at: span, hint: "use fewer units or filters, or shrink the input first (pooling, strides)")
         }
+        return count
     }
 
     /// `Conv2D(filters=64, kernel_size=(3, 3), strides=(3, 3), padding='same', …)`.

@@ -124,6 +124,8 @@ extension Interpreter {
             validation = try labelledImages(option, command: command, what: "validate on", outputs: &outputs)
             try checkFits(model, validation!, at: option.value!.span)
         }
+        try checkTrainingMemory(model, batch: max(min(batchSize, train.count), 1),
+                                at: command.option("batch")?.value?.span ?? command.span)
         let observer = session.trainingObserver
         var log: [String] = []
         func emit(_ line: String) {

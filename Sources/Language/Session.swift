@@ -1,3 +1,4 @@
+import Basics
 import Datasets
 import Engine
 import Foundation
@@ -40,6 +41,10 @@ public final class Session {
     public var trainingObserver: (any TrainingObserver)?
     /// Polled between training batches; true stops training after the current batch.
     public var shouldStop: () -> Bool = { false }
+    /// Bytes of memory free now; work that needs more is refused before it allocates.
+    public var availableMemory: () -> Int = SystemMemory.available
+    /// The most pixels one figure may have (64 megapixels, 256 MB as RGBA).
+    public var figurePixelLimit = 1 << 26
     /// Seeds weights and shuffling; each model takes the next seed so runs repeat exactly.
     public var seed: UInt64 = 1
     /// Checking only (`cnnb check`): statements that build layers and models run, those that
@@ -73,6 +78,10 @@ public final class Session {
 
     /// Writes a figure as the next PNG under `outputDirectory/figures`.
     func record(_ figure: Figure, name: String) throws -> Output {
+        let size = figure.pixelSize
+        guard size.width * size.height <= figurePixelLimit else {
+            throw FigureTooLarge(width: size.width, height: size.height, limit: figurePixelLimit)
+        }
         figureCount += 1
         let folder = (outputDirectory as NSString).appendingPathComponent("figures")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -114,4 +123,16 @@ public final class Session {
         }
         return (outputs, nil)
     }
+}
+
+/// A figure past the session's pixel budget, refused before its pixels are allocated.
+struct FigureTooLarge: ExplainedError {
+    var width: Int
+    var height: Int
+    var limit: Int
+    var message: String {
+        "the figure would be \(width)x\(height) pixels (\(Render.ModelSummary.grouped(width * height * 4)) bytes); "
+            + "cnnb draws at most \(Render.ModelSummary.grouped(limit)) pixels"
+    }
+    var hint: String? { "show fewer images or layers at a time" }
 }
