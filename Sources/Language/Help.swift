@@ -13,7 +13,7 @@ public enum Help {
             lines.append("  model NAME { input 32x32x3; conv 32 3x3 relu; pool 2; … }")
             lines.append("  NAME = EXPRESSION        e.g. data = load cifar10; data = data / 255")
             lines.append("Layers: " + Vocabulary.layerList.map(\.word).joined(separator: " "))
-            lines.append("REPL commands: :help [WORD]  :vars  :reset  :load FILE.cnnb  :save FILE.cnnb  :out DIR  :quit")
+            lines.append("REPL commands: :help [WORD]  :vars  :reset  :load FILE.cnnb  :save FILE.cnnb  :out DIR  :allow-write DIR  :quit")
             return lines.joined(separator: "\n")
         }
         if let command = Vocabulary.commands[topic] {

@@ -49,18 +49,32 @@ extension Interpreter {
         return .dataset(dataset)
     }
 
-    /// A string option's value as a path. Files a run makes (weights, exports, predictions) are
-    /// relative to the session's output folder, beside the figures and the report; data
-    /// folders are relative to the working directory.
+    /// A string option's value as a path to read. Files a run made (weights) are relative to
+    /// the session's output folder, beside the figures and the report; data folders are
+    /// relative to the working directory.
     func filePath(_ option: NamedOption, what: String, inOutputFolder: Bool = true, outputs: inout [Output]) throws -> String {
+        let expanded = (try quotedPath(option, what: what, outputs: &outputs) as NSString).expandingTildeInPath
+        guard inOutputFolder, !expanded.hasPrefix("/") else { return expanded }
+        return (session.outputDirectory as NSString).appendingPathComponent(expanded)
+    }
+
+    /// Runs `write` with the path a statement writes to, resolved by `Session.writablePath`
+    /// (inside the output folder unless allowed), and lists the file as this run's once
+    /// written. Every statement that writes a file goes through here.
+    func writing<T>(_ option: NamedOption, what: String, outputs: inout [Output], _ write: (String) throws -> T) throws -> T {
+        let path = try session.writablePath(try quotedPath(option, what: what, outputs: &outputs),
+                                            at: option.value?.span ?? option.span)
+        let result = try write(path)
+        session.recordWritten(path)
+        return result
+    }
+
+    private func quotedPath(_ option: NamedOption, what: String, outputs: inout [Output]) throws -> String {
         guard let expr = option.value, case .string(let path) = try evaluate(expr, outputs: &outputs) else {
             throw Diagnostic.error("\(what) is written as a quoted path", at: option.value?.span ?? option.span,
                                    hint: "write \(option.name.name) \"path\"")
         }
-        let expanded = (path as NSString).expandingTildeInPath
-        guard inOutputFolder, !expanded.hasPrefix("/") else { return expanded }
-        try? FileManager.default.createDirectory(atPath: session.outputDirectory, withIntermediateDirectories: true)
-        return (session.outputDirectory as NSString).appendingPathComponent(expanded)
+        return path
     }
 
     /// The source text of an expression, for hints that repeat what was written.

@@ -212,8 +212,10 @@ extension Interpreter {
         let model = try self.model(command.arguments[0], outputs: &outputs)
         let results = try predictions(model, command.arguments[1], outputs: &outputs)
         if let option = command.option("to") {
-            let path = try filePath(option, what: "the predictions file", outputs: &outputs)
-            outputs.append(.text(try savePredictions(results, of: model, to: path, at: option.span)))
+            let line = try writing(option, what: "the predictions file", outputs: &outputs) { path in
+                try savePredictions(results, of: model, to: path, at: option.span)
+            }
+            outputs.append(.text(line))
             return .none
         }
         return results.count == 1 ? .tensor(results[0]) : .list(results.map { .tensor($0) })
@@ -247,8 +249,10 @@ extension Interpreter {
         guard let option = command.option("weights") else {
             throw Diagnostic.error("save needs what to write", at: command.span, hint: "write save \(model.name) weights \"\(model.name).cnnbw\"")
         }
-        let path = try filePath(option, what: "the weight file", outputs: &outputs)
-        outputs.append(.text(try saveWeights(of: model, to: path, at: option.span)))
+        let line = try writing(option, what: "the weight file", outputs: &outputs) { path in
+            try saveWeights(of: model, to: path, at: option.span)
+        }
+        outputs.append(.text(line))
         return .none
     }
 }

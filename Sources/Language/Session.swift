@@ -28,8 +28,16 @@ public final class Session {
     /// Order names were first defined, for listings.
     public private(set) var definitionOrder: [String] = []
 
-    /// Where figures are written (`DIR/figures/NN-what.png`).
+    /// Where figures are written (`DIR/figures/NN-what.png`), and the only folder statements
+    /// write into unless `allowedWriteFolders` names another (see `writablePath`).
     public var outputDirectory: String
+    /// Folders outside the output folder that statements may write into (`--allow-write DIR`,
+    /// `:allow-write DIR`); every front end passes them here.
+    public var allowedWriteFolders: [String] = []
+    /// Files this session wrote in the output folder, in order, for the run's manifest.
+    public internal(set) var writtenFiles: [String] = []
+    /// When set (`cnnb run`), the output folder's manifest is rewritten after every file.
+    public var keepsManifest = false
     /// Dataset search settings (`--data DIR`, `$CNNB_DATA`, …).
     public var dataOptions: DataOptions
     /// When set, `load` keeps only the first N training and N/5 test images: quick runs of a
@@ -90,9 +98,12 @@ public final class Session {
         let safe = words.joined(separator: "-").prefix(48)
         let path = (folder as NSString).appendingPathComponent(String(format: "%02d-", figureCount) + String(safe) + ".png")
         try figure.writePNG(to: path)
+        recordWritten(path)
         // Charts and model graphs are also written as SVG: they scale without blurring.
         switch figure.content {
-        case .lineChart, .modelGraph: try figure.writeSVG(to: String(path.dropLast(4)) + ".svg")
+        case .lineChart, .modelGraph:
+            try figure.writeSVG(to: String(path.dropLast(4)) + ".svg")
+            recordWritten(String(path.dropLast(4)) + ".svg")
         default: break
         }
         return .figure(figure, path: path)

@@ -7,7 +7,7 @@ import Language
 /// and `:out` (inside quotes, readline completes file names itself).
 enum Completion {
     /// The REPL's own commands.
-    static let commands = [":help", ":vars", ":reset", ":load", ":save", ":out", ":quit"]
+    static let commands = [":help", ":vars", ":reset", ":load", ":save", ":out", ":allow-write", ":quit"]
 
     /// The candidates for `word` typed in `line`, or nil when `word` is a file name.
     static func candidates(line: String, word: String, session: Session) -> [String]? {
