@@ -80,6 +80,29 @@ final class RunFolderTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("cannot allow writing in \(folder)/nowhere: there is no such folder"), missing.stderr)
     }
 
+    func testTheREPLTakesAllowWriteAsAnOptionAndACommand() throws {
+        let other = folder + "/other"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        let resolved = URL(fileURLWithPath: other).resolvingSymlinksInPath().path
+        let model = "model m { input 4; dense 2 softmax }\n"
+        let binary = try ReplBinary.path()
+        let session = try ReplBinary.run(binary, ["repl", "--out", "out"], input: model
+            + "save m weights \"\(other)/a.cnnbw\"\n:allow-write \(other)\nsave m weights \"\(other)/b.cnnbw\"\n:allow-write\n",
+            directory: folder)
+        XCTAssertEqual(session.status, 1, "the refused save fails the piped session")
+        XCTAssertTrue(session.stderr.hasPrefix("<input>:1:16: error: cannot write \"\(other)/a.cnnbw\": an absolute path outside the output folder (out)"),
+                      session.stderr)
+        XCTAssertTrue(session.stdout.contains("statements may now write in \(resolved)\n"), session.stdout)
+        XCTAssertTrue(session.stdout.contains("statements may write in out and \(resolved)\n"), session.stdout)
+        XCTAssertEqual(files(in: other), ["b.cnnbw"])
+
+        // `cnnb` with no subcommand takes the option too.
+        let option = try ReplBinary.run(binary, ["--allow-write", other], input: model + "save m weights \"\(other)/c.cnnbw\"\n",
+                                        directory: folder)
+        XCTAssertEqual(option.status, 0, option.stderr)
+        XCTAssertEqual(files(in: other), ["b.cnnbw", "c.cnnbw"])
+    }
+
     func testTextThatIsNotUTF8IsADiagnosticAtItsFirstBadByte() throws {
         // Latin-1 "été" on line 3, after six characters.
         let path = folder + "/latin.cnnb"
