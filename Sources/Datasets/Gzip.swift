@@ -52,6 +52,23 @@ extension ByteStream {
     }
 }
 
+/// gzip data in memory as the data readers read it.
+public enum Gzip {
+    /// The bytes `bytes` inflate to (several gzip members in a row; bytes without the gzip
+    /// magic as they are), at most `limit` of them; `name` names the data in errors.
+    public static func inflate(_ bytes: [UInt8], name: String, limit: Int) throws -> [UInt8] {
+        let stream = try GzipBytes(bytes, name: name)
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while output.count < limit {
+            let n = try chunk.withUnsafeMutableBytes { try stream.read(into: $0.baseAddress!, count: min($0.count, limit - output.count)) }
+            if n == 0 { break }
+            output += chunk[0..<n]
+        }
+        return output
+    }
+}
+
 /// gzip data in memory, inflated as it is read (several members in a row, as `gzread` reads
 /// them); bytes that do not start with the gzip magic are read as they are.
 final class GzipBytes: ByteStream {
