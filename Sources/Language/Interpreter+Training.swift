@@ -228,6 +228,7 @@ extension Interpreter {
             switch value {
             case .images(let split), .image(let split):
                 try checkFits(model, split, at: expr.span, labels: false)
+                try checkPredictionMemory(model, count: split.count, at: expr.span)
                 return try model.predict(split)
             case .tensor(let t):
                 let batch = t.shape == model.inputShape ? t.reshaped([1] + t.shape) : t

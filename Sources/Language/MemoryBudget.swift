@@ -37,6 +37,13 @@ extension Interpreter {
                         hint: "use a smaller batch (batch 32), or a smaller model")
     }
 
+    /// The outputs `predict` returns for `count` images, every output of every image.
+    func checkPredictionMemory(_ model: Model, count: Int, at span: SourceSpan) throws {
+        let perImage = model.outputShapes.reduce(0.0) { $0 + Double($1.reduce(1, *)) }
+        try checkMemory(4 * Double(count) * perImage, for: "predicting \(model.name) for \(count) images", at: span,
+                        hint: "predict a slice of them at a time, such as [0..<1000]")
+    }
+
     /// `2,684,616,704 bytes (2.50 GB)`.
     func byteText(_ bytes: Double) -> String {
         countText(bytes) + " bytes (" + Render.ModelSummary.memorySize(bytes) + ")"

@@ -54,6 +54,22 @@ final class ResourceLimitTests: XCTestCase {
         XCTAssertNotNil(session["h"])
     }
 
+    func testPredictionsTooLargeForMemoryAreRefused() throws {
+        let session = try SessionHarness.makeSession(trainCount: 8, testCount: 16)
+        session.succeed("data = load shapes\nmodel m { input 32x32x3; pool 8; flatten; dense 10 softmax }")
+        // 16 images, 10 outputs each: 640 bytes.
+        session.availableMemory = { 600 }
+        let error = try XCTUnwrap(session.fail("p = predict m data.test"))
+        XCTAssertEqual(error.message, "predicting m for 16 images needs 640 bytes (640.00 B) of memory; 600.00 B is free")
+        XCTAssertEqual(error.span.column, 15)
+        XCTAssertEqual(error.hint, "predict a slice of them at a time, such as [0..<1000]")
+        XCTAssertNil(session["p"])
+        session.availableMemory = { 640 }
+        session.succeed("p = predict m data.test")
+        guard case .tensor(let p) = try XCTUnwrap(session["p"]) else { return XCTFail("not a tensor") }
+        XCTAssertEqual(p.shape, [16, 10])
+    }
+
     func testAFigurePastThePixelBudgetIsRefused() throws {
         let session = try SessionHarness.makeSession(trainCount: 8, testCount: 4)
         session.succeed("data = load shapes")
