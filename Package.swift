@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .executable(name: "cnnb", targets: ["cnnb"]),
         .executable(name: "cnnb-bench", targets: ["cnnb-bench"]),
+        // For the fuzz targets, a package of their own in Tests/Fuzz (never built by CI's main build).
+        .library(name: "CNNBReaders", targets: ["Basics", "Engine", "Datasets", "Interop", "Language"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -18,7 +18,7 @@ public enum CIFAR10 {
     static let plane = 32 * 32
 
     /// Reads a `cifar-10-batches-bin` folder: 5 training files, the test file and the class names.
-    public static func load(directory: String) throws -> Dataset {
+    public static func load(directory: String, shouldStop: @escaping () -> Bool = { false }) throws -> Dataset {
         guard FileIO.isDirectory(directory) else {
             throw DataError("CIFAR-10 folder \(directory) does not exist",
                             hint: "give the folder holding \(trainFiles[0]) … \(testFile) and \(metaFile)")
@@ -51,7 +51,7 @@ public enum CIFAR10 {
                 do {
                     try readRecords(path: job.path, records: job.records,
                                     images: job.images.pointer + job.first * (recordSize - 1),
-                                    labels: job.labels.pointer + job.first)
+                                    labels: job.labels.pointer + job.first, shouldStop: shouldStop)
                 } catch let error as DataError {
                     failures[j] = error
                 } catch {
@@ -104,7 +104,7 @@ public enum CIFAR10 {
     /// Reads `records` records of `path`, writing NHWC pixels and labels; chunks of a few MB keep
     /// the extra memory small (under 1 MB a file) while each read stays large.
     static func readRecords(path: String, records: Int, images: UnsafeMutablePointer<UInt8>,
-                            labels: UnsafeMutablePointer<Int32>) throws {
+                            labels: UnsafeMutablePointer<Int32>, shouldStop: () -> Bool = { false }) throws {
         let descriptor = try FileIO.open(path)
         defer { close(descriptor) }
         let chunkRecords = min(records, 256)
@@ -113,19 +113,46 @@ public enum CIFAR10 {
         var done = 0
         while done < records {
             let n = min(chunkRecords, records - done)
+            if shouldStop() { throw DataError.stopped }
             try FileIO.read(descriptor, into: chunk, count: n * recordSize, at: done * recordSize, path: path)
-            for r in 0..<n {
-                let record = chunk + r * recordSize
-                let label = record[0]
-                if label > 9 {
-                    throw DataError("CIFAR-10 file \(path): record \(done + r) has label \(label); labels are 0 to 9",
-                                    hint: "the file is corrupt or not CIFAR-10 binary data (CIFAR-100 files have 2 label bytes); copy or download it again")
-                }
-                labels[done + r] = Int32(label)
-                transposePlanes(record + 1, into: images + (done + r) * (recordSize - 1))
-            }
+            try decode(chunk, records: n, first: done, path: path, images: images, labels: labels)
             done += n
         }
+    }
+
+    /// Records `first ..< first + records` of a file, laid out from `recordBytes` on: labels
+    /// checked, planes interleaved.
+    static func decode(_ recordBytes: UnsafePointer<UInt8>, records: Int, first: Int, path: String,
+                       images: UnsafeMutablePointer<UInt8>, labels: UnsafeMutablePointer<Int32>) throws {
+        for r in 0..<records {
+            let record = recordBytes + r * recordSize
+            let label = record[0]
+            if label > 9 {
+                throw DataError("CIFAR-10 file \(path): record \(first + r) has label \(label); labels are 0 to 9",
+                                hint: "the file is corrupt or not CIFAR-10 binary data (CIFAR-100 files have 2 label bytes); copy or download it again")
+            }
+            labels[first + r] = Int32(label)
+            transposePlanes(record + 1, into: images + (first + r) * (recordSize - 1))
+        }
+    }
+
+    /// One data file's images and labels from its bytes, checked as `load` checks a file;
+    /// `name` names it in errors.
+    public static func split(fromBytes bytes: [UInt8], name: String, classNames: [String]) throws -> DatasetSplit {
+        guard !bytes.isEmpty, bytes.count % recordSize == 0 else {
+            throw DataError("CIFAR-10 file \(name) has \(bytes.count) bytes, which is not a whole number of \(recordSize)-byte records (1 label byte + 3,072 pixel bytes)",
+                            hint: "the file is truncated or not CIFAR-10 binary data; copy or download it again")
+        }
+        let count = bytes.count / recordSize
+        let images = SharedBuffer<UInt8>(count: count * (recordSize - 1))
+        let labels = SharedBuffer<Int32>(count: count)
+        try bytes.withUnsafeBufferPointer {
+            try decode($0.baseAddress!, records: count, first: 0, path: name, images: images.pointer, labels: labels.pointer)
+        }
+        var split = DatasetSplit(name: name, images: images, labels: labels, count: count,
+                                 height: side, width: side, channels: 3, classNames: classNames)
+        split.labelsAreColumn = true
+        return split
     }
 
     /// Red, green and blue 32×32 planes → interleaved HWC pixels.

@@ -49,17 +49,19 @@ public struct DataOptions: Sendable {
 /// cache and system folders, else downloads it once into the cache (checksum verified, written
 /// into a temporary folder renamed into place only when complete).
 public enum DataLoader {
-    public static func load(_ kind: DatasetKind, options: DataOptions = DataOptions()) throws -> Dataset {
+    /// `shouldStop` is asked between chunks of reading; true stops with `DataError.stopped`.
+    public static func load(_ kind: DatasetKind, options: DataOptions = DataOptions(),
+                            shouldStop: @escaping () -> Bool = { false }) throws -> Dataset {
         if kind == .shapes {
             return try ShapesDataset.generate(trainCount: options.shapesTrainCount,
                                               testCount: options.shapesTestCount, seed: options.shapesSeed)
         }
         if let directory = options.directory {
-            return try kind.read(directory: try explicitFolder(kind, directory))
+            return try kind.read(directory: try explicitFolder(kind, directory), shouldStop: shouldStop)
         }
         let folders = searchFolders(kind, options: options)
         if let found = folders.first(where: FileIO.isDirectory) {
-            return try kind.read(directory: found)
+            return try kind.read(directory: found, shouldStop: shouldStop)
         }
         let cache = cacheRoot(options)
         let notFound = "\(kind.displayName) was not found in any of these folders:\n"
@@ -74,7 +76,7 @@ public enum DataLoader {
         }
         do {
             let folder = try download(kind, from: source, into: cache, progress: options.progress)
-            return try kind.read(directory: folder)
+            return try kind.read(directory: folder, shouldStop: shouldStop)
         } catch let error as DownloadError {
             throw DataError(notFound + "\nand \(error.message)", hint: hint)
         }

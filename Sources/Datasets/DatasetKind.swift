@@ -62,11 +62,11 @@ public enum DatasetKind: String, CaseIterable, Sendable {
     }
 
     /// Reads the dataset from a folder holding its files.
-    func read(directory: String) throws -> Dataset {
+    func read(directory: String, shouldStop: @escaping () -> Bool = { false }) throws -> Dataset {
         switch self {
-        case .cifar10: return try CIFAR10.load(directory: directory)
-        case .mnist: return try IDXDataset.mnist.load(directory: directory)
-        case .fashionMNIST: return try IDXDataset.fashionMNIST.load(directory: directory)
+        case .cifar10: return try CIFAR10.load(directory: directory, shouldStop: shouldStop)
+        case .mnist: return try IDXDataset.mnist.load(directory: directory, shouldStop: shouldStop)
+        case .fashionMNIST: return try IDXDataset.fashionMNIST.load(directory: directory, shouldStop: shouldStop)
         case .shapes: return ShapesDataset.generate()
         }
     }

@@ -3,14 +3,39 @@ import Foundation
 /// A minimal reader of (gzip-compressed) tar archives: ustar and GNU headers, regular files and
 /// folders, long names (GNU `L` and pax `path`); links and devices are skipped. Names that would
 /// escape the destination (absolute or with `..`) are refused.
-enum TarArchive {
+public enum TarArchive {
     static let block = 512
+
+    /// An entry read from an archive: its path inside it, type flag and size.
+    public struct Entry: Equatable {
+        public var path: String
+        public var type: UInt8
+        public var size: Int
+    }
 
     /// Unpacks `archive` (.tar.gz) into the existing folder `destination`; returns the paths written.
     @discardableResult
     static func extractGzip(_ archive: String, into destination: String) throws -> [String] {
-        let reader = try GzipReader(path: archive)
         var written: [String] = []
+        try read(GzipReader(path: archive), into: destination) { entry in
+            if entry.type == 0 || entry.type == UInt8(ascii: "0") || entry.type == UInt8(ascii: "7") {
+                written.append(destination + "/" + entry.path)
+            }
+        }
+        return written
+    }
+
+    /// The entries of a tar archive (gzip-compressed or not) given as bytes, read as
+    /// `extractGzip` reads them but without writing anything; `name` names it in errors.
+    public static func entries(fromBytes bytes: [UInt8], name: String) throws -> [Entry] {
+        var entries: [Entry] = []
+        try read(GzipBytes(bytes, name: name), into: nil) { entries.append($0) }
+        return entries
+    }
+
+    /// Reads every entry of `reader`, unpacking files and folders into `destination` when given.
+    private static func read(_ reader: some ByteStream, into destination: String?, visit: (Entry) -> Void) throws {
+        let archive = reader.path
         var header = [UInt8](repeating: 0, count: block)
         var longName: String?
         let bufferSize = 1 << 20
@@ -33,13 +58,13 @@ enum TarArchive {
             // Entries whose content is metadata: read it whole.
             if type == UInt8(ascii: "L") || type == UInt8(ascii: "x") || type == UInt8(ascii: "g") {
                 guard size <= 1 << 20 else { throw DataError("\(archive) has an oversized tar header entry") }
-                var content = [UInt8](repeating: 0, count: padded)
-                try content.withUnsafeMutableBytes {
-                    guard try reader.read(into: $0.baseAddress!, count: padded) == padded else { throw truncated(archive) }
-                }
+                var content = [UInt8](repeating: 0, count: max(padded, 1))
+                let n = try content.withUnsafeMutableBytes { try reader.read(into: $0.baseAddress!, count: padded) }
+                guard n == padded else { throw truncated(archive) }
                 let bytes = content.prefix(size)
                 if type == UInt8(ascii: "L") {
-                    longName = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+                    let name = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+                    longName = name.isEmpty ? nil : name
                 } else if type == UInt8(ascii: "x"), let path = paxPath(Array(bytes)) {
                     longName = path
                 }
@@ -49,13 +74,14 @@ enum TarArchive {
             let name = longName ?? headerName(header)
             longName = nil
             let relative = try safeRelativePath(name, archive: archive)
+            visit(Entry(path: relative, type: type, size: size))
             let isFile = type == 0 || type == UInt8(ascii: "0") || type == UInt8(ascii: "7")
             let isFolder = type == UInt8(ascii: "5")
-            if isFolder, !relative.isEmpty {
+            if let destination, isFolder, !relative.isEmpty {
                 try FileManager.default.createDirectory(atPath: destination + "/" + relative,
                                                         withIntermediateDirectories: true)
             }
-            if isFile, !relative.isEmpty {
+            if let destination, isFile, !relative.isEmpty {
                 let path = destination + "/" + relative
                 try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                         withIntermediateDirectories: true)
@@ -76,7 +102,6 @@ enum TarArchive {
                     contentLeft -= keep
                     left -= step
                 }
-                written.append(path)
             } else {
                 // Skip the content of anything else (links have none, devices none).
                 var left = padded
@@ -87,20 +112,21 @@ enum TarArchive {
                 }
             }
         }
-        return written
     }
 
     private static func truncated(_ archive: String) -> DataError {
         DataError("\(archive) ends in the middle of a tar entry", hint: "the archive is incomplete; download it again")
     }
 
-    /// ustar: `prefix/name`; older formats: `name` alone.
+    /// POSIX ustar: `prefix/name`; older formats: `name` alone. Only the exact POSIX magic
+    /// `ustar\0` has a prefix field: old GNU headers (`ustar  \0`) keep access and change
+    /// times there.
     private static func headerName(_ header: [UInt8]) -> String {
         func field(_ start: Int, _ length: Int) -> String {
             String(decoding: header[start..<start + length].prefix { $0 != 0 }, as: UTF8.self)
         }
         let name = field(0, 100)
-        let isUstar = header[257..<262].elementsEqual("ustar".utf8)
+        let isUstar = header[257..<263].elementsEqual("ustar\0".utf8)
         let prefix = isUstar ? field(345, 155) : ""
         return prefix.isEmpty ? name : prefix + "/" + name
     }
@@ -116,19 +142,29 @@ enum TarArchive {
         return nil
     }
 
-    /// Octal (or GNU base-256 for large values) number field.
-    private static func number(_ header: [UInt8], _ start: Int, _ length: Int, _ archive: String) throws -> Int {
+    /// Octal (or GNU base-256 for large values) number field: a size, which is never negative
+    /// and leaves room to round up to whole blocks.
+    static func number(_ header: [UInt8], _ start: Int, _ length: Int, _ archive: String) throws -> Int {
         let field = header[start..<start + length]
+        let bad = DataError("\(archive) is not a valid tar archive (bad number in a header)",
+                            hint: "the archive is corrupt; download it again")
         if let first = field.first, first & 0x80 != 0 {
-            return field.dropFirst().reduce(Int(first & 0x7f)) { ($0 << 8) | Int($1) }
+            // Base-256, big-endian two's complement: 0x80 starts a positive value, 0xFF a negative one.
+            guard first == 0x80 else { throw bad }
+            var value = 0
+            for byte in field.dropFirst() {
+                guard value <= (Int.max - block) >> 8 else {
+                    throw DataError("\(archive) is not a valid tar archive (a size in a header is larger than any file)",
+                                    hint: "the archive is corrupt; download it again")
+                }
+                value = value << 8 | Int(byte)
+            }
+            return value
         }
         var value = 0
         for byte in field {
             if byte == 0 || byte == UInt8(ascii: " ") { if value > 0 { break } else { continue } }
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "7") else {
-                throw DataError("\(archive) is not a valid tar archive (bad number in a header)",
-                                hint: "the archive is corrupt; download it again")
-            }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "7") else { throw bad }
             value = value * 8 + Int(byte - UInt8(ascii: "0"))
         }
         return value

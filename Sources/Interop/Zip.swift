@@ -130,14 +130,15 @@ public enum Zip {
         if (count == 0xFFFF || directorySize == 0xFFFF_FFFF || directoryOffset == 0xFFFF_FFFF) && end >= 20
             && u32(end - 20) == 0x0706_4B50 {
             let record = u64(end - 20 + 8)
-            guard record >= 0, record + 56 <= bytes.count, u32(record) == 0x0606_4B50 else {
+            guard record >= 0, record <= bytes.count - 56, u32(record) == 0x0606_4B50 else {
                 throw InteropError("\(path) has a damaged zip64 end record", hint: damaged)
             }
             count = u64(record + 32)
             directorySize = u64(record + 40)
             directoryOffset = u64(record + 48)
         }
-        guard directoryOffset >= 0, directorySize >= 0, directoryOffset + directorySize <= end else {
+        // Sizes and offsets are claims of the file: compared by subtraction, so none overflows.
+        guard directoryOffset >= 0, directorySize >= 0, directoryOffset <= end, directorySize <= end - directoryOffset else {
             throw InteropError("\(path) is truncated or damaged: its zip directory lies outside the file", hint: damaged)
         }
         var members: [Member] = []
@@ -174,11 +175,11 @@ public enum Zip {
             guard flags & 1 == 0 else {
                 throw InteropError("\(path): member \(name) is encrypted", hint: "write the archive without a password")
             }
-            guard localOffset >= 0, localOffset + 30 <= directoryOffset, u32(localOffset) == 0x0403_4B50 else {
+            guard localOffset >= 0, localOffset <= directoryOffset - 30, u32(localOffset) == 0x0403_4B50 else {
                 throw InteropError("\(path) is truncated or damaged: member \(name) is not where the directory says", hint: damaged)
             }
             let dataStart = localOffset + 30 + u16(localOffset + 26) + u16(localOffset + 28)
-            guard compressed >= 0, size >= 0, dataStart + compressed <= directoryOffset else {
+            guard compressed >= 0, size >= 0, dataStart <= directoryOffset, compressed <= directoryOffset - dataStart else {
                 throw InteropError("\(path) is truncated: member \(name) needs \(compressed) bytes, fewer are left", hint: damaged)
             }
             let raw = Array(all[dataStart..<(dataStart + compressed)])
@@ -204,28 +205,44 @@ public enum Zip {
         return members
     }
 
-    /// Raw deflate (zip method 8) of a member whose uncompressed size is `size`.
+    /// Raw deflate (zip method 8) of a member whose uncompressed size is `size`. The size is
+    /// the archive's claim: deflate makes at most 1,032 bytes of one, so a larger claim is
+    /// refused, and the output grows only as inflating produces it.
     private static func inflate(_ input: [UInt8], size: Int, name: String, path: String) throws(InteropError) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: max(size, 1))
+        let damaged = InteropError("\(path): member \(name) does not inflate to its \(size) bytes",
+                                   hint: "the archive is damaged or incomplete; write it again")
+        guard !input.isEmpty, size / 1032 <= input.count else { throw damaged }
         var stream = z_stream()
         guard inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw InteropError("zlib could not start inflating \(name)")
         }
         defer { inflateEnd(&stream) }
-        var input = input
-        let status: Int32 = input.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
-                stream.next_in = inBuffer.baseAddress
-                stream.avail_in = UInt32(inBuffer.count)
-                stream.next_out = outBuffer.baseAddress
-                stream.avail_out = UInt32(size)
-                return CZlib.inflate(&stream, Z_FINISH)
+        var output: [UInt8] = []
+        output.reserveCapacity(min(size, 1 << 24))
+        let chunk = 1 << 16
+        var scratch = [UInt8](repeating: 0, count: chunk)
+        var consumed = 0
+        while true {
+            let status: Int32 = input.withUnsafeBufferPointer { inBuffer in
+                scratch.withUnsafeMutableBufferPointer { outBuffer in
+                    stream.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress! + consumed)
+                    stream.avail_in = UInt32(min(inBuffer.count - consumed, 1 << 30))
+                    stream.next_out = outBuffer.baseAddress
+                    stream.avail_out = UInt32(chunk)
+                    let before = stream.avail_in
+                    let status = CZlib.inflate(&stream, Z_NO_FLUSH)
+                    consumed += Int(before - stream.avail_in)
+                    return status
+                }
             }
+            let produced = chunk - Int(stream.avail_out)
+            guard produced <= size - output.count else { throw damaged }
+            output.append(contentsOf: scratch[0..<produced])
+            if status == Z_STREAM_END { break }
+            // Z_BUF_ERROR: no progress is possible, the input ended first.
+            guard status == Z_OK else { throw damaged }
         }
-        guard status == Z_STREAM_END, Int(stream.total_out) == size else {
-            throw InteropError("\(path): member \(name) does not inflate to its \(size) bytes",
-                               hint: "the archive is damaged or incomplete; write it again")
-        }
-        return Array(output.prefix(size))
+        guard output.count == size else { throw damaged }
+        return output
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 /// the Jupyter kernel both ask here.
 public enum Completion {
     /// The REPL's own commands.
-    public static let commands = [":help", ":vars", ":reset", ":load", ":save", ":out", ":quit"]
+    public static let commands = [":help", ":vars", ":reset", ":load", ":save", ":out", ":allow-write", ":quit"]
     /// The commands a Jupyter cell takes (files and quitting are the notebook's business there).
     public static let kernelCommands = [":help", ":vars"]
 

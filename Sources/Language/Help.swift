@@ -14,7 +14,7 @@ public enum Help {
             lines.append("    inside a block: NAME = LAYER …  ·  LAYER … from A, B  ·  add A, B  ·  concat A, B [axis N]  ·  a model's name  ·  outputs A, B")
             lines.append("  NAME = EXPRESSION        e.g. data = load cifar10; data = data / 255")
             lines.append("Layers: " + Vocabulary.layerList.map(\.word).joined(separator: " "))
-            lines.append("REPL commands: :help [WORD]  :vars  :reset  :load FILE.cnnb  :save FILE.cnnb  :out DIR  :quit")
+            lines.append("REPL commands: :help [WORD]  :vars  :reset  :load FILE.cnnb  :save FILE.cnnb  :out DIR  :allow-write DIR  :quit")
             return lines.joined(separator: "\n")
         }
         if let command = Vocabulary.commands[topic] {

@@ -42,7 +42,7 @@ extension Interpreter {
         }
         var dataset: Dataset
         do {
-            dataset = try DataLoader.load(kind, options: options)
+            dataset = try DataLoader.load(kind, options: options, shouldStop: session.shouldStop)
         } catch let error as DataError {
             throw Diagnostic.error(error.message, at: command.option("from")?.span ?? argument.span, hint: error.hint)
         }
@@ -125,33 +125,49 @@ extension Interpreter {
             throw Diagnostic.error("save writes images or a model, not both", at: command.span,
                                    hint: "write save data.train[0..<2000] images \"DIR\"")
         }
-        let directory = try filePath(option, what: "the image folder", outputs: &outputs)
-        let written: Int
-        do {
-            written = try ImageFolder.write(split, to: directory)
-        } catch let error as any ExplainedError {
-            throw Diagnostic.error(error.message, at: option.value?.span ?? option.span, hint: error.hint)
+        let (directory, written) = try writing(option, what: "the image folder", outputs: &outputs) { directory in
+            do {
+                return (directory, try ImageFolder.write(split, to: directory))
+            } catch let error as any ExplainedError {
+                throw Diagnostic.error(error.message, at: option.value?.span ?? option.span, hint: error.hint)
+            }
         }
         outputs.append(.text("wrote \(written) PNG image\(written == 1 ? "" : "s") in \(split.classCounts.filter { $0 > 0 }.count) class folders under \(directory)"))
         return .none
     }
 
-    /// A string option's value as a path. Files a run makes (weights, exports, predictions) are
-    /// relative to the session's output folder, beside the figures and the report; data
-    /// folders are relative to the working directory.
+    /// A string option's value as a path to read. Files a run made (weights) are relative to
+    /// the session's output folder, beside the figures and the report; data folders are
+    /// relative to the working directory.
     func filePath(_ option: NamedOption, what: String, inOutputFolder: Bool = true, outputs: inout [Output]) throws -> String {
+        let expanded = (try quotedPath(option, what: what, outputs: &outputs) as NSString).expandingTildeInPath
+        guard inOutputFolder, !expanded.hasPrefix("/") else { return expanded }
+        return (session.outputDirectory as NSString).appendingPathComponent(expanded)
+    }
+
+    /// Runs `write` with the path a statement writes to, resolved by `Session.writablePath`
+    /// (inside the output folder unless allowed), and lists the file as this run's once
+    /// written. Every statement that writes a file goes through here.
+    func writing<T>(_ option: NamedOption, what: String, outputs: inout [Output], _ write: (String) throws -> T) throws -> T {
+        let path = try session.writablePath(try quotedPath(option, what: what, outputs: &outputs),
+                                            at: option.value?.span ?? option.span)
+        let result = try write(path)
+        session.recordWritten(path)
+        return result
+    }
+
+    private func quotedPath(_ option: NamedOption, what: String, outputs: inout [Output]) throws -> String {
         guard let expr = option.value, case .string(let path) = try evaluate(expr, outputs: &outputs) else {
             throw Diagnostic.error("\(what) is written as a quoted path", at: option.value?.span ?? option.span,
                                    hint: "write \(option.name.name) \"path\"")
         }
-        return resolvedPath(path, inOutputFolder: inOutputFolder)
+        return path
     }
 
-    /// A path as written, resolved as `filePath` resolves it.
+    /// A path as written, resolved as `filePath` resolves a path to read.
     func resolvedPath(_ path: String, inOutputFolder: Bool = true) -> String {
         let expanded = (path as NSString).expandingTildeInPath
         guard inOutputFolder, !expanded.hasPrefix("/") else { return expanded }
-        try? FileManager.default.createDirectory(atPath: session.outputDirectory, withIntermediateDirectories: true)
         return (session.outputDirectory as NSString).appendingPathComponent(expanded)
     }
 

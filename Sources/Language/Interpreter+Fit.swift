@@ -78,8 +78,13 @@ struct FitSettings {
                                    hint: "add patience N: stop after N epochs without improvement")
         }
         if let option = command.option("checkpoint") {
-            let path = try interpreter.filePath(option, what: "the checkpoint file", outputs: &outputs)
+            // Checked for writing now, before training starts; written at the best epochs.
             let span = option.value?.span ?? option.span
+            guard let expr = option.value, case .string(let written) = try interpreter.evaluate(expr, outputs: &outputs) else {
+                throw Diagnostic.error("the checkpoint file is written as a quoted path", at: span, hint: "write checkpoint \"best.npz\"")
+            }
+            let path = try interpreter.session.writablePath(written, at: span)
+            interpreter.session.recordWritten(path)
             result.checkpoint = ModelCheckpoint(monitor: Monitor(monitor)) { model in
                 if (path as NSString).pathExtension.lowercased() == "keras" {
                     _ = try interpreter.saveKerasArchive(model, to: path, at: span)

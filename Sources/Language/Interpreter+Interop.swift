@@ -12,11 +12,13 @@ extension Interpreter {
     func exportCommand(_ command: Command, outputs: inout [Output]) throws -> Value {
         let model = try self.model(command.arguments[0], outputs: &outputs)
         if let option = command.option("onnx") {
-            let path = try filePath(option, what: "the ONNX file", outputs: &outputs)
-            do {
-                try ONNXExport.write(model, to: path, producerVersion: CNNBVersion.string)
-            } catch {
-                throw Diagnostic.error(error.message, at: option.span, hint: error.hint)
+            let path = try writing(option, what: "the ONNX file", outputs: &outputs) { path in
+                do {
+                    try ONNXExport.write(model, to: path, producerVersion: CNNBVersion.string)
+                } catch let error as InteropError {
+                    throw Diagnostic.error(error.message, at: option.span, hint: error.hint)
+                }
+                return path
             }
             outputs.append(.text("exported \(model.name) to \(path) (ONNX opset \(ONNXExport.opset), input \(model.input.layer.name) "
                                  + "\(kerasShapeText(model.inputShape)), output" + (model.outputs.count == 1 ? " " : "s ")
@@ -24,13 +26,17 @@ extension Interpreter {
             return .none
         }
         if let option = command.option("keras") {
-            let path = try filePath(option, what: "the Python file", outputs: &outputs)
-            let weights: String
-            do {
-                weights = try KerasExport.export(model, to: path)
-            } catch {
-                throw Diagnostic.error(error.message, at: option.span, hint: error.hint)
+            var path = ""
+            let weights = try writing(option, what: "the Python file", outputs: &outputs) { written in
+                path = written
+                do {
+                    return try KerasExport.export(model, to: written)
+                } catch let error as InteropError {
+                    throw Diagnostic.error(error.message, at: option.span, hint: error.hint)
+                }
             }
+            // The weights go beside the script, in the same folder the check passed.
+            session.recordWritten(weights)
             outputs.append(.text("exported \(model.name) to \(path) with its weights in \(weights)"))
             return .none
         }

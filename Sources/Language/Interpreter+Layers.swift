@@ -151,6 +151,7 @@ extension Interpreter {
             read.insert(ObjectIdentifier(found))
             return found
         }
+        var weights = 0.0
         for item in items.dropFirst() {
             guard let value = item.value else {
                 guard blockOutputs == nil else {
@@ -195,7 +196,8 @@ extension Interpreter {
             }
             let inputs = item.inputs.isEmpty ? [node] : try item.inputs.map(lookup)
             if item.inputs.isEmpty { read.insert(ObjectIdentifier(node)) }
-            try checkWeightCount(layer, inputs[0].shape, at: item.span)
+            weights += try checkWeightCount(layer, inputs[0].shape, at: item.span)
+            try checkModelMemory(weights: weights, model: name.name, at: item.span)
             let givenName = layer.name
             do {
                 node = try layer(inputs)
@@ -285,14 +287,17 @@ extension Interpreter {
     static let inputLimit = 1 << 31
 
     /// Refuses a layer whose weights on `inputShape` would not fit, before they are allocated:
-    /// a slip such as `dense 6400000` must be an error, not the end of the session.
-    func checkWeightCount(_ layer: any Layer, _ inputShape: [Int], at span: SourceSpan) throws {
-        guard let count = (layer as? WeightCountPredicting)?.weightCount(for: inputShape) else { return }
+    /// a slip such as `dense 6400000` must be an error, not the end of the session. Returns the
+    /// count (0 for layers that do not say).
+    @discardableResult
+    func checkWeightCount(_ layer: any Layer, _ inputShape: [Int], at span: SourceSpan) throws -> Double {
+        guard let count = (layer as? WeightCountPredicting)?.weightCount(for: inputShape) else { return 0 }
         guard count <= Double(Interpreter.weightLimit) else {
             throw Diagnostic.error("\(layer.typeName) on \(kerasShapeText(inputShape)) would hold \(countText(count)) weights; "
                                    + "cnnb allows \(Render.ModelSummary.grouped(Interpreter.weightLimit)) per layer",
                                    at: span, hint: "use fewer units or filters, or shrink the input first (pooling, strides)")
         }
+        return count
     }
 
     /// `Conv2D(filters=64, kernel_size=(3, 3), strides=(3, 3), padding='same', …)`.

@@ -188,6 +188,8 @@ extension Interpreter {
         let offset = settings.initialEpoch ?? 0
         let callbacks = try settings.callbacks(for: model, validation: validation != nil, interpreter: self, outputs: &outputs)
         var stopRequested = false
+        try checkTrainingMemory(model, batch: max(min(batchSize, train.count), 1),
+                                at: command.option("batch")?.value?.span ?? command.span)
         let observer = session.trainingObserver
         var log: [String] = []
         func emit(_ line: String) {
@@ -319,8 +321,10 @@ extension Interpreter {
         session.trainingObserver?.line(line)
         outputs.append(.progress(line))
         if let option = command.option("to") {
-            let path = try filePath(option, what: "the predictions file", outputs: &outputs)
-            outputs.append(.text(try savePredictions(results, of: model, to: path, at: option.span)))
+            let line = try writing(option, what: "the predictions file", outputs: &outputs) { path in
+                try savePredictions(results, of: model, to: path, at: option.span)
+            }
+            outputs.append(.text(line))
             return .none
         }
         return results.count == 1 ? .tensor(results[0]) : .list(results.map { .tensor($0) })
@@ -333,6 +337,7 @@ extension Interpreter {
             switch value {
             case .images(let split), .image(let split):
                 try checkFits(model, split, at: expr.span, labels: false)
+                try checkPredictionMemory(model, count: split.count, at: expr.span)
                 return try model.predict(split, shouldStop: session.shouldStop)
             case .tensor(let t):
                 let batch = t.shape == model.inputShape ? t.reshaped([1] + t.shape) : t
@@ -361,14 +366,18 @@ extension Interpreter {
             guard case .string(let text) = try evaluate(file, outputs: &outputs) else {
                 throw Diagnostic.error("the model file is written as a quoted path", at: file.span, hint: "write save \(model.name) \"\(model.name).keras\"")
             }
-            outputs.append(.text(try saveKerasArchive(model, to: resolvedPath(text), at: file.span)))
+            let path = try session.writablePath(text, at: file.span)
+            outputs.append(.text(try saveKerasArchive(model, to: path, at: file.span)))
+            session.recordWritten(path)
             return .none
         }
         guard let option = command.option("weights") else {
             throw Diagnostic.error("save needs what to write", at: command.span, hint: "write save \(model.name) weights \"\(model.name).cnnbw\"")
         }
-        let path = try filePath(option, what: "the weight file", outputs: &outputs)
-        outputs.append(.text(try saveWeights(of: model, to: path, at: option.span)))
+        let line = try writing(option, what: "the weight file", outputs: &outputs) { path in
+            try saveWeights(of: model, to: path, at: option.span)
+        }
+        outputs.append(.text(line))
         return .none
     }
 }

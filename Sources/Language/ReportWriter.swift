@@ -31,9 +31,12 @@ public enum ReportWriter {
         return report
     }
 
-    public static func write(results: [CellResult], to folder: String, name: String) throws {
+    /// Writes the report; returns the paths of the files written.
+    @discardableResult
+    public static func write(results: [CellResult], to folder: String, name: String) throws -> [String] {
         try AtomicFile.makeFolder(folder)
         try report(results: results, title: name, folder: folder)
             .write(to: URL(fileURLWithPath: folder).standardizedFileURL, notebookName: name)
+        return ["index.md", "index.html", NotebookReport.notebookFileName(name)].map { (folder as NSString).appendingPathComponent($0) }
     }
 }

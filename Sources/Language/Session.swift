@@ -1,3 +1,4 @@
+import Basics
 import Datasets
 import Engine
 import Foundation
@@ -49,8 +50,16 @@ public final class Session {
     /// Order names were first defined, for listings.
     public private(set) var definitionOrder: [String] = []
 
-    /// Where figures are written (`DIR/figures/NN-what.png`).
+    /// Where figures are written (`DIR/figures/NN-what.png`), and the only folder statements
+    /// write into unless `allowedWriteFolders` names another (see `writablePath`).
     public var outputDirectory: String
+    /// Folders outside the output folder that statements may write into (`--allow-write DIR`,
+    /// `:allow-write DIR`); every front end passes them here.
+    public var allowedWriteFolders: [String] = []
+    /// Files this session wrote in the output folder, in order, for the run's manifest.
+    public internal(set) var writtenFiles: [String] = []
+    /// When set (`cnnb run`), the output folder's manifest is rewritten after every file.
+    public var keepsManifest = false
     /// Dataset search settings (`--data DIR`, `$CNNB_DATA`, …).
     public var dataOptions: DataOptions
     /// When set, `load` keeps only the first N training and N/5 test images: quick runs of a
@@ -62,6 +71,10 @@ public final class Session {
     public var trainingObserver: (any TrainingObserver)?
     /// Polled between training batches; true stops training after the current batch.
     public var shouldStop: () -> Bool = { false }
+    /// Bytes of memory free now; work that needs more is refused before it allocates.
+    public var availableMemory: () -> Int = SystemMemory.available
+    /// The most pixels one figure may have (64 megapixels, 256 MB as RGBA).
+    public var figurePixelLimit = 1 << 26
     /// Seeds weights and shuffling; each model takes the next seed so runs repeat exactly.
     public var seed: UInt64 = 1
     /// Checking only (`cnnb check`): statements that build layers and models run, those that
@@ -98,6 +111,10 @@ public final class Session {
 
     /// Writes a figure as the next PNG under `outputDirectory/figures`.
     func record(_ figure: Figure, name: String) throws -> Output {
+        let size = figure.pixelSize
+        guard size.width * size.height <= figurePixelLimit else {
+            throw FigureTooLarge(width: size.width, height: size.height, limit: figurePixelLimit)
+        }
         figureCount += 1
         let folder = (outputDirectory as NSString).appendingPathComponent("figures")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -106,9 +123,12 @@ public final class Session {
         let safe = words.joined(separator: "-").prefix(48)
         let path = (folder as NSString).appendingPathComponent(String(format: "%02d-", figureCount) + String(safe) + ".png")
         try figure.writePNG(to: path)
+        recordWritten(path)
         // Charts and model graphs are also written as SVG: they scale without blurring.
         switch figure.content {
-        case .lineChart, .modelGraph: try figure.writeSVG(to: String(path.dropLast(4)) + ".svg")
+        case .lineChart, .modelGraph:
+            try figure.writeSVG(to: String(path.dropLast(4)) + ".svg")
+            recordWritten(String(path.dropLast(4)) + ".svg")
         default: break
         }
         return .figure(figure, path: path)
@@ -142,4 +162,16 @@ public final class Session {
         }
         return (outputs, nil)
     }
+}
+
+/// A figure past the session's pixel budget, refused before its pixels are allocated.
+struct FigureTooLarge: ExplainedError {
+    var width: Int
+    var height: Int
+    var limit: Int
+    var message: String {
+        "the figure would be \(width)x\(height) pixels (\(Render.ModelSummary.grouped(width * height * 4)) bytes); "
+            + "cnnb draws at most \(Render.ModelSummary.grouped(limit)) pixels"
+    }
+    var hint: String? { "show fewer images or layers at a time" }
 }

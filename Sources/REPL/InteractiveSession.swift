@@ -151,10 +151,30 @@ public final class InteractiveSession {
                 session.outputDirectory = (argument as NSString).expandingTildeInPath
                 output.write("figures now go to \(session.outputDirectory)\n")
             }
+        case ":allow-write":
+            if argument.isEmpty {
+                output.write(session.allowedWriteFolders.isEmpty ? "statements write only in \(session.outputDirectory)\n"
+                             : "statements may write in \(session.outputDirectory) and " + session.allowedWriteFolders.joined(separator: ", ") + "\n")
+            } else {
+                do {
+                    output.write("statements may now write in \(try session.allowWrites(in: argument))\n")
+                } catch let error as WriteFolderError {
+                    fail("error: \(error.message)\nhint: \(error.hint ?? "")")
+                } catch {
+                    fail("error: \(error)")
+                }
+            }
         case ":load":
             let path = (argument as NSString).expandingTildeInPath
-            guard !argument.isEmpty, let source = try? String(contentsOfFile: path, encoding: .utf8) else {
+            guard !argument.isEmpty, let data = FileManager.default.contents(atPath: path) else {
                 fail("error: cannot read '\(argument)'\nhint: write :load FILE.cnnb")
+                return true
+            }
+            let source: String
+            switch SourceText.decode([UInt8](data), file: argument) {
+            case .success(let text): source = text
+            case .failure(let failure):
+                fail(failure.rendered(color: color))
                 return true
             }
             Interrupt.clear()
@@ -176,7 +196,7 @@ public final class InteractiveSession {
                 fail("error: cannot write \(argument): \(error.localizedDescription)")
             }
         default:
-            fail("error: unknown command \(parts[0])\nhint: the commands are :help :vars :reset :load :save :out :quit")
+            fail("error: unknown command \(parts[0])\nhint: the commands are :help :vars :reset :load :save :out :allow-write :quit")
         }
         return true
     }

@@ -54,12 +54,18 @@ struct ColourOption: ParsableArguments {
 struct SessionOptions: ParsableArguments {
     @Option(help: "Folder holding the datasets (default: $CNNB_DATA, then ~/.cache/cnnb/datasets).")
     var data: String?
+    @Option(name: .customLong("allow-write"), help: ArgumentHelp("Let statements write files in this folder too (repeatable); by default they write only in the output folder.", valueName: "dir"))
+    var allowWrite: [String] = []
 
-    func makeSession(outputDirectory: String) -> Session {
+    func makeSession(outputDirectory: String) throws -> Session {
         var options = DataOptions()
         options.directory = nil
         if let data { options.environment["CNNB_DATA"] = (data as NSString).expandingTildeInPath }
-        return Session(outputDirectory: outputDirectory, dataOptions: options)
+        let session = Session(outputDirectory: outputDirectory, dataOptions: options)
+        for folder in allowWrite {
+            do { try session.allowWrites(in: folder) } catch { throw ValidationError("\(error)") }
+        }
+        return session
     }
 }
 
@@ -76,9 +82,9 @@ struct Run: ParsableCommand {
         let source = try notebookSource(file)
         let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         let folder = out ?? ("out" as NSString).appendingPathComponent(name)
-        // Figures of an earlier run of this notebook would mix with this run's.
-        try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent("figures"))
-        let session = sessionOptions.makeSession(outputDirectory: folder)
+        let session = try sessionOptions.makeSession(outputDirectory: folder)
+        // Only what an earlier run wrote goes (its manifest lists it); the person's files stay.
+        try session.startRun()
         let terminal = TerminalOutput(colour: colour.choice)
         session.trainingObserver = terminal
         let runner = {
@@ -93,7 +99,7 @@ struct Run: ParsableCommand {
                                  },
                                  onOutput: terminal.show,
                                  onError: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
-        try ReportWriter.write(results: results, to: folder, name: name)
+        for path in try ReportWriter.write(results: results, to: folder, name: name) { session.recordWritten(path) }
         let failed = results.filter { $0.error != nil }.count
         let skipped = results.filter { !$0.ran }.count
         terminal.write("\(file): \(results.count) cells, \(failed) failed\(skipped > 0 ? ", \(skipped) not run" : ""); output in \(folder)\n")
@@ -113,7 +119,15 @@ struct Check: ParsableCommand {
     func run() throws {
         var failures = 0
         for file in files {
-            let source = try readSource(file)
+            let source: String
+            do {
+                source = try readSource(file)
+            } catch is ExitCode {
+                // Not text: the diagnostic is shown; the other files are still checked.
+                print("\(file): 1 error")
+                failures += 1
+                continue
+            }
             let runner = NotebookRunner(source: source, fileName: file)
             let session = Session(outputDirectory: NSTemporaryDirectory())
             session.checkOnly = true
@@ -138,7 +152,7 @@ struct Repl: ParsableCommand {
     @OptionGroup var colour: ColourOption
 
     func run() throws {
-        let status = InteractiveSession(session: sessionOptions.makeSession(outputDirectory: out), colour: colour.choice).run()
+        let status = InteractiveSession(session: try sessionOptions.makeSession(outputDirectory: out), colour: colour.choice).run()
         if status != 0 { throw ExitCode(status) }
     }
 }
@@ -176,8 +190,10 @@ func readSource(_ file: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: file) else {
         throw ValidationError("cannot read \(file): no such file or not readable")
     }
-    guard let text = String(data: data, encoding: .utf8) else {
-        throw ValidationError("\(file) is not UTF-8 text")
+    switch SourceText.decode([UInt8](data), file: file) {
+    case .success(let text): return text
+    case .failure(let failure):
+        FileHandle.standardError.write(Data((failure.rendered(color: isatty(STDERR_FILENO) == 1) + "\n").utf8))
+        throw ExitCode(1)
     }
-    return text
 }

@@ -465,8 +465,8 @@ final class RuntimeErrorTests: XCTestCase {
         XCTAssertTrue(junkError.message.contains(junk), junkError.message)
         XCTAssertEqual(b.parameters.map { $0.value.scalars }, weights)
         // Saving into a folder that does not exist leaves no file and names the path.
-        let saveError = try XCTUnwrap(session.fail("save b weights \"/nonexistent/dir/b.cnnbw\""))
-        XCTAssertTrue(saveError.message.hasPrefix("cannot write /nonexistent/dir/b.cnnbw"), saveError.message)
+        let saveError = try XCTUnwrap(session.fail("save b weights \"nonexistent/dir/b.cnnbw\""))
+        XCTAssertTrue(saveError.message.hasPrefix("cannot write \(session.outputDirectory)/nonexistent/dir/b.cnnbw"), saveError.message)
         XCTAssertEqual(saveError.hint, "check that the folder exists and is writable")
     }
 }

@@ -7,8 +7,10 @@ Each test starts the interactive session in a fresh temporary HOME with its own 
 its own inputrc (so the machine's readline settings cannot change what is typed), and reads what
 the terminal shows. REPLTests/PtyTests.swift runs every test here from `swift test`.
 """
+import gzip
 import os
 import re
+import struct
 import shutil
 import subprocess
 import tempfile
@@ -363,6 +365,39 @@ class ReplPtyTests(unittest.TestCase):
         repl.child.send("layer conw 8 3x3\r")
         repl.child.expect_exact(PROMPT)
         self.assertNotIn("\x1b[31;1m", repl.child.before)
+        repl.quit()
+
+    def test_ctrl_c_stops_load_and_keeps_the_session(self):
+        # An MNIST folder of 3,000,000 blank training images: 2.35 GB once inflated, a few MB as
+        # gzip (one member repeated), so reading it takes long enough to press Ctrl-C.
+        folder = os.path.join(self.home, "big-mnist")
+        os.makedirs(folder)
+        def idx(name, header, item_size, count, repeat=1):
+            with open(os.path.join(folder, name), "wb") as f:
+                f.write(gzip.compress(struct.pack(">" + "I" * len(header), *header)))
+                member = gzip.compress(bytes(item_size * count), compresslevel=1)
+                for _ in range(repeat):
+                    f.write(member)
+        idx("train-images-idx3-ubyte.gz", (2051, 3000000, 28, 28), 784, 10000, repeat=300)
+        idx("train-labels-idx1-ubyte.gz", (2049, 3000000), 1, 3000000)
+        idx("t10k-images-idx3-ubyte.gz", (2051, 10, 28, 28), 784, 10)
+        idx("t10k-labels-idx1-ubyte.gz", (2049, 10), 1, 10)
+        repl = Repl(self.home)
+        repl.enter("x = 41")
+        repl.child.send('data = load mnist from "%s"\r' % folder)
+        repl.child.expect_exact("big-mnist")
+        time.sleep(0.5)
+        started = time.monotonic()
+        repl.child.sendintr()
+        out = repl.prompt(timeout=60)
+        self.assertLess(time.monotonic() - started, 15, "Ctrl-C must stop the load within a chunk")
+        self.assertIn("error: loading stopped with Ctrl-C; nothing was loaded", out)
+        self.assertIn("hint: the session keeps the values it had", out)
+        # The session goes on with what it had; nothing was defined.
+        out = repl.enter(":vars")
+        self.assertRegex(out, r"(?m)^x\s")
+        self.assertNotRegex(out, r"(?m)^data\s")
+        self.assertEqual(repl.enter("x + 1").strip(), "42")
         repl.quit()
 
     def test_live_progress_fits_a_narrow_terminal(self):

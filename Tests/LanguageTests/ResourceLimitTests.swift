@@ -1,0 +1,88 @@
+import Foundation
+@testable import Language
+import Render
+import XCTest
+
+/// Work that would not fit in free memory, or a figure past the pixel budget, is refused before
+/// anything is allocated, with the bytes it needs and a hint; the session keeps what it had.
+final class ResourceLimitTests: XCTestCase {
+    override func tearDown() {
+        SessionHarness.removeFolders()
+        super.tearDown()
+    }
+
+    func testAModelTooLargeForMemoryIsRefusedWithItsByteCount() throws {
+        let session = try SessionHarness.makeSession()
+        session.availableMemory = { 1 << 20 }
+        // 256·256 = 65,536 weights fit in 1 MiB with their gradients (524,288 bytes); adding
+        // 256·512 = 131,072 makes 196,608 weights, 1,572,864 bytes.
+        let source = "model wide {\n    input 256\n    dense 256 relu\n    dense 512 softmax\n}"
+        let error = try XCTUnwrap(session.fail(source))
+        XCTAssertEqual(error.message, "model wide with 196,608 weights (and their gradients) needs 1,572,864 bytes (1.50 MB) of memory; 1.00 MB is free")
+        XCTAssertEqual(error.span.line, 4)
+        XCTAssertEqual(error.span.column, 5)
+        XCTAssertEqual(error.hint, "use fewer units or filters, or shrink the input first (pooling, strides)")
+        XCTAssertNil(session["wide"])
+        session.availableMemory = { 2 << 20 }
+        session.succeed(source)
+        guard case .model(let model) = try XCTUnwrap(session["wide"]) else { return XCTFail("not a model") }
+        XCTAssertEqual(model.parameterCount, 196_608 + 256 + 512)
+    }
+
+    func testABatchTooLargeForMemoryIsRefusedBeforeTraining() throws {
+        let session = try SessionHarness.makeSession(trainCount: 96, testCount: 16)
+        session.succeed("""
+            data = load shapes
+            model m { input 32x32x3; pool 8; flatten; dense 10 softmax }
+            compile m optimizer adam loss sparse_categorical_crossentropy
+            """)
+        guard case .model(let model) = try XCTUnwrap(session["m"]) else { return XCTFail("not a model") }
+        let before = model.parameters.map { $0.value.scalars }
+        session.availableMemory = { 1_000_000 }
+        // 490 weights, 4 copies each; per image 3,072 + 48 + 48 + 10 outputs and 106 gradients:
+        // 4 · (490 · 4 + 96 · 3,284) = 1,268,896 bytes.
+        let error = try XCTUnwrap(session.fail("h = fit m on data.train epochs 1 batch 96"))
+        XCTAssertEqual(error.message, "training m in batches of 96 needs 1,268,896 bytes (1.21 MB) of memory; 976.56 KB is free")
+        XCTAssertEqual(error.span.column, 40)
+        XCTAssertEqual(error.hint, "use a smaller batch (batch 32), or a smaller model")
+        XCTAssertNil(session["h"])
+        XCTAssertEqual(model.parameters.map { $0.value.scalars }, before)
+        // A batch larger than the data is as large as the data.
+        let whole = try XCTUnwrap(session.fail("h = fit m on data.train epochs 1 batch 100000"))
+        XCTAssertEqual(whole.message, "training m in batches of 96 needs 1,268,896 bytes (1.21 MB) of memory; 976.56 KB is free")
+        session.succeed("h = fit m on data.train epochs 1 batch 32")
+        XCTAssertNotNil(session["h"])
+    }
+
+    func testPredictionsTooLargeForMemoryAreRefused() throws {
+        let session = try SessionHarness.makeSession(trainCount: 8, testCount: 16)
+        session.succeed("data = load shapes\nmodel m { input 32x32x3; pool 8; flatten; dense 10 softmax }")
+        // 16 images, 10 outputs each: 640 bytes.
+        session.availableMemory = { 600 }
+        let error = try XCTUnwrap(session.fail("p = predict m data.test"))
+        XCTAssertEqual(error.message, "predicting m for 16 images needs 640 bytes (640.00 B) of memory; 600.00 B is free")
+        XCTAssertEqual(error.span.column, 15)
+        XCTAssertEqual(error.hint, "predict a slice of them at a time, such as [0..<1000]")
+        XCTAssertNil(session["p"])
+        session.availableMemory = { 640 }
+        session.succeed("p = predict m data.test")
+        guard case .tensor(let p) = try XCTUnwrap(session["p"]) else { return XCTFail("not a tensor") }
+        XCTAssertEqual(p.shape, [16, 10])
+    }
+
+    func testAFigurePastThePixelBudgetIsRefused() throws {
+        let session = try SessionHarness.makeSession(trainCount: 8, testCount: 4)
+        session.succeed("data = load shapes")
+        let shown = session.succeed("show data.train[0..<4] grid 2x2")
+        let size = try XCTUnwrap(shown.figures.first).figure.pixelSize
+        session.figurePixelLimit = size.width * size.height - 1
+        let error = try XCTUnwrap(session.fail("show data.train[0..<4] grid 2x2"))
+        XCTAssertEqual(error.message, "the figure would be \(size.width)x\(size.height) pixels "
+                       + "(\(Render.ModelSummary.grouped(size.width * size.height * 4)) bytes); cnnb draws at most "
+                       + "\(Render.ModelSummary.grouped(size.width * size.height - 1)) pixels")
+        XCTAssertEqual(error.span.column, 1)
+        XCTAssertEqual(error.hint, "show fewer images or layers at a time")
+        let figures = try FileManager.default.contentsOfDirectory(atPath: session.outputDirectory + "/figures")
+        XCTAssertEqual(figures.count, 1)
+    }
+}
