@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import TestSupport
 import XCTest
 
 final class DownloadTests: XCTestCase {
@@ -64,15 +65,31 @@ final class DownloadTests: XCTestCase {
         let changed = Provenance.check(.cifar10, folder: folder)
         XCTAssertEqual(changed.check, .differs(["test_batch.bin"]))
         XCTAssertTrue(changed.sentence.hasPrefix("from \(folder); test_batch.bin does not match the published checksums"), changed.sentence)
-        // A copy put there by hand: CIFAR-10 publishes no checksum for the unpacked files.
+        // A copy put there by hand: CIFAR-10 publishes no checksum for the unpacked files, and
+        // these hold too few images to compare with the official first ones.
         try FileManager.default.removeItem(atPath: folder + "/.cnnb-md5")
         guard case .unverifiable(let why) = Provenance.check(.cifar10, folder: folder).check else { return XCTFail("checked") }
-        XCTAssertTrue(why.contains("archive only"), why)
+        XCTAssertTrue(why.contains("fewer than 1000 images"), why)
         // MNIST publishes every file's MD5: files that are not the official ones are named.
         let mnist = try Fixtures.temporaryFolder() + "/mnist"
         try FileManager.default.createDirectory(atPath: mnist, withIntermediateDirectories: true)
         for file in IDXDataset.files { try Data([1, 2, 3]).write(to: URL(fileURLWithPath: mnist + "/" + file)) }
         XCTAssertEqual(Provenance.check(.mnist, folder: mnist).check, .differs(IDXDataset.files))
+    }
+
+    /// The shared copies: a re-encoded CIFAR-10 is told apart from bit-exact official images.
+    func testCIFARCopiesAreComparedWithTheOfficialFirstImages() throws {
+        guard let root = ProcessInfo.processInfo.environment["CNNB_DATA"], !root.isEmpty,
+              FileManager.default.fileExists(atPath: root + "/cifar-10-exact-subset") else {
+            throw MissingTool.error("CNNB_DATA does not hold cifar-10-exact-subset and cifar-10-batches-bin")
+        }
+        let exact = Provenance.check(.cifar10, folder: root + "/cifar-10-exact-subset")
+        XCTAssertEqual(exact.check, .officialPrefix(records: 1000))
+        XCTAssertTrue(exact.sentence.contains("the first 1000 images of every file are the official ones"), exact.sentence)
+        let reencoded = Provenance.check(.cifar10, folder: root + "/cifar-10-batches-bin")
+        XCTAssertEqual(reencoded.check, .differs(["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
+                                                  "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"]))
+        XCTAssertTrue(reencoded.sentence.contains("a re-encoded, partial or repackaged copy"), reencoded.sentence)
     }
 
     func testCorruptedDownloadIsAChecksumErrorAndLeavesNothing() throws {

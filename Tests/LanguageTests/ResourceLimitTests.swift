@@ -14,11 +14,11 @@ final class ResourceLimitTests: XCTestCase {
     func testAModelTooLargeForMemoryIsRefusedWithItsByteCount() throws {
         let session = try SessionHarness.makeSession()
         session.availableMemory = { 1 << 20 }
-        // 256·256 = 65,536 weights fit in 1 MiB with their gradients (524,288 bytes); adding
-        // 256·512 = 131,072 makes 196,608 weights, 1,572,864 bytes.
+        // 256·256 + 256 = 65,792 weights and biases fit in 1 MiB with their gradients (526,336
+        // bytes); adding 256·512 + 512 = 131,584 makes 197,376, 1,579,008 bytes.
         let source = "model wide {\n    input 256\n    dense 256 relu\n    dense 512 softmax\n}"
         let error = try XCTUnwrap(session.fail(source))
-        XCTAssertEqual(error.message, "model wide with 196,608 weights (and their gradients) needs 1,572,864 bytes (1.50 MB) of memory; 1.00 MB is free")
+        XCTAssertEqual(error.message, "model wide with 197,376 weights (and their gradients) needs 1,579,008 bytes (1.51 MB) of memory; 1.00 MB is free")
         XCTAssertEqual(error.span.line, 4)
         XCTAssertEqual(error.span.column, 5)
         XCTAssertEqual(error.hint, "use fewer units or filters, or shrink the input first (pooling, strides)")

@@ -254,7 +254,8 @@ class KernelTests(unittest.TestCase):
             self.assertEqual(content["status"], "ok")
             return content["matches"], content["cursor_start"], content["cursor_end"]
 
-        self.assertEqual(complete("con"), (["conv", "conv1d", "conv2d", "conv3d"], 0, 3))
+        self.assertEqual(complete("conv1"), (["conv1d"], 0, 5))
+        self.assertEqual(complete("con")[0][:3], ["concat", "conv", "conv1d"])
         self.assertEqual(complete("summary ti"), (["tiny"], 8, 10))
         self.assertEqual(complete("tiny.l"), (["tiny.layers"], 0, 6))
         self.assertEqual(complete("h = fit tiny ep"), (["epochs"], 13, 15))
