@@ -145,8 +145,9 @@ final class NotebookRunTests: XCTestCase {
 
         // Shapes of the limited data: 2,000 training and 400 test images; labels in a column, as Keras has them.
         XCTAssertTrue(text.contains("((2000, 32, 32, 3), (2000, 1))\n((400, 32, 32, 3), (400, 1))"), text)
-        // load says where the files came from; CIFAR-10 publishes no checksum for unpacked files.
-        XCTAssertTrue(text.contains("cifar10: 2000 training and 400 test images from \(root)/cifar-10-batches-bin; not checked: "), text)
+        // load says where the files came from, and that this copy is not the official images.
+        XCTAssertTrue(text.contains("cifar10: 2000 training and 400 test images from \(root)/cifar-10-batches-bin; data_batch_1.bin, "), text)
+        XCTAssertTrue(text.contains("do not match the published checksums (a re-encoded, partial or repackaged copy"), text)
 
         // The first training image's values: its first pixel read straight from the file
         // (a label byte, then 1,024 red, 1,024 green and 1,024 blue bytes), divided by 255.
