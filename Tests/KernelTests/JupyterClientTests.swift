@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The kernel driven by Jupyter's own client libraries: each test runs one test of
@@ -9,10 +10,10 @@ final class JupyterClientTests: XCTestCase {
         .appendingPathComponent("jupyter/kernel_test.py").path
 
     private func runJupyter(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let binary = try KernelBinary.path()
-        try KernelBinary.requirePython(["jupyter_client", "nbclient", "nbformat", "zmq"])
-        let result = try KernelBinary.run(KernelBinary.python, [Self.script, "-v", "KernelTests." + name],
-                                          environment: ["CNNB_BINARY": binary, "PYTHONDONTWRITEBYTECODE": "1"], timeout: 300)
+        let binary = try CnnbBinary.path()
+        try Python.require(["jupyter_client", "nbclient", "nbformat", "zmq"])
+        let result = try XCTUnwrap(Python.run([Self.script, "-v", "KernelTests." + name],
+                                              environment: ["CNNB_BINARY": binary], timeout: 300))
         XCTAssertEqual(result.status, 0, "\(name) failed:\n\(result.stderr)\(result.stdout)", file: file, line: line)
     }
 
@@ -45,15 +46,8 @@ final class JupyterClientTests: XCTestCase {
 
     /// Every test in the script has a method here, so none is silently left out.
     func testEveryScriptTestIsRun() throws {
-        let source = try String(contentsOfFile: Self.script, encoding: .utf8)
-        let inScript = Set(source.split(separator: "\n").compactMap { line -> String? in
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard trimmed.hasPrefix("def test_") else { return nil }
-            return String(trimmed.dropFirst(4).prefix { $0 != "(" })
-        })
-        let here = try String(contentsOfFile: #filePath, encoding: .utf8)
-        let called = Set(inScript.filter { here.contains("runJupyter(\"\($0)\")") })
-        XCTAssertFalse(inScript.isEmpty)
-        XCTAssertEqual(inScript, called, "tests in \(Self.script) with no XCTest method")
+        let tests = try ScriptTests.unrun(script: Self.script, callerFile: #filePath, runner: "runJupyter")
+        XCTAssertFalse(tests.all.isEmpty)
+        XCTAssertEqual(tests.unrun, [], "tests in \(Self.script) with no XCTest method")
     }
 }

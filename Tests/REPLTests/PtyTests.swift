@@ -36,15 +36,8 @@ final class PtyTests: XCTestCase {
 
     /// Every test in the script has a method here, so none is silently left out.
     func testEveryScriptTestIsRun() throws {
-        let source = try String(contentsOfFile: Self.script, encoding: .utf8)
-        let inScript = Set(source.split(separator: "\n").compactMap { line -> String? in
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard trimmed.hasPrefix("def test_") else { return nil }
-            return String(trimmed.dropFirst(4).prefix { $0 != "(" })
-        })
-        let here = try String(contentsOfFile: #filePath, encoding: .utf8)
-        let called = Set(inScript.filter { here.contains("runPty(\"\($0)\")") })
-        XCTAssertFalse(inScript.isEmpty)
-        XCTAssertEqual(inScript, called, "tests in \(Self.script) with no XCTest method")
+        let tests = try ScriptTests.unrun(script: Self.script, callerFile: #filePath, runner: "runPty")
+        XCTAssertFalse(tests.all.isEmpty)
+        XCTAssertEqual(tests.unrun, [], "tests in \(Self.script) with no XCTest method")
     }
 }
