@@ -52,7 +52,7 @@ public enum Vocabulary {
     /// Activation names a layer accepts as a bare argument (`conv 32 3x3 relu`) or after
     /// `activation`.
     public static let activations = ["relu", "sigmoid", "tanh", "softmax", "linear", "elu", "selu",
-                                     "gelu", "softplus", "softsign", "swish", "leaky_relu", "relu6",
+                                     "gelu", "softplus", "softsign", "swish", "silu", "leaky_relu", "relu6",
                                      "hard_sigmoid", "exponential"]
     public static let paddings = ["valid", "same"]
     /// Colour maps for filter and feature-map pictures.

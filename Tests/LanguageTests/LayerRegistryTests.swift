@@ -72,7 +72,7 @@ final class LayerRegistryTests: XCTestCase {
     func testBareWordsBelongToTheirLayer() {
         let (_, diagnostics) = Parser.parseStatements("avgpool swish")
         XCTAssertEqual(diagnostics.first?.message, "'swish' is not an option of avgpool")
-        let (_, ok) = Parser.parseStatements("dense 10 softmax; activation relu; conv 8 3x3 relu stride 2")
+        let (_, ok) = Parser.parseStatements("dense 10 softmax; activation relu; conv 8 3x3 relu stride 2; conv 8 3x3 silu")
         XCTAssertEqual(ok.map(\.message), [])
     }
 
