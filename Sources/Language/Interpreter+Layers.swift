@@ -37,8 +37,8 @@ extension Interpreter {
         }
         let required = definition.arguments.filter { !$0.optional }
         if positionals.count < required.count {
-            let names = required.map { $0.name.lowercased().replacingOccurrences(of: "_", with: " ") }
-            throw Diagnostic.error("\(syntax.word) needs \(names.count == 1 ? "a" : "its") \(names.joined(separator: " and "))",
+            let missing = required.dropFirst(positionals.count).map(\.name)
+            throw Diagnostic.error("\(syntax.word) is missing its \(missing.joined(separator: " and ")) argument\(missing.count == 1 ? "" : "s")",
                                    at: spec.span, hint: "usage: \(syntax.usage)")
         }
         var name: String?

@@ -69,6 +69,16 @@ final class LayerRegistryTests: XCTestCase {
         XCTAssertEqual(slash.span.column, 20)
     }
 
+    func testAnActivationTakenForAnArgumentLeavesItMissing() throws {
+        let session = try SessionHarness.makeSession("missing")
+        let dense = try XCTUnwrap(session.fail("layer dense relu"))
+        XCTAssertEqual(dense.message, "dense is missing its UNITS argument")
+        XCTAssertEqual(dense.span.column, 7)
+        XCTAssertEqual(dense.hint, "usage: dense UNITS [ACTIVATION] (e.g. dense 64 relu)")
+        let conv = try XCTUnwrap(session.fail("layer conv 8 relu"))
+        XCTAssertEqual(conv.message, "conv is missing its KERNEL argument")
+    }
+
     func testBareWordsBelongToTheirLayer() {
         let (_, diagnostics) = Parser.parseStatements("avgpool swish")
         XCTAssertEqual(diagnostics.first?.message, "'swish' is not an option of avgpool")
