@@ -6,6 +6,7 @@ import Foundation
 /// `rounds` rounds of `repeats` products, with BLAS on every core. (The engine runs BLAS on one
 /// thread per call and splits work across cores itself; BLAS is set back to one thread after.)
 func measureSgemmGflops(size n: Int = 1024, repeats: Int = 10, rounds: Int = 3) -> Double {
+    BLASKernel.prepare()
     cnnb_blas_set_threads(Int32(ProcessInfo.processInfo.activeProcessorCount))
     defer { cnnb_blas_set_threads(1) }
     let a = Tensor(shape: [n, n], repeating: 0.5), b = Tensor(shape: [n, n], repeating: 0.25)

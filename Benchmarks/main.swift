@@ -43,7 +43,10 @@ func runBench(_ options: Options) throws {
     print(String(format: "infer_img_per_s=%.0f", inference.perSecond))
     print(String(format: "peak_rss_mb=%.0f", peakResidentMegabytes()))
     print(String(format: "sgemm_gflops=%.1f", sgemm))
-    print(String(format: "train_gflops=%.1f", training.imagesPerSecond * trainingFlops(of: model) / 1e9))
+    let trainGflops = training.imagesPerSecond * trainingFlops(of: model) / 1e9
+    print(String(format: "train_gflops=%.1f", trainGflops))
+    print(String(format: "train_fraction_of_sgemm=%.3f", trainGflops / sgemm))
+    print("blas_kernel=\(BLASKernel.name)")
     // Per second of processor time (all threads): what the run costs whatever else the machine
     // is doing; times the core count, the rate an otherwise idle machine would allow at best.
     print(String(format: "train_img_per_cpu_s=%.0f", training.imagesPerProcessorSecond))

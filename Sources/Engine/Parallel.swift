@@ -41,6 +41,7 @@ enum Parallel {
     /// which on a few cores beats BLAS's own threads: those spin between calls and compete
     /// with the loops BLAS does not run. Called before the first GEMM.
     static let configureBLAS: Void = {
+        BLASKernel.prepare()
         cnnb_blas_set_threads(1)
     }()
 
