@@ -32,6 +32,7 @@ func runBench(_ options: Options) throws {
     let train = data.train
     if options.profile {
         try profileLayers(model, on: train, batchSize: options.batchSize, batches: 150)
+        try profileInference(model, on: data.test ?? train, batchSize: options.batchSize)
         return
     }
     let training = try measureTraining(model, on: train, epochs: options.epochs, batchSize: options.batchSize, seed: options.seed)
