@@ -66,9 +66,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cnnb-bench", dependencies: [
-            "Engine", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Engine", "Datasets", "Interop", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
-                          path: "Benchmarks", exclude: ["README.md", "kernel_bench.py"], swiftSettings: optimised),
+                          path: "Benchmarks", exclude: ["README.md", "kernel_bench.py", "compare.py", "requirements.txt"], swiftSettings: optimised),
         // Writes every kind of figure and a short report into a folder, for a person to look at.
         .executableTarget(name: "cnnb-gallery", dependencies: ["Render"], path: "Tools/cnnb-gallery"),
 
