@@ -101,6 +101,9 @@ public enum SourcePrinter {
     }
 
     static func render(_ option: NamedOption) -> String {
+        if !option.perOutput.isEmpty {
+            return option.name.name + " " + option.perOutput.map { $0.output.name + " " + nested($0.value) }.joined(separator: ", ")
+        }
         guard let value = option.value else { return option.name.name }
         return option.name.name + " " + nested(value)
     }
