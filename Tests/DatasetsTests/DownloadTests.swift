@@ -193,6 +193,11 @@ final class DownloadTests: XCTestCase {
         }
         XCTAssertEqual(text.entries.count, 4)
         XCTAssertEqual(text.entries.last, "\n")
+        // The same file fetched again (a load after a failed checksum) is drawn again.
+        bar.report(file: "f", received: 0, total: 2_000_000)
+        bar.report(file: "f", received: 2_000_000, total: 2_000_000)
+        XCTAssertEqual(Array(text.entries.suffix(3)), ["\rf 0.0/2.0 MB [>.............................]   0%",
+                                                       "\rf 2.0/2.0 MB [==============================] 100%", "\n"])
     }
 
     func testProgressIntoALogIsOneLinePerTenth() {
