@@ -35,7 +35,9 @@ public enum ImageFolder {
     /// Keras's allowlist of image extensions; cnnb decodes the PNG and JPEG among them.
     public static let extensions = [".bmp", ".gif", ".jpeg", ".jpg", ".png"]
 
-    public static func read(_ directory: String, options: ImageFolderOptions) throws -> ImageFolderResult {
+    /// `shouldStop` is asked before each file is decoded; true stops with `DataError.stopped`.
+    public static func read(_ directory: String, options: ImageFolderOptions,
+                            shouldStop: () -> Bool = { false }) throws -> ImageFolderResult {
         let fileManager = FileManager.default
         var isFolder: ObjCBool = false
         guard fileManager.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
@@ -74,6 +76,7 @@ public enum ImageFolder {
         var kept: [Int32] = []
         var skipped: [String] = []
         for (path, label) in zip(paths, labels) {
+            if shouldStop() { throw DataError.stopped }
             do {
                 pixels += try decode(path, options: options)
                 kept.append(label)
