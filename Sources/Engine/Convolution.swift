@@ -51,7 +51,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
     static let blockBytes = 128 * 1024
     /// Per-core partial kernel and bias gradients of one backward pass.
     private var partialGradients = ReusableBuffer()
-    /// Per-core padded item for the direct convolution.
+    /// Per-core scratch of the direct convolution (see `directScratch(_:)`).
     private var directScratch = ReusableBuffer()
 
     /// `kernelSize`, `strides` and `dilation` take one value for every axis or one per axis
@@ -178,9 +178,10 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
         g.channels < 8 && g.windowSize * g.channels <= Int(CNNB_DIRECT_MAX_DEPTH) && !g.isPointwise
     }
 
-    /// One padded item per core for the direct loops, kept between batches.
+    /// One padded item and one item's masked gradient per core for the direct loops, kept
+    /// between batches.
     private func directScratch(_ g: WindowGeometry) -> (pointer: UnsafeMutablePointer<Float>, stride: Int) {
-        let floats = cnnb_direct_scratch_floats(g.kernelWindow)
+        let floats = cnnb_direct_scratch_floats(g.kernelWindow, Int32(filters))
         return (directScratch.tensor(shape: [Parallel.cores, floats]).pointer, floats)
     }
 

@@ -20,10 +20,12 @@ typedef struct {
     int size[3];
     int padded;
     int depth;
+    /// Where in the scratch the masked gradient of one item goes, after the padded item.
+    long scratch;
     long offsets[MAX_DIRECT_DEPTH];
 } direct_layout;
 
-static long direct_scratch_floats(const cnnb_window *g) {
+static long padded_item_floats(const cnnb_window *g) {
     long total = g->channels;
     for (int a = 0; a < 3; a++) {
         // Every input a window reaches, from the first window's start.
@@ -52,7 +54,8 @@ static void prepare_direct(const cnnb_window *g, direct_layout *layout, float *s
                                             + (long)kw * g->dilation[2]) * c + ch;
     layout->depth = e;
     // The border stays zero: every item fills the same interior.
-    if (layout->padded) memset(scratch, 0, sizeof(float) * (size_t)direct_scratch_floats(g));
+    layout->scratch = padded_item_floats(g);
+    if (layout->padded) memset(scratch, 0, sizeof(float) * (size_t)layout->scratch);
 }
 
 /// Item `n` as the direct loops read it: copied inside its padding when there is any.
@@ -146,7 +149,9 @@ const char *cnnb_kernels_name(void) {
 #define DISPATCH(name, ...) name##_baseline(__VA_ARGS__);
 #endif
 
-long cnnb_direct_scratch_floats(cnnb_window g) { return direct_scratch_floats(&g); }
+long cnnb_direct_scratch_floats(cnnb_window g, int filters) {
+    return padded_item_floats(&g) + (long)g.output[0] * g.output[1] * g.output[2] * filters;
+}
 
 void cnnb_max_pool_forward(const float *input, float *output, int32_t *argmax, cnnb_window g, int items) {
     DISPATCH(max_pool_forward, input, output, argmax, &g, items)

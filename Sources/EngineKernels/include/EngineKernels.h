@@ -37,23 +37,24 @@ void cnnb_max_pool_backward(const float *gradient, const int32_t *argmax, float 
 
 /// Direct convolution of `items` items (channels-last) with `kernel` ((window..., channels) x
 /// filters, Keras's layout) onto `bias` (or zero when NULL), then relu when `relu` is set:
-/// positions x filters per item. `scratch` holds one padded item
-/// (cnnb_direct_scratch_floats). For kernels with few input channels, where im2col's rows are
-/// too short for GEMM to run well.
+/// positions x filters per item. For kernels over few input channels, whose im2col rows are too
+/// short for GEMM to run well. `scratch`: cnnb_direct_scratch_floats floats.
 void cnnb_direct_convolution(const float *input, const float *kernel, const float *bias, float *output,
                              cnnb_window g, int filters, int relu, int items, float *scratch);
 
 /// Adds the kernel gradient of `items` items to `kernelGradient`, and the bias gradient to
 /// `biasGradient` unless NULL. `gradient` (positions x filters per item) is dLoss/d(pre-activation),
 /// or with `reluOutput` (the layer's output after relu) dLoss/dOutput, masked where the output
-/// is not positive on the way: the relu derivative without writing it out. `scratch` as above.
+/// is not positive on the way: the relu derivative without writing it out for the whole batch.
+/// `scratch` as above.
 void cnnb_direct_kernel_gradient(const float *input, const float *gradient, const float *reluOutput, float *kernelGradient,
                                  float *biasGradient, cnnb_window g, int filters, int items, float *scratch);
 
 /// Window elements (window size x channels) the direct convolution takes at most.
 #define CNNB_DIRECT_MAX_DEPTH 512
 
-/// Floats of scratch the direct convolution needs: one item with its padding.
-long cnnb_direct_scratch_floats(cnnb_window g);
+/// Floats of scratch the direct convolution needs: one item with its padding, and one item's
+/// masked gradient.
+long cnnb_direct_scratch_floats(cnnb_window g, int filters);
 
 #endif
