@@ -74,7 +74,7 @@ let package = Package(
 
         // What the tests share: the one way to run Python and the built cnnb, and the rule that a
         // missing tool fails on CI instead of skipping.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
 
         .testTarget(name: "NativeTests", dependencies: ["CBLAS", "CCairo", "CZlib", "CReadline", "Engine", "Datasets", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Basics", "Engine", "TestSupport"]),
