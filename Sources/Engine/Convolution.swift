@@ -13,7 +13,7 @@ import CBLAS
 /// im2col: the input is its own column matrix. Backward, block by block with the columns
 /// gathered again: kernel gradient = columnsᵀ · dZ (per-core partial sums added at the end),
 /// input gradient = col2im(dZ · kernelᵀ).
-public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
+public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemoryLayer {
     public var name: String
     /// 1, 2 or 3.
     public let rank: Int
@@ -153,6 +153,15 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
     /// One column buffer of `blockRows` x `depth` per core, kept between batches.
     private func columnScratch(blockRows: Int, depth: Int) -> UnsafeMutablePointer<Float> {
         columns.tensor(shape: [Parallel.cores, blockRows * depth]).pointer
+    }
+
+    /// The columns `columnScratch` holds: a block of items' windows for every core, whatever
+    /// the batch (none for a 1x1 kernel, whose input is its own column matrix).
+    public func scratchCount(for inputShape: [Int]) -> Double {
+        guard let g = try? makeGeometry(inputShape), !g.isPointwise else { return 0 }
+        let positions = g.outputPositions, depth = g.windowSize * g.channels
+        let block = blockItems(positions: positions, depth: depth, filters: filters)
+        return Double(Parallel.cores) * Double(block) * Double(positions) * Double(depth)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {

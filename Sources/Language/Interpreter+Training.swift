@@ -285,6 +285,7 @@ extension Interpreter {
         var data = try labelledImages(command.option("on"), command: command, what: "evaluate on", outputs: &outputs)
         try checkFits(model, data, at: command.option("on")!.value!.span)
         data = try targetsForLoss(model, data, at: command.option("on")!.value!.span)
+        try checkEvaluationMemory(model, count: data.count, at: command.option("on")!.value!.span)
         let start = DispatchTime.now().uptimeNanoseconds
         let result: Evaluation
         do {
