@@ -1,5 +1,6 @@
 #include "HDF5Files.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <hdf5.h>
 
@@ -16,6 +17,24 @@ int64_t cnnb_h5_create(const char *path) {
 int64_t cnnb_h5_open(const char *path) {
     quiet();
     return H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+}
+
+int64_t cnnb_h5_open_image(const void *bytes, size_t size) {
+    quiet();
+    // The core driver reads the file from memory (HDF5 copies the bytes); no backing store, so
+    // nothing is ever written. Each image gets a name of its own: HDF5 takes two open files of
+    // one name for the same file.
+    static unsigned long opened = 0;
+    char name[64];
+    snprintf(name, sizeof name, "cnnb-memory-%lu.h5", ++opened);
+    hid_t access = H5Pcreate(H5P_FILE_ACCESS);
+    if (access < 0) return -1;
+    hid_t file = -1;
+    if (size > 0 && H5Pset_fapl_core(access, 64 * 1024, 0) >= 0 && H5Pset_file_image(access, (void *)bytes, size) >= 0) {
+        file = H5Fopen(name, H5F_ACC_RDONLY, access);
+    }
+    H5Pclose(access);
+    return file;
 }
 
 int cnnb_h5_close(int64_t file) { return H5Fclose(file); }

@@ -45,7 +45,17 @@ public enum KerasArchive {
     }
 
     static func loadWeights(_ model: Model, from path: String, describedAs name: String) throws(InteropError) {
-        let file = cnnb_h5_open(path)
+        try assign(fromFile: cnnb_h5_open(path), path: name, to: model)
+    }
+
+    /// Reads the weights file whose bytes are `bytes` (a `.weights.h5` in memory, as a `.keras`
+    /// archive holds it) into `model`; `name` names it in errors.
+    public static func loadWeights(_ model: Model, fromBytes bytes: [UInt8], describedAs name: String) throws(InteropError) {
+        let file = bytes.withUnsafeBytes { cnnb_h5_open_image($0.baseAddress, $0.count) }
+        try assign(fromFile: file, path: name, to: model)
+    }
+
+    private static func assign(fromFile file: Int64, path name: String, to model: Model) throws(InteropError) {
         guard file >= 0 else {
             throw InteropError("cannot read \(name) as an HDF5 weights file", hint: "save it with Keras's model.save_weights(\"m.weights.h5\")")
         }
@@ -70,18 +80,18 @@ public enum KerasArchive {
 
         /// Assigns the archive's weights to `model`, whose layers carry the archive's names.
         public func loadWeights(into model: Model) throws(InteropError) {
-            let temporary = NSTemporaryDirectory() + "cnnb-\(getpid())-\(UUID().uuidString).weights.h5"
-            defer { try? FileManager.default.removeItem(atPath: temporary) }
-            guard FileManager.default.createFile(atPath: temporary, contents: Data(weights)) else {
-                throw InteropError("cannot write a temporary copy of \(path)'s weights")
-            }
-            try KerasArchive.loadWeights(model, from: temporary, describedAs: path)
+            try KerasArchive.loadWeights(model, fromBytes: weights, describedAs: path)
         }
     }
 
     /// Reads a `.keras` archive Keras 3 (or `save`) wrote: a chain of layers from one input.
     public static func read(_ path: String) throws(InteropError) -> Contents {
-        let members = try Zip.decode(FileWriting.read(path, what: "the model file"), path: path)
+        try read(bytes: FileWriting.read(path, what: "the model file"), path: path)
+    }
+
+    /// A `.keras` archive's bytes read as `read` reads its file; `path` names it in errors.
+    public static func read(bytes: [UInt8], path: String) throws(InteropError) -> Contents {
+        let members = try Zip.decode(bytes, path: path)
         func member(_ name: String) throws(InteropError) -> [UInt8] {
             guard let found = members.first(where: { $0.name == name }) else {
                 throw InteropError("\(path) has no \(name); it is not a Keras 3 .keras file",
@@ -162,10 +172,18 @@ public enum KerasArchive {
                 guard rank >= 0 else {
                     throw InteropError("\(path) has no weight \(index) (\(parameter.name)) for layer \(node.layer.name)")
                 }
-                let shape = dimensions.prefix(Int(rank)).map { Int($0) }
-                guard shape.reduce(1, *) == parameter.value.count else {
-                    throw InteropError("\(path): \(node.layer.name)/\(parameter.name) has shape \(kerasShapeText(shape)), the model's is \(kerasShapeText(parameter.value.shape))")
+                // The file's sizes may be anything up to 2^64 - 1: compared before any becomes an Int.
+                let sizes = dimensions.prefix(Int(rank))
+                let count = sizes.reduce(UInt64(1)) { product, size in
+                    let (next, overflow) = product.multipliedReportingOverflow(by: size)
+                    return overflow ? UInt64.max : next
                 }
+                guard count == UInt64(parameter.value.count) else {
+                    let shapeText = sizes.allSatisfy { $0 <= UInt64(Int.max) } ? kerasShapeText(sizes.map { Int($0) })
+                        : "(None, " + sizes.map(String.init).joined(separator: ", ") + ")"
+                    throw InteropError("\(path): \(node.layer.name)/\(parameter.name) has shape \(shapeText), the model's is \(kerasShapeText(parameter.value.shape))")
+                }
+                let shape = sizes.map { Int($0) }
                 var values = [Float](repeating: 0, count: parameter.value.count)
                 guard cnnb_h5_read_floats(file, dataset, &values) >= 0 else {
                     throw InteropError("\(path): cannot read \(dataset) as float32")

@@ -1,6 +1,7 @@
 #ifndef CNNB_HDF5_FILES_H
 #define CNNB_HDF5_FILES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 // HDF5's type and property constants are macros Swift cannot import; these wrap the few calls
@@ -9,6 +10,8 @@
 /// Creates (truncating) or opens (read-only) a file; returns its handle.
 int64_t cnnb_h5_create(const char *path);
 int64_t cnnb_h5_open(const char *path);
+/// Opens (read-only) the HDF5 file whose bytes are `bytes`, without a file on disk.
+int64_t cnnb_h5_open_image(const void *bytes, size_t size);
 int cnnb_h5_close(int64_t file);
 
 /// Creates the group at `path` (its parents must exist).
