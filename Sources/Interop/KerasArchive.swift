@@ -194,12 +194,10 @@ public enum KerasArchive {
         try KerasWeights.assign(arrays, to: model, source: path)
     }
 
-    /// The HDF5 weights file of `model`, as bytes (libhdf5 writes to a path: a temporary one).
+    /// The HDF5 weights file of `model`, as bytes: libhdf5 writes it in memory.
     static func weightFileBytes(_ model: Model) throws(InteropError) -> [UInt8] {
-        let temporary = NSTemporaryDirectory() + "cnnb-\(getpid())-\(UUID().uuidString).weights.h5"
-        defer { try? FileManager.default.removeItem(atPath: temporary) }
-        let file = cnnb_h5_create(temporary)
-        guard file >= 0 else { throw InteropError("cannot create a temporary HDF5 file at \(temporary)") }
+        let file = cnnb_h5_create_in_memory()
+        guard file >= 0 else { throw InteropError("cannot create an HDF5 file in memory") }
         var failed: String?
         func check(_ status: Int32, _ what: String) { if status < 0 && failed == nil { failed = what } }
         check(cnnb_h5_make_group(file, "layers"), "layers")
@@ -216,12 +214,16 @@ public enum KerasArchive {
         }
         check(cnnb_h5_make_group(file, "vars"), "vars")
         check(cnnb_h5_set_string_attribute(file, "vars", "name", model.name), "vars")
+        var bytes: [UInt8] = []
+        let length = cnnb_h5_file_image(file, nil, 0)
+        if length > 0 {
+            bytes = [UInt8](repeating: 0, count: Int(length))
+            if bytes.withUnsafeMutableBytes({ cnnb_h5_file_image(file, $0.baseAddress, $0.count) }) != length { bytes = [] }
+        }
         check(cnnb_h5_close(file), "the file")
         if let failed { throw InteropError("cannot write \(failed) in the HDF5 weights file") }
-        guard let data = FileManager.default.contents(atPath: temporary) else {
-            throw InteropError("cannot read back the HDF5 weights file \(temporary)")
-        }
-        return [UInt8](data)
+        guard !bytes.isEmpty else { throw InteropError("cannot take the HDF5 weights file's bytes from libhdf5") }
+        return bytes
     }
 
     // MARK: Configuration
