@@ -47,6 +47,14 @@ public protocol WeightCountPredicting: Layer {
     func weightCount(for inputShape: [Int]) -> Double
 }
 
+/// Layers that keep working memory of their own besides their output and gradients (a
+/// convolution's im2col columns) say how much, so the memory check counts it before training.
+public protocol ScratchMemoryLayer: Layer {
+    /// Float32 values of scratch the layer allocates on `inputShape` (one item's shape), kept
+    /// from the first batch on; a Double, as `weightCount`.
+    func scratchCount(for inputShape: [Int]) -> Double
+}
+
 /// The first layer of a model may skip computing the gradient of its input, which nobody reads.
 public protocol InputGradientOptional: AnyObject {
     var computesInputGradient: Bool { get set }
