@@ -47,7 +47,8 @@ final class RuntimeTests: XCTestCase {
         let folder = try temporaryFolder("onnx")
         let cases = [Case(name: "seed", model: try seedModel(seed: 11)), Case(name: "conv1d", model: try model1D(seed: 12)),
                      Case(name: "conv2d", model: try model2D(seed: 17)),
-                     Case(name: "conv3d", model: try model3D(seed: 13)), Case(name: "graph", model: try graphModel(seed: 19))]
+                     Case(name: "conv3d", model: try model3D(seed: 13)), Case(name: "graph", model: try graphModel(seed: 19)),
+                     Case(name: "broadcast", model: try broadcastModel(seed: 23))]
         var predictions: [String: [Tensor]] = [:]
         for (index, c) in cases.enumerated() {
             randomiseBiases(c.model, seed: UInt64(20 + index))
