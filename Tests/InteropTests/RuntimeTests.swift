@@ -138,7 +138,8 @@ final class RuntimeTests: XCTestCase {
     func testKerasRebuildsTheModel() throws {
         try Python.require(["keras", "numpy"])
         let folder = try temporaryFolder("keras")
-        let models = [try seedModel(seed: 14), try model1D(seed: 15), try model3D(seed: 16), try model2D(seed: 18), try graphModel(seed: 21)]
+        let models = [try seedModel(seed: 14), try model1D(seed: 15), try model3D(seed: 16), try model2D(seed: 18), try graphModel(seed: 21),
+                      try broadcastModel(seed: 22)]
         var predictions: [[Tensor]] = []
         for (index, model) in models.enumerated() {
             randomiseBiases(model, seed: UInt64(40 + index))
