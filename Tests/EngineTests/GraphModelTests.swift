@@ -265,6 +265,35 @@ final class GraphModelTests: XCTestCase {
         try assertGradients(model, batchShape: [2, 4, 4, 2], tolerance: 2e-3)
     }
 
+    /// A shared layer whose forward draws (Dropout) or updates statistics (BatchNormalization)
+    /// goes backward with each call's own state, not a second run of that call.
+    func testASharedDropoutOrBatchNormalisationGoesBackwardWithEachCallsState() throws {
+        // out = x·m1 + x·m1·m2 for the masks m1, m2 of the two calls, so for x = 1 and a seed of
+        // ones the input's gradient m1·(1 + m2) is the output itself.
+        let x = Node.input(shape: [64], seed: 3)
+        let drop = try Dropout(rate: 0.5, seed: 7)
+        let first = try drop(x)
+        let chained = try Model(inputs: x, outputs: try ElementwiseMerge(.add)([first, try drop(first)]))
+        let ones = Tensor(shape: [2, 64], repeating: 1)
+        let out = chained.forward(ones, training: true).scalars
+        XCTAssertEqual(Set(out), [0, 2, 6], "both masks drop some values and keep others")
+        XCTAssertEqual(chained.backward(Tensor(shape: [2, 64], repeating: 1)).scalars, out)
+
+        // Two calls update the moving statistics twice, fit's backward does not add a third.
+        let bx = Node.input(shape: [3], seed: 5)
+        let norm = try BatchNormalization()
+        let once = try norm(bx)
+        let twice = try Model(inputs: bx, outputs: try ElementwiseMerge(.add)([once, try norm(once)]))
+        let batch = Tensor(shape: [4, 3], values: [1, 2, 3, 2, 0, -1, 5, 1, 1, 0, 1, 9])
+        _ = twice.forward(batch, training: true)
+        let afterForward = norm.movingMean.value.scalars
+        // The first call's batch means are (2, 1, 3); the second call's input has mean 0.
+        for (moving, mean) in zip(afterForward, [Float(2), 1, 3]) { XCTAssertEqual(moving, 0.99 * 0.01 * mean, accuracy: 1e-6) }
+        _ = twice.backward(Tensor(shape: [4, 3], repeating: 1))
+        XCTAssertEqual(norm.movingMean.value.scalars, afterForward)
+        try assertGradients(twice, batchShape: [6, 3], tolerance: 2e-3, training: true)
+    }
+
     func testMergeValuesByHand() throws {
         let input = Node.input(shape: [3])
         let ops: [(ElementwiseOperation, [Float])] = [(.add, [5, 1, 4]), (.subtract, [-3, 3, 2]), (.multiply, [4, -2, 3]),
