@@ -35,7 +35,9 @@ public enum ImageFolder {
     /// Keras's allowlist of image extensions; cnnb decodes the PNG and JPEG among them.
     public static let extensions = [".bmp", ".gif", ".jpeg", ".jpg", ".png"]
 
-    public static func read(_ directory: String, options: ImageFolderOptions) throws -> ImageFolderResult {
+    /// `shouldStop` is asked before each file is decoded; true stops with `DataError.stopped`.
+    public static func read(_ directory: String, options: ImageFolderOptions,
+                            shouldStop: () -> Bool = { false }) throws -> ImageFolderResult {
         let fileManager = FileManager.default
         var isFolder: ObjCBool = false
         guard fileManager.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
@@ -74,6 +76,7 @@ public enum ImageFolder {
         var kept: [Int32] = []
         var skipped: [String] = []
         for (path, label) in zip(paths, labels) {
+            if shouldStop() { throw DataError.stopped }
             do {
                 pixels += try decode(path, options: options)
                 kept.append(label)
@@ -124,6 +127,10 @@ public enum ImageFolder {
     /// pixels are the stored bytes, before any scaling. Returns the number of files written.
     @discardableResult
     public static func write(_ split: DatasetSplit, to directory: String) throws -> Int {
+        guard split.holdsBytes else {
+            throw DataError("these are rows of numbers, not images of bytes; PNG files hold pixels",
+                            hint: "save images writes images loaded as pixels (load cifar10, load images)")
+        }
         let names = (0..<max(split.classNames.count, 1)).map { $0 < split.classNames.count ? split.classNames[$0] : String($0) }
         for index in 0..<split.count {
             let label = split.label(at: index)

@@ -163,6 +163,8 @@ public indirect enum ExprKind: Hashable, Sendable {
     case list([Expr])
     /// `data.train`
     case member(Expr, Identifier)
+    /// `x.reshape 500x1`: a member that takes a value (`Vocabulary.methods`).
+    case method(Expr, Identifier, Expr)
     /// `x[0]`, `x[0..<25]`, `cnn.layers[1, 3, 5]`
     case index(Expr, [Expr])
     /// `a..<b` (closed: false) or `a...b` (closed: true); either bound may be missing inside `[ ]`.

@@ -25,8 +25,9 @@ public enum Completion {
             let base = String(word[..<dot])
             let members: [String]
             switch session[base] {
-            case .dataset?: members = ["train", "test", "classes"]
-            case .images?, .image?: members = ["labels", "classes", "count"]
+            case .dataset?: members = ["train", "test", "classes", "reshape"]
+            case .images?, .image?: members = ["labels", "classes", "count", "reshape"]
+            case .tensor?: members = ["reshape"]
             case .model?: members = ["layers", "name"]
             case .history(let h)?: members = h.keys
             default: members = []
@@ -58,7 +59,7 @@ public enum Completion {
                 if first == "layer" || first == "explain" { result.append("on") }
             }
             if first == "layer" || first == "explain" { result += Vocabulary.layerList.map(\.word) }
-            if first == "load" { result += Vocabulary.datasets }
+            if first == "load" { result += Vocabulary.datasets + Vocabulary.fileKinds }
             result += Vocabulary.activations + Vocabulary.paddings + ["adam", "sgd", "rmsprop", "accuracy",
                                                                        "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
                                                                        "mean_squared_error"]

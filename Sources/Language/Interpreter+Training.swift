@@ -149,8 +149,13 @@ extension Interpreter {
     /// (training, evaluation) also that its outputs cover the classes. Predicting needs no labels.
     func checkFits(_ model: Model, _ split: DatasetSplit, at span: SourceSpan, labels: Bool = true) throws {
         guard split.imageShape == model.inputShape else {
+            let wanted = model.inputShape.map(String.init).joined(separator: "x")
+            // The same values in another shape (rows of a CSV file for a Conv1D): reshape them.
+            let hint = split.imageSize == model.inputShape.reduce(1, *)
+                ? "reshape them to the model's input: \(spanText(span) ?? "x").reshape \(wanted), or change the model's input to input \(split.imageShape.map(String.init).joined(separator: "x"))"
+                : "change the model's input to input \(split.imageShape.map(String.init).joined(separator: "x"))"
             throw Diagnostic.error("the model takes inputs of \(kerasShapeText(model.inputShape)) but these images are \(kerasShapeText(split.imageShape))",
-                                   at: span, hint: "change the model's input to input \(split.imageShape.map(String.init).joined(separator: "x"))")
+                                   at: span, hint: hint)
         }
         if labels, let last = model.outputShapes.first?.last, let loss = model.loss, loss.usesClassIndices,
            split.classNames.count > last {

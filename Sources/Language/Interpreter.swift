@@ -127,6 +127,10 @@ final class Interpreter {
             return try arithmetic(op, try evaluate(lhs, outputs: &outputs), try evaluate(rhs, outputs: &outputs), expr: expr)
         case .member(let base, let member):
             return try self.member(try evaluate(base, outputs: &outputs), member, base: base)
+        case .method(let base, _, let argument):
+            let value = try evaluate(base, outputs: &outputs)
+            if case .word(let word) = value { throw unknownName(word, at: base.span) }
+            return try reshape(value, to: try evaluate(argument, outputs: &outputs), base: base, argument: argument, expr: expr)
         case .index(let base, let indices):
             return try index(try evaluate(base, outputs: &outputs), indices, base: base, expr: expr, outputs: &outputs)
         case .range:
@@ -219,6 +223,10 @@ final class Interpreter {
 
     private func member(_ value: Value, _ member: Identifier, base: Expr) throws -> Value {
         let name = member.name
+        if name == "reshape", !isWord(value) {
+            throw Diagnostic.error("reshape needs the new shape after it", at: member.span,
+                                   hint: "write \(sourceText(base)).reshape 500x1 (a list such as [-1, 1] lets one axis follow)")
+        }
         switch value {
         case .word(let word):
             throw unknownName(word, at: base.span)
@@ -416,6 +424,14 @@ final class Interpreter {
             return .text(diagnostic.description + (hint.map { "\nhint: " + $0 } ?? ""))
         }
         return .text(diagnostic.rendered(source: source))
+    }
+
+    /// The source text a span covers, for hints that repeat what was written; nil when the
+    /// session does not know the text being run.
+    func spanText(_ span: SourceSpan) -> String? {
+        guard let source = session.source, span.offset >= 0, span.end <= source.utf8.count else { return nil }
+        let bytes = Array(source.utf8)[span.offset..<span.end]
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     func option(_ command: Command, _ name: String, outputs: inout [Output]) throws -> (Value, Expr)? {

@@ -757,6 +757,12 @@ public struct Parser {
                 }
                 let name = Identifier(member, span: advance().span)
                 expr = Expr(.member(expr, name), span: expr.span.through(name.span))
+                // `x.reshape 500x1`: the value follows after a space, on the same line.
+                if Vocabulary.methods.contains(member), current.precededBySpace, !current.startsLine,
+                   tag == .size || tag == .integer || tag == .leftBracket || tag == .leftParen {
+                    let argument = try parsePrimary()
+                    expr = Expr(.method(Self.methodBase(expr), name, argument), span: expr.span.through(argument.span))
+                }
             } else if tag == .leftBracket {
                 let open = advance()
                 let indices = try parseElements(open: open, inIndex: true, what: "index")
@@ -768,6 +774,12 @@ public struct Parser {
                 break
             }
         }
+        return expr
+    }
+
+    /// The base of `x.reshape` (a member expression just built).
+    private static func methodBase(_ expr: Expr) -> Expr {
+        if case .member(let base, _) = expr.kind { return base }
         return expr
     }
 

@@ -66,6 +66,10 @@ public enum Vocabulary {
     /// The datasets `load` names (`load cifar10`); the parser does not check them.
     public static let datasets = ["cifar10", "mnist", "fashion_mnist", "shapes"]
 
+    /// What `load` reads besides the datasets: `load csv "F"`, `load tsv "F"` (the UCR
+    /// archive's files), `load images from "DIR"`, `load model "F.keras"`.
+    public static let fileKinds = ["csv", "tsv", "images", "model"]
+
     static let stride = OptionSyntax("stride", value: "stride 2", placeholder: "S")
     static let padding = OptionSyntax("padding", value: "padding same", words: paddings, placeholder: "same|valid")
     /// Every layer that takes an activation takes this option; every layer takes `name`.
@@ -98,8 +102,11 @@ public enum Vocabulary {
                                 OptionSyntax("validation_split", value: "validation_split 0.2"),
                                 OptionSyntax("seed", value: "seed 1"),
                                 OptionSyntax(flag: "grayscale"),
-                                OptionSyntax(flag: "skip_invalid")],
-                      usage: "load DATASET [from \"DIR\"]  or  load images from \"DIR\" size HxW [validation_split F] [seed N] [grayscale] [skip_invalid]  or  load model \"FILE.keras\"  or  load MODEL weights \"FILE\""),
+                                OptionSyntax(flag: "skip_invalid"),
+                                OptionSyntax("label", value: "label 0", placeholder: "COLUMN"),
+                                OptionSyntax(flag: "header"),
+                                OptionSyntax("test", value: "test \"test.csv\"", placeholder: "\"FILE\"")],
+                      usage: "load DATASET [from \"DIR\"]  or  load images from \"DIR\" size HxW [validation_split F] [seed N] [grayscale] [skip_invalid]  or  load csv \"FILE\" [label COLUMN] [header] [test \"FILE\"]  or  load model \"FILE.keras\"  or  load MODEL weights \"FILE\""),
         CommandSyntax(keyword: "save", minArguments: 1, maxArguments: 2, takesLayer: false,
                       options: [OptionSyntax("weights", value: "weights \"model.npz\""),
                                 OptionSyntax("images", value: "images \"DIR\"")],
@@ -209,6 +216,9 @@ public enum Vocabulary {
     static func layerSuggestion(for word: String) -> String? {
         kerasLayerSuggestion(for: word) ?? nearestWord(to: word, among: layerList.map(\.word)).map { "did you mean '\($0)'?" }
     }
+
+    /// Members that take a value after a space: `x.reshape 500x1`.
+    public static let methods: Set<String> = ["reshape"]
 
     /// Every word that cannot name a variable: keywords, layer words and `model`.
     public static func isReserved(_ word: String) -> Bool {

@@ -267,6 +267,35 @@ final class NotebookRunTests: XCTestCase {
         try assertDecodesAsPNG(figure, at: path)
     }
 
+    /// The own-images lesson: 2,000 CIFAR-10 pictures written as PNG folders, read back as
+    /// Keras reads a folder, cats against dogs with augmentation layers that act in training.
+    func testOwnImagesLessonRunsOnTwoThousandPictures() throws {
+        guard let root = ProcessInfo.processInfo.environment["CNNB_DATA"],
+              FileManager.default.fileExists(atPath: root + "/cifar-10-batches-bin/data_batch_1.bin") else {
+            throw MissingTool.error("CNNB_DATA does not hold cifar-10-batches-bin")
+        }
+        let run = try runNotebook("own-images.cnnb", environment: ["CNNB_DATA": root, "CNNB_LIMIT": "2000", "CNNB_EPOCHS": "1"])
+        let text = run.text
+        XCTAssertTrue(text.contains("wrote 2000 PNG images in 10 class folders under "), text)
+        XCTAssertTrue(text.contains("Found 2000 files belonging to 10 classes.\nUsing 1600 files for training, 400 for validation."), text)
+        XCTAssertTrue(text.contains("['cat', 'dog']"), text)
+        // apply shows one rotation of the first picture, the same size beside it.
+        XCTAssertTrue(text.contains("RandomRotation(factor=(-0.1, 0.1), fill_mode='reflect'"), text)
+        let rotation = try XCTUnwrap(run.outputs(of: "apply randomrotation").compactMap { output -> Figure? in
+            if case .figure(let figure, _) = output { return figure } else { return nil }
+        }.first)
+        guard case .panels(let panels) = rotation.content else { return XCTFail("not side by side") }
+        XCTAssertEqual(panels.compactMap { imageGrid(of: $0)?.images.first }.map { [$0.width, $0.height] }, [[32, 32], [32, 32]])
+        // The augmentation is part of the model, before the convolutions; training ran an epoch.
+        guard case .model(let pet)? = run.session["pet"], case .history(let history)? = run.session["history"] else {
+            return XCTFail("no model or history")
+        }
+        XCTAssertEqual(pet.layers.prefix(5).map(\.typeName), ["InputLayer", "RandomFlip", "RandomRotation", "RandomZoom", "Conv2D"])
+        XCTAssertEqual(history.epochs, 1)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.session.outputDirectory + "/pet.keras"))
+        for (figure, path) in run.figures { try assertDecodesAsPNG(figure, at: path) }
+    }
+
     func testFashionMNISTNotebookRunsOnAThousandImages() throws {
         let environment = ["CNNB_LIMIT": "1000", "CNNB_EPOCHS": "1"]
         do {
