@@ -55,6 +55,18 @@ public protocol ScratchMemoryLayer: Layer {
     func scratchCount(for inputShape: [Int]) -> Double
 }
 
+/// A layer whose forward pass in training is not repeatable: it draws random numbers
+/// (Dropout's mask, an augmentation's transform, noise) or updates state (batch
+/// normalisation's moving statistics). A layer applied at several nodes keeps only its last
+/// call's state, so going backward the graph hands each call's own state back instead of
+/// running that call again, which would draw afresh and update the statistics once more.
+public protocol ForwardStateKeeping: Layer {
+    /// A copy of what `backward` reads from the last `forward`.
+    func savedForwardState() -> Any
+    /// Makes the next `backward` read `state`, which `savedForwardState()` returned.
+    func restoreForwardState(_ state: Any)
+}
+
 /// The first layer of a model may skip computing the gradient of its input, which nobody reads.
 public protocol InputGradientOptional: AnyObject {
     var computesInputGradient: Bool { get set }
