@@ -127,6 +127,10 @@ public enum ImageFolder {
     /// pixels are the stored bytes, before any scaling. Returns the number of files written.
     @discardableResult
     public static func write(_ split: DatasetSplit, to directory: String) throws -> Int {
+        guard split.holdsBytes else {
+            throw DataError("these are rows of numbers, not images of bytes; PNG files hold pixels",
+                            hint: "save images writes images loaded as pixels (load cifar10, load images)")
+        }
         let names = (0..<max(split.classNames.count, 1)).map { $0 < split.classNames.count ? split.classNames[$0] : String($0) }
         for index in 0..<split.count {
             let label = split.label(at: index)

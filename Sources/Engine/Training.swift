@@ -150,10 +150,19 @@ extension Model {
             }
             chosen.append(loss)
         }
+        try compile(optimizer: optimizer, losses: chosen, metrics: names.map { metrics[$0] ?? [] })
+    }
+
+    /// `compile` with a loss and metrics per output, in the order of `outputs` (Keras's lists).
+    public func compile(optimizer: any Optimizer, losses: [Loss], metrics: [[Metric]]) throws(ModelError) {
+        guard losses.count == outputs.count, metrics.count == outputs.count else {
+            throw ModelError("model \(name) has \(outputs.count) outputs, \(losses.count) losses and \(metrics.count) metric lists were given",
+                             hint: "give one loss and one list of metrics per output")
+        }
         optimizer.reset()
         self.optimizer = optimizer
-        self.losses = chosen
-        outputMetrics = names.map { metrics[$0] ?? [] }
+        self.losses = losses
+        outputMetrics = metrics
     }
 
     /// Keras's string form: `compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"])`.

@@ -54,17 +54,23 @@ public enum KerasArchive {
     }
 
     /// A `.keras` archive read back: the functional model's layers in order, each with its
-    /// Keras class, name, configuration and the layer it reads from, and the weights file.
+    /// Keras class, name, configuration and the layers it reads from, its outputs, and the
+    /// weights file.
     public struct Contents {
         public struct Layer {
             public var className: String
             public var name: String
             public var config: [String: Any]
-            /// The layer whose output this one takes; nil for the input.
-            public var inbound: String?
+            /// The layers whose outputs this one takes (several for a merge); empty for the input.
+            public var inbounds: [String]
+            /// The first of them; nil for the input.
+            public var inbound: String? { inbounds.first }
         }
         public var name: String
+        /// In the configuration's order, each after the layers it reads (Keras's `model.layers`).
         public var layers: [Layer]
+        /// The layers whose outputs are the model's, in order.
+        public var outputs: [String]
         let weights: [UInt8]
         let path: String
 
@@ -79,7 +85,8 @@ public enum KerasArchive {
         }
     }
 
-    /// Reads a `.keras` archive Keras 3 (or `save`) wrote: a chain of layers from one input.
+    /// Reads a `.keras` archive Keras 3 (or `save`) wrote: a graph of layers from one input,
+    /// each layer applied once (merges read several layers; several layers may be outputs).
     public static func read(_ path: String) throws(InteropError) -> Contents {
         let members = try Zip.decode(FileWriting.read(path, what: "the model file"), path: path)
         func member(_ name: String) throws(InteropError) -> [UInt8] {
@@ -105,29 +112,68 @@ public enum KerasArchive {
                 throw InteropError("\(path): a layer of config.json has no class or configuration")
             }
             let name = layerConfig["name"] as? String ?? entry["name"] as? String ?? layerClass.lowercased()
-            var inbound: String?
+            var inbounds: [String] = []
             if let nodes = entry["inbound_nodes"] as? [[String: Any]], let node = nodes.first {
-                guard nodes.count == 1, let args = node["args"] as? [Any], args.count == 1,
-                      let tensor = args[0] as? [String: Any], let tensorConfig = tensor["config"] as? [String: Any],
-                      let history = tensorConfig["keras_history"] as? [Any], let parent = history.first as? String else {
-                    throw InteropError("\(path): layer \(name) takes several inputs; cnnb reads chains of layers")
+                guard nodes.count == 1 else {
+                    throw InteropError("\(path): layer \(name) is applied \(nodes.count) times (shared weights); cnnb reads layers applied once")
                 }
-                inbound = parent
+                // One tensor, or a list of them for a merge (`Add()([a, b])`).
+                guard let args = node["args"] as? [Any], args.count == 1 else {
+                    throw InteropError("\(path): layer \(name) is called with \((node["args"] as? [Any])?.count ?? 0) arguments; cnnb reads layers called on one tensor or one list")
+                }
+                let tensors = (args[0] as? [Any]) ?? [args[0]]
+                for tensor in tensors {
+                    guard let tensorConfig = (tensor as? [String: Any])?["config"] as? [String: Any],
+                          let history = tensorConfig["keras_history"] as? [Any], let parent = history.first as? String else {
+                        throw InteropError("\(path): layer \(name) reads something other than a layer's output")
+                    }
+                    if history.count > 1, let use = history[1] as? Int, use != 0 {
+                        throw InteropError("\(path): layer \(name) reads the \(use + 1). application of \(parent) (shared weights); cnnb reads layers applied once")
+                    }
+                    inbounds.append(parent)
+                }
             } else if className == "Sequential", let previous = layers.last {
-                inbound = previous.name
+                inbounds = [previous.name]
             }
-            layers.append(Contents.Layer(className: layerClass, name: name, config: layerConfig, inbound: inbound))
+            layers.append(Contents.Layer(className: layerClass, name: name, config: layerConfig, inbounds: inbounds))
         }
         // A Sequential model's configuration may start without an InputLayer, its shape on the first layer.
         if className == "Sequential", layers.first?.className != "InputLayer", let first = layers.first,
            let shape = first.config["batch_shape"] ?? first.config["batch_input_shape"] {
-            layers.insert(Contents.Layer(className: "InputLayer", name: "input_layer", config: ["batch_shape": shape], inbound: nil), at: 0)
-            layers[1].inbound = "input_layer"
+            layers.insert(Contents.Layer(className: "InputLayer", name: "input_layer", config: ["batch_shape": shape], inbounds: []), at: 0)
+            layers[1].inbounds = ["input_layer"]
         }
-        for (index, layer) in layers.enumerated().dropFirst() where layer.inbound != layers[index - 1].name {
-            throw InteropError("\(path): layer \(layer.name) does not take the output of \(layers[index - 1].name); cnnb reads chains of layers")
+        let inputs = layers.filter { $0.className == "InputLayer" }
+        guard inputs.count == 1, layers.first?.className == "InputLayer" else {
+            throw InteropError("\(path) has \(inputs.count) inputs; cnnb's models have one")
         }
-        return Contents(name: config["name"] as? String ?? "model", layers: layers, weights: weights, path: path)
+        // Keras writes one output as [name, 0, 0], several as a list of those.
+        var outputs: [String] = []
+        if className == "Sequential" {
+            outputs = layers.last.map { [$0.name] } ?? []
+        } else if let list = config["output_layers"] as? [Any] {
+            let entries = list.first is String ? [list] : list
+            for entry in entries {
+                guard let name = (entry as? [Any])?.first as? String else {
+                    throw InteropError("\(path): config.json names an output that is not a layer")
+                }
+                outputs.append(name)
+            }
+        }
+        let known = Set(layers.map(\.name))
+        var seen: Set<String> = []
+        for layer in layers {
+            for parent in layer.inbounds where !seen.contains(parent) {
+                throw InteropError(known.contains(parent)
+                                   ? "\(path): layer \(layer.name) reads \(parent), which comes after it in config.json"
+                                   : "\(path): layer \(layer.name) reads \(parent), which config.json does not define")
+            }
+            seen.insert(layer.name)
+        }
+        guard !outputs.isEmpty, outputs.allSatisfy(known.contains) else {
+            throw InteropError("\(path): config.json's outputs \(outputs) are not among its layers")
+        }
+        return Contents(name: config["name"] as? String ?? "model", layers: layers, outputs: outputs, weights: weights, path: path)
     }
 
     // MARK: Weights
@@ -218,20 +264,33 @@ public enum KerasArchive {
                        "ragged": false, "name": inputName, "optional": false] as [String: Any],
             "inbound_nodes": [Any](),
         ])
+        guard model.layers.count == model.nodes.count else {
+            throw InteropError("model \(model.name) applies a layer more than once (shared weights); cnnb writes .keras files of layers applied once",
+                               hint: "save its weights instead: save \(model.name) weights \"\(model.name).weights.h5\"")
+        }
         for node in model.nodes.dropFirst() {
-            guard let parent = node.input else {
+            guard !node.inputs.isEmpty else {
                 throw InteropError("layer \(node.layer.name) has no input in the graph")
+            }
+            if node.layer is Model {
+                throw InteropError("model \(model.name) holds model \(node.layer.name) as a layer; cnnb writes .keras files of plain layers",
+                                   hint: "save its weights instead: save \(model.name) weights \"\(model.name).weights.h5\"")
             }
             var config: [String: Any] = ["name": node.layer.name, "trainable": !node.layer.isFrozen, "dtype": "float32"]
             for (key, value) in node.layer.configuration { config[key] = value.jsonObject }
-            let history: [String: Any] = ["class_name": "__keras_tensor__",
-                                          "config": ["shape": [NSNull()] + parent.shape, "dtype": "float32",
-                                                     "keras_history": [parent.layer.name, 0, 0]] as [String: Any]]
+            let tensors: [[String: Any]] = node.inputs.map { parent in
+                ["class_name": "__keras_tensor__",
+                 "config": ["shape": [NSNull()] + parent.shape, "dtype": "float32",
+                            "keras_history": [parent.layer.name, 0, 0]] as [String: Any]]
+            }
+            // A merge is called on a list of tensors, every other layer on one.
+            let isMerge = node.inputs.count > 1 || node.layer is MergeLayer
+            let shapes: [Any] = node.inputs.map { [NSNull()] + $0.shape }
             layers.append([
                 "module": "keras.layers", "class_name": node.layer.typeName, "registered_name": NSNull(),
                 "name": node.layer.name, "config": config,
-                "build_config": ["input_shape": [NSNull()] + parent.shape],
-                "inbound_nodes": [["args": [history], "kwargs": [String: Any]()]],
+                "build_config": ["input_shape": isMerge ? shapes : shapes[0]],
+                "inbound_nodes": [["args": isMerge ? [tensors] : [tensors[0]], "kwargs": [String: Any]()]],
             ])
         }
         let outputs: [Any] = model.outputs.map { [$0.layer.name, 0, 0] as [Any] }

@@ -15,7 +15,18 @@ struct FitSettings {
     var initialEpoch: Int?
     let command: Command
 
-    static let monitors = ["val_loss", "val_accuracy", "loss", "accuracy"]
+    /// The names a callback may watch, validation ones first, as Keras logs them: with
+    /// several outputs also each output's (`val_digit_accuracy`). With `measured` only the
+    /// accuracies the model was compiled to measure, else every accuracy it could have.
+    static func monitors(for model: Model, measured: Bool = false) -> [String] {
+        var keys = ["loss"]
+        let several = model.outputs.count > 1
+        if several { keys += model.outputNames.map { $0 + "_loss" } }
+        for (k, name) in model.outputNames.enumerated() where !measured || model.outputMetrics[k].contains(.accuracy) {
+            keys.append(several ? name + "_accuracy" : "accuracy")
+        }
+        return keys.map { "val_" + $0 } + keys
+    }
 
     init(_ command: Command, interpreter: Interpreter, outputs: inout [Output]) throws {
         self.command = command
@@ -48,14 +59,15 @@ struct FitSettings {
         var monitor = "val_loss"
         if let (value, expr) = try interpreter.option(command, "monitor", outputs: &outputs) {
             let name = try interpreter.word(value, at: expr.span, what: "the monitored metric")
-            guard FitSettings.monitors.contains(name) else {
-                var hint = "monitor one of " + FitSettings.monitors.joined(separator: ", ")
-                if let near = nearestWord(to: name, among: FitSettings.monitors) { hint = "did you mean '\(near)'? " + hint }
+            let monitors = FitSettings.monitors(for: model)
+            guard monitors.contains(name) else {
+                var hint = "monitor one of " + monitors.joined(separator: ", ")
+                if let near = nearestWord(to: name, among: monitors) { hint = "did you mean '\(near)'? " + hint }
                 throw Diagnostic.error("cannot monitor '\(name)'", at: expr.span, hint: hint)
             }
             monitor = name
         }
-        if monitor.hasSuffix("accuracy"), !model.metrics.contains(.accuracy), let option = command.option("monitor") {
+        if !FitSettings.monitors(for: model, measured: true).contains(monitor), let option = command.option("monitor") {
             throw Diagnostic.error("\(monitor) is not measured: \(model.name) was compiled without metrics accuracy", at: option.span,
                                    hint: "compile with metrics accuracy, or monitor \(monitor.hasPrefix("val_") ? "val_loss" : "loss")")
         }

@@ -35,7 +35,8 @@ final class RuntimeErrorTests: XCTestCase {
     static let firstLine = 40
 
     /// A session holding a dataset, the seed model (not compiled), a compiled model for other
-    /// images, a compiled model with 3 classes, a trained model with its history, and numbers.
+    /// images, a compiled model with 3 classes, a trained model with its history, a compiled
+    /// model with two outputs (digit, odd), and numbers.
     static func makeWorld() throws -> Session {
         let session = try SessionHarness.makeSession("errors", trainCount: 64, testCount: 16)
         session.succeed("""
@@ -54,6 +55,8 @@ final class RuntimeErrorTests: XCTestCase {
             model tiny { input 32x32x3; pool 8; flatten; dense 10 softmax }
             compile tiny optimizer sgd loss sparse_categorical_crossentropy metrics accuracy
             h = fit tiny on data.train epochs 1
+            model two { input 32x32x3; pool 8; f = flatten; digit = dense 10 softmax name "digit"; odd = dense 1 sigmoid name "odd" from f; outputs digit, odd }
+            compile two optimizer adam loss digit sparse_categorical_crossentropy, odd binary_crossentropy metrics accuracy
             """)
         return session
     }
@@ -79,7 +82,7 @@ final class RuntimeErrorTests: XCTestCase {
         }
     }
 
-    static let definedNames = "data, x, xs, m, cnn, small, three, tiny, h"
+    static let definedNames = "data, x, xs, m, cnn, small, three, tiny, h, two"
 
     static let cases: [Case] = [
         // Names
@@ -194,7 +197,7 @@ final class RuntimeErrorTests: XCTestCase {
         // Arithmetic
         Case("x / 0", "division by zero", column: 1),
         Case("y = x + \"a\"", "cannot compute a number + a string", column: 5,
-             hint: "arithmetic works on numbers, and on datasets or images with a number (data / 255)"),
+             hint: "arithmetic works on numbers, on labels with a number (labels % 2), and on datasets or images with a number (data / 255)"),
         Case("data % 2", "'%' does not apply to images", column: 1, hint: "scale with / or *, shift with + or -"),
         Case("-data", "cannot negate a dataset", column: 1, hint: "'-' applies to numbers"),
         // Data
@@ -270,6 +273,25 @@ final class RuntimeErrorTests: XCTestCase {
         Case("evaluate tiny on data.test[0..<0]", "evaluate got no images to evaluate on", column: 18,
              hint: "this range is empty; pick at least one image"),
         Case("fit tiny epochs 1", "fit needs the images to train on", column: 1, hint: "add on data.train"),
+        // Several outputs: names, targets for each, and what each output's loss reads.
+        Case("compile two loss digit mse, od mse", "model two has no output named 'od'", column: 29,
+             hint: "did you mean 'odd'? its outputs are digit, odd (an output is named after its layer: dense 1 sigmoid name \"odd\")"),
+        Case("compile two loss digit mse", "output 'odd' of two has no loss", column: 13, hint: "give every output its loss: loss digit NAME, odd NAME"),
+        Case("compile two loss digit mse, odd msee", "unknown loss 'msee'", column: 33, hint: "did you mean 'mse'? …"),
+        Case("fit two on data.train targets digit labels % 2", "output 'odd' of two has no targets", column: 23,
+             hint: "give every output its targets: targets digit labels, odd labels"),
+        Case("fit two on data.train targets digit labels, odd data.test.labels % 2", "the targets of output odd are 16 labels for 64 images",
+             column: 49, hint: "write a bare labels: it stands for the labels of the images read"),
+        Case("evaluate two on data.test targets digit labels / 2, odd labels", "sparse_categorical_crossentropy needs one class index per image from 0 to 9, got a tensor of shape (16,)",
+             column: 41, hint: "give labels, or use categorical_crossentropy for one-hot rows"),
+        Case("evaluate two on data.test targets digit labels + 5, odd labels % 2", "output digit has 10 units but its labels run from 5 to 14",
+             column: 41, hint: "give digit 15 units, or labels from 0 to 9"),
+        Case("fit two on data.train targets digit labels, odd xs", "the targets of output odd are labels or a tensor, got a list", column: 49,
+             hint: "for example targets odd labels % 2"),
+        Case("fit two on data.train targets digit labels, odd onehot labels", "targets of shape (10,) do not match output odd, of shape (None, 1)",
+             column: 49, hint: "give one number per image"),
+        Case("fit two on data.train epochs 1 patience 1 monitor val_digit_acc", "cannot monitor 'val_digit_acc'", column: 51,
+             hint: "did you mean 'val_digit_accuracy'? monitor one of val_loss, val_digit_loss, val_odd_loss, val_digit_accuracy, val_odd_accuracy, loss, digit_loss, odd_loss, digit_accuracy, odd_accuracy"),
         Case("fit tiny on data.train epochs 2.5", "the number of epochs must be a whole number of at least 1, got 2.5", column: 31),
         Case("fit tiny on data.train batch \"big\"", "the batch size must be a whole number of at least 1, got \"big\"", column: 30),
         Case("fit tiny on data.train class_weight 3", "class_weight is a list of weights, one per class, or balanced; got 3", column: 37,
