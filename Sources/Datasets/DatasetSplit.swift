@@ -431,6 +431,23 @@ extension DatasetSplit {
                               count: picked.count, classNames: names)
     }
 
+    /// The same images with other integer labels (`labels % 2`), their classes named 0, 1, …
+    /// up to the largest label. `labels` has one entry per image.
+    public func withLabels(_ labels: [Int32]) -> DatasetSplit {
+        precondition(labels.count == count, "one label per image")
+        // The images keep their place in the shared buffer, so the labels sit at the same offset.
+        let buffer = SharedBuffer<Int32>(count: start + count)
+        buffer.pointer.initialize(repeating: 0, count: start)
+        (buffer.pointer + start).initialize(from: labels, count: count)
+        let classes = max(Int(labels.max() ?? -1) + 1, 0)
+        var copy = DatasetSplit(name: name, images: imageBuffer, labels: buffer, start: start, count: count, height: height,
+                                width: width, channels: channels, classNames: (0..<classes).map(String.init))
+        copy.isScaled = isScaled
+        copy.lookup = lookup
+        copy.labelsAreColumn = labelsAreColumn
+        return copy
+    }
+
     /// This split's settings over other buffers.
     private func rebuilt(images: SharedBuffer<UInt8>, values: SharedBuffer<Float>?, labels: SharedBuffer<Int32>, count: Int,
                          classNames: [String]) -> DatasetSplit {

@@ -37,7 +37,8 @@ extension LayerSpec {
 
 extension NamedOption {
     public var treeDescription: String {
-        "(" + name.name + (value.map { " " + $0.treeDescription } ?? "") + ")"
+        "(" + name.name + (value.map { " " + $0.treeDescription } ?? "")
+            + perOutput.map { " (\($0.output.name) \($0.value.treeDescription))" }.joined() + ")"
     }
 }
 

@@ -71,12 +71,14 @@ public enum Help {
         "explain": "explain maxpool 2x2 stride 2 on 30x30x32",
         "load": "data = load cifar10\nexample: ecg = load tsv \"ECG5000_TRAIN.tsv\" test \"ECG5000_TEST.tsv\"   (:help csv for files of numbers)",
         "show": "show data.train[0..<25] grid 5x5 labels",
-        "compile": "compile cnn optimizer adam loss sparse_categorical_crossentropy metrics accuracy",
+        "compile": "compile cnn optimizer adam loss sparse_categorical_crossentropy metrics accuracy\n"
+            + "example (two outputs): compile two optimizer adam loss digit sparse_categorical_crossentropy, odd binary_crossentropy metrics accuracy",
         "freeze": "freeze base   (then: model head { input 32x32x3; base; dense 10 softmax })",
         "unfreeze": "unfreeze base.layers[3...]",
-        "fit": "history = fit cnn on data.train epochs 5 validate data.test",
+        "fit": "history = fit cnn on data.train epochs 5 validate data.test\n"
+            + "example (two outputs): history = fit two on data.train targets digit labels, odd labels % 2 epochs 3 validate data.test",
         "plot": "plot history accuracy val_accuracy",
-        "evaluate": "evaluate cnn on data.test",
+        "evaluate": "evaluate cnn on data.test\nexample (two outputs): evaluate two on data.test targets digit labels, odd labels % 2",
         "filters": "filters cnn.layers[1] channel 0 grid 8x4",
         "features": "features cnn.layers[1, 3, 5] of data.train[7]",
         "apply": "apply [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]] to data.train[7]\n"

@@ -101,7 +101,7 @@ extension Interpreter {
         }
         let result: ImageFolderResult
         do {
-            result = try ImageFolder.read(directory, options: options)
+            result = try ImageFolder.read(directory, options: options, shouldStop: session.shouldStop)
         } catch let error as DataError {
             throw Diagnostic.error(error.message, at: from.value?.span ?? from.span, hint: error.hint)
         }

@@ -178,6 +178,17 @@ final class Interpreter {
                 return .number((x / y).rounded(.down))
             default: break
             }
+        case (.labels(let split), .number), (.number, .labels(let split)):
+            // NumPy's arithmetic on each integer label: `labels % 2` is whether a digit is odd.
+            var values: [Double] = []
+            values.reserveCapacity(split.count)
+            let labelFirst: Bool = { if case .labels = a { return true } else { return false } }()
+            for label in split.labels {
+                let x = Value.number(Double(label))
+                guard case .number(let v) = try arithmetic(op, labelFirst ? x : a, labelFirst ? b : x, expr: expr) else { break }
+                values.append(v)
+            }
+            return labels(values, of: split)
         case (.dataset, .number(let y)), (.images, .number(let y)), (.image, .number(let y)):
             // Each step is NumPy's on a float32 array with a float32 operand; no image is copied.
             let step: DatasetSplit.Arithmetic
@@ -207,7 +218,7 @@ final class Interpreter {
         default: break
         }
         throw Diagnostic.error("cannot compute \(a.kindName) \(op.rawValue) \(b.kindName)", at: expr.span,
-                               hint: "arithmetic works on numbers, and on datasets or images with a number (data / 255)")
+                               hint: "arithmetic works on numbers, on labels with a number (labels % 2), and on datasets or images with a number (data / 255)")
     }
 
     private func member(_ value: Value, _ member: Identifier, base: Expr) throws -> Value {

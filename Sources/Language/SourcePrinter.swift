@@ -101,6 +101,9 @@ public enum SourcePrinter {
     }
 
     static func render(_ option: NamedOption) -> String {
+        if !option.perOutput.isEmpty {
+            return option.name.name + " " + option.perOutput.map { $0.output.name + " " + nested($0.value) }.joined(separator: ", ")
+        }
         guard let value = option.value else { return option.name.name }
         return option.name.name + " " + nested(value)
     }
@@ -181,9 +184,11 @@ public enum SourcePrinter {
         case .float(let value): return floatText(value)
         case .string(let value): return quoted(value)
         case .size(let axes): return axes.map(String.init).joined(separator: "x")
-        // A layer word parses as a name only where it stands bare (an option's value, `on
+        // `in` after a value reads as the membership test: `plot h, in` prints `plot h (in)`. A
+        // layer word parses as a name only where it stands bare (an option's value, `on
         // activation`): in parentheses it would start a layer.
-        case .name(let name): return optionWords.contains(name) && Vocabulary.layers[name] == nil ? "(" + name + ")" : name
+        case .name(let name):
+            return (optionWords.contains(name) && Vocabulary.layers[name] == nil) || name == "in" ? "(" + name + ")" : name
         case .list(let elements): return "[" + elements.map { operand($0, minimum: .range) }.joined(separator: ", ") + "]"
         case .member(let base, let name): return operand(base, minimum: .postfix) + "." + name.name
         case .method(let base, let name, let argument):

@@ -14,12 +14,16 @@ public struct OptionSyntax: Sendable {
     public let example: String
     /// How usage lines write it: `stride S`, `padding same|valid`.
     public let usage: String
+    /// The value may also be given per output of a model with several, as `NAME VALUE` pairs
+    /// separated by commas: `loss digit sparse_categorical_crossentropy, odd binary_crossentropy`.
+    public let perOutput: Bool
 
-    init(_ name: String, value example: String, words: [String]? = nil, placeholder: String = "VALUE") {
+    init(_ name: String, value example: String, words: [String]? = nil, placeholder: String = "VALUE", perOutput: Bool = false) {
         self.name = name
         self.takesValue = true
         self.allowedWords = words
         self.example = example
+        self.perOutput = perOutput
         usage = name + " " + placeholder
     }
 
@@ -28,6 +32,7 @@ public struct OptionSyntax: Sendable {
         self.takesValue = false
         self.allowedWords = nil
         self.example = name
+        self.perOutput = false
         usage = name
     }
 }
@@ -73,6 +78,12 @@ public enum Vocabulary {
     static let colourMap = OptionSyntax("colormap", value: "colormap viridis", words: colourMaps)
     static let colourBar = OptionSyntax(flag: "colorbar")
 
+    /// What `fit` and `evaluate` train each output towards, when not the images' labels as they
+    /// are: an expression in which a bare `labels` is the labels of the images read
+    /// (`targets digit labels, odd labels % 2`).
+    static let targets = OptionSyntax("targets", value: "targets digit labels, odd labels % 2", placeholder: "OUTPUT LABELS, …",
+                                      perOutput: true)
+
     /// `compile`'s options that configure the optimizer, by Keras's argument names.
     static let optimizerOptions = ["momentum", "nesterov", "beta_1", "beta_2", "epsilon", "rho", "weight_decay", "clipnorm"]
 
@@ -110,8 +121,8 @@ public enum Vocabulary {
                       options: [], usage: "plot MODEL  or  plot HISTORY [METRIC ...]"),
         CommandSyntax(keyword: "compile", minArguments: 1, maxArguments: 1, takesLayer: false,
                       options: [OptionSyntax("optimizer", value: "optimizer adam"),
-                                OptionSyntax("loss", value: "loss sparse_categorical_crossentropy"),
-                                OptionSyntax("metrics", value: "metrics accuracy"),
+                                OptionSyntax("loss", value: "loss sparse_categorical_crossentropy", perOutput: true),
+                                OptionSyntax("metrics", value: "metrics accuracy", perOutput: true),
                                 OptionSyntax("lr", value: "lr 0.001"),
                                 OptionSyntax("learning_rate", value: "learning_rate 0.001"),
                                 OptionSyntax(flag: "from_logits"),
@@ -123,7 +134,7 @@ public enum Vocabulary {
                                 OptionSyntax("rho", value: "rho 0.9"),
                                 OptionSyntax("weight_decay", value: "weight_decay 0.004"),
                                 OptionSyntax("clipnorm", value: "clipnorm 1.0")],
-                      usage: "compile MODEL optimizer NAME loss NAME [from_logits] [metrics NAME] [lr RATE] [OPTIMIZER OPTION VALUE ...]"),
+                      usage: "compile MODEL optimizer NAME loss NAME [from_logits] [metrics NAME] [lr RATE] [OPTIMIZER OPTION VALUE ...]  (several outputs: loss OUTPUT NAME, OUTPUT NAME …, metrics likewise)"),
         CommandSyntax(keyword: "fit", minArguments: 1, maxArguments: 1, takesLayer: false,
                       options: [OptionSyntax("on", value: "on data.train"),
                                 OptionSyntax("epochs", value: "epochs 5"),
@@ -138,11 +149,20 @@ public enum Vocabulary {
                                 OptionSyntax("monitor", value: "monitor val_loss"),
                                 OptionSyntax("min_delta", value: "min_delta 0.001"),
                                 OptionSyntax(flag: "restore_best"),
-                                OptionSyntax("checkpoint", value: "checkpoint \"best.npz\"")],
-                      usage: "fit MODEL on DATA epochs N [batch_size N] [validate DATA | validation_split F] [verbose 0|1|2] [patience N] [checkpoint \"FILE\"]"),
+                                OptionSyntax("checkpoint", value: "checkpoint \"best.npz\""),
+                                OptionSyntax("class_weight", value: "class_weight [1.0, 3.5]"),
+                                OptionSyntax("reduce_lr", value: "reduce_lr 0.5"),
+                                OptionSyntax("min_lr", value: "min_lr 0.00001"),
+                                OptionSyntax("lr_schedule", value: "lr_schedule cosine"),
+                                OptionSyntax("decay_steps", value: "decay_steps 1000"),
+                                OptionSyntax("decay_rate", value: "decay_rate 0.96"),
+                                OptionSyntax("alpha", value: "alpha 0.1"),
+                                OptionSyntax(flag: "staircase"),
+                                targets],
+                      usage: "fit MODEL on DATA epochs N [batch_size N] [validate DATA | validation_split F] [verbose 0|1|2] [patience N] [checkpoint \"FILE\"] [targets OUTPUT LABELS, …]"),
         CommandSyntax(keyword: "evaluate", minArguments: 1, maxArguments: 1, takesLayer: false,
-                      options: [OptionSyntax("on", value: "on data.test")],
-                      usage: "evaluate MODEL on DATA"),
+                      options: [OptionSyntax("on", value: "on data.test"), targets],
+                      usage: "evaluate MODEL on DATA [targets OUTPUT LABELS, …]"),
         CommandSyntax(keyword: "predict", minArguments: 2, maxArguments: 2, takesLayer: false,
                       options: [OptionSyntax("to", value: "to \"predictions.npy\"")],
                       usage: "predict MODEL INPUTS [to \"FILE\"]"),
