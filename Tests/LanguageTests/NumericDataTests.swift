@@ -37,6 +37,8 @@ final class NumericDataTests: XCTestCase {
                        "array([[0.5 , 0.25, 0.  , 0.  , 0.  , 0.  ],\n       [9.  , 8.  , 7.  , 6.  , 5.  , 4.  ]], dtype=float32)")
         XCTAssertEqual(session.succeed("ecg.train[3] / 2").text, "array([-0.5, -1. , -1.5, -2. , -2.5, -3. ], dtype=float32)")
         XCTAssertEqual(session.succeed("ecg.train[ecg.train.labels == 1].count").text, "2")
+        // Labels computed from labels stay with the same rows of numbers.
+        XCTAssertEqual(session.succeed("ecg.train.labels + 1").text, "array([1, 2, 1, 2], dtype=uint8)")
         // A .tsv file is read with tabs by load csv too.
         XCTAssertEqual(session.succeed("again = load csv \"\(folder)/Toy_TEST.tsv\"\nshape again").text,
                        "Toy_TEST.tsv: 2 rows of 6 values, 2 classes (labels 1 as 0, 2 as 1; .classes keeps them)\ntrain ((2, 6), (2,)), test ((0, 6), (0,))")
