@@ -29,10 +29,10 @@ extension Interpreter {
             }
         case .image(let split):
             input = split.image(at: 0).reshaped([1] + split.imageShape)
-            inputIsImage = true
+            inputIsImage = split.holdsBytes
         case .images(let split) where split.count == 1:
             input = split.image(at: 0).reshaped([1] + split.imageShape)
-            inputIsImage = true
+            inputIsImage = split.holdsBytes
         case .tensor(let t) where t.rank == 2:
             input = t.copy().reshaped([1, t.shape[0], t.shape[1], 1])
         case .tensor(let t) where t.rank == 3:

@@ -310,6 +310,7 @@ extension Interpreter {
         }
         let split = try labelledImages(command.option("on"), command: command, what: "evaluate on", outputs: &outputs)
         let data = try trainingSource(model, split, command: command, at: command.option("on")!.value!.span, outputs: &outputs)
+        try checkEvaluationMemory(model, count: data.count, at: command.option("on")!.value!.span)
         let start = DispatchTime.now().uptimeNanoseconds
         let result: Evaluation
         do {

@@ -424,8 +424,10 @@ public struct Parser {
             }
             if case .identifier(let word) = token.kind {
                 if let option = syntax.option(word) {
+                    // Before the arguments are complete, `loss a b` is a value and an argument.
+                    let argumentsDone = syntax.maxArguments.map { arguments.count >= $0 } ?? false
                     options.append(try parseOption(option, existing: options, owner: keyword.name,
-                                                   stopWords: stopWords))
+                                                   stopWords: stopWords, pairsAllowed: argumentsDone))
                     continue
                 }
                 if outer.stopWords.contains(word) { break }
@@ -480,8 +482,10 @@ public struct Parser {
     }
 
     /// `name value` or a flag `name`. The value is one expression; it stops at the next option.
+    /// With `pairsAllowed` (the command's arguments are complete), an option given per output
+    /// may take `NAME VALUE` pairs instead.
     private mutating func parseOption(_ syntax: OptionSyntax, existing: [NamedOption], owner: String,
-                                      stopWords: Set<String>) throws -> NamedOption {
+                                      stopWords: Set<String>, pairsAllowed: Bool = false) throws -> NamedOption {
         let nameToken = advance()
         let name = Identifier(syntax.name, span: nameToken.span)
         if let earlier = existing.first(where: { $0.name.name == syntax.name }) {
@@ -502,7 +506,7 @@ public struct Parser {
         let outer = context
         context = Context(stopWords: stopWords, commaEnds: outer.commaEnds, inIndex: false)
         defer { context = outer }
-        if syntax.perOutput, startsOutputValue(at: 0, stopWords: stopWords) {
+        if syntax.perOutput, pairsAllowed, startsOutputValue(at: 0, stopWords: stopWords) {
             // `loss digit sparse_categorical_crossentropy, odd binary_crossentropy`: each value
             // ends at a comma, which starts the next pair.
             context.commaEnds = true

@@ -315,6 +315,29 @@ final class NotebookRunTests: XCTestCase {
         XCTAssertEqual(maps.map { $0.images[0].width }, [26, 11, 3])
     }
 
+    /// The ResNet lesson, its blocks batch-normalised as in ResNet v1, on 2,000 CIFAR-10 images.
+    func testResNetNotebookRunsWithBatchNormalisationOnTwoThousandImages() throws {
+        guard let root = ProcessInfo.processInfo.environment["CNNB_DATA"],
+              FileManager.default.fileExists(atPath: root + "/cifar-10-batches-bin/data_batch_1.bin") else {
+            throw MissingTool.error("CNNB_DATA does not hold cifar-10-batches-bin")
+        }
+        let run = try runNotebook("resnet.cnnb", environment: ["CNNB_DATA": root, "CNNB_LIMIT": "2000", "CNNB_EPOCHS": "1"])
+        // Keras 3.15.1 (jax) on the same graph: conv → BatchNormalization → relu, add, relu.
+        XCTAssertTrue(run.text.contains(" Total params: 310,666 (1.19 MB)\n Trainable params: 309,322 (1.18 MB)\n Non-trainable params: 1,344 (5.25 KB)"),
+                      run.text)
+        guard case .model(let resnet) = try XCTUnwrap(run.session["resnet"]),
+              case .history(let history) = try XCTUnwrap(run.session["history"]) else { return XCTFail("no model or history") }
+        XCTAssertEqual(resnet.layers.filter { $0.typeName == "BatchNormalization" }.count, 9)
+        XCTAssertEqual(history.epochs, 1)
+        XCTAssertTrue(history.loss[0].isFinite)
+        // fit moved every moving mean away from its start at zero.
+        for layer in resnet.layers where layer.typeName == "BatchNormalization" {
+            let mean = try XCTUnwrap(layer.parameters.first { $0.name == "moving_mean" })
+            XCTAssertTrue(mean.value.scalars.contains { $0 != 0 }, layer.name)
+        }
+        XCTAssertEqual(run.figures.count, 4)
+    }
+
     /// The two-output lesson on 2,000 MNIST images: Keras's history keys, and evaluate's
     /// numbers equal to Keras 3's evaluate of the same weights on the same 400 test images.
     func testTwoOutputsNotebookTrainsOnAnMNISTSliceAsKerasMeasuresIt() throws {

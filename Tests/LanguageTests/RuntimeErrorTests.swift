@@ -113,7 +113,7 @@ final class RuntimeErrorTests: XCTestCase {
              hint: "name an output with NAME = LAYER, then read it with from NAME; did you mean 'a'?"),
         Case("model g3 { input 8x8x3; a = conv 4 3x3; b = conv 4 3x3; add a, b }",
              "Add cannot join outputs of shapes (None, 6, 6, 4) and (None, 4, 4, 4): Inputs have incompatible shapes. Received shapes (6, 6, 4) and (4, 4, 4)",
-             column: 57, hint: "Add combines inputs of the same shape; a 1x1 convolution or a pooling can make them match"),
+             column: 57, hint: "Add combines inputs of the same shape, repeating an axis of size 1 (or missing in front); a 1x1 convolution or a pooling can make them match"),
         Case("model g4 { input 8x8x3; a = conv 4 3x3 padding same; b = conv 6 1x1; concat a, b axis 1 }",
              "Concatenate cannot join outputs of shapes (None, 8, 8, 4) and (None, 8, 8, 6): A `Concatenate` layer requires inputs with matching shapes except for the concatenation axis. Received: input_shape=[(None, 8, 8, 4), (None, 8, 8, 6)]",
              column: 70, hint: "the inputs differ outside axis 1; pool or pad the larger one so they match"),
