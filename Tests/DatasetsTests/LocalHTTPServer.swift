@@ -50,13 +50,20 @@ final class LocalHTTPServer: @unchecked Sendable {
         thread.start()
     }
 
+    /// Wakes the serving thread, which closes the socket itself: closed here while it was busy
+    /// answering, its number could be reused by the next test's server before it called
+    /// `accept` again, and it would answer that server's requests.
     func stop() {
+        lock.lock(); stopped = true; lock.unlock()
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
+    private var stopped = false
+    private var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
+
     private func serve() {
-        while true {
+        defer { close(listener) }
+        while !isStopped {
             let client = accept(listener, nil, nil)
             if client < 0 { return }
             answer(client)
@@ -84,7 +91,7 @@ final class LocalHTTPServer: @unchecked Sendable {
         while sent < reply.count {
             let end = pace.map { min(sent + $0.bytes, reply.count) } ?? reply.count
             let n = reply[sent..<end].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { return }  // the client went away
+            if n <= 0 || isStopped { return }  // the client went away, or the test ended
             sent += n
             if let pace { Thread.sleep(forTimeInterval: pace.pause) }
         }
