@@ -161,6 +161,8 @@ public indirect enum ExprKind: Hashable, Sendable {
     case name(String)
     /// `[1, 3, 5]`; nested lists are matrix literals: `[[1, 2], [3, 4]]`.
     case list([Expr])
+    /// `{0: 1.0, 1: 3.5}`: Keras's dictionary, as an option's value (class weights).
+    case dictionary(keys: [Expr], values: [Expr])
     /// `data.train`
     case member(Expr, Identifier)
     /// `x.reshape 500x1`: a member that takes a value (`Vocabulary.methods`).

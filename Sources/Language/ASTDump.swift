@@ -51,6 +51,8 @@ extension Expr {
         case .size(let axes): return axes.map(String.init).joined(separator: "x")
         case .name(let name): return name
         case .list(let elements): return "[" + elements.map(\.treeDescription).joined(separator: " ") + "]"
+        case .dictionary(let keys, let values):
+            return "{" + zip(keys, values).map { $0.treeDescription + ": " + $1.treeDescription }.joined(separator: " ") + "}"
         case .member(let base, let name): return "(. \(base.treeDescription) \(name.name))"
         case .method(let base, let name, let argument): return "(. \(base.treeDescription) \(name.name) \(argument.treeDescription))"
         case .index(let base, let indices): return "(index \(base.treeDescription)" + indices.map { " " + $0.treeDescription }.joined() + ")"

@@ -3,7 +3,7 @@ import Engine
 import Foundation
 
 /// `fit`'s Keras options beyond data, epochs and batch size: `validation_split`, `shuffle`,
-/// `verbose`, `initial_epoch`, `class_weight [W0, W1, …] | balanced`, `lr_schedule cosine|exponential
+/// `verbose`, `initial_epoch`, `class_weight {0: W0, …} | [W0, W1, …] | balanced`, `lr_schedule cosine|exponential
 /// decay_steps N [alpha A | decay_rate R [staircase]]`, and callbacks written as options —
 /// `patience N [monitor NAME] [min_delta D] [restore_best]` (EarlyStopping), `checkpoint "FILE"
 /// [monitor NAME]` (ModelCheckpoint, best only) and `reduce_lr F [patience N] [monitor NAME]
@@ -142,10 +142,13 @@ struct FitSettings {
 }
 
 extension FitSettings {
-    /// `class_weight [W0, W1, …]` (Keras's `{0: W0, 1: W1, …}`) or `class_weight balanced`
+    /// `class_weight {0: W0, 1: W1, …}` (Keras's dictionary), `class_weight [W0, W1, …]` or `class_weight balanced`
     /// (scikit-learn's `compute_class_weight("balanced")` on the items trained on: items /
     /// (classes present · items of the class)); nil when not given.
     func classWeights(for train: DatasetSplit, model: Model, interpreter: Interpreter, outputs: inout [Output]) throws -> [Int: Float]? {
+        if let expr = command.option("class_weight")?.value, case .dictionary(let keys, let values) = expr.kind {
+            return try dictionaryClassWeights(keys, values, model: model, interpreter: interpreter, outputs: &outputs)
+        }
         guard let (value, expr) = try interpreter.option(command, "class_weight", outputs: &outputs) else { return nil }
         switch value {
         case .word("balanced"):
@@ -171,8 +174,31 @@ extension FitSettings {
             return weights
         default:
             throw Diagnostic.error("class_weight is a list of weights, one per class, or balanced; got \(value.brief)", at: expr.span,
-                                   hint: "for example class_weight [1.0, 3.5] (class 0 weighs 1, class 1 weighs 3.5) or class_weight balanced")
+                                   hint: "for example class_weight {0: 1.0, 1: 3.5} (class 0 weighs 1, class 1 weighs 3.5), class_weight [1.0, 3.5] or class_weight balanced")
         }
+    }
+
+    /// Keras's own form, `class_weight {0: 1.0, 1: 3.5}`: each key a class number below the
+    /// model's class count, given once; a class left out weighs 1.
+    private func dictionaryClassWeights(_ keys: [Expr], _ values: [Expr], model: Model, interpreter: Interpreter,
+                                        outputs: inout [Output]) throws -> [Int: Float] {
+        let classes = model.outputShapes.first?.last ?? 1
+        var weights: [Int: Float] = [:]
+        for (keyExpr, valueExpr) in zip(keys, values) {
+            guard case .number(let k) = try interpreter.evaluate(keyExpr, outputs: &outputs), k == k.rounded(), k >= 0,
+                  k < Double(max(classes, 2)) else {
+                throw Diagnostic.error("a class_weight key is a class number from 0 to \(max(classes, 2) - 1)", at: keyExpr.span,
+                                       hint: "the keys are the labels: {0: 1.0, 1: 3.5}")
+            }
+            guard weights[Int(k)] == nil else {
+                throw Diagnostic.error("class \(Int(k)) is given twice in class_weight", at: keyExpr.span, hint: "give each class once")
+            }
+            guard case .number(let w) = try interpreter.evaluate(valueExpr, outputs: &outputs), w >= 0, w.isFinite else {
+                throw Diagnostic.error("class weight \(Int(k)) must be a number of at least 0", at: valueExpr.span)
+            }
+            weights[Int(k)] = Float(w)
+        }
+        return weights
     }
 
     /// `lr_schedule cosine decay_steps N [alpha A]` (Keras's CosineDecay) or `lr_schedule

@@ -115,6 +115,9 @@ final class Interpreter {
             if n == "labels", session[n] == nil, let split = indexedSplit { return .labels(split) }
             return session[n] ?? .word(n)
         case .list(let items): return .list(try items.map { try evaluate($0, outputs: &outputs) })
+        case .dictionary:
+            throw Diagnostic.error("a { } of keys and values is only class_weight's value", at: expr.span,
+                                   hint: "fit … class_weight {0: 1.0, 1: 3.5}; elsewhere use a list [1.0, 3.5]")
         case .layer(let spec): return .layerSpec(spec)
         case .command(let command): return try run(command, outputs: &outputs)
         case .unary(.negate, let operand):

@@ -147,6 +147,12 @@ public struct Lexer {
                 } else if let kind = punctuation(byte) {
                     advance()
                     emit(kind, from: start)
+                } else if byte == UInt8(ascii: ":"), brackets.last == UInt8(ascii: "{"),
+                          case .integer = tokens.last?.kind {
+                    // `{0: 1.0, 1: 3.5}`: a class's weight after its number, Keras's dictionary.
+                    // Anywhere else a colon stays an unexpected character with its hint.
+                    advance()
+                    emit(.colon, from: start)
                 } else {
                     lexUnknownCharacter()
                 }

@@ -500,7 +500,7 @@ public struct Parser {
         // `epochs epochs`: an option's own name after it is a variable holding its value, as
         // Keras's `epochs=epochs`; any other option word there starts the next option.
         let nextIsWord = next.kind.identifier.map { stopWords.contains($0) && $0 != syntax.name } ?? false
-        guard startsExpression(next), !nextIsWord else {
+        guard startsExpression(next) || next.kind == .leftBrace, !nextIsWord else {
             throw fail("missing value after '\(syntax.name)'", at: name.span, hint: "write e.g. '\(syntax.example)'")
         }
         let outer = context
@@ -537,11 +537,45 @@ public struct Parser {
     /// word stands for itself.
     private mutating func optionValue() throws -> Expr {
         let next = current
+        if next.kind == .leftBrace { return try parseDictionary() }
         if let word = next.kind.identifier, Vocabulary.layers[word] != nil {
             advance()
             return Expr(.name(word), span: next.span)
         }
         return try parseExpression()
+    }
+
+    /// `{0: 1.0, 1: 3.5}`, Keras's dictionary (class weights), as an option's value: keys and
+    /// values are expressions, pairs separated by commas, a trailing comma allowed.
+    private mutating func parseDictionary() throws -> Expr {
+        let open = advance()
+        let outer = context
+        context = Context(stopWords: [], commaEnds: true, inIndex: false)
+        defer { context = outer }
+        let hint = "write a number and its value per class: {0: 1.0, 1: 3.5}"
+        var keys: [Expr] = [], values: [Expr] = []
+        while true {
+            while tag == .newline { advance() }
+            if tag == .rightBrace { break }
+            if !keys.isEmpty {
+                guard tag == .comma else { throw fail("expected ',' or '}' after a value in { }", at: current.span, hint: hint) }
+                advance()
+                while tag == .newline { advance() }
+                if tag == .rightBrace { break }
+            }
+            guard startsExpression(current) else {
+                throw fail(tag == .end ? "'{' is never closed" : "expected a key, found \(current.kind.described)",
+                           at: tag == .end ? open.span : current.span, hint: hint)
+            }
+            keys.append(try parseExpression())
+            guard tag == .colon else {
+                throw fail("expected ':' after the key \(SourcePrinter.render(keys[keys.count - 1]))", at: current.span, hint: hint)
+            }
+            advance()
+            values.append(try parseExpression())
+        }
+        advance()
+        return Expr(.dictionary(keys: keys, values: values), span: open.span.through(end: previousEnd))
     }
 
     /// Whether the tokens `ahead` of the current one read `NAME VALUE`: an output's name (not an
@@ -891,7 +925,7 @@ public struct Parser {
 
 /// A token kind without its payload.
 private enum Tag: UInt8 {
-    case identifier, integer, float, size, string, newline, semicolon, comma, dot
+    case identifier, integer, float, size, string, newline, semicolon, comma, colon, dot
     case leftParen, rightParen, leftBracket, rightBracket, leftBrace, rightBrace
     case plus, minus, star, slash, percent, equals, halfOpenRange, closedRange, end
     case doubleSlash, comparison
@@ -906,6 +940,7 @@ private enum Tag: UInt8 {
         case .newline: self = .newline
         case .semicolon: self = .semicolon
         case .comma: self = .comma
+        case .colon: self = .colon
         case .dot: self = .dot
         case .leftParen: self = .leftParen
         case .rightParen: self = .rightParen

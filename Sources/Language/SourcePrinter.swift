@@ -190,6 +190,8 @@ public enum SourcePrinter {
         case .name(let name):
             return (optionWords.contains(name) && Vocabulary.layers[name] == nil) || name == "in" ? "(" + name + ")" : name
         case .list(let elements): return "[" + elements.map { operand($0, minimum: .range) }.joined(separator: ", ") + "]"
+        case .dictionary(let keys, let values):
+            return "{" + zip(keys, values).map { operand($0, minimum: .range) + ": " + operand($1, minimum: .range) }.joined(separator: ", ") + "}"
         case .member(let base, let name): return operand(base, minimum: .postfix) + "." + name.name
         case .method(let base, let name, let argument):
             let value: String

@@ -10,6 +10,8 @@ public enum TokenKind: Hashable, Sendable {
     case newline
     case semicolon
     case comma
+    /// Between a key and its value in `{0: 1.0, 1: 3.5}`.
+    case colon
     case dot
     case leftParen, rightParen
     case leftBracket, rightBracket
@@ -57,6 +59,7 @@ extension TokenKind {
         case .newline: return "end of line"
         case .semicolon: return "';'"
         case .comma: return "','"
+        case .colon: return "':'"
         case .dot: return "'.'"
         case .leftParen: return "'('"
         case .rightParen: return "')'"

@@ -150,7 +150,7 @@ public enum Vocabulary {
                                 OptionSyntax("min_delta", value: "min_delta 0.001"),
                                 OptionSyntax(flag: "restore_best"),
                                 OptionSyntax("checkpoint", value: "checkpoint \"best.npz\""),
-                                OptionSyntax("class_weight", value: "class_weight [1.0, 3.5]"),
+                                OptionSyntax("class_weight", value: "class_weight {0: 1.0, 1: 3.5}"),
                                 OptionSyntax("reduce_lr", value: "reduce_lr 0.5"),
                                 OptionSyntax("min_lr", value: "min_lr 0.00001"),
                                 OptionSyntax("lr_schedule", value: "lr_schedule cosine"),

@@ -962,6 +962,8 @@ final class FitOptionsTests: XCTestCase {
         try reported("class_weight balanced") { Double(labels.count) / Double(present * counts[$0]) }
         // Classes past the list weigh 1, as a class missing from Keras's dictionary.
         try reported("class_weight [0, 0, 0, 2]") { $0 < 4 ? [0, 0, 0, 2][$0] : 1 }
+        // Keras's own dictionary form, keys in any order, over two lines.
+        try reported("class_weight {3: 2, 0: 0,\n 1: 0.5,}") { [0: 0, 1: 0.5, 3: 2][$0] ?? 1 }
         try reported("") { _ in 1 }
     }
 

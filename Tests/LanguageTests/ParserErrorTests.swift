@@ -121,6 +121,10 @@ final class ParserErrorTests: XCTestCase {
         Case(source: "x = “hi”", message: "unexpected character '“'", line: 1, column: 5, width: 1, hint: "use straight quotes: \"text\"", count: 2),
         Case(source: "fit cnn epochs: 5", message: "unexpected character ':'", line: 1, column: 15, width: 1,
              hint: "ranges are written 0..<25, and options without ':' (stride 2)"),
+        Case(source: "fit cnn on x class_weight {0 1.5}", message: "expected ':' after the key 0", line: 1, column: 30, width: 3,
+             hint: "write a number and its value per class: {0: 1.0, 1: 3.5}"),
+        Case(source: "fit cnn on x class_weight {0: 1 1: 2}", message: "expected ',' or '}' after a value in { }", line: 1, column: 33, width: 1,
+             hint: "write a number and its value per class: {0: 1.0, 1: 3.5}"),
         // Expressions
         Case(source: "x = data[0..]", message: "'..' is not an operator", line: 1, column: 11, width: 2,
              hint: "write '..<' for a range without its end (0..<25) or '...' for one with it (0...24)"),

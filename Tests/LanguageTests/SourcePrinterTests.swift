@@ -68,6 +68,7 @@ final class SourcePrinterTests: XCTestCase {
         "explain conv 8 3x3 stride 2 padding same on 32x32x3",
         "evaluate cnn on activation; fit m on relu epochs dense",
         "s = ecg.reshape 140x1; t = (x.reshape [-1, 1]).train; fit m on x.reshape (n) epochs 2; y = x.reshape 4 / 2",
+        "fit m on x class_weight {0: 1.0, 1: w * 2, 2: -1} epochs 3; fit m on x class_weight {}",
     ]
 
     private func assertRoundTrip(_ source: String, file: StaticString = #filePath, line: UInt = #line) {

@@ -42,6 +42,7 @@ enum Unspanned {
         switch e.kind {
         case .integer, .float, .string, .size, .name: kind = e.kind
         case .list(let elements): kind = .list(elements.map(expr))
+        case .dictionary(let keys, let values): kind = .dictionary(keys: keys.map(expr), values: values.map(expr))
         case .member(let base, let name): kind = .member(expr(base), identifier(name))
         case .method(let base, let name, let argument): kind = .method(expr(base), identifier(name), expr(argument))
         case .index(let base, let indices): kind = .index(expr(base), indices.map(expr))
