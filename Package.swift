@@ -69,15 +69,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cnnb-bench", dependencies: [
-            "Engine", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Engine", "Datasets", "Interop", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
-                          path: "Benchmarks", exclude: ["README.md", "kernel_bench.py"], swiftSettings: optimised),
+                          path: "Benchmarks", exclude: ["README.md", "kernel_bench.py", "compare.py", "requirements.txt"], swiftSettings: optimised),
         // Writes every kind of figure and a short report into a folder, for a person to look at.
         .executableTarget(name: "cnnb-gallery", dependencies: ["Render"], path: "Tools/cnnb-gallery"),
 
         // What the tests share: the one way to run Python and the built cnnb, and the rule that a
         // missing tool fails on CI instead of skipping.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
 
         .testTarget(name: "NativeTests", dependencies: ["CBLAS", "CCairo", "CZlib", "CReadline", "Engine", "Datasets", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Basics", "Engine", "TestSupport"]),

@@ -1,3 +1,4 @@
+import Datasets
 import Engine
 import Foundation
 
@@ -52,4 +53,46 @@ func profileLayers(_ model: Model, on source: BatchSource, batchSize: Int, batch
     log(String(format: "total %.0f cpu µs a batch (loss %.0f µs): %.0f img/s on %d cores if perfectly parallel, without the optimizer",
                total, lossTime * perBatch, Double(batchSize) / total * 1e6 * Double(ProcessInfo.processInfo.activeProcessorCount), ProcessInfo.processInfo.activeProcessorCount))
     log(String(format: "wall %.0f µs a batch: %.0f img/s", wall, Double(batchSize) / wall * 1e6))
+}
+
+/// Where a prediction batch's time goes: filling the batch from the source, then each layer's
+/// forward pass in inference mode, in processor and wall time, averaged over `batches` batches
+/// after a warm-up batch; then `Model.predict` over the same images for the overhead around
+/// the layers. Written to stderr for `--profile`.
+func profileInference(_ model: Model, on source: DatasetSplit, batchSize: Int, batches: Int = 150) throws {
+    let layers = Array(model.layers.dropFirst())
+    let input = Tensor(zeros: [batchSize] + source.itemShape)
+    var processor = [Double](repeating: 0, count: layers.count + 1)
+    var wall = [Double](repeating: 0, count: layers.count + 1)
+    func timed(_ k: Int, counted: Bool, _ body: () -> Void) {
+        let start = processorNanoseconds(), wallStart = DispatchTime.now().uptimeNanoseconds
+        body()
+        if counted {
+            processor[k] += Double(processorNanoseconds() - start)
+            wall[k] += Double(DispatchTime.now().uptimeNanoseconds - wallStart)
+        }
+    }
+    for batch in 0...batches {
+        let indices = Array((batch * batchSize)..<((batch + 1) * batchSize)).map { $0 % source.count }
+        timed(0, counted: batch > 0) { source.fillInputs(indices: indices[...], into: input) }
+        var x = input
+        for (i, layer) in layers.enumerated() {
+            timed(i + 1, counted: batch > 0) { x = layer.forward(x, training: false) }
+        }
+    }
+    let perBatch = 1e-3 / Double(batches)
+    log("inference                cpu µs   wall µs  (batch \(batchSize), mean of \(batches))")
+    for (k, name) in (["fill batch"] + layers.map(\.name)).enumerated() {
+        log(name.padding(toLength: 22, withPad: " ", startingAt: 0)
+            + String(format: " %8.0f  %8.0f", processor[k] * perBatch, wall[k] * perBatch))
+    }
+    let total = wall.reduce(0, +) * perBatch
+    let images = min(source.count, batches * batchSize)
+    let subset = source.prefix(images)
+    _ = try model.predict(subset, batchSize: batchSize)
+    let start = DispatchTime.now().uptimeNanoseconds
+    _ = try model.predict(subset, batchSize: batchSize)
+    let predictWall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e3 / Double((images + batchSize - 1) / batchSize)
+    log(String(format: "sum of the above %.0f wall µs a batch (%.0f img/s); Model.predict %.0f wall µs a batch (%.0f img/s)",
+               total, Double(batchSize) / total * 1e6, predictWall, Double(batchSize) / predictWall * 1e6))
 }

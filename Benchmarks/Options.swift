@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// Command line of cnnb-bench, parsed as `cnnb`'s is: `[--data DIR] [--images N] [--epochs E]
-/// [--batch-size B] [--profile]`.
+/// [--batch-size B] [--inference-passes P] [--export-onnx FILE] [--profile]`.
 struct Options: ParsableArguments {
     @Option(help: "Folder holding cifar-10-batches-bin (default: $CNNB_DATA; random images without either).")
     var data: String?
@@ -12,6 +12,11 @@ struct Options: ParsableArguments {
     var epochs = 1
     @Option(help: "Images per batch.")
     var batchSize = 32
+    @Option(help: "Passes of inference over the test images; the fastest counts.")
+    var inferencePasses = 2
+    @Option(name: .customLong("export-onnx"), help: ArgumentHelp(
+        "Write the trained model to FILE as ONNX, for Benchmarks/compare.py to time ONNX Runtime on.", valueName: "FILE"))
+    var exportONNX: String?
     @Flag(help: "Time each layer's forward and backward pass instead of the full run.")
     var profile = false
 
@@ -23,7 +28,8 @@ struct Options: ParsableArguments {
     }
 
     func validate() throws {
-        for (flag, value) in [("--images", images), ("--epochs", epochs), ("--batch-size", batchSize)] where value < 1 {
+        for (flag, value) in [("--images", images), ("--epochs", epochs), ("--batch-size", batchSize),
+                              ("--inference-passes", inferencePasses)] where value < 1 {
             throw ValidationError("\(flag) needs a whole number of at least 1, got \(value)")
         }
     }

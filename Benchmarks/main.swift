@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Interop
 
 // cnnb-bench: trains the seed's CIFAR-10 model and prints one key=value per line on stdout
 // (progress goes to stderr). See README.md.
@@ -31,6 +32,7 @@ func runBench(_ options: Options) throws {
     let train = data.train
     if options.profile {
         try profileLayers(model, on: train, batchSize: options.batchSize, batches: 150)
+        try profileInference(model, on: data.test ?? train, batchSize: options.batchSize)
         // The machine's GEMM rate beside the profile, from the same run.
         print(String(format: "sgemm_gflops=%.1f", measureSgemmGflops()))
         print("vector_loops=\(VectorLoops.name)")
@@ -38,7 +40,12 @@ func runBench(_ options: Options) throws {
     }
     let training = try measureTraining(model, on: train, epochs: options.epochs, batchSize: options.batchSize, seed: options.seed)
     let inferenceSource = data.test ?? train
-    let inference = try measureInference(model, on: inferenceSource, batchSize: options.batchSize)
+    if let path = options.exportONNX {
+        try ONNXExport.write(model, to: path)
+        log("wrote the trained model to \(path)")
+    }
+    let inference = try measureInference(model, on: inferenceSource, batchSize: options.batchSize,
+                                         repeats: options.inferencePasses)
     let testAccuracy = try data.test.map { try measureTestAccuracy(model, on: $0, batchSize: options.batchSize) }
     let sgemm = measureSgemmGflops()
 
@@ -51,6 +58,7 @@ func runBench(_ options: Options) throws {
     print(String(format: "train_fraction_of_sgemm=%.3f", trainGflops / sgemm))
     print("blas_kernel=\(BLASKernel.name)")
     print("vector_loops=\(VectorLoops.name)")
+    print("threads=\(ProcessInfo.processInfo.activeProcessorCount)")
     // Per second of processor time (all threads): what the run costs whatever else the machine
     // is doing; times the core count, the rate an otherwise idle machine would allow at best.
     print(String(format: "train_img_per_cpu_s=%.0f", training.imagesPerProcessorSecond))

@@ -49,7 +49,8 @@ public struct DataOptions: Sendable {
 /// cache and system folders, else downloads it once into the cache (checksum verified, written
 /// into a temporary folder renamed into place only when complete).
 public enum DataLoader {
-    /// `shouldStop` is asked between chunks of reading; true stops with `DataError.stopped`.
+    /// `shouldStop` is asked between chunks of reading and every 100 ms of a download; true
+    /// stops with `DataError.stopped` (a download leaves nothing in the cache).
     public static func load(_ kind: DatasetKind, options: DataOptions = DataOptions(),
                             shouldStop: @escaping () -> Bool = { false }) throws -> Dataset {
         if kind == .shapes {
@@ -75,8 +76,11 @@ public enum DataLoader {
             throw DataError(notFound, hint: hint)
         }
         do {
-            let folder = try download(kind, from: source, into: cache, progress: options.progress)
+            let folder = try download(kind, from: source, into: cache, progress: options.progress, shouldStop: shouldStop)
             return try kind.read(directory: folder, shouldStop: shouldStop)
+        } catch let stop as HTTPDownload.Stopped {
+            throw DataError("the download of \(stop.file) was interrupted; nothing was kept in the cache",
+                            hint: "the session keeps the values it had; load \(kind.rawValue) again to download it from the start")
         } catch let error as DownloadError {
             throw DataError(notFound + "\nand \(error.message)", hint: hint)
         }
@@ -133,7 +137,7 @@ public enum DataLoader {
     /// Downloads into a temporary folder beside the final one, checks every file, unpacks, and
     /// renames the finished folder into `cache/<folder>`; returns that folder.
     static func download(_ kind: DatasetKind, from source: DownloadSource, into cache: String,
-                         progress: DownloadProgress?) throws -> String {
+                         progress: DownloadProgress?, shouldStop: () -> Bool = { false }) throws -> String {
         do {
             try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
         } catch {
@@ -160,7 +164,7 @@ public enum DataLoader {
             }
             let path = joined(fetched, file.name)
             do {
-                try HTTPDownload.fetch(url, to: path, progress: progress)
+                try HTTPDownload.fetch(url, to: path, progress: progress, shouldStop: shouldStop)
             } catch let error as DataError {
                 throw DownloadError(message: error.message)
             }

@@ -4,17 +4,22 @@ import Engine
 /// labels and the class names. A split is a view: slicing shares the image and label buffers,
 /// and arithmetic (`data / 255`) only updates the 256 values a pixel byte reads as, applied when
 /// images are read as Float (one image, or a batch filled for the engine).
+///
+/// A split read from a file of numbers (`load csv`) holds float32 values instead of bytes
+/// (`valueBuffer`), items of any shape; arithmetic on it is applied as each value is read.
 public struct DatasetSplit: @unchecked Sendable {
     /// "train" or "test" (kept by slices).
     public let name: String
+    /// The pixel bytes; empty when the items are numbers (`valueBuffer`).
     public let imageBuffer: SharedBuffer<UInt8>
+    /// The items' numbers when they were read as numbers rather than pixels.
+    public let valueBuffer: SharedBuffer<Float>?
     public let labelBuffer: SharedBuffer<Int32>
     /// Index of this view's first image in the buffers.
     public let start: Int
     public let count: Int
-    public let height: Int
-    public let width: Int
-    public let channels: Int
+    /// Shape of one item: [H, W, C] for images, [140] for a row of a CSV file; `reshaped` changes it.
+    public private(set) var itemShape: [Int]
     public let classNames: [String]
     /// Keras gives CIFAR-10's labels as a column, shape (N, 1); MNIST's as a vector, (N,).
     public var labelsAreColumn = false
@@ -32,6 +37,8 @@ public struct DatasetSplit: @unchecked Sendable {
     public private(set) var oneHotWidth = 0
     /// The 256 Float values of the bytes after the arithmetic applied so far: reading is a lookup.
     private var lookup: [Float]
+    /// The arithmetic applied so far, in order, for values stored as numbers.
+    private var steps: [Arithmetic] = []
     /// True once any arithmetic was applied (the images read as float32, not uint8).
     public private(set) var isScaled = false
 
@@ -48,21 +55,60 @@ public struct DatasetSplit: @unchecked Sendable {
         labelBuffer = labels
         self.start = start
         self.count = count
-        self.height = height
-        self.width = width
-        self.channels = channels
+        itemShape = [height, width, channels]
+        self.classNames = classNames
+        valueBuffer = nil
+        lookup = (0..<256).map { Float($0) }
+    }
+
+    /// A split over `count` items of numbers from `start`, each of `itemShape`; the caller
+    /// guarantees that the buffers hold them.
+    public init(name: String, values: SharedBuffer<Float>, labels: SharedBuffer<Int32>, start: Int = 0, count: Int,
+                itemShape: [Int], classNames: [String]) {
+        precondition(start >= 0 && count >= 0 && !itemShape.isEmpty && itemShape.allSatisfy { $0 > 0 }, "bad split geometry")
+        precondition((start + count) * itemShape.reduce(1, *) <= values.count, "values overrun the buffer")
+        precondition(start + count <= labels.count, "labels overrun the buffer")
+        self.name = name
+        imageBuffer = SharedBuffer(count: 0)
+        valueBuffer = values
+        labelBuffer = labels
+        self.start = start
+        self.count = count
+        self.itemShape = itemShape
         self.classNames = classNames
         lookup = (0..<256).map { Float($0) }
     }
 
+    /// True for pixel bytes, false for numbers read from a file.
+    public var holdsBytes: Bool { valueBuffer == nil }
     // MARK: Shapes
 
     /// Bytes (and Floats) in one image: H·W·C.
-    public var imageSize: Int { height * width * channels }
+    public var imageSize: Int { itemShape.reduce(1, *) }
     /// [N, H, W, C], as Keras prints `x_train.shape`.
-    public var shape: [Int] { [count, height, width, channels] }
-    /// [H, W, C] of one image.
-    public var imageShape: [Int] { [height, width, channels] }
+    public var shape: [Int] { [count] + itemShape }
+    /// [H, W, C] of one image (the item shape, whatever its rank).
+    public var imageShape: [Int] { itemShape }
+    /// An item as a picture: (H, W, C) as they are; (H, W) one grey channel, as Keras's MNIST;
+    /// (L) one row; a longer shape its first axis high, its last the channels.
+    public var height: Int { itemShape.count == 1 ? 1 : itemShape[0] }
+    public var width: Int {
+        switch itemShape.count {
+        case 1: return itemShape[0]
+        case 2: return itemShape[1]
+        default: return itemShape.dropFirst().dropLast().reduce(1, *)
+        }
+    }
+    public var channels: Int { itemShape.count <= 2 ? 1 : itemShape[itemShape.count - 1] }
+
+    /// The same items seen with another shape of the same size (Keras's `Reshape`: the batch
+    /// axis stays); copies nothing. The caller checks the sizes agree.
+    public func reshaped(_ shape: [Int]) -> DatasetSplit {
+        precondition(shape.reduce(1, *) == imageSize && shape.allSatisfy { $0 > 0 }, "reshape \(itemShape) to \(shape)")
+        var copy = self
+        copy.itemShape = shape
+        return copy
+    }
     /// [N] or [N, 1], as Keras prints `y_train.shape` for this dataset's integer labels.
     public var labelsShape: [Int] { labelsAreColumn ? [count, 1] : [count] }
 
@@ -73,6 +119,14 @@ public struct DatasetSplit: @unchecked Sendable {
         case add(Float)
         case multiply(Float)
         case divide(Float)
+
+        func apply(to x: Float) -> Float {
+            switch self {
+            case .add(let c): return x + c
+            case .multiply(let c): return x * c
+            case .divide(let c): return x / c
+            }
+        }
     }
 
     /// The same images read through one more step (copies nothing). Each step rounds to float32,
@@ -80,13 +134,17 @@ public struct DatasetSplit: @unchecked Sendable {
     /// affine map in Double.
     public func applying(_ step: Arithmetic) -> DatasetSplit {
         var copy = self
-        switch step {
-        case .add(let c): copy.lookup = lookup.map { $0 + c }
-        case .multiply(let c): copy.lookup = lookup.map { $0 * c }
-        case .divide(let c): copy.lookup = lookup.map { $0 / c }
-        }
+        copy.lookup = lookup.map { step.apply(to: $0) }
+        copy.steps.append(step)
         copy.isScaled = true
         return copy
+    }
+
+    /// A stored number after the arithmetic applied so far, one float32 rounding per step.
+    private func scaled(_ value: Float) -> Float {
+        var x = value
+        for step in steps { x = step.apply(to: x) }
+        return x
     }
 
     /// The Float a pixel byte reads as under the current scale and offset.
@@ -127,14 +185,28 @@ public struct DatasetSplit: @unchecked Sendable {
     public func prefix(_ n: Int) -> DatasetSplit { view(0..<min(max(n, 0), count)) }
 
     private func view(_ range: Range<Int>) -> DatasetSplit {
-        var copy = DatasetSplit(name: name, images: imageBuffer, labels: labelBuffer, start: start + range.lowerBound,
-                                count: range.count, height: height, width: width, channels: channels,
-                                classNames: classNames)
+        over(images: imageBuffer, values: valueBuffer, labels: labelBuffer, start: start + range.lowerBound,
+             count: range.count, classNames: classNames)
+    }
+
+    /// This split's shape, scale and label settings over other buffers or another part of them.
+    private func over(images: SharedBuffer<UInt8>, values: SharedBuffer<Float>?, labels: SharedBuffer<Int32>,
+                      start: Int, count: Int, classNames: [String]) -> DatasetSplit {
+        var copy: DatasetSplit
+        if let values {
+            copy = DatasetSplit(name: name, values: values, labels: labels, start: start, count: count,
+                                itemShape: itemShape, classNames: classNames)
+        } else {
+            copy = DatasetSplit(name: name, images: images, labels: labels, start: start, count: count,
+                                height: 1, width: 1, channels: 1, classNames: classNames)
+            copy.itemShape = itemShape
+        }
         copy.isScaled = isScaled
         copy.labelsAreColumn = labelsAreColumn
         copy.labelEncoding = labelEncoding
         copy.oneHotWidth = oneHotWidth
         copy.lookup = lookup
+        copy.steps = steps
         return copy
     }
 
@@ -170,23 +242,33 @@ public struct DatasetSplit: @unchecked Sendable {
     }
 
     /// The raw bytes of image `index` (H·W·C, NHWC), unscaled; valid while the split lives.
+    /// Only for splits of bytes (`holdsBytes`).
     public func pixels(at index: Int) -> UnsafeBufferPointer<UInt8> {
         precondition(index >= 0 && index < count, "index \(index) of \(count) images")
+        precondition(holdsBytes, "pixels of a split of numbers")
         return UnsafeBufferPointer(start: imageBuffer.pointer + (start + index) * imageSize, count: imageSize)
+    }
+
+    /// Item `index`'s values with the scale applied.
+    public func values(at index: Int) -> [Float] {
+        precondition(index >= 0 && index < count, "index \(index) of \(count) images")
+        return [Float](unsafeUninitializedCapacity: imageSize) { buffer, initialized in
+            convert(items: index..<index + 1, into: buffer.baseAddress!)
+            initialized = imageSize
+        }
     }
 
     /// Image `index` as a Float tensor [H, W, C] with the scale applied.
     public func image(at index: Int) -> Tensor {
         let tensor = Tensor(zeros: imageShape)
-        convert(pixels(at: index), into: tensor.pointer)
+        convert(items: index..<index + 1, into: tensor.pointer)
         return tensor
     }
 
     /// All images of this view as one Float tensor [N, H, W, C] with the scale applied.
     public func tensor() -> Tensor {
         let tensor = Tensor(zeros: shape)
-        let all = UnsafeBufferPointer(start: imageBuffer.pointer + start * imageSize, count: count * imageSize)
-        convert(all, into: tensor.pointer)
+        convert(items: 0..<count, into: tensor.pointer)
         return tensor
     }
 
@@ -194,7 +276,7 @@ public struct DatasetSplit: @unchecked Sendable {
     /// (shape [B, H, W, C], B = indices.count) with the scale applied, its label to `labels[b]`.
     /// Allocates nothing. Indices must be in 0..<count and the tensor of the right shape.
     public func fill(indices: UnsafeBufferPointer<Int>, into images: Tensor, labels: UnsafeMutablePointer<Int32>) {
-        precondition(images.shape == [indices.count, height, width, channels],
+        precondition(images.shape == [indices.count] + imageShape,
                      "batch tensor \(images.shape) for \(indices.count) images of \(imageShape)")
         fillImages(indices: indices, into: images.pointer)
         let labelSource = labelBuffer.pointer + start
@@ -204,6 +286,15 @@ public struct DatasetSplit: @unchecked Sendable {
     /// Images `indices` with the scale applied, one after another from `destination`.
     func fillImages(indices: UnsafeBufferPointer<Int>, into destination: UnsafeMutablePointer<Float>) {
         let size = imageSize
+        if let values = valueBuffer {
+            for (b, index) in indices.enumerated() {
+                precondition(index >= 0 && index < count, "index \(index) of \(count) images")
+                let from = values.pointer + (start + index) * size
+                let to = destination + b * size
+                for k in 0..<size { to[k] = scaled(from[k]) }
+            }
+            return
+        }
         let source = imageBuffer.pointer
         lookup.withUnsafeBufferPointer { table in
             let table = table.baseAddress!
@@ -223,19 +314,28 @@ public struct DatasetSplit: @unchecked Sendable {
     /// Fills a batch with the consecutive images `range` (evaluation and prediction order).
     public func fill(range: Range<Int>, into images: Tensor, labels: UnsafeMutablePointer<Int32>) {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "range \(range) of \(count) images")
-        precondition(images.shape == [range.count, height, width, channels],
+        precondition(images.shape == [range.count] + imageShape,
                      "batch tensor \(images.shape) for \(range.count) images of \(imageShape)")
-        let all = UnsafeBufferPointer(start: imageBuffer.pointer + (start + range.lowerBound) * imageSize,
-                                      count: range.count * imageSize)
-        convert(all, into: images.pointer)
+        convert(items: range, into: images.pointer)
         (labels).update(from: labelBuffer.pointer + start + range.lowerBound, count: range.count)
     }
 
-    private func convert(_ bytes: UnsafeBufferPointer<UInt8>, into destination: UnsafeMutablePointer<Float>) {
-        guard let from = bytes.baseAddress else { return }
+    /// Items `range` (checked by the caller) with the scale applied, one after another.
+    private func convert(items range: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
+        let first = (start + range.lowerBound) * imageSize, total = range.count * imageSize
+        if let values = valueBuffer {
+            let from = values.pointer + first
+            if steps.isEmpty {
+                destination.update(from: from, count: total)
+            } else {
+                for k in 0..<total { destination[k] = scaled(from[k]) }
+            }
+            return
+        }
+        let from = imageBuffer.pointer + first
         lookup.withUnsafeBufferPointer { table in
             let table = table.baseAddress!
-            for k in 0..<bytes.count { destination[k] = table[Int(from[k])] }
+            for k in 0..<total { destination[k] = table[Int(from[k])] }
         }
     }
 }
@@ -243,7 +343,6 @@ public struct DatasetSplit: @unchecked Sendable {
 /// A split is what the engine trains on: batches are filled straight from the UInt8 pixels with
 /// the recorded scale applied, and the targets are the integer labels in `labelEncoding`.
 extension DatasetSplit: BatchSource {
-    public var itemShape: [Int] { imageShape }
     public var targetShape: [Int]? {
         switch labelEncoding {
         case .indices: return nil
@@ -285,7 +384,11 @@ extension DatasetSplit: BatchSource {
 
 extension DatasetSplit: CustomStringConvertible {
     public var description: String {
-        "\(name): \(count) images \(height)x\(width)x\(channels), \(classNames.count) classes"
+        if !holdsBytes {
+            return "\(name): \(count) rows of \(itemShape.map(String.init).joined(separator: "x")) numbers, \(classNames.count) classes"
+                + (isScaled ? ", scaled" : "")
+        }
+        return "\(name): \(count) images \(height)x\(width)x\(channels), \(classNames.count) classes"
             + (isScaled ? ", read as float32 (byte 0 as \(lookup[0]), 255 as \(lookup[255]))" : "")
     }
 }
@@ -297,15 +400,20 @@ extension DatasetSplit {
     /// scale and class names: a boolean selection such as `data.train[labels == 3]`. Indices
     /// must be in 0..<count.
     public func selecting(_ indices: [Int]) -> DatasetSplit {
-        let images = SharedBuffer<UInt8>(count: indices.count * imageSize)
+        let images = SharedBuffer<UInt8>(count: holdsBytes ? indices.count * imageSize : 0)
+        let values = valueBuffer.map { _ in SharedBuffer<Float>(count: indices.count * imageSize) }
         let labels = SharedBuffer<Int32>(count: indices.count)
         for (row, index) in indices.enumerated() {
             precondition(index >= 0 && index < count, "index \(index) of \(count) images")
-            (images.pointer + row * imageSize).initialize(from: imageBuffer.pointer + (start + index) * imageSize,
-                                                          count: imageSize)
+            if let values, let source = valueBuffer {
+                (values.pointer + row * imageSize).initialize(from: source.pointer + (start + index) * imageSize, count: imageSize)
+            } else {
+                (images.pointer + row * imageSize).initialize(from: imageBuffer.pointer + (start + index) * imageSize,
+                                                              count: imageSize)
+            }
             labels.pointer[row] = labelBuffer.pointer[start + index]
         }
-        return rebuilt(images: images, labels: labels, count: indices.count, classNames: classNames)
+        return rebuilt(images: images, values: values, labels: labels, count: indices.count, classNames: classNames)
     }
 
     /// The images whose label is one of `classes`, labelled by their place in that list
@@ -319,18 +427,31 @@ extension DatasetSplit {
             picked.labelBuffer.pointer[row] = Int32(classes.firstIndex(of: Int(picked.labelBuffer.pointer[row])) ?? 0)
         }
         let names = classes.map { $0 >= 0 && $0 < classNames.count ? classNames[$0] : String($0) }
-        return picked.rebuilt(images: picked.imageBuffer, labels: picked.labelBuffer, count: picked.count, classNames: names)
+        return picked.rebuilt(images: picked.imageBuffer, values: picked.valueBuffer, labels: picked.labelBuffer,
+                              count: picked.count, classNames: names)
     }
 
-    /// This split's settings over other buffers.
-    private func rebuilt(images: SharedBuffer<UInt8>, labels: SharedBuffer<Int32>, count: Int,
-                         classNames: [String]) -> DatasetSplit {
-        var copy = DatasetSplit(name: name, images: images, labels: labels, count: count, height: height,
-                                width: width, channels: channels, classNames: classNames)
+    /// The same images with other integer labels (`labels % 2`), their classes named 0, 1, …
+    /// up to the largest label. `labels` has one entry per image.
+    public func withLabels(_ labels: [Int32]) -> DatasetSplit {
+        precondition(labels.count == count, "one label per image")
+        // The images keep their place in the shared buffer, so the labels sit at the same offset.
+        let buffer = SharedBuffer<Int32>(count: start + count)
+        buffer.pointer.initialize(repeating: 0, count: start)
+        (buffer.pointer + start).initialize(from: labels, count: count)
+        let classes = max(Int(labels.max() ?? -1) + 1, 0)
+        var copy = DatasetSplit(name: name, images: imageBuffer, labels: buffer, start: start, count: count, height: height,
+                                width: width, channels: channels, classNames: (0..<classes).map(String.init))
         copy.isScaled = isScaled
         copy.lookup = lookup
         copy.labelsAreColumn = labelsAreColumn
-        copy.labelEncoding = labelEncoding
+        return copy
+    }
+
+    /// This split's settings over other buffers.
+    private func rebuilt(images: SharedBuffer<UInt8>, values: SharedBuffer<Float>?, labels: SharedBuffer<Int32>, count: Int,
+                         classNames: [String]) -> DatasetSplit {
+        var copy = over(images: images, values: values, labels: labels, start: 0, count: count, classNames: classNames)
         copy.oneHotWidth = labelEncoding == .oneHot && classNames.count != self.classNames.count
             ? max(classNames.count, 1) : oneHotWidth
         return copy

@@ -48,6 +48,11 @@ public final class DownloadProgressBar: @unchecked Sendable {
     public func report(file: String, received: Int64, total: Int64?) {
         lock.lock()
         defer { lock.unlock() }
+        // A transfer of the same file that starts again (a load after a failed one) is drawn again.
+        if received == 0 && finished.remove(file) != nil {
+            started[file] = nil
+            tenthsWritten[file] = nil
+        }
         guard !finished.contains(file) else { return }
         let now = clock?()
         if let now, started[file] == nil { started[file] = now }

@@ -9,7 +9,13 @@ public typealias DownloadProgress = @Sendable (_ file: String, _ received: Int64
 
 /// Fetches one URL into a file with URLSession, streaming the body to disk and reporting progress.
 enum HTTPDownload {
-    static func fetch(_ url: URL, to path: String, progress: DownloadProgress?) throws {
+    /// A transfer abandoned because `shouldStop` said so.
+    struct Stopped: Error { var file: String }
+
+    /// `shouldStop` is asked every 100 ms while the body arrives, on the calling thread (the
+    /// one the session's interrupt check belongs to): true cancels the transfer.
+    static func fetch(_ url: URL, to path: String, progress: DownloadProgress?,
+                      shouldStop: () -> Bool = { false }) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let output = FileHandle(forWritingAtPath: path) else {
             throw DataError("cannot create \(path)", hint: "check that \((path as NSString).deletingLastPathComponent) is writable")
@@ -20,8 +26,17 @@ enum HTTPDownload {
         configuration.timeoutIntervalForRequest = 60
         let session = URLSession(configuration: configuration, delegate: receiver, delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
-        session.dataTask(with: url).resume()
-        receiver.done.wait()
+        if shouldStop() { throw Stopped(file: url.lastPathComponent) }
+        let task = session.dataTask(with: url)
+        task.resume()
+        while receiver.done.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+            guard shouldStop() else { continue }
+            receiver.stop()
+            task.cancel()
+            // The delegate's last call closes the file; a stalled transfer is not waited for long.
+            _ = receiver.done.wait(timeout: .now() + .seconds(2))
+            throw Stopped(file: url.lastPathComponent)
+        }
         if let failure = receiver.failure { throw failure }
     }
 
@@ -34,6 +49,12 @@ enum HTTPDownload {
         var received: Int64 = 0
         var total: Int64?
         var failure: DataError?
+        private let lock = NSLock()
+        private var stopped = false
+
+        /// After this, arriving data is neither written nor reported.
+        func stop() { lock.lock(); stopped = true; lock.unlock() }
+        private var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
 
         init(output: FileHandle, name: String, progress: DownloadProgress?) {
             self.output = output
@@ -54,7 +75,7 @@ enum HTTPDownload {
         }
 
         func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-            guard failure == nil else { return }
+            guard failure == nil, !isStopped else { return }
             do {
                 try output.write(contentsOf: data)
             } catch {

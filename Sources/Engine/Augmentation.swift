@@ -42,6 +42,16 @@ struct Augmentation {
         return out
     }
 
+    /// What `backward` reads: the samplers of the last forward (arrays, copied on write).
+    var forwardState: Any { (transformedLastForward, samplers, inputShape) }
+
+    mutating func restoreForwardState(_ state: Any) {
+        guard let (transformed, saved, shape) = state as? (Bool, [BilinearSampler], [Int]) else { return }
+        transformedLastForward = transformed
+        samplers = saved
+        inputShape = shape
+    }
+
     mutating func backward(_ gradient: Tensor) -> Tensor {
         guard transformedLastForward else { return gradient }
         let d = inputGradient.tensor(shape: inputShape)
@@ -72,7 +82,7 @@ public final class RandomFlip: TrainingOnlyLayer {
     public var name = "random_flip"
     public let mode: FlipMode
     public let seed: UInt64?
-    private var augmentation: Augmentation
+    var augmentation: Augmentation
 
     public init(mode: FlipMode = .horizontalAndVertical, seed: UInt64? = nil) {
         self.mode = mode
@@ -116,7 +126,7 @@ public final class RandomRotation: TrainingOnlyLayer {
     public var name = "random_rotation"
     public let factor: (lower: Float, upper: Float)
     public let seed: UInt64?
-    private var augmentation: Augmentation
+    var augmentation: Augmentation
 
     public convenience init(factor: Float, seed: UInt64? = nil) throws(ConfigurationError) {
         try self.init(lower: -abs(factor), upper: abs(factor), seed: seed)
@@ -168,7 +178,7 @@ public final class RandomTranslation: TrainingOnlyLayer {
     public let heightFactor: Float
     public let widthFactor: Float
     public let seed: UInt64?
-    private var augmentation: Augmentation
+    var augmentation: Augmentation
 
     public init(heightFactor: Float, widthFactor: Float, seed: UInt64? = nil) throws(ConfigurationError) {
         for (what, value) in [("height_factor", heightFactor), ("width_factor", widthFactor)] where abs(value) > 1 {
@@ -220,7 +230,7 @@ public final class RandomZoom: TrainingOnlyLayer {
     public let heightFactor: Float
     public let widthFactor: Float?
     public let seed: UInt64?
-    private var augmentation: Augmentation
+    var augmentation: Augmentation
 
     public init(heightFactor: Float, widthFactor: Float? = nil, seed: UInt64? = nil) throws(ConfigurationError) {
         for value in [heightFactor, widthFactor ?? 0] where abs(value) >= 1 {
@@ -364,5 +374,34 @@ public final class RandomContrast: TrainingOnlyLayer {
             }
         }
         return d
+    }
+}
+
+/// A layer drawing its transforms through `Augmentation`.
+protocol AugmentingLayer: AnyObject, ForwardStateKeeping {
+    var augmentation: Augmentation { get set }
+}
+
+extension AugmentingLayer {
+    public func savedForwardState() -> Any { augmentation.forwardState }
+    public func restoreForwardState(_ state: Any) { augmentation.restoreForwardState(state) }
+}
+
+extension RandomFlip: AugmentingLayer {}
+extension RandomRotation: AugmentingLayer {}
+extension RandomTranslation: AugmentingLayer {}
+extension RandomZoom: AugmentingLayer {}
+
+extension RandomContrast: ForwardStateKeeping {
+    public func savedForwardState() -> Any {
+        (changed: changedLastForward, factors: factors, shape: inputShape, output: changedLastForward ? output.last?.copy() : nil)
+    }
+
+    public func restoreForwardState(_ state: Any) {
+        guard let (changed, saved, shape, out) = state as? (changed: Bool, factors: [Float], shape: [Int], output: Tensor?) else { return }
+        changedLastForward = changed
+        factors = saved
+        inputShape = shape
+        if let out { output.tensor(shape: out.shape).assign(out) }
     }
 }

@@ -167,3 +167,16 @@ public final class BatchNormalization: Layer {
         return dInput
     }
 }
+
+extension BatchNormalization: ForwardStateKeeping {
+    public func savedForwardState() -> Any {
+        (normalized: normalized.last?.copy(), inverseDeviation: inverseDeviation, batch: usedBatchStatistics)
+    }
+
+    public func restoreForwardState(_ state: Any) {
+        guard let (saved, inverse, batch) = state as? (normalized: Tensor?, inverseDeviation: [Float], batch: Bool) else { return }
+        if let saved { normalized.tensor(shape: saved.shape).assign(saved) }
+        inverseDeviation = inverse
+        usedBatchStatistics = batch
+    }
+}

@@ -19,7 +19,7 @@ import EngineKernels
 /// elements for 3x3) makes im2col rows too short for GEMM to run well; such a layer convolves
 /// directly instead (EngineKernels: filters in vector lanes, several positions held in
 /// registers), forward and for the kernel gradient.
-public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
+public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemoryLayer {
     public var name: String
     /// 1, 2 or 3.
     public let rank: Int
@@ -188,6 +188,15 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
     /// One column buffer of `blockRows` x `depth` per core, kept between batches.
     private func columnScratch(blockRows: Int, depth: Int) -> UnsafeMutablePointer<Float> {
         columns.tensor(shape: [Parallel.cores, blockRows * depth]).pointer
+    }
+
+    /// The columns `columnScratch` holds: a block of items' windows for every core, whatever
+    /// the batch (none for a 1x1 kernel, whose input is its own column matrix).
+    public func scratchCount(for inputShape: [Int]) -> Double {
+        guard let g = try? makeGeometry(inputShape), !g.isPointwise else { return 0 }
+        let positions = g.outputPositions, depth = g.windowSize * g.channels
+        let block = blockItems(positions: positions, depth: depth, filters: filters)
+        return Double(Parallel.cores) * Double(block) * Double(positions) * Double(depth)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {

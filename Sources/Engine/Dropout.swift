@@ -60,3 +60,15 @@ public final class Dropout: Layer {
         return d
     }
 }
+
+extension Dropout: ForwardStateKeeping {
+    public func savedForwardState() -> Any {
+        (masked: maskedLastForward, mask: maskedLastForward ? mask.last?.copy() : nil)
+    }
+
+    public func restoreForwardState(_ state: Any) {
+        guard let (masked, saved) = state as? (masked: Bool, mask: Tensor?) else { return }
+        maskedLastForward = masked
+        if let saved { mask.tensor(shape: saved.shape).assign(saved) }
+    }
+}

@@ -47,3 +47,9 @@ public final class GaussianNoise: TrainingOnlyLayer {
     /// The noise does not depend on the input: the gradient passes unchanged.
     public func backward(_ outputGradient: Tensor) -> Tensor { outputGradient }
 }
+
+/// The gradient passes straight through the noise; a shared layer only must not draw again.
+extension GaussianNoise: ForwardStateKeeping {
+    public func savedForwardState() -> Any { () }
+    public func restoreForwardState(_ state: Any) {}
+}

@@ -3,7 +3,9 @@
 ///
 /// A layer applied at several nodes (shared weights) keeps the state of its latest forward
 /// only, so its output is copied at each node and, going backward, its forward is run again
-/// on that node's input before its backward (deterministic layers give the same values).
+/// on that node's input before its backward (deterministic layers give the same values). A
+/// layer whose forward draws random numbers or updates statistics (`ForwardStateKeeping`) is
+/// not run again: each node's call keeps its state, handed back before that node's backward.
 final class GraphRunner {
     let nodes: [Node]
     /// Per node, the positions of its inputs in `nodes`.
@@ -25,6 +27,9 @@ final class GraphRunner {
     private var fused: [Bool]
     /// The node each shared layer last ran forward for.
     private var lastRun: [ObjectIdentifier: Int] = [:]
+    /// Per node of a shared layer that keeps its forward's state: that state, saved in training.
+    private let keepers: [(any ForwardStateKeeping)?]
+    private var states: [Any?]
     private var training = false
 
     init(_ model: Model) {
@@ -41,6 +46,9 @@ final class GraphRunner {
         for inputs in inputIndices { for j in inputs { counts[j] += 1 } }
         for i in outputIndices { counts[i] += 1 }
         consumerCounts = counts
+        let shared = isShared
+        keepers = nodes.enumerated().map { shared[$0.offset] ? $0.element.layer as? any ForwardStateKeeping : nil }
+        states = Array(repeating: nil, count: nodes.count)
         values = Array(repeating: Tensor(zeros: [0]), count: nodes.count)
         copies = Array(repeating: ReusableBuffer(), count: nodes.count)
         sums = Array(repeating: ReusableBuffer(), count: nodes.count)
@@ -64,6 +72,7 @@ final class GraphRunner {
             ?? layer.forward(values[inputs[0]], training: training)
         guard isShared[i] else { return out }
         lastRun[ObjectIdentifier(layer)] = i
+        if training, let keeper = keepers[i] { states[i] = keeper.savedForwardState() }
         let copy = copies[i].tensor(shape: out.shape)
         copy.assign(out)
         return copy
@@ -120,7 +129,12 @@ final class GraphRunner {
             guard needs[i], let g = gradients[i] else { continue }
             let layer = nodes[i].layer
             if isShared[i] && lastRun[ObjectIdentifier(layer)] != i {
-                _ = run(i)
+                if let keeper = keepers[i], let state = states[i] {
+                    keeper.restoreForwardState(state)
+                    lastRun[ObjectIdentifier(layer)] = i
+                } else {
+                    _ = run(i)
+                }
             }
             let inputGradients: [Tensor]
             if fused[i], let softmax = softmaxLayers[i] {

@@ -47,6 +47,26 @@ public protocol WeightCountPredicting: Layer {
     func weightCount(for inputShape: [Int]) -> Double
 }
 
+/// Layers that keep working memory of their own besides their output and gradients (a
+/// convolution's im2col columns) say how much, so the memory check counts it before training.
+public protocol ScratchMemoryLayer: Layer {
+    /// Float32 values of scratch the layer allocates on `inputShape` (one item's shape), kept
+    /// from the first batch on; a Double, as `weightCount`.
+    func scratchCount(for inputShape: [Int]) -> Double
+}
+
+/// A layer whose forward pass in training is not repeatable: it draws random numbers
+/// (Dropout's mask, an augmentation's transform, noise) or updates state (batch
+/// normalisation's moving statistics). A layer applied at several nodes keeps only its last
+/// call's state, so going backward the graph hands each call's own state back instead of
+/// running that call again, which would draw afresh and update the statistics once more.
+public protocol ForwardStateKeeping: Layer {
+    /// A copy of what `backward` reads from the last `forward`.
+    func savedForwardState() -> Any
+    /// Makes the next `backward` read `state`, which `savedForwardState()` returned.
+    func restoreForwardState(_ state: Any)
+}
+
 /// The first layer of a model may skip computing the gradient of its input, which nobody reads.
 public protocol InputGradientOptional: AnyObject {
     var computesInputGradient: Bool { get set }

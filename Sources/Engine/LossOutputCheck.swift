@@ -13,10 +13,10 @@ extension Model {
     /// a cross-entropy on probabilities after a layer that gives logits (Keras trains such a
     /// model without complaint, to chance accuracy), or `from_logits` after a softmax or
     /// sigmoid (it trains, but on probabilities squashed a second time). Nil when they agree or
-    /// the last layer does not say.
-    public func lossOutputMismatch(_ loss: Loss) -> ModelError? {
-        guard loss.isCrossEntropy, outputs.count == 1, let last = outputs[0].layer as? ActivatedLayer else { return nil }
-        let units = outputs[0].shape.last ?? 1
+    /// the last layer does not say. `output` picks one of several outputs.
+    public func lossOutputMismatch(_ loss: Loss, output: Int = 0) -> ModelError? {
+        guard loss.isCrossEntropy, outputs.indices.contains(output), let last = outputs[output].layer as? ActivatedLayer else { return nil }
+        let units = outputs[output].shape.last ?? 1
         let binary = loss.kind == .binaryCrossentropy
         let probabilities = last.activation == .softmax || (binary && last.activation == .sigmoid)
         let expected = binary ? "sigmoid" : "softmax"

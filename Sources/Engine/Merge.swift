@@ -27,15 +27,22 @@ public enum ElementwiseOperation: String, Sendable, CaseIterable {
     case add, subtract, multiply, average, maximum, minimum
 }
 
-/// Keras's `Add`, `Subtract`, `Multiply`, `Average`, `Maximum` and `Minimum`: inputs of one
-/// shape combined element by element. (Keras also broadcasts axes of size 1; cnnb asks for
-/// equal shapes.)
+/// Keras's `Add`, `Subtract`, `Multiply`, `Average`, `Maximum` and `Minimum`: inputs combined
+/// element by element, broadcast as Keras broadcasts them: item shapes aligned from the last
+/// axis, an axis of size 1 (or missing in front) repeated to the other's size.
 public final class ElementwiseMerge: MergeLayer {
     public var name: String
     public let operation: ElementwiseOperation
+    /// The inputs of the last `forward`, each spread to the output's shape.
     private var inputs: [Tensor] = []
+    /// Per input of the last `forward`: its shape, and for one that was broadcast, the place in
+    /// its item of each element of an output item.
+    private var inputShapes: [[Int]] = []
+    private var spreads: [[Int]?] = []
     private var output = ReusableBuffer()
+    private var spread: [ReusableBuffer] = []
     private var gradients: [ReusableBuffer] = []
+    private var reduced: [ReusableBuffer] = []
 
     public init(_ operation: ElementwiseOperation) {
         self.operation = operation
@@ -46,26 +53,90 @@ public final class ElementwiseMerge: MergeLayer {
     public var namePrefix: String { operation.rawValue }
     public var configuration: [(key: String, value: PythonValue)] { [] }
 
+    /// Keras's `_compute_elemwise_op_output_shape`: the item shape of an element-wise
+    /// operation on items of `shape1` and `shape2`.
+    static func broadcastShape(_ shape1: [Int], _ shape2: [Int], typeName: String) throws(ShapeError) -> [Int] {
+        if shape1.count < shape2.count { return try broadcastShape(shape2, shape1, typeName: typeName) }
+        var out = Array(shape1.prefix(shape1.count - shape2.count))
+        for (i, j) in zip(shape1.suffix(shape2.count), shape2) {
+            guard i == j || i == 1 || j == 1 else {
+                throw ShapeError("Inputs have incompatible shapes. Received shapes \(kerasTupleText(shape1)) and \(kerasTupleText(shape2))",
+                                 hint: "\(typeName) combines inputs of the same shape, repeating an axis of size 1 (or missing in front); "
+                                     + "a 1x1 convolution or a pooling can make them match")
+            }
+            out.append(i == 1 ? j : i)
+        }
+        return out
+    }
+
     public func outputShape(forInputs shapes: [[Int]]) throws(ShapeError) -> [Int] {
         guard let first = shapes.first else { throw ShapeError("\(typeName) needs at least one input") }
         if operation == .subtract && shapes.count != 2 {
             throw ShapeError("A `Subtract` layer should be called on exactly 2 inputs. Received: input_shape=[\(shapes.map { kerasShapeText($0) }.joined(separator: ", "))]",
                              hint: "subtract takes two inputs: the first minus the second")
         }
-        for shape in shapes.dropFirst() where shape != first {
-            throw ShapeError("Inputs have incompatible shapes. Received shapes \(kerasTupleText(first)) and \(kerasTupleText(shape))",
-                             hint: "\(typeName) combines inputs of the same shape; a 1x1 convolution or a pooling can make them match")
+        var out = first
+        for shape in shapes.dropFirst() { out = try Self.broadcastShape(out, shape, typeName: typeName) }
+        return out
+    }
+
+    /// For items of `shape` broadcast to `out`: the index in an input item of each element of
+    /// an output item (the input's shape padded with 1s in front, as Keras expands it at axis 1).
+    static func spreadIndex(_ shape: [Int], to out: [Int]) -> [Int] {
+        let padded = Array(repeating: 1, count: out.count - shape.count) + shape
+        var strides = Array(repeating: 0, count: out.count)
+        var step = 1
+        for d in stride(from: out.count - 1, through: 0, by: -1) {
+            strides[d] = padded[d] == 1 ? 0 : step
+            step *= padded[d]
         }
-        return first
+        var index = [Int](repeating: 0, count: out.reduce(1, *))
+        var position = Array(repeating: 0, count: out.count)
+        var source = 0
+        for i in index.indices {
+            index[i] = source
+            // Odometer over the output's axes, last fastest.
+            var d = out.count - 1
+            while d >= 0 {
+                position[d] += 1
+                source += strides[d]
+                if position[d] < out[d] { break }
+                source -= strides[d] * position[d]
+                position[d] = 0
+                d -= 1
+            }
+        }
+        return index
     }
 
     public func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
-        precondition(!inputs.isEmpty && inputs.allSatisfy { $0.shape == inputs[0].shape }, "\(name) inputs \(inputs.map(\.shape))")
-        self.inputs = inputs
-        let out = output.tensor(shape: inputs[0].shape)
+        let shapes = inputs.map(\.shape)
+        guard let batch = shapes.first?.first, shapes.allSatisfy({ $0.first == batch }),
+              let itemShape = try? outputShape(forInputs: shapes.map { Array($0.dropFirst()) }) else {
+            preconditionFailure("\(name) inputs \(shapes)")
+        }
+        let outShape = [batch] + itemShape
+        if shapes != inputShapes {
+            inputShapes = shapes
+            spreads = shapes.map { $0 == outShape ? nil : Self.spreadIndex(Array($0.dropFirst()), to: itemShape) }
+        }
+        if spread.count < inputs.count { spread += Array(repeating: ReusableBuffer(), count: inputs.count - spread.count) }
+        // A broadcast input is spread to the output's shape once, then combined as the others.
+        let outItem = itemShape.reduce(1, *)
+        self.inputs = inputs.enumerated().map { k, input in
+            guard let index = spreads[k] else { return input }
+            let wide = spread[k].tensor(shape: outShape)
+            let inItem = input.count / max(batch, 1)
+            for b in 0..<batch {
+                let from = input.pointer + b * inItem, to = wide.pointer + b * outItem
+                for i in 0..<outItem { to[i] = from[index[i]] }
+            }
+            return wide
+        }
+        let out = output.tensor(shape: outShape)
         let count = out.count, o = out.pointer
-        o.update(from: inputs[0].pointer, count: count)
-        for input in inputs.dropFirst() {
+        o.update(from: self.inputs[0].pointer, count: count)
+        for input in self.inputs.dropFirst() {
             let x = input.pointer
             switch operation {
             case .add, .average: for i in 0..<count { o[i] += x[i] }
@@ -76,13 +147,34 @@ public final class ElementwiseMerge: MergeLayer {
             }
         }
         if operation == .average {
-            let scale = 1 / Float(inputs.count)
+            let scale = 1 / Float(self.inputs.count)
             for i in 0..<count { o[i] *= scale }
         }
         return out
     }
 
+    /// dLoss/dInput for each input: the gradient with respect to each spread input, summed back
+    /// over the places a broadcast input was repeated to.
     public func backward(_ outputGradient: Tensor) -> [Tensor] {
+        let full = spreadGradients(outputGradient)
+        guard spreads.contains(where: { $0 != nil }) else { return full }
+        if reduced.count < full.count { reduced += Array(repeating: ReusableBuffer(), count: full.count - reduced.count) }
+        let batch = outputGradient.shape[0], outItem = outputGradient.count / max(batch, 1)
+        return full.enumerated().map { k, g in
+            guard let index = spreads[k] else { return g }
+            let d = reduced[k].tensor(shape: inputShapes[k])
+            d.fill(0)
+            let inItem = d.count / max(batch, 1)
+            for b in 0..<batch {
+                let from = g.pointer + b * outItem, to = d.pointer + b * inItem
+                for i in 0..<outItem { to[index[i]] += from[i] }
+            }
+            return d
+        }
+    }
+
+    /// The gradient with respect to each input as spread to the output's shape.
+    private func spreadGradients(_ outputGradient: Tensor) -> [Tensor] {
         let n = inputs.count, count = outputGradient.count, g = outputGradient.pointer
         precondition(n > 0 && outputGradient.shape == inputs[0].shape, "\(name).backward before forward")
         if gradients.count < n { gradients += Array(repeating: ReusableBuffer(), count: n - gradients.count) }

@@ -62,6 +62,8 @@ enum Parallel {
 /// A tensor buffer a layer keeps between batches; reallocated only when the shape changes.
 struct ReusableBuffer {
     private var tensor: Tensor?
+    /// The tensor handed out last, if any.
+    var last: Tensor? { tensor }
 
     mutating func tensor(shape: [Int]) -> Tensor {
         if let t = tensor, t.shape == shape { return t }

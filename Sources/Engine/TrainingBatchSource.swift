@@ -36,10 +36,38 @@ public enum TargetSet {
     case labels([Int32])
     case values(Tensor)
 
-    var itemCount: Int {
+    public var itemCount: Int {
         switch self {
         case .labels(let labels): labels.count
         case .values(let values): values.rank >= 1 ? values.shape[0] : 0
+        }
+    }
+
+    /// nil for class indices, else the shape of one item's values.
+    public var itemShape: [Int]? {
+        if case .values(let values) = self { return Array(values.shape.dropFirst()) }
+        return nil
+    }
+
+    /// Items `range` alone (the caller checks the bounds).
+    public func rows(_ range: Range<Int>) -> TargetSet {
+        switch self {
+        case .labels(let labels): .labels(Array(labels[range]))
+        case .values(let values): .values(values.slice(range))
+        }
+    }
+
+    /// Writes the targets of items `indices`: class indices into `labels`, or values into
+    /// consecutive rows of `values`.
+    public func fill(indices: ArraySlice<Int>, labels out: UnsafeMutableBufferPointer<Int32>, values: Tensor) {
+        switch self {
+        case .labels(let labels):
+            for (row, index) in indices.enumerated() { out[row] = labels[index] }
+        case .values(let targets):
+            let item = targets.count / max(targets.shape[0], 1)
+            for (row, index) in indices.enumerated() {
+                (values.pointer + row * item).update(from: targets.pointer + index * item, count: item)
+            }
         }
     }
 }
@@ -92,8 +120,7 @@ public struct TensorBatchSource: BatchSource {
     public var targetSetCount: Int { targetSets.count }
 
     public func targetShape(ofSet set: Int) -> [Int]? {
-        guard targetSets.indices.contains(set), case .values(let values) = targetSets[set] else { return nil }
-        return Array(values.shape.dropFirst())
+        targetSets.indices.contains(set) ? targetSets[set].itemShape : nil
     }
 
     public func fillInputs(indices: ArraySlice<Int>, into batch: Tensor) {
@@ -110,14 +137,6 @@ public struct TensorBatchSource: BatchSource {
 
     public func fillTargets(ofSet set: Int, indices: ArraySlice<Int>, labels out: UnsafeMutableBufferPointer<Int32>, values: Tensor) {
         guard targetSets.indices.contains(set) else { return }
-        switch targetSets[set] {
-        case .labels(let labels):
-            for (row, index) in indices.enumerated() { out[row] = labels[index] }
-        case .values(let targets):
-            let item = targets.count / max(targets.shape[0], 1)
-            for (row, index) in indices.enumerated() {
-                (values.pointer + row * item).update(from: targets.pointer + index * item, count: item)
-            }
-        }
+        targetSets[set].fill(indices: indices, labels: out, values: values)
     }
 }

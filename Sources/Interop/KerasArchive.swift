@@ -45,7 +45,17 @@ public enum KerasArchive {
     }
 
     static func loadWeights(_ model: Model, from path: String, describedAs name: String) throws(InteropError) {
-        let file = cnnb_h5_open(path)
+        try assign(fromFile: cnnb_h5_open(path), path: name, to: model)
+    }
+
+    /// Reads the weights file whose bytes are `bytes` (a `.weights.h5` in memory, as a `.keras`
+    /// archive holds it) into `model`; `name` names it in errors.
+    public static func loadWeights(_ model: Model, fromBytes bytes: [UInt8], describedAs name: String) throws(InteropError) {
+        let file = bytes.withUnsafeBytes { cnnb_h5_open_image($0.baseAddress, $0.count) }
+        try assign(fromFile: file, path: name, to: model)
+    }
+
+    private static func assign(fromFile file: Int64, path name: String, to model: Model) throws(InteropError) {
         guard file >= 0 else {
             throw InteropError("cannot read \(name) as an HDF5 weights file", hint: "save it with Keras's model.save_weights(\"m.weights.h5\")")
         }
@@ -54,34 +64,41 @@ public enum KerasArchive {
     }
 
     /// A `.keras` archive read back: the functional model's layers in order, each with its
-    /// Keras class, name, configuration and the layer it reads from, and the weights file.
+    /// Keras class, name, configuration and the layers it reads from, its outputs, and the
+    /// weights file.
     public struct Contents {
         public struct Layer {
             public var className: String
             public var name: String
             public var config: [String: Any]
-            /// The layer whose output this one takes; nil for the input.
-            public var inbound: String?
+            /// The layers whose outputs this one takes (several for a merge); empty for the input.
+            public var inbounds: [String]
+            /// The first of them; nil for the input.
+            public var inbound: String? { inbounds.first }
         }
         public var name: String
+        /// In the configuration's order, each after the layers it reads (Keras's `model.layers`).
         public var layers: [Layer]
+        /// The layers whose outputs are the model's, in order.
+        public var outputs: [String]
         let weights: [UInt8]
         let path: String
 
         /// Assigns the archive's weights to `model`, whose layers carry the archive's names.
         public func loadWeights(into model: Model) throws(InteropError) {
-            let temporary = NSTemporaryDirectory() + "cnnb-\(getpid())-\(UUID().uuidString).weights.h5"
-            defer { try? FileManager.default.removeItem(atPath: temporary) }
-            guard FileManager.default.createFile(atPath: temporary, contents: Data(weights)) else {
-                throw InteropError("cannot write a temporary copy of \(path)'s weights")
-            }
-            try KerasArchive.loadWeights(model, from: temporary, describedAs: path)
+            try KerasArchive.loadWeights(model, fromBytes: weights, describedAs: path)
         }
     }
 
-    /// Reads a `.keras` archive Keras 3 (or `save`) wrote: a chain of layers from one input.
+    /// Reads a `.keras` archive Keras 3 (or `save`) wrote: a graph of layers from one input,
+    /// each layer applied once (merges read several layers; several layers may be outputs).
     public static func read(_ path: String) throws(InteropError) -> Contents {
-        let members = try Zip.decode(FileWriting.read(path, what: "the model file"), path: path)
+        try read(bytes: FileWriting.read(path, what: "the model file"), path: path)
+    }
+
+    /// A `.keras` archive's bytes read as `read` reads its file; `path` names it in errors.
+    public static func read(bytes: [UInt8], path: String) throws(InteropError) -> Contents {
+        let members = try Zip.decode(bytes, path: path)
         func member(_ name: String) throws(InteropError) -> [UInt8] {
             guard let found = members.first(where: { $0.name == name }) else {
                 throw InteropError("\(path) has no \(name); it is not a Keras 3 .keras file",
@@ -105,29 +122,68 @@ public enum KerasArchive {
                 throw InteropError("\(path): a layer of config.json has no class or configuration")
             }
             let name = layerConfig["name"] as? String ?? entry["name"] as? String ?? layerClass.lowercased()
-            var inbound: String?
+            var inbounds: [String] = []
             if let nodes = entry["inbound_nodes"] as? [[String: Any]], let node = nodes.first {
-                guard nodes.count == 1, let args = node["args"] as? [Any], args.count == 1,
-                      let tensor = args[0] as? [String: Any], let tensorConfig = tensor["config"] as? [String: Any],
-                      let history = tensorConfig["keras_history"] as? [Any], let parent = history.first as? String else {
-                    throw InteropError("\(path): layer \(name) takes several inputs; cnnb reads chains of layers")
+                guard nodes.count == 1 else {
+                    throw InteropError("\(path): layer \(name) is applied \(nodes.count) times (shared weights); cnnb reads layers applied once")
                 }
-                inbound = parent
+                // One tensor, or a list of them for a merge (`Add()([a, b])`).
+                guard let args = node["args"] as? [Any], args.count == 1 else {
+                    throw InteropError("\(path): layer \(name) is called with \((node["args"] as? [Any])?.count ?? 0) arguments; cnnb reads layers called on one tensor or one list")
+                }
+                let tensors = (args[0] as? [Any]) ?? [args[0]]
+                for tensor in tensors {
+                    guard let tensorConfig = (tensor as? [String: Any])?["config"] as? [String: Any],
+                          let history = tensorConfig["keras_history"] as? [Any], let parent = history.first as? String else {
+                        throw InteropError("\(path): layer \(name) reads something other than a layer's output")
+                    }
+                    if history.count > 1, let use = history[1] as? Int, use != 0 {
+                        throw InteropError("\(path): layer \(name) reads the \(use + 1). application of \(parent) (shared weights); cnnb reads layers applied once")
+                    }
+                    inbounds.append(parent)
+                }
             } else if className == "Sequential", let previous = layers.last {
-                inbound = previous.name
+                inbounds = [previous.name]
             }
-            layers.append(Contents.Layer(className: layerClass, name: name, config: layerConfig, inbound: inbound))
+            layers.append(Contents.Layer(className: layerClass, name: name, config: layerConfig, inbounds: inbounds))
         }
         // A Sequential model's configuration may start without an InputLayer, its shape on the first layer.
         if className == "Sequential", layers.first?.className != "InputLayer", let first = layers.first,
            let shape = first.config["batch_shape"] ?? first.config["batch_input_shape"] {
-            layers.insert(Contents.Layer(className: "InputLayer", name: "input_layer", config: ["batch_shape": shape], inbound: nil), at: 0)
-            layers[1].inbound = "input_layer"
+            layers.insert(Contents.Layer(className: "InputLayer", name: "input_layer", config: ["batch_shape": shape], inbounds: []), at: 0)
+            layers[1].inbounds = ["input_layer"]
         }
-        for (index, layer) in layers.enumerated().dropFirst() where layer.inbound != layers[index - 1].name {
-            throw InteropError("\(path): layer \(layer.name) does not take the output of \(layers[index - 1].name); cnnb reads chains of layers")
+        let inputs = layers.filter { $0.className == "InputLayer" }
+        guard inputs.count == 1, layers.first?.className == "InputLayer" else {
+            throw InteropError("\(path) has \(inputs.count) inputs; cnnb's models have one")
         }
-        return Contents(name: config["name"] as? String ?? "model", layers: layers, weights: weights, path: path)
+        // Keras writes one output as [name, 0, 0], several as a list of those.
+        var outputs: [String] = []
+        if className == "Sequential" {
+            outputs = layers.last.map { [$0.name] } ?? []
+        } else if let list = config["output_layers"] as? [Any] {
+            let entries = list.first is String ? [list] : list
+            for entry in entries {
+                guard let name = (entry as? [Any])?.first as? String else {
+                    throw InteropError("\(path): config.json names an output that is not a layer")
+                }
+                outputs.append(name)
+            }
+        }
+        let known = Set(layers.map(\.name))
+        var seen: Set<String> = []
+        for layer in layers {
+            for parent in layer.inbounds where !seen.contains(parent) {
+                throw InteropError(known.contains(parent)
+                                   ? "\(path): layer \(layer.name) reads \(parent), which comes after it in config.json"
+                                   : "\(path): layer \(layer.name) reads \(parent), which config.json does not define")
+            }
+            seen.insert(layer.name)
+        }
+        guard !outputs.isEmpty, outputs.allSatisfy(known.contains) else {
+            throw InteropError("\(path): config.json's outputs \(outputs) are not among its layers")
+        }
+        return Contents(name: config["name"] as? String ?? "model", layers: layers, outputs: outputs, weights: weights, path: path)
     }
 
     // MARK: Weights
@@ -162,10 +218,18 @@ public enum KerasArchive {
                 guard rank >= 0 else {
                     throw InteropError("\(path) has no weight \(index) (\(parameter.name)) for layer \(node.layer.name)")
                 }
-                let shape = dimensions.prefix(Int(rank)).map { Int($0) }
-                guard shape.reduce(1, *) == parameter.value.count else {
-                    throw InteropError("\(path): \(node.layer.name)/\(parameter.name) has shape \(kerasShapeText(shape)), the model's is \(kerasShapeText(parameter.value.shape))")
+                // The file's sizes may be anything up to 2^64 - 1: compared before any becomes an Int.
+                let sizes = dimensions.prefix(Int(rank))
+                let count = sizes.reduce(UInt64(1)) { product, size in
+                    let (next, overflow) = product.multipliedReportingOverflow(by: size)
+                    return overflow ? UInt64.max : next
                 }
+                guard count == UInt64(parameter.value.count) else {
+                    let shapeText = sizes.allSatisfy { $0 <= UInt64(Int.max) } ? kerasShapeText(sizes.map { Int($0) })
+                        : "(None, " + sizes.map(String.init).joined(separator: ", ") + ")"
+                    throw InteropError("\(path): \(node.layer.name)/\(parameter.name) has shape \(shapeText), the model's is \(kerasShapeText(parameter.value.shape))")
+                }
+                let shape = sizes.map { Int($0) }
                 var values = [Float](repeating: 0, count: parameter.value.count)
                 guard cnnb_h5_read_floats(file, dataset, &values) >= 0 else {
                     throw InteropError("\(path): cannot read \(dataset) as float32")
@@ -176,12 +240,10 @@ public enum KerasArchive {
         try KerasWeights.assign(arrays, to: model, source: path)
     }
 
-    /// The HDF5 weights file of `model`, as bytes (libhdf5 writes to a path: a temporary one).
+    /// The HDF5 weights file of `model`, as bytes: libhdf5 writes it in memory.
     static func weightFileBytes(_ model: Model) throws(InteropError) -> [UInt8] {
-        let temporary = NSTemporaryDirectory() + "cnnb-\(getpid())-\(UUID().uuidString).weights.h5"
-        defer { try? FileManager.default.removeItem(atPath: temporary) }
-        let file = cnnb_h5_create(temporary)
-        guard file >= 0 else { throw InteropError("cannot create a temporary HDF5 file at \(temporary)") }
+        let file = cnnb_h5_create_in_memory()
+        guard file >= 0 else { throw InteropError("cannot create an HDF5 file in memory") }
         var failed: String?
         func check(_ status: Int32, _ what: String) { if status < 0 && failed == nil { failed = what } }
         check(cnnb_h5_make_group(file, "layers"), "layers")
@@ -198,12 +260,16 @@ public enum KerasArchive {
         }
         check(cnnb_h5_make_group(file, "vars"), "vars")
         check(cnnb_h5_set_string_attribute(file, "vars", "name", model.name), "vars")
+        var bytes: [UInt8] = []
+        let length = cnnb_h5_file_image(file, nil, 0)
+        if length > 0 {
+            bytes = [UInt8](repeating: 0, count: Int(length))
+            if bytes.withUnsafeMutableBytes({ cnnb_h5_file_image(file, $0.baseAddress, $0.count) }) != length { bytes = [] }
+        }
         check(cnnb_h5_close(file), "the file")
         if let failed { throw InteropError("cannot write \(failed) in the HDF5 weights file") }
-        guard let data = FileManager.default.contents(atPath: temporary) else {
-            throw InteropError("cannot read back the HDF5 weights file \(temporary)")
-        }
-        return [UInt8](data)
+        guard !bytes.isEmpty else { throw InteropError("cannot take the HDF5 weights file's bytes from libhdf5") }
+        return bytes
     }
 
     // MARK: Configuration
@@ -218,20 +284,33 @@ public enum KerasArchive {
                        "ragged": false, "name": inputName, "optional": false] as [String: Any],
             "inbound_nodes": [Any](),
         ])
+        guard model.layers.count == model.nodes.count else {
+            throw InteropError("model \(model.name) applies a layer more than once (shared weights); cnnb writes .keras files of layers applied once",
+                               hint: "save its weights instead: save \(model.name) weights \"\(model.name).weights.h5\"")
+        }
         for node in model.nodes.dropFirst() {
-            guard let parent = node.input else {
+            guard !node.inputs.isEmpty else {
                 throw InteropError("layer \(node.layer.name) has no input in the graph")
+            }
+            if node.layer is Model {
+                throw InteropError("model \(model.name) holds model \(node.layer.name) as a layer; cnnb writes .keras files of plain layers",
+                                   hint: "save its weights instead: save \(model.name) weights \"\(model.name).weights.h5\"")
             }
             var config: [String: Any] = ["name": node.layer.name, "trainable": !node.layer.isFrozen, "dtype": "float32"]
             for (key, value) in node.layer.configuration { config[key] = value.jsonObject }
-            let history: [String: Any] = ["class_name": "__keras_tensor__",
-                                          "config": ["shape": [NSNull()] + parent.shape, "dtype": "float32",
-                                                     "keras_history": [parent.layer.name, 0, 0]] as [String: Any]]
+            let tensors: [[String: Any]] = node.inputs.map { parent in
+                ["class_name": "__keras_tensor__",
+                 "config": ["shape": [NSNull()] + parent.shape, "dtype": "float32",
+                            "keras_history": [parent.layer.name, 0, 0]] as [String: Any]]
+            }
+            // A merge is called on a list of tensors, every other layer on one.
+            let isMerge = node.inputs.count > 1 || node.layer is MergeLayer
+            let shapes: [Any] = node.inputs.map { [NSNull()] + $0.shape }
             layers.append([
                 "module": "keras.layers", "class_name": node.layer.typeName, "registered_name": NSNull(),
                 "name": node.layer.name, "config": config,
-                "build_config": ["input_shape": [NSNull()] + parent.shape],
-                "inbound_nodes": [["args": [history], "kwargs": [String: Any]()]],
+                "build_config": ["input_shape": isMerge ? shapes : shapes[0]],
+                "inbound_nodes": [["args": isMerge ? [tensors] : [tensors[0]], "kwargs": [String: Any]()]],
             ])
         }
         let outputs: [Any] = model.outputs.map { [$0.layer.name, 0, 0] as [Any] }

@@ -108,6 +108,15 @@ extension ONNXGraphBuilder {
 extension ElementwiseMerge: ONNXConvertible {
     func addONNX(to graph: inout ONNXGraphBuilder, inputs: [ONNXValue], inputShapes: [[Int]],
                  outputShape: [Int]) throws(InteropError) -> ONNXValue {
+        // ONNX broadcasts from the last axis over the batch axis too; Keras pads a shorter item
+        // with 1s after the batch axis: (N, 8) joins (N, 4, 4, 8) as (N, 1, 1, 8).
+        let inputs = zip(inputs, inputShapes).map { input, shape -> ONNXValue in
+            guard shape.count < outputShape.count else { return input }
+            let last = graph.channelsLast(input, rank: shape.count - 1)
+            let padded = [0] + Array(repeating: 1, count: outputShape.count - shape.count) + shape
+            let target = graph.int64Initializer("\(name)/broadcast_shape", padded)
+            return ONNXValue(name: graph.emit("Reshape", [last, target], graph.unique("\(input.name)/broadcast")), layout: .channelsLast)
+        }
         let (names, layout) = graph.commonLayout(inputs, itemRank: outputShape.count)
         let out: String
         switch operation {

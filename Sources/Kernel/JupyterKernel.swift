@@ -34,6 +34,7 @@ public final class JupyterKernel {
     private let stateLock = NSLock()
     private var shutdownAsked = false
     private var training: NotebookTraining!
+    private var download: NotebookDownload!
     private let controlDone = DispatchSemaphore(value: 0)
 
     /// Binds every socket; a port in use or a bad address throws before anything is served.
@@ -63,6 +64,10 @@ public final class JupyterKernel {
             self.publish(type, content: content, parent: self.currentParent)
         }
         session.trainingObserver = training
+        download = NotebookDownload { [unowned self] type, content in
+            self.publish(type, content: content, parent: self.currentParent)
+        }
+        session.dataOptions.progress = download.callback
         session.shouldStop = { [unowned self] in
             guard Interrupt.take() else { return false }
             self.stopped = true
@@ -77,6 +82,10 @@ public final class JupyterKernel {
     /// training between batches, as `interrupt_request` on the control socket does.
     public func run() {
         Interrupt.install()
+        ParentWatch.start { parent in
+            JupyterKernel.log("the process that started this kernel (JPY_PARENT_PID=\(parent)) has exited; shutting down")
+            _exit(1)
+        }
         Thread.detachNewThread { [unowned self] in self.serveHeartbeat() }
         Thread.detachNewThread { [unowned self] in self.serveControl() }
         publish("status", content: ["execution_state": "starting"], parent: [:])
@@ -236,6 +245,7 @@ public final class JupyterKernel {
         Interrupt.clear()
         stopped = false
         training.reset()
+        download.reset()
         // The last text of a cell is its result (Out[N]); text before it is printed output.
         var pendingText: String?
         func flushText(asResult: Bool) {

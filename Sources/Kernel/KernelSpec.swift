@@ -47,10 +47,11 @@ public enum KernelSpec {
         ((prefix as NSString).expandingTildeInPath as NSString).appendingPathComponent("share/jupyter/kernels")
     }
 
-    /// `kernel.json`: Jupyter starts `cnnb kernel -f {connection_file}` with this very executable.
-    public static func kernelJSON(executable: String, displayName: String = "cnnb") -> String {
+    /// `kernel.json`: Jupyter starts `cnnb kernel -f {connection_file}` with this very executable,
+    /// followed by `--allow-write DIR` for each folder in `allowWrite` (absolute paths).
+    public static func kernelJSON(executable: String, displayName: String = "cnnb", allowWrite: [String] = []) -> String {
         let object: [String: Any] = [
-            "argv": [executable, "kernel", "-f", "{connection_file}"],
+            "argv": [executable, "kernel", "-f", "{connection_file}"] + allowWrite.flatMap { ["--allow-write", $0] },
             "display_name": displayName,
             "language": "cnnb",
             "interrupt_mode": "message",
@@ -62,14 +63,14 @@ public enum KernelSpec {
 
     /// Writes the kernelspec folder `kernels/NAME` whole: kernel.json and the logos. Returns its path.
     @discardableResult
-    public static func install(in kernels: String, name: String, executable: String) throws -> String {
+    public static func install(in kernels: String, name: String, executable: String, allowWrite: [String] = []) throws -> String {
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }), name.first != "." else {
             throw KernelError.kernelSpec("a kernel name is letters, digits, '-', '_' and '.', got '\(name)'")
         }
         let folder = (kernels as NSString).appendingPathComponent(name)
         do {
             try AtomicFile.makeFolder(folder)
-            try AtomicFile.write(kernelJSON(executable: executable), to: (folder as NSString).appendingPathComponent("kernel.json"))
+            try AtomicFile.write(kernelJSON(executable: executable, allowWrite: allowWrite), to: (folder as NSString).appendingPathComponent("kernel.json"))
             for size in [32, 64] {
                 try AtomicFile.write(try logoPNG(size: size), to: (folder as NSString).appendingPathComponent("logo-\(size)x\(size).png"))
             }

@@ -8,8 +8,7 @@ import Render
 final class NotebookTraining: TrainingObserver {
     let isLive = true
     /// Publishes `display_data` (first) or `update_display_data` (after) on iopub.
-    private let publish: (_ type: String, _ content: [String: Any]) -> Void
-    private var displayID: String?
+    private let display: LiveDisplay
     private var lines: [String] = []
     private var liveLine: String?
     private var lastShown = Date.distantPast
@@ -19,12 +18,12 @@ final class NotebookTraining: TrainingObserver {
     static let interval: TimeInterval = 0.1
 
     init(publish: @escaping (_ type: String, _ content: [String: Any]) -> Void) {
-        self.publish = publish
+        display = LiveDisplay(publish: publish)
     }
 
     /// Called before each cell: a training in it starts a display of its own.
     func reset() {
-        displayID = nil
+        display.reset()
         lines.removeAll()
         liveLine = nil
         history.removeAll()
@@ -71,15 +70,7 @@ final class NotebookTraining: TrainingObserver {
     private func show() {
         lastShown = Date()
         let text = (lines + (liveLine.map { [$0] } ?? [])).joined(separator: "\n")
-        var html = "<pre>" + Markup.escape(text) + "</pre>"
-        if let chartPNG { html += "\n<img src=\"data:image/png;base64,\(chartPNG)\" alt=\"loss and accuracy by epoch\">" }
-        let data: [String: Any] = ["text/plain": text, "text/html": html]
-        if let displayID {
-            publish("update_display_data", ["data": data, "metadata": [:] as [String: Any], "transient": ["display_id": displayID]])
-        } else {
-            let id = UUID().uuidString.lowercased()
-            displayID = id
-            publish("display_data", ["data": data, "metadata": [:] as [String: Any], "transient": ["display_id": id]])
-        }
+        let chart = chartPNG.map { "\n<img src=\"data:image/png;base64,\($0)\" alt=\"loss and accuracy by epoch\">" } ?? ""
+        display.show(LiveDisplay.text(text, html: chart))
     }
 }

@@ -74,15 +74,29 @@ public struct Command: Hashable, Sendable {
     public func option(_ name: String) -> NamedOption? { options.first { $0.name.name == name } }
 }
 
-/// `stride 2`, `padding same`, or a flag without value (`labels`).
+/// `stride 2`, `padding same`, or a flag without value (`labels`); an option that may be given
+/// per output has either a `value` or `perOutput` values (`loss digit mse, odd mae`).
 public struct NamedOption: Hashable, Sendable {
     public var name: Identifier
     public var value: Expr?
+    /// `NAME VALUE` pairs, one per output named, in source order; empty for the one-value form.
+    public var perOutput: [OutputValue]
     public var span: SourceSpan
-    public init(name: Identifier, value: Expr?, span: SourceSpan) {
+    public init(name: Identifier, value: Expr?, perOutput: [OutputValue] = [], span: SourceSpan) {
         self.name = name
         self.value = value
+        self.perOutput = perOutput
         self.span = span
+    }
+}
+
+/// One output's value of a per-output option: `odd binary_crossentropy`.
+public struct OutputValue: Hashable, Sendable {
+    public var output: Identifier
+    public var value: Expr
+    public init(output: Identifier, value: Expr) {
+        self.output = output
+        self.value = value
     }
 }
 
@@ -149,6 +163,8 @@ public indirect enum ExprKind: Hashable, Sendable {
     case list([Expr])
     /// `data.train`
     case member(Expr, Identifier)
+    /// `x.reshape 500x1`: a member that takes a value (`Vocabulary.methods`).
+    case method(Expr, Identifier, Expr)
     /// `x[0]`, `x[0..<25]`, `cnn.layers[1, 3, 5]`
     case index(Expr, [Expr])
     /// `a..<b` (closed: false) or `a...b` (closed: true); either bound may be missing inside `[ ]`.

@@ -37,7 +37,8 @@ extension LayerSpec {
 
 extension NamedOption {
     public var treeDescription: String {
-        "(" + name.name + (value.map { " " + $0.treeDescription } ?? "") + ")"
+        "(" + name.name + (value.map { " " + $0.treeDescription } ?? "")
+            + perOutput.map { " (\($0.output.name) \($0.value.treeDescription))" }.joined() + ")"
     }
 }
 
@@ -51,6 +52,7 @@ extension Expr {
         case .name(let name): return name
         case .list(let elements): return "[" + elements.map(\.treeDescription).joined(separator: " ") + "]"
         case .member(let base, let name): return "(. \(base.treeDescription) \(name.name))"
+        case .method(let base, let name, let argument): return "(. \(base.treeDescription) \(name.name) \(argument.treeDescription))"
         case .index(let base, let indices): return "(index \(base.treeDescription)" + indices.map { " " + $0.treeDescription }.joined() + ")"
         case .range(let lower, let upper, let closed):
             return "(\(closed ? "..." : "..<") \(lower?.treeDescription ?? "_") \(upper?.treeDescription ?? "_"))"

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Tab completion: statement keywords and layer words at the start of a statement (also after
-/// `NAME =`), the current keyword's or layer's options after it, activation and dataset names,
+/// `NAME =`), the current keyword's or layer's options after it (and a model's output names
+/// after `compile MODEL`, `fit MODEL`, `evaluate MODEL`), activation and dataset names,
 /// variables, members after `name.`, the `:commands`, and file names after `:load`, `:save`
 /// and `:out` (inside quotes, readline completes file names itself). The REPL's readline and
 /// the Jupyter kernel both ask here.
@@ -24,8 +25,9 @@ public enum Completion {
             let base = String(word[..<dot])
             let members: [String]
             switch session[base] {
-            case .dataset?: members = ["train", "test", "classes"]
-            case .images?, .image?: members = ["labels", "classes", "count"]
+            case .dataset?: members = ["train", "test", "classes", "reshape"]
+            case .images?, .image?: members = ["labels", "classes", "count", "reshape"]
+            case .tensor?: members = ["reshape"]
             case .model?: members = ["layers", "name"]
             case .history(let h)?: members = h.keys
             default: members = []
@@ -44,15 +46,23 @@ public enum Completion {
             result = startWords
         } else {
             let first = words[0]
-            if let command = Vocabulary.commands[first] { result += command.optionNames }
+            if let command = Vocabulary.commands[first] {
+                result += command.optionNames
+                // `compile two loss di…`: the outputs a per-output option names.
+                if command.options.contains(where: \.perOutput), words.count > 1, case .model(let model)? = session[words[1]] {
+                    result += model.outputNames
+                    if command.option("targets") != nil { result.append("labels") }
+                }
+            }
             if let layer = words.lazy.compactMap({ Vocabulary.layers[$0] }).last {
                 result += layer.options.map(\.name)
                 if first == "layer" || first == "explain" { result.append("on") }
             }
             if first == "layer" || first == "explain" { result += Vocabulary.layerList.map(\.word) }
-            if first == "load" { result += Vocabulary.datasets }
+            if first == "load" { result += Vocabulary.datasets + Vocabulary.fileKinds }
             result += Vocabulary.activations + Vocabulary.paddings + ["adam", "sgd", "rmsprop", "accuracy",
-                                                                       "sparse_categorical_crossentropy", "categorical_crossentropy", "mean_squared_error"]
+                                                                       "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
+                                                                       "mean_squared_error"]
         }
         result += session.definitionOrder
         return Array(Set(result)).sorted()

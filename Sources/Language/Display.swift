@@ -41,13 +41,16 @@ extension Interpreter {
                 if case .string(let s) = item { return "'\(s)'" }
                 return try text(of: item)
             }).joined(separator: ", ") + "]"
+        case .dataset(let d) where !d.train.holdsBytes:
+            return "\(d.name): \(d.train.count) training and \(d.test.count) test rows of \(d.train.imageShape.map(String.init).joined(separator: "x")) numbers, "
+                + "\(d.classNames.count) classes\n" + "from \(d.source)"
         case .dataset(let d):
             return "\(d.name): \(d.train.count) training and \(d.test.count) test images of \(d.train.imageShape.map(String.init).joined(separator: "x")), "
                 + "\(d.classNames.count) classes\n" + "from \(d.source)"
         case .images(let split):
             if split.count * split.imageSize <= NumpyFormat.threshold { return try arrayText(split) }
             return "\(split.count) images \(kerasTupleText(split.shape)), "
-                + (split.isScaled ? "float32 (stored as uint8, scaled as each batch is read)" : "uint8")
+                + (!split.holdsBytes ? "float32" : split.isScaled ? "float32 (stored as uint8, scaled as each batch is read)" : "uint8")
                 + "\nshow a few with: show IMAGES[0..<25] grid 5x5 labels"
         case .image(let split): return try arrayText(split)
         case .labels(let split):
@@ -65,6 +68,9 @@ extension Interpreter {
     func arrayText(_ split: DatasetSplit) throws -> String {
         let single = split.count == 1
         let shape = single ? split.imageShape : split.shape
+        if !split.holdsBytes {
+            return try NumpyFormat.repr((0..<split.count).flatMap { split.values(at: $0) }, shape: shape, dtype: "float32")
+        }
         if !split.isScaled {
             var bytes: [UInt8] = []
             bytes.reserveCapacity(split.count * split.imageSize)

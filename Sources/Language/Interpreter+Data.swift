@@ -17,6 +17,9 @@ extension Interpreter {
         }
         if case .name("images") = argument.kind { return try loadImageFolder(command, outputs: &outputs) }
         if case .name("model") = argument.kind { return try loadKerasModel(command, outputs: &outputs) }
+        if case .name(let word) = argument.kind, word == "csv" || word == "tsv", session[word] == nil {
+            return try loadNumberTable(command, separator: word == "tsv" ? .tab : nil, outputs: &outputs)
+        }
         let name: String
         switch try evaluate(argument, outputs: &outputs) {
         case .word(let w), .string(let w): name = w
@@ -98,7 +101,7 @@ extension Interpreter {
         }
         let result: ImageFolderResult
         do {
-            result = try ImageFolder.read(directory, options: options)
+            result = try ImageFolder.read(directory, options: options, shouldStop: session.shouldStop)
         } catch let error as DataError {
             throw Diagnostic.error(error.message, at: from.value?.span ?? from.span, hint: error.hint)
         }
@@ -115,6 +118,70 @@ extension Interpreter {
                                    + result.skipped.prefix(3).joined(separator: "; ") + (result.skipped.count > 3 ? "; …" : ""),
                                    at: from.value?.span ?? from.span))
         }
+        return .dataset(dataset)
+    }
+
+    /// `load csv "F" [label COLUMN] [header] [test "F2"]`: rows of numbers with a label each, as
+    /// tabular and time-series lessons read them (`.tsv`: the UCR archive's tab-separated files).
+    func loadNumberTable(_ command: Command, separator: NumberTableOptions.Separator?, outputs: inout [Output]) throws -> Value {
+        let kind = sourceText(command.arguments[0])
+        guard command.arguments.count == 2, case .string(let written) = try evaluate(command.arguments[1], outputs: &outputs) else {
+            throw Diagnostic.error("load \(kind) needs the file, as a quoted path", at: command.span,
+                                   hint: "write data = load \(kind) \"data.\(kind)\" [label COLUMN] [header] [test \"test.\(kind)\"]")
+        }
+        let fileSpan = command.arguments[1].span
+        if let other = command.options.first(where: { !["label", "header", "test"].contains($0.name.name) }) {
+            throw Diagnostic.error("load \(kind) takes label, header and test, not \(other.name.name)", at: other.name.span,
+                                   hint: "write data = load \(kind) \"data.\(kind)\" [label COLUMN] [header] [test \"test.\(kind)\"]")
+        }
+        var options = NumberTableOptions()
+        options.separator = separator ?? NumberTableOptions.separator(forPath: written)
+        options.header = command.option("header") != nil
+        if let (value, expr) = try option(command, "label", outputs: &outputs) {
+            switch value {
+            case .number(let x) where x.rounded() == x && abs(x) < 1e9: options.label = .index(Int(x))
+            case .string(let name), .word(let name): options.label = .name(name)
+            default:
+                throw Diagnostic.error("the label column is a position (0 is the first, -1 the last) or a name from the header, got \(value.brief)",
+                                       at: expr.span, hint: "for example label 0, label -1 or label \"species\"")
+            }
+        }
+        var testPath: String?
+        var testSpan = fileSpan
+        if let test = command.option("test") {
+            testPath = try filePath(test, what: "the test file", inOutputFolder: false, outputs: &outputs)
+            testSpan = test.value?.span ?? test.span
+        }
+        func read(_ path: String, at span: SourceSpan) throws -> NumberTable {
+            do {
+                return try NumberTable.read(path, options: options)
+            } catch let error as LabelColumnError {
+                throw Diagnostic.error(error.problem.message, at: command.option("label")?.value?.span ?? span, hint: error.problem.hint)
+            } catch let error as DataError {
+                throw Diagnostic.error(error.message, at: span, hint: error.hint)
+            }
+        }
+        let train = try read(resolvedPath(written, inOutputFolder: false), at: fileSpan)
+        let test = try testPath.map { try read($0, at: testSpan) }
+        var dataset: Dataset
+        let numbering: ClassNumbering
+        do {
+            (dataset, numbering) = try NumberTable.dataset(train: train, test: test)
+        } catch let error as DataError {
+            throw Diagnostic.error(error.message, at: test != nil && error.hint == NumberTable.widthMismatchHint ? testSpan : fileSpan, hint: error.hint)
+        }
+        if let limit = session.imageLimit {
+            dataset = dataset.prefix(train: limit, test: max(limit / 5, 1))
+        }
+        let classes = numbering.classNames
+        var text = "\((written as NSString).lastPathComponent): \(dataset.train.count) rows of \(dataset.train.imageSize) values"
+        if let testPath { text += ", \((testPath as NSString).lastPathComponent): \(dataset.test.count) rows" }
+        text += ", \(classes.count) class\(classes.count == 1 ? "" : "es")"
+        if numbering.renumbered {
+            let shown = classes.prefix(10).enumerated().map { "\($1) as \($0)" }.joined(separator: ", ")
+            text += " (labels \(shown)\(classes.count > 10 ? ", …" : ""); .classes keeps them)"
+        }
+        outputs.append(.text(text))
         return .dataset(dataset)
     }
 
@@ -175,7 +242,7 @@ extension Interpreter {
     func sourceText(_ expr: Expr) -> String {
         switch expr.kind {
         case .name(let n): return n
-        case .member(let base, let member): return sourceText(base) + "." + member.name
+        case .member(let base, let member), .method(let base, let member, _): return sourceText(base) + "." + member.name
         default: return "…"
         }
     }
@@ -188,7 +255,7 @@ extension Interpreter {
             switch value {
             // Images with their labels are a pair, printed as Python prints a tuple of tuples.
             case .dataset(let d):
-                parts.append("train ((\(kerasTupleText(d.train.shape)), \(kerasTupleText(d.train.labelsShape))), "
+                parts.append("train (\(kerasTupleText(d.train.shape)), \(kerasTupleText(d.train.labelsShape))), "
                              + "test (\(kerasTupleText(d.test.shape)), \(kerasTupleText(d.test.labelsShape)))")
             case .images(let s): parts.append("(\(kerasTupleText(s.shape)), \(kerasTupleText(s.labelsShape)))")
             case .image(let s): parts.append(kerasTupleText(s.imageShape))
@@ -243,6 +310,10 @@ extension Interpreter {
 
     /// Image `index` of a split as a grid tile; unscaled bytes are read as 0…255.
     func gridImage(_ split: DatasetSplit, _ index: Int, caption: String?) throws -> GridImage {
+        guard split.holdsBytes else {
+            return try GridImage(width: split.width, height: split.height, channels: split.channels,
+                                 pixels: split.values(at: index), caption: caption)
+        }
         let bytes = split.pixels(at: index)
         if !split.isScaled {
             return try GridImage(width: split.width, height: split.height, channels: split.channels, bytes: Array(bytes), caption: caption)
@@ -279,5 +350,75 @@ extension Interpreter {
         }
         let columns = max(1, min(defaultColumns, count))
         return ((count + columns - 1) / columns, columns)
+    }
+}
+
+// MARK: - Reshaping
+
+extension Interpreter {
+    func isWord(_ value: Value) -> Bool { if case .word = value { return true } else { return false } }
+
+    /// `x.reshape 500x1`: a dataset's or images' items take the new shape as Keras's `Reshape`
+    /// does (the batch axis stays), a tensor as NumPy's `reshape` (every axis); a list such as
+    /// `[-1, 1]` lets one axis follow from the others. Copies nothing for images.
+    func reshape(_ value: Value, to shapeValue: Value, base: Expr, argument: Expr, expr: Expr) throws -> Value {
+        let size: Int
+        switch value {
+        case .dataset(let d): size = d.train.imageSize
+        case .images(let s), .image(let s): size = s.imageSize
+        case .tensor(let t): size = t.count
+        default:
+            throw Diagnostic.error("reshape works on datasets, images and tensors, not on \(value.kindName)", at: base.span,
+                                   hint: "for example data.train.reshape 140x1")
+        }
+        var axes: [Int]
+        switch shapeValue {
+        case .size(let s): axes = s
+        case .number(let x) where x.rounded() == x && abs(x) < 1e9: axes = [Int(x)]
+        case .list(let items):
+            axes = try items.map { item in
+                guard case .number(let x) = item, x.rounded() == x, abs(x) < 1e9 else {
+                    throw Diagnostic.error("a shape holds whole numbers, got \(item.brief)", at: argument.span, hint: "for example [-1, 1]")
+                }
+                return Int(x)
+            }
+        default:
+            throw Diagnostic.error("a shape is written 500x1 or [-1, 1], got \(shapeValue.kindName)", at: argument.span)
+        }
+        let itemShape: [Int] = {
+            switch value {
+            case .dataset(let d): return d.train.imageShape
+            case .images(let s), .image(let s): return s.imageShape
+            case .tensor(let t): return t.shape
+            default: return []
+            }
+        }()
+        let what = { () -> String in if case .tensor = value { return "a tensor of shape" } else { return "items of shape" } }()
+        guard !axes.isEmpty, axes.allSatisfy({ $0 > 0 || $0 == -1 }), axes.filter({ $0 == -1 }).count <= 1 else {
+            throw Diagnostic.error("\(kerasTupleText(axes)) is not a shape: axes are positive, with at most one -1", at: argument.span,
+                                   hint: "for example \(size)x1 or [-1, 1]")
+        }
+        // Counted in Double: a slip such as 99999999x99999999 must not overflow.
+        let product = axes.filter { $0 != -1 }.reduce(1.0) { $0 * Double($1) }
+        let known = product < Double(Int.max / 2) ? Int(product) : Int.max
+        if let free = axes.firstIndex(of: -1) {
+            guard known > 0, size % known == 0, size / known > 0 else {
+                throw Diagnostic.error("cannot reshape \(what) \(kerasTupleText(itemShape)) (\(size) values) into \(kerasTupleText(axes)): "
+                                       + "\(size) is not a multiple of \(known)", at: expr.span,
+                                       hint: "the axes other than -1 must divide \(size)")
+            }
+            axes[free] = size / known
+        } else if known != size {
+            throw Diagnostic.error("cannot reshape \(what) \(kerasTupleText(itemShape)) (\(size) values) into \(kerasTupleText(axes)) (\(countText(product)) values)",
+                                   at: expr.span, hint: "the new shape must hold the same \(size) values, such as \(size)x1")
+        }
+        switch value {
+        case .dataset(let d):
+            return .dataset(Dataset(name: d.name, train: d.train.reshaped(axes), test: d.test.reshaped(axes), source: d.source))
+        case .images(let s): return .images(s.reshaped(axes))
+        case .image(let s): return .image(s.reshaped(axes))
+        case .tensor(let t): return .tensor(t.copy().reshaped(axes))
+        default: return value
+        }
     }
 }

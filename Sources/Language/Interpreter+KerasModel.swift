@@ -5,16 +5,17 @@ import Interop
 import Render
 
 /// `m = load model "m.keras"`: a model Keras (or `save`) wrote, rebuilt from cnnb's own layer
-/// words. Each Keras layer is written out as the cnnb line that makes it (`Conv2D` with
-/// `filters=4, kernel_size=(3, 3), padding='same'` → `conv 4 3x3 padding same …`), through the
-/// layer registry, so a loaded model is built, checked and named exactly as a written one.
+/// words. Each Keras layer is written out as the cnnb layer that makes it (`Conv2D` with
+/// `filters=4, kernel_size=(3, 3), padding='same'` → `conv 4 3x3 padding same …`), built by
+/// the layer registry, and applied to the outputs of the layers config.json says it reads, so
+/// residual and branching models load as chains do.
 extension Interpreter {
     /// Keras's constructor arguments that are cnnb's positional arguments, by the registry's
     /// argument names.
     static let kerasArgumentKeys = ["FILTERS": "filters", "KERNEL": "kernel_size", "UNITS": "units", "RATE": "rate",
                                     "POOL_SIZE": "pool_size"]
     /// Keras's arguments cnnb has options for.
-    static let kerasOptionKeys = ["strides": "stride", "padding": "padding"]
+    static let kerasOptionKeys = ["strides": "stride", "padding": "padding", "axis": "axis"]
     /// Settings cnnb's layers do not have, with the value each must hold to be read.
     static let kerasFixedSettings: [String: Any] = ["use_bias": true, "data_format": "channels_last", "groups": 1]
 
@@ -23,7 +24,10 @@ extension Interpreter {
             throw Diagnostic.error("load model needs the .keras file", at: command.span, hint: "write m = load model \"m.keras\"")
         }
         let span = command.arguments[1].span
-        let path = resolvedPath(written, inOutputFolder: false)
+        var path = resolvedPath(written, inOutputFolder: false)
+        // A file this run saved (`save m "m.keras"`) is in the output folder.
+        let saved = resolvedPath(written)
+        if !FileManager.default.fileExists(atPath: path), FileManager.default.fileExists(atPath: saved) { path = saved }
         let contents: KerasArchive.Contents
         do {
             contents = try KerasArchive.read(path)
@@ -36,20 +40,12 @@ extension Interpreter {
         }
         let name = contents.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) && !contents.name.isEmpty
             && !(contents.name.first?.isNumber ?? true) ? contents.name : "loaded"
-        let source = "model \(name) {\n" + lines.map { "    " + $0 }.joined(separator: "\n") + "\n}"
-        let (statements, diagnostics) = Parser.parseStatements(source, file: written)
-        guard diagnostics.allSatisfy({ $0.severity != .error }), case .model(let identifier, let items)? = statements.first?.kind else {
-            let reason = diagnostics.first.map { "\($0.message) in: " + sourceLine(source, $0.span.line) } ?? "no model"
-            throw Diagnostic.error("\(written) does not translate into cnnb's layers: \(reason)", at: span)
+        let model = try buildKerasGraph(contents, lines: lines, name: name, file: written, at: span)
+        // Layers that read several, and several outputs, are said as a block would say them.
+        lines = zip(contents.layers, lines).map { layer, line in
+            layer.inbounds.count > 1 ? line + " from " + layer.inbounds.joined(separator: ", ") : line
         }
-        let model: Model
-        do {
-            // A layer nothing reads is impossible in a chain made from the file: no warnings to show.
-            var warnings: [Diagnostic] = []
-            model = try buildModel(name: identifier, items: items, warnings: &warnings)
-        } catch let error as Diagnostic {
-            throw Diagnostic.error("\(written): \(error.message) (in \(sourceLine(source, error.span.line)))", at: span, hint: error.hint)
-        }
+        if contents.outputs.count > 1 { lines.append("outputs " + contents.outputs.joined(separator: ", ")) }
         do {
             try contents.loadWeights(into: model)
         } catch {
@@ -60,9 +56,51 @@ extension Interpreter {
         return .model(model)
     }
 
-    private func sourceLine(_ source: String, _ line: Int) -> String {
-        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
-        return line >= 1 && line <= lines.count ? lines[line - 1].trimmingCharacters(in: .whitespaces) : ""
+    /// The model of `contents`: each layer made by the registry from its cnnb line, applied to
+    /// the outputs of the layers it reads, in config.json's order (each after what it reads).
+    private func buildKerasGraph(_ contents: KerasArchive.Contents, lines: [String], name: String, file: String,
+                                 at span: SourceSpan) throws -> Model {
+        var nodes: [String: Node] = [:]
+        var input: Node?
+        var weights = 0.0
+        var ignored: [Output] = []
+        for (layer, line) in zip(contents.layers, lines) {
+            let (statements, diagnostics) = Parser.parseStatements(line, file: file)
+            guard diagnostics.allSatisfy({ $0.severity != .error }), statements.count == 1,
+                  case .expression(let expr) = statements[0].kind, case .layer(let spec) = expr.kind else {
+                let reason = diagnostics.first?.message ?? "not one layer"
+                throw Diagnostic.error("\(file): layer \(layer.name) does not translate into cnnb's layers: \(reason) in: \(line)", at: span)
+            }
+            do {
+                if spec.syntax?.definition.isInput == true {
+                    let node = Node.input(shape: try inputShape(spec.arguments[0], outputs: &ignored), seed: nextSeed())
+                    node.layer.name = layer.name
+                    input = node
+                    nodes[layer.name] = node
+                    continue
+                }
+                let made = try makeLayer(spec)
+                // config.json lists each layer after the ones it reads (checked when it was read).
+                let inputs = layer.inbounds.compactMap { nodes[$0] }
+                weights += try checkWeightCount(made, inputs[0].shape, at: span)
+                try checkModelMemory(weights: weights, model: name, at: span)
+                do {
+                    nodes[layer.name] = try made(inputs)
+                } catch {
+                    let what = inputs.count == 1 ? "follow an output of shape \(inputs[0].shapeDescription)"
+                        : "join outputs of shapes " + inputs.map(\.shapeDescription).joined(separator: " and ")
+                    throw Diagnostic.error("\(made.typeName) cannot \(what): \(error.message)", at: span, hint: error.hint)
+                }
+            } catch let error as Diagnostic {
+                throw Diagnostic.error("\(file): layer \(layer.name): \(error.message) (in \(line))", at: span, hint: error.hint)
+            }
+        }
+        guard let input else { throw Diagnostic.error("\(file): the model has no input layer", at: span) }
+        do {
+            return try Model(inputs: input, outputs: contents.outputs.compactMap { nodes[$0] }, name: name)
+        } catch {
+            throw Diagnostic.error("\(file): \(error.message)", at: span, hint: error.hint)
+        }
     }
 
     /// The cnnb line that makes one Keras layer.

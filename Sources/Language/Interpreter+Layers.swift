@@ -271,8 +271,13 @@ extension Interpreter {
 
     func checkedOutputShape(_ layer: any Layer, _ shape: [Int], at span: SourceSpan) throws -> [Int] {
         do { return try layer.outputShape(for: shape) } catch {
+            var hint = error.hint
+            // A row of numbers (`load csv`) is a signal once it has a channel axis.
+            if shape.count == 1, let windowed = layer as? WindowedLayer, windowed.rank == 1 {
+                hint = "a 1D layer reads steps x channels: reshape the rows first, as x.reshape \(shape[0])x1"
+            }
             throw Diagnostic.error("\(layer.typeName) cannot take an input of shape \(kerasShapeText(shape)): \(error.message)",
-                                   at: span, hint: error.hint)
+                                   at: span, hint: hint)
         }
     }
 

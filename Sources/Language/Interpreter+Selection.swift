@@ -48,6 +48,15 @@ extension Interpreter {
         }
     }
 
+    /// Values computed from a split's labels, one per image: whole numbers stay labels of the
+    /// same images (usable as class indices), any other value makes a tensor.
+    func labels(_ values: [Double], of split: DatasetSplit) -> Value {
+        if values.allSatisfy({ $0.rounded() == $0 && abs($0) <= Double(Int32.max) }) {
+            return .labels(split.withLabels(values.map { Int32($0) }))
+        }
+        return .tensor(Tensor(shape: [split.count], values: values.map { Float($0) }))
+    }
+
     /// The items a selection index picks, or nil when `index` is an ordinary index or range.
     /// A selection is a comparison (`labels == 3`, where a bare `labels` names the split's) or
     /// a tensor of 1s and 0s, one per item.

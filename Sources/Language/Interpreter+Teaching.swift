@@ -19,13 +19,20 @@ extension Interpreter {
         switch target {
         case .list:
             let (rows, columns, values) = try matrix(target, at: targetExpr.span)
-            input = Tensor(shape: [1, rows, columns, 1], values: values)
+            if case .layer(let spec) = what.kind, spec.syntax?.rank == 1 {
+                // A 1D layer reads a list as a signal: [1, 2, 3] is 3 steps of 1 channel, and
+                // [[1, 2], [3, 4], [5, 6]] 3 steps of 2 channels, as NumPy's (steps, channels).
+                let isFlat: Bool = { if case .list(let items) = target { return items.allSatisfy { if case .list = $0 { false } else { true } } } else { return false } }()
+                input = Tensor(shape: isFlat ? [1, columns, 1] : [1, rows, columns], values: values)
+            } else {
+                input = Tensor(shape: [1, rows, columns, 1], values: values)
+            }
         case .image(let split):
             input = split.image(at: 0).reshaped([1] + split.imageShape)
-            inputIsImage = true
+            inputIsImage = split.holdsBytes
         case .images(let split) where split.count == 1:
             input = split.image(at: 0).reshaped([1] + split.imageShape)
-            inputIsImage = true
+            inputIsImage = split.holdsBytes
         case .tensor(let t) where t.rank == 2:
             input = t.copy().reshaped([1, t.shape[0], t.shape[1], 1])
         case .tensor(let t) where t.rank == 3:
@@ -89,6 +96,13 @@ extension Interpreter {
             lines.append("input \(itemShape.map(String.init).joined(separator: "x")):")
             lines.append(try NumpyFormat.repr(input.scalars, shape: channelsLast(itemShape), dtype: nil))
             if let kernelText { lines += ["kernel:", kernelText] }
+            // A layer's own weights (drawn as Keras draws them) explain its output; axes of
+            // one are left out, as NumPy's squeeze does.
+            for parameter in layer.parameters where kernelText == nil && parameter.value.count <= 64 {
+                let shape = parameter.value.shape.filter { $0 != 1 }
+                lines.append("\(parameter.name) \(kerasTupleText(parameter.value.shape)):")
+                lines.append(try NumpyFormat.repr(parameter.value.scalars, shape: shape.isEmpty ? [1] : shape, dtype: nil))
+            }
             lines.append("output \(outShape.map(String.init).joined(separator: "x")):")
             lines.append(try NumpyFormat.repr(outputValues, shape: channelsLast(outShape), dtype: nil))
             outputs.append(.text(lines.joined(separator: "\n")))

@@ -6,7 +6,9 @@ import Render
 
 /// `compile`, `fit`, `evaluate`, `predict` and `save`: training a model and using it.
 extension Interpreter {
-    /// `compile MODEL optimizer adam loss sparse_categorical_crossentropy metrics accuracy [lr 0.001]`
+    /// `compile MODEL optimizer adam loss sparse_categorical_crossentropy metrics accuracy [lr 0.001]`;
+    /// with several outputs the loss and metrics are for all of them or per output name:
+    /// `loss digit sparse_categorical_crossentropy, odd binary_crossentropy metrics accuracy`.
     func compileCommand(_ command: Command, outputs: inout [Output]) throws -> Value {
         let model = try self.model(command.arguments[0], outputs: &outputs)
         var optimizerName = "rmsprop"  // Keras's default optimizer
@@ -33,24 +35,30 @@ extension Interpreter {
                 throw Diagnostic.error(error.message, at: given.value?.span ?? given.span, hint: error.hint)
             }
         }
-        guard let (lossValue, lossExpr) = try option(command, "loss", outputs: &outputs) else {
+        guard let lossExprs = try everyOutput(command, "loss", model: model, what: "loss", example: "NAME") else {
             throw Diagnostic.error("compile needs a loss", at: command.span,
                                    hint: "add loss sparse_categorical_crossentropy (integer labels) or loss categorical_crossentropy (one-hot)")
         }
-        let lossName = try word(lossValue, at: lossExpr.span, what: "the loss")
         let fromLogits = command.option("from_logits") != nil
-        guard let loss = Loss(kerasName: lossName, fromLogits: fromLogits) else {
-            let known = Loss.allCases.map(\.rawValue) + Loss.aliasNames
-            var hint = "use one of " + known.joined(separator: ", ")
-            if let near = nearestWord(to: lossName, among: known) { hint = "did you mean '\(near)'? " + hint }
-            throw Diagnostic.error("unknown loss '\(lossName)'", at: lossExpr.span, hint: hint)
+        var losses: [Loss] = []
+        for lossExpr in lossExprs {
+            let lossName = try word(try evaluate(lossExpr, outputs: &outputs), at: lossExpr.span, what: "the loss")
+            guard let loss = Loss(kerasName: lossName, fromLogits: fromLogits) else {
+                let known = Loss.allCases.map(\.rawValue) + Loss.aliasNames
+                var hint = "use one of " + known.joined(separator: ", ")
+                if let near = nearestWord(to: lossName, among: known) { hint = "did you mean '\(near)'? " + hint }
+                throw Diagnostic.error("unknown loss '\(lossName)'", at: lossExpr.span, hint: hint)
+            }
+            losses.append(loss)
         }
-        if fromLogits && !loss.isCrossEntropy, let option = command.option("from_logits") {
-            throw Diagnostic.error("from_logits applies to the cross-entropy losses, not \(loss.rawValue)", at: option.span,
+        if fromLogits && !losses.contains(where: \.isCrossEntropy), let option = command.option("from_logits") {
+            throw Diagnostic.error("from_logits applies to the cross-entropy losses, not \(losses[0].rawValue)", at: option.span,
                                    hint: "remove from_logits")
         }
-        var metrics: [Metric] = []
-        if let (value, expr) = try option(command, "metrics", outputs: &outputs) {
+        var metrics = [[Metric]](repeating: [], count: model.outputs.count)
+        for (k, expr) in (try perOutput(command, "metrics", model: model) ?? []).enumerated() {
+            guard let expr else { continue }  // Keras: an output left out of the metrics has none
+            let value = try evaluate(expr, outputs: &outputs)
             let names: [String]
             if case .list(let items) = value {
                 names = try items.map { try word($0, at: expr.span, what: "a metric") }
@@ -64,7 +72,7 @@ extension Interpreter {
                     if let near = nearestWord(to: name, among: known) { hint = "did you mean '\(near)'? " + hint }
                     throw Diagnostic.error("unknown metric '\(name)'", at: expr.span, hint: hint)
                 }
-                metrics.append(metric)
+                metrics[k].append(metric)
             }
         }
         if command.option("lr") != nil && command.option("learning_rate") != nil, let option = command.option("learning_rate") {
@@ -77,13 +85,26 @@ extension Interpreter {
             }
             optimizer.learningRate = Float(rate)
         }
-        model.compile(optimizer: optimizer, loss: loss, metrics: metrics)
-        var text = "\(model.name): optimizer \(optimizer.name) (learning rate \(optimizer.learningRate)), loss \(loss.rawValue)"
-        if loss.fromLogits { text += " from logits" }
-        if !metrics.isEmpty { text += ", metrics " + metrics.map(\.rawValue).joined(separator: ", ") }
+        do {
+            try model.compile(optimizer: optimizer, losses: losses, metrics: metrics)
+        } catch {
+            throw Diagnostic.error(error.message, at: command.span, hint: error.hint)
+        }
+        // One loss (or list of metrics) for every output is written once, as it was given.
+        func perOutputText<T>(_ values: [T], _ text: (T) -> String) -> String {
+            let texts = values.map(text)
+            if Set(texts).count == 1 { return texts[0] }
+            return zip(model.outputNames, texts).filter { !$0.1.isEmpty }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+        }
+        var text = "\(model.name): optimizer \(optimizer.name) (learning rate \(optimizer.learningRate)), loss "
+            + perOutputText(losses) { $0.rawValue + ($0.fromLogits ? " from logits" : "") }
+        if metrics.contains(where: { !$0.isEmpty }) {
+            text += ", metrics " + perOutputText(metrics) { $0.map(\.rawValue).joined(separator: " ") }
+        }
         outputs.append(.text(text))
-        if let mismatch = model.lossOutputMismatch(loss) {
-            outputs.append(warning(mismatch.message, at: command.option("from_logits")?.span ?? lossExpr.span, hint: mismatch.hint))
+        for (k, loss) in losses.enumerated() {
+            guard let mismatch = model.lossOutputMismatch(loss, output: k) else { continue }
+            outputs.append(warning(mismatch.message, at: command.option("from_logits")?.span ?? lossExprs[k].span, hint: mismatch.hint))
         }
         return .none
     }
@@ -128,8 +149,13 @@ extension Interpreter {
     /// (training, evaluation) also that its outputs cover the classes. Predicting needs no labels.
     func checkFits(_ model: Model, _ split: DatasetSplit, at span: SourceSpan, labels: Bool = true) throws {
         guard split.imageShape == model.inputShape else {
+            let wanted = model.inputShape.map(String.init).joined(separator: "x")
+            // The same values in another shape (rows of a CSV file for a Conv1D): reshape them.
+            let hint = split.imageSize == model.inputShape.reduce(1, *)
+                ? "reshape them to the model's input: \(spanText(span) ?? "x").reshape \(wanted), or change the model's input to input \(split.imageShape.map(String.init).joined(separator: "x"))"
+                : "change the model's input to input \(split.imageShape.map(String.init).joined(separator: "x"))"
             throw Diagnostic.error("the model takes inputs of \(kerasShapeText(model.inputShape)) but these images are \(kerasShapeText(split.imageShape))",
-                                   at: span, hint: "change the model's input to input \(split.imageShape.map(String.init).joined(separator: "x"))")
+                                   at: span, hint: hint)
         }
         if labels, let last = model.outputShapes.first?.last, let loss = model.loss, loss.usesClassIndices,
            split.classNames.count > last {
@@ -146,12 +172,8 @@ extension Interpreter {
             throw Diagnostic.error("\(model.name) is not compiled", at: command.arguments[0].span,
                                    hint: "first: compile \(model.name) optimizer adam loss sparse_categorical_crossentropy metrics accuracy")
         }
-        guard model.outputs.count == 1 else {
-            throw Diagnostic.error("\(model.name) has \(model.outputs.count) outputs; fit trains a model with one", at: command.arguments[0].span)
-        }
-        var train = try labelledImages(command.option("on"), command: command, what: "train on", outputs: &outputs)
-        try checkFits(model, train, at: command.option("on")!.value!.span)
-        train = try targetsForLoss(model, train, at: command.option("on")!.value!.span)
+        let onSpan = command.option("on")?.value?.span ?? command.span
+        var trainSplit = try labelledImages(command.option("on"), command: command, what: "train on", outputs: &outputs)
         var epochs = 1
         if let (value, expr) = try option(command, "epochs", outputs: &outputs) {
             epochs = try integer(value, at: expr.span, what: "the number of epochs")
@@ -164,29 +186,33 @@ extension Interpreter {
         if let (value, expr) = try option(command, "batch_size", outputs: &outputs) ?? option(command, "batch", outputs: &outputs) {
             batchSize = try integer(value, at: expr.span, what: "the batch size")
         }
-        var validation: DatasetSplit?
+        var validationSplit: (DatasetSplit, SourceSpan)?
         if let option = command.option("validate") {
-            validation = try labelledImages(option, command: command, what: "validate on", outputs: &outputs)
-            try checkFits(model, validation!, at: option.value!.span)
-            validation = try targetsForLoss(model, validation!, at: option.value!.span)
+            validationSplit = (try labelledImages(option, command: command, what: "validate on", outputs: &outputs), option.value!.span)
         }
         let settings = try FitSettings(command, interpreter: self, outputs: &outputs)
         if let fraction = settings.validationSplit {
-            if validation != nil, let option = command.option("validation_split") {
+            if validationSplit != nil, let option = command.option("validation_split") {
                 throw Diagnostic.error("fit validates on given data or on a split of the training data, not both", at: option.span,
                                        hint: "keep validate DATA or validation_split F")
             }
             // Keras holds out the last fraction, before any shuffling.
-            let kept = Int((Double(train.count) * (1 - fraction)).rounded(.down))
-            validation = train[kept..<train.count]
-            train = train[0..<kept]
+            let kept = Int((Double(trainSplit.count) * (1 - fraction)).rounded(.down))
+            validationSplit = (trainSplit[kept..<trainSplit.count], onSpan)
+            trainSplit = trainSplit[0..<kept]
         }
+        let train = try trainingSource(model, trainSplit, command: command, at: onSpan, outputs: &outputs)
+        let validation = try validationSplit.map { try trainingSource(model, $0.0, command: command, at: $0.1, outputs: &outputs) }
         if let initial = settings.initialEpoch, initial >= epochs, let option = command.option("initial_epoch") {
             throw Diagnostic.error("initial_epoch \(initial) leaves no epoch to train of \(epochs)", at: option.span,
                                    hint: "epochs counts up to the last epoch, as Keras's: initial_epoch 2 epochs 5 trains epochs 3 to 5")
         }
         let offset = settings.initialEpoch ?? 0
         let callbacks = try settings.callbacks(for: model, validation: validation != nil, interpreter: self, outputs: &outputs)
+        var fitOptions = FitOptions(epochs: epochs - offset, batchSize: batchSize, shuffle: settings.shuffle, validation: validation)
+        fitOptions.classWeights = try settings.classWeights(for: trainSplit, model: model, interpreter: self, outputs: &outputs)
+        fitOptions.schedule = try settings.schedule(for: model, interpreter: self, outputs: &outputs)
+        fitOptions.recordsLearningRate = callbacks.reduceLR != nil
         var stopRequested = false
         try checkTrainingMemory(model, batch: max(min(batchSize, train.count), 1),
                                 at: command.option("batch")?.value?.span ?? command.span)
@@ -201,7 +227,7 @@ extension Interpreter {
         do {
             var line = ProgressLine(target: 1)
             var perStep = 0.0
-            history = try model.fit(train, epochs: epochs - offset, batchSize: batchSize, shuffle: settings.shuffle, validation: validation,
+            history = try model.fit(train, options: fitOptions,
                                      progress: { progress in
                                          if progress.batch == 1 {
                                              // verbose 2 prints the epoch's line alone, as Keras.
@@ -282,9 +308,9 @@ extension Interpreter {
             throw Diagnostic.error("\(model.name) is not compiled", at: command.arguments[0].span,
                                    hint: "compile it first, with the loss to measure")
         }
-        var data = try labelledImages(command.option("on"), command: command, what: "evaluate on", outputs: &outputs)
-        try checkFits(model, data, at: command.option("on")!.value!.span)
-        data = try targetsForLoss(model, data, at: command.option("on")!.value!.span)
+        let split = try labelledImages(command.option("on"), command: command, what: "evaluate on", outputs: &outputs)
+        let data = try trainingSource(model, split, command: command, at: command.option("on")!.value!.span, outputs: &outputs)
+        try checkEvaluationMemory(model, count: data.count, at: command.option("on")!.value!.span)
         let start = DispatchTime.now().uptimeNanoseconds
         let result: Evaluation
         do {
@@ -296,11 +322,15 @@ extension Interpreter {
         let batches = (data.count + 31) / 32
         var text = ProgressLine(target: batches).finalLine(elapsedSeconds: seconds, secondsPerStep: seconds / Double(max(batches, 1)),
                                                            metrics: Interpreter.metrics(result.values))
-        if let accuracy = result.accuracy { text += "\naccuracy: " + String(format: "%.2f%%", accuracy * 100) }
+        let names = model.outputs.count > 1 ? model.outputNames : [""]
+        let keys = names.map { $0.isEmpty ? "accuracy" : $0 + "_accuracy" }.filter { result.values[$0] != nil }
+        for key in keys { text += "\n\(key.replacingOccurrences(of: "_accuracy", with: " accuracy")): " + String(format: "%.2f%%", result.values[key]! * 100) }
         outputs.append(.text(text))
-        // As Keras's evaluate: the loss alone without metrics, else [loss, accuracy].
-        guard let accuracy = result.accuracy else { return .number(result.loss) }
-        return .list([.number(result.loss), .number(accuracy)])
+        // As Keras's evaluate: the loss alone without metrics or outputs of their own, else
+        // [loss, each output's loss, each accuracy] (`[loss, accuracy]` for one output).
+        let losses = model.outputs.count > 1 ? names.map { result.values[$0 + "_loss"] ?? .nan } : []
+        guard !losses.isEmpty || !keys.isEmpty else { return .number(result.loss) }
+        return .list(([result.loss] + losses + keys.map { result.values[$0]! }).map { .number($0) })
     }
 
     /// Keras 3's metric names and order in the progress line: the training values by name

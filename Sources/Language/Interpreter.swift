@@ -127,6 +127,10 @@ final class Interpreter {
             return try arithmetic(op, try evaluate(lhs, outputs: &outputs), try evaluate(rhs, outputs: &outputs), expr: expr)
         case .member(let base, let member):
             return try self.member(try evaluate(base, outputs: &outputs), member, base: base)
+        case .method(let base, _, let argument):
+            let value = try evaluate(base, outputs: &outputs)
+            if case .word(let word) = value { throw unknownName(word, at: base.span) }
+            return try reshape(value, to: try evaluate(argument, outputs: &outputs), base: base, argument: argument, expr: expr)
         case .index(let base, let indices):
             return try index(try evaluate(base, outputs: &outputs), indices, base: base, expr: expr, outputs: &outputs)
         case .range:
@@ -174,6 +178,17 @@ final class Interpreter {
                 return .number((x / y).rounded(.down))
             default: break
             }
+        case (.labels(let split), .number), (.number, .labels(let split)):
+            // NumPy's arithmetic on each integer label: `labels % 2` is whether a digit is odd.
+            var values: [Double] = []
+            values.reserveCapacity(split.count)
+            let labelFirst: Bool = { if case .labels = a { return true } else { return false } }()
+            for label in split.labels {
+                let x = Value.number(Double(label))
+                guard case .number(let v) = try arithmetic(op, labelFirst ? x : a, labelFirst ? b : x, expr: expr) else { break }
+                values.append(v)
+            }
+            return labels(values, of: split)
         case (.dataset, .number(let y)), (.images, .number(let y)), (.image, .number(let y)):
             // Each step is NumPy's on a float32 array with a float32 operand; no image is copied.
             let step: DatasetSplit.Arithmetic
@@ -203,11 +218,15 @@ final class Interpreter {
         default: break
         }
         throw Diagnostic.error("cannot compute \(a.kindName) \(op.rawValue) \(b.kindName)", at: expr.span,
-                               hint: "arithmetic works on numbers, and on datasets or images with a number (data / 255)")
+                               hint: "arithmetic works on numbers, on labels with a number (labels % 2), and on datasets or images with a number (data / 255)")
     }
 
     private func member(_ value: Value, _ member: Identifier, base: Expr) throws -> Value {
         let name = member.name
+        if name == "reshape", !isWord(value) {
+            throw Diagnostic.error("reshape needs the new shape after it", at: member.span,
+                                   hint: "write \(sourceText(base)).reshape 500x1 (a list such as [-1, 1] lets one axis follow)")
+        }
         switch value {
         case .word(let word):
             throw unknownName(word, at: base.span)
@@ -405,6 +424,14 @@ final class Interpreter {
             return .text(diagnostic.description + (hint.map { "\nhint: " + $0 } ?? ""))
         }
         return .text(diagnostic.rendered(source: source))
+    }
+
+    /// The source text a span covers, for hints that repeat what was written; nil when the
+    /// session does not know the text being run.
+    func spanText(_ span: SourceSpan) -> String? {
+        guard let source = session.source, span.offset >= 0, span.end <= source.utf8.count else { return nil }
+        let bytes = Array(source.utf8)[span.offset..<span.end]
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     func option(_ command: Command, _ name: String, outputs: inout [Output]) throws -> (Value, Expr)? {

@@ -38,14 +38,20 @@ extension Session {
     /// returns the folder as it will be checked, absolute and with links followed.
     @discardableResult
     public func allowWrites(in folder: String) throws -> String {
+        let resolved = try Session.writeFolder(folder)
+        if !allowedWriteFolders.contains(resolved) { allowedWriteFolders.append(resolved) }
+        return resolved
+    }
+
+    /// `folder` as `--allow-write` takes it: an existing folder, made absolute with links
+    /// followed (`cnnb kernel install` writes it so into the kernelspec).
+    public static func writeFolder(_ folder: String) throws -> String {
         let expanded = (folder as NSString).expandingTildeInPath
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: expanded, isDirectory: &isFolder), isFolder.boolValue else {
             throw WriteFolderError(folder: folder)
         }
-        let resolved = FolderPath.resolved(expanded)
-        if !allowedWriteFolders.contains(resolved) { allowedWriteFolders.append(resolved) }
-        return resolved
+        return FolderPath.resolved(expanded)
     }
 
     /// Notes a file this session wrote; inside the output folder it joins the run's manifest.

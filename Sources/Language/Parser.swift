@@ -424,8 +424,10 @@ public struct Parser {
             }
             if case .identifier(let word) = token.kind {
                 if let option = syntax.option(word) {
+                    // Before the arguments are complete, `loss a b` is a value and an argument.
+                    let argumentsDone = syntax.maxArguments.map { arguments.count >= $0 } ?? false
                     options.append(try parseOption(option, existing: options, owner: keyword.name,
-                                                   stopWords: stopWords))
+                                                   stopWords: stopWords, pairsAllowed: argumentsDone))
                     continue
                 }
                 if outer.stopWords.contains(word) { break }
@@ -480,8 +482,10 @@ public struct Parser {
     }
 
     /// `name value` or a flag `name`. The value is one expression; it stops at the next option.
+    /// With `pairsAllowed` (the command's arguments are complete), an option given per output
+    /// may take `NAME VALUE` pairs instead.
     private mutating func parseOption(_ syntax: OptionSyntax, existing: [NamedOption], owner: String,
-                                      stopWords: Set<String>) throws -> NamedOption {
+                                      stopWords: Set<String>, pairsAllowed: Bool = false) throws -> NamedOption {
         let nameToken = advance()
         let name = Identifier(syntax.name, span: nameToken.span)
         if let earlier = existing.first(where: { $0.name.name == syntax.name }) {
@@ -502,15 +506,59 @@ public struct Parser {
         let outer = context
         context = Context(stopWords: stopWords, commaEnds: outer.commaEnds, inIndex: false)
         defer { context = outer }
-        // An option's value is never a layer: in `activation relu` and `stride relu` the layer
-        // word stands for itself.
-        let value: Expr
+        if syntax.perOutput, pairsAllowed, startsOutputValue(at: 0, stopWords: stopWords) {
+            // `loss digit sparse_categorical_crossentropy, odd binary_crossentropy`: each value
+            // ends at a comma, which starts the next pair.
+            context.commaEnds = true
+            var pairs: [OutputValue] = []
+            repeat {
+                if !pairs.isEmpty { advance() }
+                let outputToken = advance()
+                let output = Identifier(outputToken.kind.identifier ?? "", span: outputToken.span)
+                if let earlier = pairs.first(where: { $0.output.name == output.name }) {
+                    throw fail("output '\(output.name)' is given twice in \(syntax.name)", at: output.span,
+                               hint: "give each output once", notes: [Diagnostic.Note("first given here", span: earlier.output.span)])
+                }
+                pairs.append(OutputValue(output: output, value: try optionValue()))
+            } while tag == .comma && startsOutputValue(at: 1, stopWords: stopWords)
+            if tag == .comma, let word = peek(1).kind.identifier, !stopWords.contains(word), !Vocabulary.isReserved(word),
+               isSeparator(peek(2).kind) || peekTag(2) == .comma {
+                throw fail("missing the \(syntax.name) of output '\(word)'", at: peek(1).span,
+                           hint: "each output's name is followed by its value: …, \(word) VALUE")
+            }
+            return NamedOption(name: name, value: nil, perOutput: pairs, span: name.span.through(end: previousEnd))
+        }
+        let value = try optionValue()
+        try checkAllowedWord(value, syntax, owner: owner)
+        return NamedOption(name: name, value: value, span: name.span.through(end: previousEnd))
+    }
+
+    /// An option's value. It is never a layer: in `activation relu` and `stride relu` the layer
+    /// word stands for itself.
+    private mutating func optionValue() throws -> Expr {
+        let next = current
         if let word = next.kind.identifier, Vocabulary.layers[word] != nil {
             advance()
-            value = Expr(.name(word), span: next.span)
-        } else {
-            value = try parseExpression()
+            return Expr(.name(word), span: next.span)
         }
+        return try parseExpression()
+    }
+
+    /// Whether the tokens `ahead` of the current one read `NAME VALUE`: an output's name (not an
+    /// option word) followed, after a blank, by the start of a value other than '-' (`loss mse - 1`
+    /// stays one value).
+    private func startsOutputValue(at ahead: Int, stopWords: Set<String>) -> Bool {
+        let first = peek(ahead), second = peek(ahead + 1)
+        guard let word = first.kind.identifier, !stopWords.contains(word), !Vocabulary.isReserved(word) else { return false }
+        if case .identifier(let next) = second.kind { return !stopWords.contains(next) }
+        switch second.kind {
+        case .integer, .float, .size, .string, .leftParen: return true
+        case .leftBracket: return second.span.offset > first.span.end
+        default: return false
+        }
+    }
+
+    private func checkAllowedWord(_ value: Expr, _ syntax: OptionSyntax, owner: String) throws {
         if let allowed = syntax.allowedWords {
             let word: String?
             switch value.kind {
@@ -523,7 +571,6 @@ public struct Parser {
                            hint: suggestion.map { "did you mean '\($0)'?" } ?? "\(syntax.name) is one of: " + allowed.joined(separator: ", "))
             }
         }
-        return NamedOption(name: name, value: value, span: name.span.through(end: previousEnd))
     }
 
     /// `KIND argument* (option value?)*`: `conv 32 3x3 relu stride 2 padding same`. A bare word
@@ -710,6 +757,12 @@ public struct Parser {
                 }
                 let name = Identifier(member, span: advance().span)
                 expr = Expr(.member(expr, name), span: expr.span.through(name.span))
+                // `x.reshape 500x1`: the value follows after a space, on the same line.
+                if Vocabulary.methods.contains(member), current.precededBySpace, !current.startsLine,
+                   tag == .size || tag == .integer || tag == .leftBracket || tag == .leftParen {
+                    let argument = try parsePrimary()
+                    expr = Expr(.method(Self.methodBase(expr), name, argument), span: expr.span.through(argument.span))
+                }
             } else if tag == .leftBracket {
                 let open = advance()
                 let indices = try parseElements(open: open, inIndex: true, what: "index")
@@ -721,6 +774,12 @@ public struct Parser {
                 break
             }
         }
+        return expr
+    }
+
+    /// The base of `x.reshape` (a member expression just built).
+    private static func methodBase(_ expr: Expr) -> Expr {
+        if case .member(let base, _) = expr.kind { return base }
         return expr
     }
 

@@ -101,6 +101,9 @@ public enum SourcePrinter {
     }
 
     static func render(_ option: NamedOption) -> String {
+        if !option.perOutput.isEmpty {
+            return option.name.name + " " + option.perOutput.map { $0.output.name + " " + nested($0.value) }.joined(separator: ", ")
+        }
         guard let value = option.value else { return option.name.name }
         return option.name.name + " " + nested(value)
     }
@@ -135,7 +138,7 @@ public enum SourcePrinter {
     private static func startsWithName(_ expr: Expr) -> Bool {
         switch expr.kind {
         case .name: return true
-        case .member(let base, _), .index(let base, _): return startsWithName(base)
+        case .member(let base, _), .index(let base, _), .method(let base, _, _): return startsWithName(base)
         default: return false
         }
     }
@@ -151,6 +154,8 @@ public enum SourcePrinter {
         case .range: return .range
         case .binary(let op, _, _): return level(of: op)
         case .unary: return .unary
+        // Its value ends the text: as the base of `.name` or `[…]` it needs parentheses.
+        case .method: return .unary
         case .layer, .command: return .range
         default: return .postfix
         }
@@ -179,9 +184,20 @@ public enum SourcePrinter {
         case .float(let value): return floatText(value)
         case .string(let value): return quoted(value)
         case .size(let axes): return axes.map(String.init).joined(separator: "x")
-        case .name(let name): return optionWords.contains(name) ? "(" + name + ")" : name
+        // `in` after a value reads as the membership test: `plot h, in` prints `plot h (in)`. A
+        // layer word parses as a name only where it stands bare (an option's value, `on
+        // activation`): in parentheses it would start a layer.
+        case .name(let name):
+            return (optionWords.contains(name) && Vocabulary.layers[name] == nil) || name == "in" ? "(" + name + ")" : name
         case .list(let elements): return "[" + elements.map { operand($0, minimum: .range) }.joined(separator: ", ") + "]"
         case .member(let base, let name): return operand(base, minimum: .postfix) + "." + name.name
+        case .method(let base, let name, let argument):
+            let value: String
+            switch argument.kind {
+            case .integer, .size, .list: value = bare(argument)
+            default: value = "(" + bare(argument) + ")"
+            }
+            return operand(base, minimum: .postfix) + "." + name.name + " " + value
         case .index(let base, let indices):
             return operand(base, minimum: .postfix) + "[" + indices.map { operand($0, minimum: .range) }.joined(separator: ", ") + "]"
         case .range(let lower, let upper, let closed):

@@ -14,12 +14,16 @@ public struct OptionSyntax: Sendable {
     public let example: String
     /// How usage lines write it: `stride S`, `padding same|valid`.
     public let usage: String
+    /// The value may also be given per output of a model with several, as `NAME VALUE` pairs
+    /// separated by commas: `loss digit sparse_categorical_crossentropy, odd binary_crossentropy`.
+    public let perOutput: Bool
 
-    init(_ name: String, value example: String, words: [String]? = nil, placeholder: String = "VALUE") {
+    init(_ name: String, value example: String, words: [String]? = nil, placeholder: String = "VALUE", perOutput: Bool = false) {
         self.name = name
         self.takesValue = true
         self.allowedWords = words
         self.example = example
+        self.perOutput = perOutput
         usage = name + " " + placeholder
     }
 
@@ -28,6 +32,7 @@ public struct OptionSyntax: Sendable {
         self.takesValue = false
         self.allowedWords = nil
         self.example = name
+        self.perOutput = false
         usage = name
     }
 }
@@ -61,6 +66,10 @@ public enum Vocabulary {
     /// The datasets `load` names (`load cifar10`); the parser does not check them.
     public static let datasets = ["cifar10", "mnist", "fashion_mnist", "shapes"]
 
+    /// What `load` reads besides the datasets: `load csv "F"`, `load tsv "F"` (the UCR
+    /// archive's files), `load images from "DIR"`, `load model "F.keras"`.
+    public static let fileKinds = ["csv", "tsv", "images", "model"]
+
     static let stride = OptionSyntax("stride", value: "stride 2", placeholder: "S")
     static let padding = OptionSyntax("padding", value: "padding same", words: paddings, placeholder: "same|valid")
     /// Every layer that takes an activation takes this option; every layer takes `name`.
@@ -68,6 +77,12 @@ public enum Vocabulary {
     static let nameOption = OptionSyntax("name", value: "name \"conv_1\"", placeholder: "\"NAME\"")
     static let colourMap = OptionSyntax("colormap", value: "colormap viridis", words: colourMaps)
     static let colourBar = OptionSyntax(flag: "colorbar")
+
+    /// What `fit` and `evaluate` train each output towards, when not the images' labels as they
+    /// are: an expression in which a bare `labels` is the labels of the images read
+    /// (`targets digit labels, odd labels % 2`).
+    static let targets = OptionSyntax("targets", value: "targets digit labels, odd labels % 2", placeholder: "OUTPUT LABELS, …",
+                                      perOutput: true)
 
     /// `compile`'s options that configure the optimizer, by Keras's argument names.
     static let optimizerOptions = ["momentum", "nesterov", "beta_1", "beta_2", "epsilon", "rho", "weight_decay", "clipnorm"]
@@ -87,8 +102,11 @@ public enum Vocabulary {
                                 OptionSyntax("validation_split", value: "validation_split 0.2"),
                                 OptionSyntax("seed", value: "seed 1"),
                                 OptionSyntax(flag: "grayscale"),
-                                OptionSyntax(flag: "skip_invalid")],
-                      usage: "load DATASET [from \"DIR\"]  or  load images from \"DIR\" size HxW [validation_split F] [seed N] [grayscale] [skip_invalid]  or  load model \"FILE.keras\"  or  load MODEL weights \"FILE\""),
+                                OptionSyntax(flag: "skip_invalid"),
+                                OptionSyntax("label", value: "label 0", placeholder: "COLUMN"),
+                                OptionSyntax(flag: "header"),
+                                OptionSyntax("test", value: "test \"test.csv\"", placeholder: "\"FILE\"")],
+                      usage: "load DATASET [from \"DIR\"]  or  load images from \"DIR\" size HxW [validation_split F] [seed N] [grayscale] [skip_invalid]  or  load csv \"FILE\" [label COLUMN] [header] [test \"FILE\"]  or  load model \"FILE.keras\"  or  load MODEL weights \"FILE\""),
         CommandSyntax(keyword: "save", minArguments: 1, maxArguments: 2, takesLayer: false,
                       options: [OptionSyntax("weights", value: "weights \"model.npz\""),
                                 OptionSyntax("images", value: "images \"DIR\"")],
@@ -103,8 +121,8 @@ public enum Vocabulary {
                       options: [], usage: "plot MODEL  or  plot HISTORY [METRIC ...]"),
         CommandSyntax(keyword: "compile", minArguments: 1, maxArguments: 1, takesLayer: false,
                       options: [OptionSyntax("optimizer", value: "optimizer adam"),
-                                OptionSyntax("loss", value: "loss sparse_categorical_crossentropy"),
-                                OptionSyntax("metrics", value: "metrics accuracy"),
+                                OptionSyntax("loss", value: "loss sparse_categorical_crossentropy", perOutput: true),
+                                OptionSyntax("metrics", value: "metrics accuracy", perOutput: true),
                                 OptionSyntax("lr", value: "lr 0.001"),
                                 OptionSyntax("learning_rate", value: "learning_rate 0.001"),
                                 OptionSyntax(flag: "from_logits"),
@@ -116,7 +134,7 @@ public enum Vocabulary {
                                 OptionSyntax("rho", value: "rho 0.9"),
                                 OptionSyntax("weight_decay", value: "weight_decay 0.004"),
                                 OptionSyntax("clipnorm", value: "clipnorm 1.0")],
-                      usage: "compile MODEL optimizer NAME loss NAME [from_logits] [metrics NAME] [lr RATE] [OPTIMIZER OPTION VALUE ...]"),
+                      usage: "compile MODEL optimizer NAME loss NAME [from_logits] [metrics NAME] [lr RATE] [OPTIMIZER OPTION VALUE ...]  (several outputs: loss OUTPUT NAME, OUTPUT NAME …, metrics likewise)"),
         CommandSyntax(keyword: "fit", minArguments: 1, maxArguments: 1, takesLayer: false,
                       options: [OptionSyntax("on", value: "on data.train"),
                                 OptionSyntax("epochs", value: "epochs 5"),
@@ -131,11 +149,20 @@ public enum Vocabulary {
                                 OptionSyntax("monitor", value: "monitor val_loss"),
                                 OptionSyntax("min_delta", value: "min_delta 0.001"),
                                 OptionSyntax(flag: "restore_best"),
-                                OptionSyntax("checkpoint", value: "checkpoint \"best.npz\"")],
-                      usage: "fit MODEL on DATA epochs N [batch_size N] [validate DATA | validation_split F] [verbose 0|1|2] [patience N] [checkpoint \"FILE\"]"),
+                                OptionSyntax("checkpoint", value: "checkpoint \"best.npz\""),
+                                OptionSyntax("class_weight", value: "class_weight [1.0, 3.5]"),
+                                OptionSyntax("reduce_lr", value: "reduce_lr 0.5"),
+                                OptionSyntax("min_lr", value: "min_lr 0.00001"),
+                                OptionSyntax("lr_schedule", value: "lr_schedule cosine"),
+                                OptionSyntax("decay_steps", value: "decay_steps 1000"),
+                                OptionSyntax("decay_rate", value: "decay_rate 0.96"),
+                                OptionSyntax("alpha", value: "alpha 0.1"),
+                                OptionSyntax(flag: "staircase"),
+                                targets],
+                      usage: "fit MODEL on DATA epochs N [batch_size N] [validate DATA | validation_split F] [verbose 0|1|2] [patience N] [checkpoint \"FILE\"] [targets OUTPUT LABELS, …]"),
         CommandSyntax(keyword: "evaluate", minArguments: 1, maxArguments: 1, takesLayer: false,
-                      options: [OptionSyntax("on", value: "on data.test")],
-                      usage: "evaluate MODEL on DATA"),
+                      options: [OptionSyntax("on", value: "on data.test"), targets],
+                      usage: "evaluate MODEL on DATA [targets OUTPUT LABELS, …]"),
         CommandSyntax(keyword: "predict", minArguments: 2, maxArguments: 2, takesLayer: false,
                       options: [OptionSyntax("to", value: "to \"predictions.npy\"")],
                       usage: "predict MODEL INPUTS [to \"FILE\"]"),
@@ -197,6 +224,9 @@ public enum Vocabulary {
     static func layerSuggestion(for word: String) -> String? {
         kerasLayerSuggestion(for: word) ?? nearestWord(to: word, among: layerList.map(\.word)).map { "did you mean '\($0)'?" }
     }
+
+    /// Members that take a value after a space: `x.reshape 500x1`.
+    public static let methods: Set<String> = ["reshape"]
 
     /// Every word that cannot name a variable: keywords, layer words and `model`.
     public static func isReserved(_ word: String) -> Bool {

@@ -14,7 +14,7 @@ struct KernelCommand: ParsableCommand {
 
     @Option(name: .short, help: ArgumentHelp("The connection file Jupyter wrote for this kernel.", valueName: "connection-file")) var f: String?
     @Option(help: "Folder for figures and the files cells save (default: cnnb-out, beside the notebook).") var out: String = "cnnb-out"
-    // Issue 13's --allow-write DIR joins here, passed to the session like --data.
+    // --data and --allow-write DIR (which `kernel install --allow-write` writes into kernel.json).
     @OptionGroup var sessionOptions: SessionOptions
 
     func run() throws {
@@ -48,13 +48,22 @@ struct KernelLocation: ParsableArguments {
 struct KernelInstall: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "install", abstract: "Write the kernelspec Jupyter starts cnnb from.")
     @OptionGroup var location: KernelLocation
+    @Option(name: .customLong("allow-write"), help: ArgumentHelp("Let the kernel's cells write files in this folder too (repeatable); by default they write only in cnnb-out beside the notebook.", valueName: "dir"))
+    var allowWrite: [String] = []
+    /// `cnnb kernel` takes --allow-write too, and the parser gives it the folders written after `install`.
+    @ParentCommand var kernel: KernelCommand
 
     func run() throws {
         guard let executable = Bundle.main.executableURL?.resolvingSymlinksInPath().path else {
             throw ValidationError("cannot tell where this cnnb executable is")
         }
+        // Jupyter starts the kernel in the notebook's folder: the folders are written absolute.
+        let folders = try (kernel.sessionOptions.allowWrite + allowWrite).map { folder in
+            do { return try Session.writeFolder(folder) } catch { throw ValidationError("\(error)") }
+        }
         do {
-            let folder = try KernelSpec.install(in: location.kernelsFolder, name: location.name, executable: executable)
+            let folder = try KernelSpec.install(in: location.kernelsFolder, name: location.name, executable: executable,
+                                                allowWrite: folders)
             print("installed the \(location.name) kernel in \(folder)")
         } catch let error as KernelError {
             throw ValidationError(error.message)

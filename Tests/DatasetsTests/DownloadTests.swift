@@ -128,6 +128,40 @@ final class DownloadTests: XCTestCase {
         XCTAssertEqual(Fixtures.contents(cache), [], "nothing half-written is left in the cache")
     }
 
+    func testAnInterruptedDownloadStopsAndLeavesNothing() throws {
+        let archive = try Fixtures.cifarArchive(perFile: 2)
+        // 200 KB at 1 KB every 50 ms (20 KB/s): ten seconds unless stopped (the body is never
+        // checked, so any bytes do).
+        let slowBody = [UInt8](repeating: 7, count: 200_000)
+        let server = try LocalHTTPServer(files: ["/files/cifar-10-binary.tar.gz": slowBody], pace: (1024, 0.05))
+        defer { server.stop() }
+        let cache = try Fixtures.temporaryFolder() + "/cache"
+        let reports = ProgressLog()
+        let opts = options(cache: cache, server: server, md5: Checksum.md5(archive),
+                           progress: { file, received, total in reports.add(file, received, total) })
+        // Stopped once some of the body has arrived, as Ctrl-C would stop it part way.
+        var stoppedAt: Date?
+        let started = Date()
+        XCTAssertThrowsError(try DataLoader.load(.cifar10, options: opts, shouldStop: {
+            guard stoppedAt == nil, reports.entries.contains(where: { $0.received > 0 }) else { return stoppedAt != nil }
+            stoppedAt = Date()
+            return true
+        })) { error in
+            XCTAssertEqual((error as? DataError)?.message, "the download of cifar-10-binary.tar.gz was interrupted; nothing was kept in the cache")
+            XCTAssertEqual((error as? DataError)?.hint, "the session keeps the values it had; load cifar10 again to download it from the start")
+        }
+        let stopped = try XCTUnwrap(stoppedAt)
+        XCTAssertLessThan(Date().timeIntervalSince(stopped), 1.0, "the transfer is cancelled, not waited for")
+        let received = try XCTUnwrap(reports.entries.last).received
+        XCTAssertLessThan(received, Int64(slowBody.count), "stopped part way, after \(Date().timeIntervalSince(started)) s")
+        XCTAssertEqual(Fixtures.contents(cache), [], "nothing half-written is left in the cache")
+        // Not stopped, the same load downloads.
+        let fast = try LocalHTTPServer(files: ["/files/cifar-10-binary.tar.gz": archive])
+        defer { fast.stop() }
+        XCTAssertEqual(try DataLoader.load(.cifar10, options: options(cache: cache, server: fast, md5: Checksum.md5(archive))).train.shape,
+                       [10, 32, 32, 3])
+    }
+
     func testProgressBarDrawsTheDownload() throws {
         let archive = try Fixtures.cifarArchive(perFile: 2)
         let server = try LocalHTTPServer(files: ["/files/cifar-10-binary.tar.gz": archive])
@@ -159,6 +193,11 @@ final class DownloadTests: XCTestCase {
         }
         XCTAssertEqual(text.entries.count, 4)
         XCTAssertEqual(text.entries.last, "\n")
+        // The same file fetched again (a load after a failed checksum) is drawn again.
+        bar.report(file: "f", received: 0, total: 2_000_000)
+        bar.report(file: "f", received: 2_000_000, total: 2_000_000)
+        XCTAssertEqual(Array(text.entries.suffix(3)), ["\rf 0.0/2.0 MB [>.............................]   0%",
+                                                       "\rf 2.0/2.0 MB [==============================] 100%", "\n"])
     }
 
     func testProgressIntoALogIsOneLinePerTenth() {

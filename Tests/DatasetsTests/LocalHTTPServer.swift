@@ -13,15 +13,19 @@ final class LocalHTTPServer: @unchecked Sendable {
     private let files: [String: [UInt8]]
     /// Content-Length announced instead of the body's size (to cut a transfer short).
     private let announced: [String: Int]
+    /// When set, bodies go out this many bytes at a time with a pause after each (a slow link).
+    private let pace: (bytes: Int, pause: TimeInterval)?
     private let lock = NSLock()
     private var served: [String] = []
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
     var requests: [String] { lock.lock(); defer { lock.unlock() }; return served }
 
-    init(files: [String: [UInt8]], announcedLengths: [String: Int] = [:]) throws {
+    init(files: [String: [UInt8]], announcedLengths: [String: Int] = [:],
+         pace: (bytes: Int, pause: TimeInterval)? = nil) throws {
         self.files = files
         announced = announcedLengths
+        self.pace = pace
         #if canImport(Glibc)
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -78,9 +82,11 @@ final class LocalHTTPServer: @unchecked Sendable {
         let reply = Array(head.utf8) + (body ?? [])
         var sent = 0
         while sent < reply.count {
-            let n = reply[sent...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { return }
+            let end = pace.map { min(sent + $0.bytes, reply.count) } ?? reply.count
+            let n = reply[sent..<end].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }  // the client went away
             sent += n
+            if let pace { Thread.sleep(forTimeInterval: pace.pause) }
         }
     }
 }

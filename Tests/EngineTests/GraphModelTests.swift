@@ -214,6 +214,86 @@ final class GraphModelTests: XCTestCase {
         }
     }
 
+    /// Keras 3's `_compute_elemwise_op_output_shape`: item shapes aligned from the last axis,
+    /// an axis of size 1 or missing in front repeated; Concatenate does not broadcast. The
+    /// shapes, messages and values are Keras 3.15.1's for the same inputs.
+    func testMergesBroadcastAsKerasDoes() throws {
+        let input = Node.input(shape: [8, 8, 3])
+        let a = try conv(8, 1)(input)
+        let pooled = try Pooling(kind: .average, rank: 2, poolSize: [8])(a)        // (1, 1, 8)
+        let vector = try GlobalPooling(kind: .average, rank: 2)(a)                  // (8,)
+        let column = try Pooling(kind: .average, rank: 2, poolSize: [8, 1])(a)     // (1, 8, 8)
+        let row = try Pooling(kind: .average, rank: 2, poolSize: [1, 8])(a)        // (8, 1, 8)
+        XCTAssertEqual(try ElementwiseMerge(.add)([a, pooled]).shape, [8, 8, 8])
+        XCTAssertEqual(try ElementwiseMerge(.multiply)([vector, a]).shape, [8, 8, 8])
+        XCTAssertEqual(try ElementwiseMerge(.maximum)([column, row]).shape, [8, 8, 8])
+        XCTAssertEqual(try ElementwiseMerge(.average)([pooled, vector]).shape, [1, 1, 8])
+        XCTAssertThrowsError(try ElementwiseMerge(.add)([a, try Dense(units: 3)(vector)])) { error in
+            XCTAssertEqual((error as? ShapeError)?.message, "Inputs have incompatible shapes. Received shapes (8, 8, 8) and (3,)")
+        }
+        XCTAssertThrowsError(try ElementwiseMerge(.subtract)([try Dense(units: 3)(vector), row])) { error in
+            XCTAssertEqual((error as? ShapeError)?.message, "Inputs have incompatible shapes. Received shapes (8, 1, 8) and (3,)")
+        }
+        XCTAssertThrowsError(try Concatenate()([a, pooled])) { error in
+            XCTAssertEqual((error as? ShapeError)?.message, "A `Concatenate` layer requires inputs with matching shapes except for the concatenation axis. Received: input_shape=[(None, 8, 8, 8), (None, 1, 1, 8)]")
+        }
+
+        // By hand: (2, 3) items with a (3,) one and a (2, 1) one.
+        let add = ElementwiseMerge(.add), multiply = ElementwiseMerge(.multiply)
+        let m = Tensor(shape: [1, 2, 3], values: [1, 2, 3, 4, 5, 6])
+        let v = Tensor(shape: [1, 3], values: [10, 20, 30])
+        let c = Tensor(shape: [1, 2, 1], values: [2, -1])
+        XCTAssertEqual(add.forward([m, v], training: false).scalars, [11, 22, 33, 14, 25, 36])
+        XCTAssertEqual(multiply.forward([m, c], training: false).scalars, [2, 4, 6, -4, -5, -6])
+        let back = multiply.backward(Tensor(shape: [1, 2, 3], values: [1, 1, 1, 1, 1, 1]))
+        XCTAssertEqual(back.map(\.shape), [[1, 2, 3], [1, 2, 1]])
+        XCTAssertEqual(back[0].scalars, [2, 2, 2, -1, -1, -1])
+        XCTAssertEqual(back[1].scalars, [6, 15])
+        XCTAssertEqual(add.backward(Tensor(shape: [1, 2, 3], values: [1, 2, 3, 4, 5, 6]))[1].scalars, [5, 7, 9])
+    }
+
+    func testGradientsThroughBroadcastAddAndMultiply() throws {
+        let input = Node.input(shape: [4, 4, 2], seed: 11)
+        let a = try conv(3, 1, .tanh)(input)
+        let gate = try Dense(units: 3, activation: .tanh)(try GlobalPooling(kind: .average, rank: 2)(a))   // (3,)
+        let column = try Pooling(kind: .average, rank: 2, poolSize: [4, 1])(try conv(3, 1, .tanh)(input))  // (1, 4, 3)
+        let scaled = try ElementwiseMerge(.multiply)([a, gate])
+        let shifted = try ElementwiseMerge(.add)([column, scaled])
+        let mixed = try ElementwiseMerge(.subtract)([shifted, try ElementwiseMerge(.average)([gate, column])])
+        let model = try Model(inputs: input, outputs: try Dense(units: 2)(try Flatten()(mixed)))
+        XCTAssertEqual(mixed.shape, [4, 4, 3])
+        try assertGradients(model, batchShape: [2, 4, 4, 2], tolerance: 2e-3)
+    }
+
+    /// A shared layer whose forward draws (Dropout) or updates statistics (BatchNormalization)
+    /// goes backward with each call's own state, not a second run of that call.
+    func testASharedDropoutOrBatchNormalisationGoesBackwardWithEachCallsState() throws {
+        // out = x·m1 + x·m1·m2 for the masks m1, m2 of the two calls, so for x = 1 and a seed of
+        // ones the input's gradient m1·(1 + m2) is the output itself.
+        let x = Node.input(shape: [64], seed: 3)
+        let drop = try Dropout(rate: 0.5, seed: 7)
+        let first = try drop(x)
+        let chained = try Model(inputs: x, outputs: try ElementwiseMerge(.add)([first, try drop(first)]))
+        let ones = Tensor(shape: [2, 64], repeating: 1)
+        let out = chained.forward(ones, training: true).scalars
+        XCTAssertEqual(Set(out), [0, 2, 6], "both masks drop some values and keep others")
+        XCTAssertEqual(chained.backward(Tensor(shape: [2, 64], repeating: 1)).scalars, out)
+
+        // Two calls update the moving statistics twice, fit's backward does not add a third.
+        let bx = Node.input(shape: [3], seed: 5)
+        let norm = try BatchNormalization()
+        let once = try norm(bx)
+        let twice = try Model(inputs: bx, outputs: try ElementwiseMerge(.add)([once, try norm(once)]))
+        let batch = Tensor(shape: [4, 3], values: [1, 2, 3, 2, 0, -1, 5, 1, 1, 0, 1, 9])
+        _ = twice.forward(batch, training: true)
+        let afterForward = norm.movingMean.value.scalars
+        // The first call's batch means are (2, 1, 3); the second call's input has mean 0.
+        for (moving, mean) in zip(afterForward, [Float(2), 1, 3]) { XCTAssertEqual(moving, 0.99 * 0.01 * mean, accuracy: 1e-6) }
+        _ = twice.backward(Tensor(shape: [4, 3], repeating: 1))
+        XCTAssertEqual(norm.movingMean.value.scalars, afterForward)
+        try assertGradients(twice, batchShape: [6, 3], tolerance: 2e-3, training: true)
+    }
+
     func testMergeValuesByHand() throws {
         let input = Node.input(shape: [3])
         let ops: [(ElementwiseOperation, [Float])] = [(.add, [5, 1, 4]), (.subtract, [-3, 3, 2]), (.multiply, [4, -2, 3]),

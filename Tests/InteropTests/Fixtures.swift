@@ -2,20 +2,6 @@ import Engine
 import Foundation
 import XCTest
 
-/// The lesson's CIFAR-10 network, built with the engine's model API.
-func seedModel(seed: UInt64 = 0) throws -> Model {
-    let input = Node.input(shape: [32, 32, 3], seed: seed)
-    var x = try Convolution(rank: 2, filters: 32, kernelSize: [3, 3], activation: .relu)(input)
-    x = try Pooling(kind: .max, rank: 2, poolSize: [2, 2])(x)
-    x = try Convolution(rank: 2, filters: 64, kernelSize: [3, 3], activation: .relu)(x)
-    x = try Pooling(kind: .max, rank: 2, poolSize: [2, 2])(x)
-    x = try Convolution(rank: 2, filters: 64, kernelSize: [3, 3], activation: .relu)(x)
-    x = try Flatten()(x)
-    x = try Dense(units: 64, activation: .relu)(x)
-    let output = try Dense(units: 10, activation: .softmax)(x)
-    return try Model(inputs: input, outputs: output)
-}
-
 /// A 1D model over (40, 4) sequences with `same` padding, strides, average pooling, a
 /// convolution without bias, global max pooling, a tanh Dense and a second output taken from the middle (channels-last maps).
 func model1D(seed: UInt64 = 1) throws -> Model {
@@ -88,6 +74,21 @@ extension XCTestCase {
 /// A model that branches: a residual `add` around two convolutions, an inception-style
 /// `concat` of a 1x1 and a 3x3 branch and a pooled input, a base model applied as a layer,
 /// and `multiply`, `subtract`, `maximum`, `average` and `minimum` on its dense heads; two outputs.
+/// Merges that broadcast as Keras's do: a squeeze-and-excitation style gate of shape (8,)
+/// scaling an (8, 8, 8) map, a (1, 8, 8) column added to it, and maps of (8, 1, 8) and (1, 8, 8)
+/// combined; the convolutions around keep ONNX's graph channels-first.
+func broadcastModel(seed: UInt64 = 7) throws -> Model {
+    let input = Node.input(shape: [8, 8, 3], seed: seed)
+    let map = try Convolution(rank: 2, filters: 8, kernelSize: [3], padding: .same, activation: .relu)(input)
+    let gate = try Dense(units: 8, activation: .sigmoid)(try GlobalPooling(kind: .average, rank: 2)(map))
+    let column = try Pooling(kind: .average, rank: 2, poolSize: [8, 1])(map)
+    let row = try Pooling(kind: .max, rank: 2, poolSize: [1, 8])(map)
+    let scaled = try ElementwiseMerge(.add)([try ElementwiseMerge(.multiply)([map, gate]), column])
+    let mixed = try ElementwiseMerge(.maximum)([row, column, try ElementwiseMerge(.subtract)([gate, scaled])])
+    let out = try Convolution(rank: 2, filters: 4, kernelSize: [3], activation: .tanh)(try ElementwiseMerge(.average)([mixed, gate, row]))
+    return try Model(inputs: input, outputs: [try Dense(units: 3, activation: .softmax)(try Flatten()(out)), scaled])
+}
+
 func graphModel(seed: UInt64 = 5) throws -> Model {
     let baseInput = Node.input(shape: [6, 6, 24], seed: seed + 100)
     let base = try Model(inputs: baseInput, outputs: try GlobalPooling(kind: .average, rank: 2)(

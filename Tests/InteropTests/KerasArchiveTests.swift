@@ -125,6 +125,117 @@ final class KerasArchiveTests: XCTestCase {
         XCTAssertNil(session["k"])
     }
 
+    /// Models that are not chains: a residual add, a concatenation of two branches and two
+    /// outputs. Keras writes one and cnnb loads it (predictions within 1e-5); cnnb saves its
+    /// own graph model and Keras loads it, and so does cnnb, to the same predictions.
+    func testGraphModelsLoadFromKerasAndFromCnnb() throws {
+        try Python.require(["numpy", "keras", "jax", "h5py"])
+        let folder = try temporaryFolder("kerasgraph")
+        let session = Session(outputDirectory: folder)
+        let run = session.run("""
+            model mine {
+                input 8x8x3
+                stem = conv 4 3x3 relu padding same
+                branch = conv 4 3x3 padding same
+                sum = add stem, branch
+                a = maxpool 2 from sum
+                b = avgpool 2 from sum
+                both = concat a, b
+                pooled = globalavgpool
+                digit = dense 3 softmax
+                odd = dense 1 sigmoid from pooled
+                outputs digit, odd
+            }
+            save mine "mine.keras"
+            """)
+        XCTAssertNil(run.error, "\(String(describing: run.error))")
+        guard case .model(let mine)? = session["mine"] else { return XCTFail("no model") }
+        var generator = SeededGenerator(seed: 5)
+        let x = Tensor(shape: [4, 8, 8, 3], values: (0..<(4 * 192)).map { _ in generator.uniform(-1, 1) })
+        try Npy.write(NumpyArray(x), to: "\(folder)/x.npy")
+        let minePredictions = try mine.predict(x)
+        let script = """
+        import sys
+        import numpy as np
+        import keras
+        folder = sys.argv[1]
+        x = np.load(f"{folder}/x.npy")
+        m = keras.models.load_model(f"{folder}/mine.keras")
+        for i, p in enumerate(m.predict(x, verbose=0)):
+            np.save(f"{folder}/mine_keras_{i}.npy", p)
+        print(m.name, [l.name for l in m.layers], [o.shape for o in m.outputs])
+        keras.utils.set_random_seed(3)
+        inp = keras.Input(shape=(8, 8, 3), name="pixels")
+        s = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(inp)
+        r = keras.layers.Conv2D(4, 3, padding="same")(s)
+        r = keras.layers.Add()([s, r])
+        r = keras.layers.ReLU()(r)
+        a = keras.layers.MaxPooling2D(2)(r)
+        b = keras.layers.AveragePooling2D(2)(r)
+        c = keras.layers.Concatenate()([a, b])
+        g = keras.layers.GlobalAveragePooling2D()(c)
+        digit = keras.layers.Dense(3, activation="softmax", name="digit")(g)
+        odd = keras.layers.Dense(1, activation="sigmoid", name="odd")(g)
+        k = keras.Model(inp, [digit, odd], name="residual")
+        k.save(f"{folder}/residual.keras")
+        for i, p in enumerate(k.predict(x, verbose=0)):
+            np.save(f"{folder}/residual_{i}.npy", p)
+        print(k.name, [l.name for l in k.layers])
+        # What cnnb cannot rebuild: a layer applied twice, a model of two inputs.
+        v = keras.Input(shape=(4,))
+        d = keras.layers.Dense(4)
+        keras.Model(v, d(d(v)), name="shared").save(f"{folder}/shared.keras")
+        a, b = keras.Input(shape=(4,)), keras.Input(shape=(4,))
+        keras.Model([a, b], keras.layers.Add()([a, b]), name="two").save(f"{folder}/two.keras")
+        """
+        try Data(script.utf8).write(to: URL(fileURLWithPath: "\(folder)/check.py"))
+        let result = try XCTUnwrap(Python.run(["\(folder)/check.py", folder]))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines, [
+            "mine ['input_layer', 'conv2d', 'conv2d_1', 'add', 'max_pooling2d', 'average_pooling2d', 'concatenate', "
+                + "'global_average_pooling2d', 'dense', 'dense_1'] [(None, 3), (None, 1)]",
+            "residual ['pixels', 'conv2d', 'conv2d_1', 'add', 're_lu', 'max_pooling2d', 'average_pooling2d', 'concatenate', "
+                + "'global_average_pooling2d', 'digit', 'odd']",
+        ], result.stdout + result.stderr)
+        func assertClose(_ mine: [Tensor], _ prefix: String, file: StaticString = #filePath, line: UInt = #line) throws {
+            XCTAssertEqual(mine.count, 2, file: file, line: line)
+            for (i, tensor) in mine.enumerated() {
+                let expected = try Npy.read("\(folder)/\(prefix)_\(i).npy")
+                XCTAssertEqual(tensor.shape, expected.shape, file: file, line: line)
+                let largest = zip(tensor.scalars, expected.values).map { abs($0 - $1) }.max() ?? .infinity
+                XCTAssertLessThanOrEqual(largest, 1e-5, "\(prefix) output \(i)", file: file, line: line)
+            }
+        }
+        // Keras predicts what cnnb predicts on the model cnnb saved.
+        try assertClose(minePredictions, "mine_keras")
+
+        // cnnb loads the residual model Keras saved, with its names, graph and predictions.
+        let loaded = session.run("k = load model \"\(folder)/residual.keras\"\nback = load model \"mine.keras\"")
+        XCTAssertNil(loaded.error, "\(String(describing: loaded.error))")
+        guard case .model(let k)? = session["k"], case .model(let back)? = session["back"] else { return XCTFail("no loaded models") }
+        XCTAssertEqual(k.name, "residual")
+        XCTAssertEqual(k.layers.map(\.name), ["pixels", "conv2d", "conv2d_1", "add", "re_lu", "max_pooling2d", "average_pooling2d",
+                                              "concatenate", "global_average_pooling2d", "digit", "odd"])
+        XCTAssertEqual(k.outputShapes, [[3], [1]])
+        XCTAssertEqual(k.nodes.first { $0.layer.name == "add" }?.inputs.map(\.layer.name), ["conv2d", "conv2d_1"])
+        XCTAssertEqual(k.parameterCount, 112 + 148 + 27 + 9)
+        try assertClose(try k.predict(x), "residual")
+        let text = loaded.outputs.compactMap(\.plainText).joined(separator: "\n")
+        XCTAssertTrue(text.contains("add name \"add\" from conv2d, conv2d_1"), text)
+        XCTAssertTrue(text.contains("outputs digit, odd"), text)
+        for (file, message) in [("shared", "layer dense is applied 2 times (shared weights); cnnb reads layers applied once"),
+                                ("two", "has 2 inputs; cnnb's models have one")] {
+            let error = try XCTUnwrap(session.run("z = load model \"\(folder)/\(file).keras\"", file: "lesson.cnnb").error)
+            XCTAssertEqual(error.message, "\(folder)/\(file).keras" + (file == "two" ? " " : ": ") + message)
+            XCTAssertEqual(error.span.column, 16)
+            XCTAssertNil(session["z"])
+        }
+        // cnnb reads back its own file to the same numbers.
+        XCTAssertEqual(back.layers.map(\.name), mine.layers.map(\.name))
+        for (a, b) in zip(try back.predict(x), minePredictions) { XCTAssertEqual(a.scalars, b.scalars) }
+    }
+
     func testSavingAModelNeedsTheKerasExtension() throws {
         let session = Session(outputDirectory: try temporaryFolder("kerasname"))
         _ = session.run("model m { input 4; dense 2 }")
@@ -132,6 +243,16 @@ final class KerasArchiveTests: XCTestCase {
         XCTAssertEqual(error.message, "a whole model is saved as a .keras file, not m.h5")
         XCTAssertEqual(error.span.column, 8)
         XCTAssertEqual(error.hint, "write save m \"m.keras\", or save m weights \"FILE\" for the weights alone")
+        // A layer applied twice, or a model inside another, has no .keras form cnnb writes.
+        _ = session.run("d = dense 4\nmodel shared { input 4; d; d }\nmodel outer { input 4; m; dense 1 }")
+        for name in ["shared", "outer"] {
+            let refused = try XCTUnwrap(session.run("save \(name) \"\(name).keras\"", file: "lesson.cnnb").error)
+            XCTAssertEqual(refused.message, name == "shared"
+                           ? "model shared applies a layer more than once (shared weights); cnnb writes .keras files of layers applied once"
+                           : "model outer holds model m as a layer; cnnb writes .keras files of plain layers")
+            XCTAssertEqual(refused.hint, "save its weights instead: save \(name) weights \"\(name).weights.h5\"")
+            XCTAssertEqual(refused.span.column, 7 + name.count)
+        }
         let missing = try XCTUnwrap(session.run("load m weights \"nowhere.weights.h5\"").error)
         XCTAssertTrue(missing.message.hasPrefix("cannot read "), missing.message)
     }

@@ -2,6 +2,7 @@ import Basics
 @testable import Interop
 import Engine
 import Foundation
+import TestSupport
 import XCTest
 
 final class KerasExportTests: XCTestCase {

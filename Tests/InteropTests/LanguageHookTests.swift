@@ -2,6 +2,7 @@
 import Engine
 import Foundation
 import Interop
+import TestSupport
 import XCTest
 
 /// The interpreter's interop functions, called as the `export`, `save`, `load` and `predict`

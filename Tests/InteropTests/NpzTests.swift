@@ -1,6 +1,7 @@
 @testable import Interop
 import Engine
 import Foundation
+import TestSupport
 import XCTest
 
 final class NpzTests: XCTestCase {

@@ -2,6 +2,7 @@
 import Engine
 import Foundation
 import SwiftProtobuf
+import TestSupport
 import XCTest
 
 final class ONNXExportTests: XCTestCase {

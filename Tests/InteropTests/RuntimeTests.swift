@@ -47,7 +47,8 @@ final class RuntimeTests: XCTestCase {
         let folder = try temporaryFolder("onnx")
         let cases = [Case(name: "seed", model: try seedModel(seed: 11)), Case(name: "conv1d", model: try model1D(seed: 12)),
                      Case(name: "conv2d", model: try model2D(seed: 17)),
-                     Case(name: "conv3d", model: try model3D(seed: 13)), Case(name: "graph", model: try graphModel(seed: 19))]
+                     Case(name: "conv3d", model: try model3D(seed: 13)), Case(name: "graph", model: try graphModel(seed: 19)),
+                     Case(name: "broadcast", model: try broadcastModel(seed: 23))]
         var predictions: [String: [Tensor]] = [:]
         for (index, c) in cases.enumerated() {
             randomiseBiases(c.model, seed: UInt64(20 + index))
@@ -137,7 +138,8 @@ final class RuntimeTests: XCTestCase {
     func testKerasRebuildsTheModel() throws {
         try Python.require(["keras", "numpy"])
         let folder = try temporaryFolder("keras")
-        let models = [try seedModel(seed: 14), try model1D(seed: 15), try model3D(seed: 16), try model2D(seed: 18), try graphModel(seed: 21)]
+        let models = [try seedModel(seed: 14), try model1D(seed: 15), try model3D(seed: 16), try model2D(seed: 18), try graphModel(seed: 21),
+                      try broadcastModel(seed: 22)]
         var predictions: [[Tensor]] = []
         for (index, model) in models.enumerated() {
             randomiseBiases(model, seed: UInt64(40 + index))

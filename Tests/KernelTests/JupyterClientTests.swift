@@ -31,6 +31,11 @@ final class JupyterClientTests: XCTestCase {
     func testLiveTrainingDisplay() throws { try runJupyter("test_live_training_display") }
     func testInterruptRequestDuringFit() throws { try runJupyter("test_interrupt_request_during_fit") }
     func testSigintDuringFit() throws { try runJupyter("test_sigint_during_fit") }
+    func testInterruptRequestDuringLoad() throws { try runJupyter("test_interrupt_request_during_load") }
+    func testInterruptRequestDuringDownload() throws { try runJupyter("test_interrupt_request_during_download") }
+    func testDownloadProgressUpdatesInPlace() throws { try runJupyter("test_download_progress_updates_in_place") }
+    func testAllowWriteThroughTheKernelspec() throws { try runJupyter("test_allow_write_through_the_kernelspec") }
+    func testKernelExitsWhenItsParentDies() throws { try runJupyter("test_kernel_exits_when_its_parent_dies") }
     func testRestart() throws { try runJupyter("test_restart") }
     func testShutdown() throws { try runJupyter("test_shutdown") }
     func testHistoryAndCommInfo() throws { try runJupyter("test_history_and_comm_info") }

@@ -161,6 +161,7 @@ final class GrammarFileTests: XCTestCase {
         list.map { option in
             var text = option.name
             if !option.takesValue { text += "!" }
+            if option.perOutput { text += "@" }
             if let words = option.allowedWords {
                 text += words == Vocabulary.activations ? "=activation-name" : words == Vocabulary.paddings ? "=padding-name"
                     : words == Vocabulary.colourMaps ? "=colour-map-name" : "=" + words.joined(separator: "|")

@@ -94,6 +94,80 @@ final class GraphModelLanguageTests: XCTestCase {
         XCTAssertTrue(session.succeed("summary head").text.contains("Non-trainable params: 1,168 (4.56 KB)"))
     }
 
+    /// keras-io's "Image classification from scratch" (its small Xception, `make_model`) on
+    /// CIFAR-10's 32x32x3 images and ten classes, typed line by line.
+    static let xception = """
+        model xception {
+            input 32x32x3
+            rescaling (1 / 255)
+            conv 32 3x3 stride 2 padding same
+            batchnorm
+            activation relu
+            conv 64 3x3 padding same
+            batchnorm
+            b0 = activation relu
+            activation relu
+            sepconv 128 3x3 padding same
+            batchnorm
+            activation relu
+            sepconv 128 3x3 padding same
+            batchnorm
+            m1 = maxpool 3x3 stride 2 padding same
+            r1 = conv 128 1x1 stride 2 padding same from b0
+            b1 = add m1, r1
+            activation relu
+            sepconv 256 3x3 padding same
+            batchnorm
+            activation relu
+            sepconv 256 3x3 padding same
+            batchnorm
+            m2 = maxpool 3x3 stride 2 padding same
+            r2 = conv 256 1x1 stride 2 padding same from b1
+            b2 = add m2, r2
+            activation relu
+            sepconv 512 3x3 padding same
+            batchnorm
+            activation relu
+            sepconv 512 3x3 padding same
+            batchnorm
+            m3 = maxpool 3x3 stride 2 padding same
+            r3 = conv 512 1x1 stride 2 padding same from b2
+            b3 = add m3, r3
+            activation relu
+            sepconv 728 3x3 padding same
+            batchnorm
+            activation relu
+            sepconv 728 3x3 padding same
+            batchnorm
+            m4 = maxpool 3x3 stride 2 padding same
+            r4 = conv 728 1x1 stride 2 padding same from b3
+            add m4, r4
+            sepconv 1024 3x3 padding same
+            batchnorm
+            activation relu
+            globalavgpool
+            dropout 0.5
+            dense 10 softmax
+        }
+        """
+
+    func testTheXceptionOfImageClassificationFromScratchHasKerasCounts() throws {
+        let session = try SessionHarness.makeSession()
+        session.succeed(Self.xception)
+        guard case .model(let xception) = try XCTUnwrap(session["xception"]) else { return XCTFail("not a model") }
+        // Keras 3.15.1 (KERAS_BACKEND=jax): make_model((32, 32, 3), 10).summary() and
+        // [layer.count_params() for layer in model.layers].
+        let summary = session.succeed("summary xception").text
+        XCTAssertTrue(summary.contains(" Total params: 2,791,874 (10.65 MB)\n Trainable params: 2,783,138 (10.62 MB)\n Non-trainable params: 8,736 (34.12 KB)"), summary)
+        XCTAssertEqual(xception.layers.count, 50)
+        XCTAssertEqual(xception.layers.map(\.parameterCount), [
+            0, 0, 896, 128, 0, 18496, 256, 0, 0, 8896, 512, 0, 17664, 512, 0, 8320, 0, 0, 34176, 1024, 0, 68096, 1024, 0,
+            33024, 0, 0, 133888, 2048, 0, 267264, 2048, 0, 131584, 0, 0, 378072, 2912, 0, 537264, 2912, 0, 373464, 0,
+            753048, 4096, 0, 0, 0, 10250,
+        ])
+        XCTAssertEqual(xception.outputShapes, [[10]])
+    }
+
     func testHelpTellsTheGraphForms() {
         XCTAssertEqual(Help.text(topic: "add"), """
             add

@@ -267,6 +267,35 @@ final class NotebookRunTests: XCTestCase {
         try assertDecodesAsPNG(figure, at: path)
     }
 
+    /// The own-images lesson: 2,000 CIFAR-10 pictures written as PNG folders, read back as
+    /// Keras reads a folder, cats against dogs with augmentation layers that act in training.
+    func testOwnImagesLessonRunsOnTwoThousandPictures() throws {
+        guard let root = ProcessInfo.processInfo.environment["CNNB_DATA"],
+              FileManager.default.fileExists(atPath: root + "/cifar-10-batches-bin/data_batch_1.bin") else {
+            throw MissingTool.error("CNNB_DATA does not hold cifar-10-batches-bin")
+        }
+        let run = try runNotebook("own-images.cnnb", environment: ["CNNB_DATA": root, "CNNB_LIMIT": "2000", "CNNB_EPOCHS": "1"])
+        let text = run.text
+        XCTAssertTrue(text.contains("wrote 2000 PNG images in 10 class folders under "), text)
+        XCTAssertTrue(text.contains("Found 2000 files belonging to 10 classes.\nUsing 1600 files for training, 400 for validation."), text)
+        XCTAssertTrue(text.contains("['cat', 'dog']"), text)
+        // apply shows one rotation of the first picture, the same size beside it.
+        XCTAssertTrue(text.contains("RandomRotation(factor=(-0.1, 0.1), fill_mode='reflect'"), text)
+        let rotation = try XCTUnwrap(run.outputs(of: "apply randomrotation").compactMap { output -> Figure? in
+            if case .figure(let figure, _) = output { return figure } else { return nil }
+        }.first)
+        guard case .panels(let panels) = rotation.content else { return XCTFail("not side by side") }
+        XCTAssertEqual(panels.compactMap { imageGrid(of: $0)?.images.first }.map { [$0.width, $0.height] }, [[32, 32], [32, 32]])
+        // The augmentation is part of the model, before the convolutions; training ran an epoch.
+        guard case .model(let pet)? = run.session["pet"], case .history(let history)? = run.session["history"] else {
+            return XCTFail("no model or history")
+        }
+        XCTAssertEqual(pet.layers.prefix(5).map(\.typeName), ["InputLayer", "RandomFlip", "RandomRotation", "RandomZoom", "Conv2D"])
+        XCTAssertEqual(history.epochs, 1)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.session.outputDirectory + "/pet.keras"))
+        for (figure, path) in run.figures { try assertDecodesAsPNG(figure, at: path) }
+    }
+
     func testFashionMNISTNotebookRunsOnAThousandImages() throws {
         let environment = ["CNNB_LIMIT": "1000", "CNNB_EPOCHS": "1"]
         do {
@@ -284,6 +313,78 @@ final class NotebookRunTests: XCTestCase {
         let maps = run.figures.suffix(3).compactMap { imageGrid(of: $0.figure) }
         XCTAssertEqual(maps.map(\.images.count), [32, 64, 64])
         XCTAssertEqual(maps.map { $0.images[0].width }, [26, 11, 3])
+    }
+
+    /// The ResNet lesson, its blocks batch-normalised as in ResNet v1, on 2,000 CIFAR-10 images.
+    func testResNetNotebookRunsWithBatchNormalisationOnTwoThousandImages() throws {
+        guard let root = ProcessInfo.processInfo.environment["CNNB_DATA"],
+              FileManager.default.fileExists(atPath: root + "/cifar-10-batches-bin/data_batch_1.bin") else {
+            throw MissingTool.error("CNNB_DATA does not hold cifar-10-batches-bin")
+        }
+        let run = try runNotebook("resnet.cnnb", environment: ["CNNB_DATA": root, "CNNB_LIMIT": "2000", "CNNB_EPOCHS": "1"])
+        // Keras 3.15.1 (jax) on the same graph: conv → BatchNormalization → relu, add, relu.
+        XCTAssertTrue(run.text.contains(" Total params: 310,666 (1.19 MB)\n Trainable params: 309,322 (1.18 MB)\n Non-trainable params: 1,344 (5.25 KB)"),
+                      run.text)
+        guard case .model(let resnet) = try XCTUnwrap(run.session["resnet"]),
+              case .history(let history) = try XCTUnwrap(run.session["history"]) else { return XCTFail("no model or history") }
+        XCTAssertEqual(resnet.layers.filter { $0.typeName == "BatchNormalization" }.count, 9)
+        XCTAssertEqual(history.epochs, 1)
+        XCTAssertTrue(history.loss[0].isFinite)
+        // fit moved every moving mean away from its start at zero.
+        for layer in resnet.layers where layer.typeName == "BatchNormalization" {
+            let mean = try XCTUnwrap(layer.parameters.first { $0.name == "moving_mean" })
+            XCTAssertTrue(mean.value.scalars.contains { $0 != 0 }, layer.name)
+        }
+        XCTAssertEqual(run.figures.count, 4)
+    }
+
+    /// The two-output lesson on 2,000 MNIST images: Keras's history keys, and evaluate's
+    /// numbers equal to Keras 3's evaluate of the same weights on the same 400 test images.
+    func testTwoOutputsNotebookTrainsOnAnMNISTSliceAsKerasMeasuresIt() throws {
+        guard let root = ProcessInfo.processInfo.environment["CNNB_DATA"],
+              FileManager.default.fileExists(atPath: root + "/mnist/t10k-labels-idx1-ubyte.gz") else {
+            throw MissingTool.error("CNNB_DATA does not hold mnist")
+        }
+        let run = try runNotebook("two-outputs.cnnb", environment: ["CNNB_DATA": root, "CNNB_LIMIT": "2000", "CNNB_EPOCHS": "1"])
+        XCTAssertTrue(run.text.contains("Total params: 13,611 (53.17 KB)"), run.text)
+        guard case .history(let history) = try XCTUnwrap(run.session["history"]),
+              case .list(let items) = try XCTUnwrap(run.session["scores"]) else { return XCTFail("no history or scores") }
+        XCTAssertEqual(history.keys, ["digit_accuracy", "digit_loss", "loss", "odd_accuracy", "odd_loss",
+                                      "val_digit_accuracy", "val_digit_loss", "val_loss", "val_odd_accuracy", "val_odd_loss"])
+        XCTAssertEqual(history.epochs, 1)
+        XCTAssertEqual(history.loss[0], history["digit_loss"]![0] + history["odd_loss"]![0], accuracy: 1e-9)
+        XCTAssertEqual(run.figures.count, 2)
+        let scores = items.compactMap { if case .number(let x) = $0 { return x } else { return nil } }
+        XCTAssertEqual(scores.count, 5)
+
+        try Python.require(["keras", "numpy"])
+        run.session.succeed("save two \"two.keras\"")
+        let folder = run.session.outputDirectory
+        let script = """
+            import gzip, json, os, sys
+            import numpy as np, keras
+            folder, mnist = sys.argv[1], sys.argv[2]
+            def idx(name):
+                with gzip.open(os.path.join(mnist, name)) as f: data = f.read()
+                dims = data[3]
+                shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+                return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
+            x = idx("t10k-images-idx3-ubyte.gz")[:400].astype("float32")[..., None] / 255
+            y = idx("t10k-labels-idx1-ubyte.gz")[:400]
+            m = keras.saving.load_model(f"{folder}/two.keras")
+            m.compile(optimizer="adam", loss={"digit": "sparse_categorical_crossentropy", "odd": "binary_crossentropy"},
+                      metrics={"digit": "accuracy", "odd": "accuracy"})
+            print(json.dumps([keras.__version__, m.evaluate(x, {"digit": y, "odd": y % 2}, verbose=0)]))
+            """
+        try Data(script.utf8).write(to: URL(fileURLWithPath: "\(folder)/check.py"))
+        let result = try XCTUnwrap(Python.run(["\(folder)/check.py", folder, root + "/mnist"]))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let answer = try JSONSerialization.jsonObject(with: Data((result.stdout.split(separator: "\n").last ?? "").utf8)) as? [Any]
+        XCTAssertEqual(answer?.first as? String, "3.15.1")
+        // [loss, digit_loss, odd_loss, digit_accuracy, odd_accuracy], in Keras's order.
+        let keras = try XCTUnwrap(answer?.last as? [Double])
+        XCTAssertEqual(keras.count, 5)
+        for (mine, theirs) in zip(scores, keras) { XCTAssertEqual(mine, theirs, accuracy: 1e-5) }
     }
 
     func testRunnerStopsAtAFailingCellUnlessToldToKeepGoing() throws {

@@ -95,8 +95,13 @@ final class ParserErrorTests: XCTestCase {
              hint: "usage: show IMAGES [grid ROWSxCOLUMNS] [labels]"),
         Case(source: "predict cnn", message: "predict needs 2 arguments", line: 1, column: 1, width: 7,
              hint: "usage: predict MODEL INPUTS [to \"FILE\"]"),
+        // Per-output values: each output once, each with its value.
+        Case(source: "compile two loss digit mse, digit mae", message: "output 'digit' is given twice in loss", line: 1, column: 29,
+             width: 5, hint: "give each output once"),
+        Case(source: "compile two loss digit mse, odd", message: "missing the loss of output 'odd'", line: 1, column: 29, width: 3,
+             hint: "each output's name is followed by its value: …, odd VALUE"),
         Case(source: "x = fit", message: "fit needs an argument", line: 1, column: 5, width: 3,
-             hint: "usage: fit MODEL on DATA epochs N [batch_size N] [validate DATA | validation_split F] [verbose 0|1|2] [patience N] [checkpoint \"FILE\"]"),
+             hint: "usage: fit MODEL on DATA epochs N [batch_size N] [validate DATA | validation_split F] [verbose 0|1|2] [patience N] [checkpoint \"FILE\"] [targets OUTPUT LABELS, …]"),
         Case(source: "print a,", message: "expected a value after ','", line: 1, column: 8, width: 1, hint: "usage: print VALUE[, VALUE ...]"),
         // Assignments
         Case(source: "fit = 3", message: "'fit' is a keyword and cannot be a variable name", line: 1, column: 1, width: 3,

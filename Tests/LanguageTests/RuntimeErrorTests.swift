@@ -35,7 +35,8 @@ final class RuntimeErrorTests: XCTestCase {
     static let firstLine = 40
 
     /// A session holding a dataset, the seed model (not compiled), a compiled model for other
-    /// images, a compiled model with 3 classes, a trained model with its history, and numbers.
+    /// images, a compiled model with 3 classes, a trained model with its history, a compiled
+    /// model with two outputs (digit, odd), and numbers.
     static func makeWorld() throws -> Session {
         let session = try SessionHarness.makeSession("errors", trainCount: 64, testCount: 16)
         session.succeed("""
@@ -54,6 +55,8 @@ final class RuntimeErrorTests: XCTestCase {
             model tiny { input 32x32x3; pool 8; flatten; dense 10 softmax }
             compile tiny optimizer sgd loss sparse_categorical_crossentropy metrics accuracy
             h = fit tiny on data.train epochs 1
+            model two { input 32x32x3; pool 8; f = flatten; digit = dense 10 softmax name "digit"; odd = dense 1 sigmoid name "odd" from f; outputs digit, odd }
+            compile two optimizer adam loss digit sparse_categorical_crossentropy, odd binary_crossentropy metrics accuracy
             """)
         return session
     }
@@ -79,7 +82,7 @@ final class RuntimeErrorTests: XCTestCase {
         }
     }
 
-    static let definedNames = "data, x, xs, m, cnn, small, three, tiny, h"
+    static let definedNames = "data, x, xs, m, cnn, small, three, tiny, h, two"
 
     static let cases: [Case] = [
         // Names
@@ -110,7 +113,7 @@ final class RuntimeErrorTests: XCTestCase {
              hint: "name an output with NAME = LAYER, then read it with from NAME; did you mean 'a'?"),
         Case("model g3 { input 8x8x3; a = conv 4 3x3; b = conv 4 3x3; add a, b }",
              "Add cannot join outputs of shapes (None, 6, 6, 4) and (None, 4, 4, 4): Inputs have incompatible shapes. Received shapes (6, 6, 4) and (4, 4, 4)",
-             column: 57, hint: "Add combines inputs of the same shape; a 1x1 convolution or a pooling can make them match"),
+             column: 57, hint: "Add combines inputs of the same shape, repeating an axis of size 1 (or missing in front); a 1x1 convolution or a pooling can make them match"),
         Case("model g4 { input 8x8x3; a = conv 4 3x3 padding same; b = conv 6 1x1; concat a, b axis 1 }",
              "Concatenate cannot join outputs of shapes (None, 8, 8, 4) and (None, 8, 8, 6): A `Concatenate` layer requires inputs with matching shapes except for the concatenation axis. Received: input_shape=[(None, 8, 8, 4), (None, 8, 8, 6)]",
              column: 70, hint: "the inputs differ outside axis 1; pool or pad the larger one so they match"),
@@ -194,7 +197,7 @@ final class RuntimeErrorTests: XCTestCase {
         // Arithmetic
         Case("x / 0", "division by zero", column: 1),
         Case("y = x + \"a\"", "cannot compute a number + a string", column: 5,
-             hint: "arithmetic works on numbers, and on datasets or images with a number (data / 255)"),
+             hint: "arithmetic works on numbers, on labels with a number (labels % 2), and on datasets or images with a number (data / 255)"),
         Case("data % 2", "'%' does not apply to images", column: 1, hint: "scale with / or *, shift with + or -"),
         Case("-data", "cannot negate a dataset", column: 1, hint: "'-' applies to numbers"),
         // Data
@@ -270,8 +273,53 @@ final class RuntimeErrorTests: XCTestCase {
         Case("evaluate tiny on data.test[0..<0]", "evaluate got no images to evaluate on", column: 18,
              hint: "this range is empty; pick at least one image"),
         Case("fit tiny epochs 1", "fit needs the images to train on", column: 1, hint: "add on data.train"),
+        // Several outputs: names, targets for each, and what each output's loss reads.
+        Case("compile two loss digit mse, od mse", "model two has no output named 'od'", column: 29,
+             hint: "did you mean 'odd'? its outputs are digit, odd (an output is named after its layer: dense 1 sigmoid name \"odd\")"),
+        Case("compile two loss digit mse", "output 'odd' of two has no loss", column: 13, hint: "give every output its loss: loss digit NAME, odd NAME"),
+        Case("compile two loss digit mse, odd msee", "unknown loss 'msee'", column: 33, hint: "did you mean 'mse'? …"),
+        Case("fit two on data.train targets digit labels % 2", "output 'odd' of two has no targets", column: 23,
+             hint: "give every output its targets: targets digit labels, odd labels"),
+        Case("fit two on data.train targets digit labels, odd data.test.labels % 2", "the targets of output odd are 16 labels for 64 images",
+             column: 49, hint: "write a bare labels: it stands for the labels of the images read"),
+        Case("evaluate two on data.test targets digit labels / 2, odd labels", "sparse_categorical_crossentropy needs one class index per image from 0 to 9, got a tensor of shape (16,)",
+             column: 41, hint: "give labels, or use categorical_crossentropy for one-hot rows"),
+        Case("evaluate two on data.test targets digit labels + 5, odd labels % 2", "output digit has 10 units but its labels run from 5 to 14",
+             column: 41, hint: "give digit 15 units, or labels from 0 to 9"),
+        Case("fit two on data.train targets digit labels, odd xs", "the targets of output odd are labels or a tensor, got a list", column: 49,
+             hint: "for example targets odd labels % 2"),
+        Case("fit two on data.train targets digit labels, odd onehot labels", "targets of shape (10,) do not match output odd, of shape (None, 1)",
+             column: 49, hint: "give one number per image"),
+        Case("fit two on data.train epochs 1 patience 1 monitor val_digit_acc", "cannot monitor 'val_digit_acc'", column: 51,
+             hint: "did you mean 'val_digit_accuracy'? monitor one of val_loss, val_digit_loss, val_odd_loss, val_digit_accuracy, val_odd_accuracy, loss, digit_loss, odd_loss, digit_accuracy, odd_accuracy"),
         Case("fit tiny on data.train epochs 2.5", "the number of epochs must be a whole number of at least 1, got 2.5", column: 31),
         Case("fit tiny on data.train batch \"big\"", "the batch size must be a whole number of at least 1, got \"big\"", column: 30),
+        Case("fit tiny on data.train class_weight 3", "class_weight is a list of weights, one per class, or balanced; got 3", column: 37,
+             hint: "for example class_weight [1.0, 3.5] (class 0 weighs 1, class 1 weighs 3.5) or class_weight balanced"),
+        Case("fit tiny on data.train class_weight [1, -2]", "class weight 1 must be a number of at least 0, got -2", column: 37),
+        Case("fit tiny on data.train reduce_lr 0.5", "val_loss is measured on validation data, and this fit has none", column: 24,
+             hint: "add validate DATA or validation_split 0.2, or monitor loss"),
+        Case("fit tiny on data.train monitor loss reduce_lr 2",
+             "reduce_lr takes the factor the learning rate is multiplied by, between 0 and 1, got 2", column: 47,
+             hint: "for example reduce_lr 0.5 patience 2"),
+        Case("fit tiny on data.train validate data.test reduce_lr 0.5 restore_best",
+             "restore_best belongs to early stopping; with reduce_lr, patience is the learning rate's", column: 57,
+             hint: "train with reduce_lr in one fit and patience … restore_best in another"),
+        Case("fit tiny on data.train validate data.test reduce_lr 0.5 lr_schedule cosine decay_steps 5",
+             "a learning-rate schedule and reduce_lr cannot both set the rate", column: 57,
+             hint: "keep lr_schedule or reduce_lr, as Keras does not reduce a scheduled rate"),
+        Case("fit tiny on data.train min_lr 0.1", "min_lr belongs to reduce_lr", column: 24,
+             hint: "add reduce_lr 0.5: lower the rate when training stalls"),
+        Case("fit tiny on data.train lr_schedule cosine", "the cosine schedule needs decay_steps: the training steps (batches) it decays over",
+             column: 36, hint: "for example lr_schedule cosine decay_steps 1000"),
+        Case("fit tiny on data.train lr_schedule exponential decay_steps 10", "the exponential schedule needs decay_rate: the factor per decay_steps",
+             column: 36, hint: "for example lr_schedule exponential decay_steps 1000 decay_rate 0.96"),
+        Case("fit tiny on data.train lr_schedule cosine decay_steps 10 alpha 2",
+             "alpha is the fraction of the rate left at the end, between 0 and 1, got 2", column: 64),
+        Case("fit tiny on data.train lr_schedule cosin decay_steps 10", "lr_schedule is cosine or exponential, got cosin", column: 36,
+             hint: "did you mean 'cosine'? lr_schedule cosine decay_steps 1000, or lr_schedule exponential decay_steps 1000 decay_rate 0.96"),
+        Case("fit tiny on data.train decay_steps 10", "decay_steps belongs to lr_schedule", column: 24,
+             hint: "add lr_schedule cosine decay_steps 1000, or lr_schedule exponential decay_steps 1000 decay_rate 0.96"),
         Case("predict cnn x", "predict needs images or a tensor, got a number", column: 13, hint: "for example predict cnn data.test[0..<10]"),
         // Histories
         Case("plot h acc", "the history has no 'acc'", column: 8, hint: "did you mean 'accuracy'? the history has accuracy, loss"),

@@ -43,6 +43,7 @@ enum Unspanned {
         case .integer, .float, .string, .size, .name: kind = e.kind
         case .list(let elements): kind = .list(elements.map(expr))
         case .member(let base, let name): kind = .member(expr(base), identifier(name))
+        case .method(let base, let name, let argument): kind = .method(expr(base), identifier(name), expr(argument))
         case .index(let base, let indices): kind = .index(expr(base), indices.map(expr))
         case .range(let lower, let upper, let closed): kind = .range(lower: lower.map(expr), upper: upper.map(expr), closed: closed)
         case .unary(let op, let operand): kind = .unary(op, expr(operand))

@@ -33,6 +33,7 @@ final class PtyTests: XCTestCase {
     func testSaveThenRunGivesSameOutput() throws { try runPty("test_save_then_run_gives_same_output") }
     func testCtrlCStopsFitAndKeepsTheModel() throws { try runPty("test_ctrl_c_stops_fit_and_keeps_the_model") }
     func testCtrlCStopsLoadAndKeepsTheSession() throws { try runPty("test_ctrl_c_stops_load_and_keeps_the_session") }
+    func testCtrlCStopsADownload() throws { try runPty("test_ctrl_c_stops_a_download") }
 
     /// Every test in the script has a method here, so none is silently left out.
     func testEveryScriptTestIsRun() throws {

@@ -8,7 +8,7 @@ final class ImageGridTests: XCTestCase {
     func testCaptionedRGBGridKeepsEveryPixelCrisp() throws {
         let folder = try makeTemporaryFolder("grid")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let images = try (0..<25).map { try patternImage(width: 32, height: 32, seed: $0, caption: classNames[$0 % 10]) }
+        let images = try (0..<25).map { try GridImage.pattern(width: 32, height: 32, seed: $0, caption: classNames[$0 % 10]) }
         let grid = try ImageGrid(images: images, rows: 5, columns: 5)
         XCTAssertEqual(grid.scale, 4, "32-pixel images become 128-pixel tiles")
         let figure = Figure.imageGrid(grid)
@@ -184,7 +184,7 @@ final class ModelGraphTests: XCTestCase {
     func testSeedModelGraphIsAColumnOfBoxes() throws {
         let folder = try makeTemporaryFolder("graph")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let graph = try seedModelGraph()
+        let graph = try ModelGraph.seedLesson()
         let figure = Figure.modelGraph(graph)
         try figure.writePNG(to: folder + "/g.png")
         try figure.writeSVG(to: folder + "/g.svg")

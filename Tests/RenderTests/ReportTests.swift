@@ -15,7 +15,7 @@ final class NotebookReportTests: XCTestCase {
 
     /// A run of three code cells: a figure, text with characters HTML must escape, and an error.
     func makeReport(in folder: URL) throws -> (report: NotebookReport, grid: ImageGrid, images: [GridImage]) {
-        let images = try (0..<4).map { try patternImage(width: 8, height: 8, seed: $0, caption: ["cat", "dog", "ship", "frog"][$0]) }
+        let images = try (0..<4).map { try GridImage.pattern(width: 8, height: 8, seed: $0, caption: ["cat", "dog", "ship", "frog"][$0]) }
         let grid = try ImageGrid(images: images, rows: 2, columns: 2, scale: 4)
         let png = NotebookReport.figurePath(cellNumber: 2, stem: "Sample grid")
         XCTAssertEqual(png, "figures/02-sample-grid.png")

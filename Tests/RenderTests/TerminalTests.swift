@@ -53,7 +53,7 @@ final class TerminalPreviewTests: XCTestCase {
     func testPreviewOfAWrittenFigure() throws {
         let folder = try makeTemporaryFolder("preview")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let grid = try ImageGrid(images: [try patternImage(width: 32, height: 32, seed: 3)], rows: 1, columns: 1)
+        let grid = try ImageGrid(images: [try GridImage.pattern(width: 32, height: 32, seed: 3)], rows: 1, columns: 1)
         let figure = Figure.imageGrid(grid)
         try figure.writePNG(to: folder + "/one.png")
         let decoded = try decodePNG(folder + "/one.png")
@@ -61,7 +61,7 @@ final class TerminalPreviewTests: XCTestCase {
         let expectedHeight = Int((Double(decoded.height) * 40 / Double(decoded.width)).rounded())
         XCTAssertEqual(fromFile.count, (expectedHeight + 1) / 2)
         XCTAssertEqual(fromFile, try TerminalPreview.lines(for: figure, maximumWidth: 40))
-        let tile = try TerminalPreview.lines(for: patternImage(width: 4, height: 2, seed: 0))
+        let tile = try TerminalPreview.lines(for: GridImage.pattern(width: 4, height: 2, seed: 0))
         XCTAssertEqual(tile.count, 1)
         XCTAssertTrue(tile[0].hasPrefix("\u{1B}[38;2;0;0;0;48;2;0;59;23m▀"), tile[0])
         XCTAssertThrowsError(try TerminalPreview.lines(forPNGAt: folder + "/none.png"))

@@ -10,37 +10,6 @@ guard arguments.count == 1, let folder = arguments.first, !folder.hasPrefix("-")
     exit(2)
 }
 
-/// A w x h RGB test pattern: each pixel's colour encodes its position.
-func patternImage(width: Int, height: Int, seed: Int, caption: String? = nil) throws -> GridImage {
-    var bytes: [UInt8] = []
-    for y in 0..<height {
-        for x in 0..<width {
-            bytes.append(UInt8((x * 37 + seed * 53) % 256))
-            bytes.append(UInt8((y * 59 + seed * 11) % 256))
-            bytes.append(UInt8(((x + y) * 23 + seed * 97) % 256))
-        }
-    }
-    return try GridImage(width: width, height: height, channels: 3, bytes: bytes, caption: caption)
-}
-
-/// The seed lesson's CIFAR-10 model.
-func seedModelGraph() throws -> ModelGraph {
-    let rows: [(String, String, String, String)] = [
-        ("input_layer", "InputLayer", "(None, 32, 32, 3)", "(None, 32, 32, 3)"),
-        ("conv2d", "Conv2D", "(None, 32, 32, 3)", "(None, 30, 30, 32)"),
-        ("max_pooling2d", "MaxPooling2D", "(None, 30, 30, 32)", "(None, 15, 15, 32)"),
-        ("conv2d_1", "Conv2D", "(None, 15, 15, 32)", "(None, 13, 13, 64)"),
-        ("max_pooling2d_1", "MaxPooling2D", "(None, 13, 13, 64)", "(None, 6, 6, 64)"),
-        ("conv2d_2", "Conv2D", "(None, 6, 6, 64)", "(None, 4, 4, 64)"),
-        ("flatten", "Flatten", "(None, 4, 4, 64)", "(None, 1024)"),
-        ("dense", "Dense", "(None, 1024)", "(None, 64)"),
-        ("dense_1", "Dense", "(None, 64)", "(None, 10)"),
-    ]
-    return try ModelGraph(nodes: rows.enumerated().map { index, row in
-        GraphNode(name: row.0, type: row.1, inputShape: row.2, outputShape: row.3, parents: index == 0 ? [] : [index - 1])
-    })
-}
-
 func writeGallery() throws {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     let names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
@@ -59,7 +28,7 @@ func writeGallery() throws {
             images.append(try GridImage(width: 32, height: 32, channels: 3, bytes: hwc, caption: names[Int(record[base])]))
         }
     } else {
-        images = try (0..<25).map { try patternImage(width: 32, height: 32, seed: $0, caption: names[$0 % 10]) }
+        images = try (0..<25).map { try GridImage.pattern(width: 32, height: 32, seed: $0, caption: names[$0 % 10]) }
     }
     let grid = Figure.imageGrid(try ImageGrid(images: images, rows: 5, columns: 5))
     try grid.writePNG(to: folder + "/cifar-grid.png")
@@ -85,7 +54,7 @@ func writeGallery() throws {
     let mapGrid = Figure.imageGrid(try ImageGrid(images: maps, rows: 8, columns: 8, colourMap: .viridis, normalisation: .shared, colourBar: true), title: "conv2d_1 feature maps")
     try mapGrid.writePNG(to: folder + "/features.png")
 
-    let graph = try seedModelGraph()
+    let graph = try ModelGraph.seedLesson()
     try Figure.modelGraph(graph).writePNG(to: folder + "/model.png")
     let branched = try ModelGraph(nodes: [
         GraphNode(name: "input_layer", type: "InputLayer", inputShape: "(None, 32, 32, 3)", outputShape: "(None, 32, 32, 3)", parents: []),

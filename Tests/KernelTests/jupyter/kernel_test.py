@@ -8,6 +8,7 @@ Each test installs the kernelspec with `cnnb kernel install --prefix` into a tem
 that JUPYTER_PATH points at, so the machine's own Jupyter setup is never touched.
 KernelTests/JupyterClientTests.swift runs every test here from `swift test`.
 """
+import gzip
 import json
 import os
 import queue
@@ -15,6 +16,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -23,9 +25,12 @@ import unittest
 
 import nbformat
 import zmq
-from jupyter_client import KernelManager
+from jupyter_client import BlockingKernelClient, KernelManager
+from jupyter_client.connect import write_connection_file
 from jupyter_client.session import Session
 from nbclient import NotebookClient
+
+from slow_server import SlowServer
 
 BINARY = os.path.abspath(os.environ.get("CNNB_BINARY", ".build/debug/cnnb"))
 CHECKOUT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -43,6 +48,32 @@ model net {
     dense 10 softmax
 }
 compile net optimizer adam loss sparse_categorical_crossentropy metrics accuracy"""
+
+
+def big_mnist(folder):
+    """An MNIST folder of 3,000,000 blank training images: 2.35 GB once inflated, a few MB as
+    gzip (one member repeated), so reading it takes long enough to interrupt."""
+    os.makedirs(folder)
+
+    def idx(name, header, item_size, count, repeat=1):
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(gzip.compress(struct.pack(">" + "I" * len(header), *header)))
+            member = gzip.compress(bytes(item_size * count), compresslevel=1)
+            for _ in range(repeat):
+                f.write(member)
+    idx("train-images-idx3-ubyte.gz", (2051, 3000000, 28, 28), 784, 10000, repeat=300)
+    idx("train-labels-idx1-ubyte.gz", (2049, 3000000), 1, 3000000)
+    idx("t10k-images-idx3-ubyte.gz", (2051, 10, 28, 28), 784, 10)
+    idx("t10k-labels-idx1-ubyte.gz", (2049, 10), 1, 10)
+
+
+def process_gone(pid):
+    """True when the process has exited (a zombie waiting for its reaper counts as exited)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
 
 
 class KernelTests(unittest.TestCase):
@@ -80,9 +111,9 @@ class KernelTests(unittest.TestCase):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def start(self, env=None):
+    def start(self, env=None, kernel_name="cnnb"):
         """A started cnnb kernel and a blocking client that is ready; the kernel's stderr goes to a file."""
-        km = KernelManager(kernel_name="cnnb")
+        km = KernelManager(kernel_name=kernel_name)
         self.stderr_path = os.path.join(self.home, "kernel-%d.err" % len(self.managers))
         self.stderr_file = open(self.stderr_path, "w")
         kernel_env = dict(os.environ)
@@ -451,6 +482,186 @@ class KernelTests(unittest.TestCase):
 
     def test_sigint_during_fit(self):
         self.interrupt_during_fit(lambda km: km.signal_kernel(signal.SIGINT))
+
+    def interrupted_cell(self, km, kc, code, started):
+        """Runs code, calls started(messages so far) on each iopub message of the cell until it
+        says the work is under way, interrupts with interrupt_request; returns the reply, the
+        seconds it took after the interrupt, and the cell's iopub messages."""
+        msg_id = kc.execute(code)
+        seen = []
+        deadline = time.time() + 120
+        while not started(seen):
+            self.assertLess(time.time(), deadline, "the cell did not get going: %s" % [m["msg_type"] for m in seen])
+            try:
+                msg = kc.get_iopub_msg(timeout=0.2)
+            except queue.Empty:
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                seen.append(msg)
+        begun = time.time()
+        km.interrupt_kernel()
+        reply = self.reply(kc, msg_id, timeout=30)
+        elapsed = time.time() - begun
+        return reply, elapsed, seen + self.messages_until_idle(kc, msg_id)
+
+    def test_interrupt_request_during_load(self):
+        folder = os.path.join(self.home, "big-mnist")
+        big_mnist(folder)
+        km, kc = self.start()
+        self.run_cell(kc, "x = 41")
+        started = [None]
+
+        def reading(seen):
+            # Half a second into the cell: well inside a read of 2.35 GB.
+            if started[0] is None and any(m["msg_type"] == "execute_input" for m in seen):
+                started[0] = time.time()
+            return started[0] is not None and time.time() - started[0] > 0.5
+        reply, elapsed, messages = self.interrupted_cell(km, kc, 'data = load mnist from "%s"\nafter = 1' % folder, reading)
+        self.assertLess(elapsed, 2.0, "the reply came %.2f s after the interrupt" % elapsed)
+        self.assertEqual(reply["content"]["status"], "error")
+        self.assertEqual(reply["content"]["ename"], "KeyboardInterrupt")
+        self.assertEqual(reply["content"]["evalue"], "loading stopped with Ctrl-C; nothing was loaded")
+        # The session is intact, the load defined nothing and the statements after it did not run.
+        reply, messages = self.run_cell(kc, ":vars")
+        self.assertEqual(self.result_text(messages), "x  41")
+        reply, messages = self.run_cell(kc, "x + 1")
+        self.assertEqual(reply["content"]["status"], "ok")
+        self.assertEqual(self.result_text(messages), "42")
+
+    def download_kernel(self, server):
+        """A kernel whose datasets are nowhere on disk and download from `server`."""
+        cache = os.path.join(self.home, "cache")
+        empty = os.path.join(self.home, "no-data")
+        os.makedirs(empty)
+        km, kc = self.start(env={"CNNB_DATA": empty, "CNNB_DATA_URL": server.url, "XDG_CACHE_HOME": cache})
+        return km, kc, os.path.join(cache, "cnnb", "datasets")
+
+    def test_interrupt_request_during_download(self):
+        # 10 MB at 20 KB every 20 ms (about 1 MB/s): ten seconds unless interrupted.
+        server = SlowServer(size=10_000_000, chunk=20_000, pause=0.02)
+        self.addCleanup(server.stop)
+        km, kc, cache = self.download_kernel(server)
+        self.run_cell(kc, "x = 41")
+
+        def downloading(seen):
+            return any(m["msg_type"] == "update_display_data" for m in seen)
+        reply, elapsed, messages = self.interrupted_cell(km, kc, "data = load mnist\nafter = 1", downloading)
+        self.assertLess(elapsed, 2.0, "the reply came %.2f s after the interrupt" % elapsed)
+        self.assertEqual(reply["content"]["status"], "error")
+        self.assertEqual(reply["content"]["ename"], "KeyboardInterrupt")
+        self.assertEqual(reply["content"]["evalue"],
+                         "the download of train-images-idx3-ubyte.gz was interrupted; nothing was kept in the cache")
+        self.assertTrue(server.closed_early.wait(5), "the transfer was cancelled")
+        self.assertEqual(os.listdir(cache), [], "nothing half-written is left in the cache")
+        # The progress was a display in the notebook, not lines in the kernel's log.
+        shown = [m for m in messages if m["msg_type"] in ("display_data", "update_display_data")]
+        self.assertEqual(shown[0]["msg_type"], "display_data")
+        self.assertRegex(shown[-1]["content"]["data"]["text/plain"],
+                         r"^train-images-idx3-ubyte\.gz \d+\.\d/10\.0 MB \[=*>\.*\] +\d+%")
+        self.assertNotIn("MB [", self.kernel_stderr())
+        # The session is intact and the next cell runs.
+        reply, messages = self.run_cell(kc, ":vars")
+        self.assertEqual(self.result_text(messages), "x  41")
+        reply, messages = self.run_cell(kc, "x + 1")
+        self.assertEqual(self.result_text(messages), "42")
+
+    def test_download_progress_updates_in_place(self):
+        # 1 MB at 50 KB every 50 ms: a second of progress, then the checksum (zeros are not MNIST).
+        server = SlowServer(size=1_000_000, chunk=50_000, pause=0.05)
+        self.addCleanup(server.stop)
+        km, kc, cache = self.download_kernel(server)
+        reply, messages = self.run_cell(kc, "data = load mnist")
+        self.assertEqual(reply["content"]["status"], "error")
+        self.assertIn("checksum error", reply["content"]["evalue"])
+        shown = [m for m in messages if m["msg_type"] in ("display_data", "update_display_data")]
+        self.assertEqual([m["msg_type"] for m in shown[:2]], ["display_data", "update_display_data"])
+        self.assertEqual(len([m for m in shown if m["msg_type"] == "display_data"]), 1, "one display, updated in place")
+        ids = {m["content"]["transient"]["display_id"] for m in shown}
+        self.assertEqual(len(ids), 1)
+        # Throttled: about one update per 100 ms over a second, not one per chunk of data received.
+        self.assertLessEqual(len(shown), 15)
+        last = shown[-1]["content"]["data"]
+        self.assertEqual(last["text/plain"], "train-images-idx3-ubyte.gz 1.0/1.0 MB [" + "=" * 30 + "] 100%")
+        self.assertEqual(last["text/html"], "<pre>" + last["text/plain"] + "</pre>")
+        self.assertNotIn("MB [", self.kernel_stderr())
+        self.assertEqual(os.listdir(cache), [], "the corrupt download was deleted")
+        # A second load downloads again, in a display of its own.
+        reply, messages = self.run_cell(kc, "data = load mnist")
+        again = [m for m in messages if m["msg_type"] == "display_data"]
+        self.assertEqual(len(again), 1)
+        self.assertNotIn(again[0]["content"]["transient"]["display_id"], ids)
+
+    def test_allow_write_through_the_kernelspec(self):
+        allowed = os.path.join(self.home, "allowed")
+        os.makedirs(allowed)
+        out = subprocess.run([BINARY, "kernel", "install", "--prefix", self.prefix, "--name", "cnnb-writer",
+                              "--allow-write", allowed], capture_output=True, text=True, timeout=TIMEOUT)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        with open(os.path.join(self.prefix, "share", "jupyter", "kernels", "cnnb-writer", "kernel.json")) as f:
+            argv = json.load(f)["argv"]
+        self.assertEqual(argv[1:], ["kernel", "-f", "{connection_file}", "--allow-write", os.path.realpath(allowed)])
+        cell = 'model tiny { input 4x4x1; flatten; dense 2 softmax }\nsave tiny weights "%s"'
+        km, kc = self.start(kernel_name="cnnb-writer")
+        reply, _ = self.run_cell(kc, cell % os.path.join(allowed, "tiny.npz"))
+        self.assertEqual(reply["content"]["status"], "ok", reply["content"].get("evalue"))
+        self.assertTrue(os.path.exists(os.path.join(allowed, "tiny.npz")))
+        # The plain kernel may not write there.
+        km, kc = self.start()
+        reply, _ = self.run_cell(kc, cell % os.path.join(allowed, "other.npz"))
+        self.assertEqual(reply["content"]["status"], "error")
+        self.assertIn("an absolute path outside the output folder", reply["content"]["evalue"])
+        self.assertFalse(os.path.exists(os.path.join(allowed, "other.npz")))
+        # A folder that does not exist is refused at install, and nothing is installed.
+        out = subprocess.run([BINARY, "kernel", "install", "--prefix", self.prefix, "--name", "cnnb-nowhere",
+                              "--allow-write", os.path.join(self.home, "nowhere")], capture_output=True, text=True, timeout=TIMEOUT)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("cannot allow writing in %s: there is no such folder" % os.path.join(self.home, "nowhere"), out.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.prefix, "share", "jupyter", "kernels", "cnnb-nowhere")))
+
+    def start_under_parent(self, parent_pid_variable):
+        """A kernel started by a short-lived Python parent (JPY_PARENT_PID set to the parent's id,
+        as jupyter_client sets it, when asked); returns (parent, kernel pid, client)."""
+        connection = os.path.join(self.home, "parent-connection.json")
+        write_connection_file(connection, ip="127.0.0.1", key=b"parent-test")
+        stderr = os.path.join(self.home, "orphan.err")
+        script = ("import os, subprocess, sys, time\n"
+                  "env = dict(os.environ)\n"
+                  "env.pop('JPY_PARENT_PID', None)\n"
+                  "if sys.argv[3] == 'yes': env['JPY_PARENT_PID'] = str(os.getpid())\n"
+                  "kernel = subprocess.Popen([sys.argv[1], 'kernel', '-f', sys.argv[2]], env=env,\n"
+                  "                          stdout=subprocess.DEVNULL, stderr=open(sys.argv[4], 'w'))\n"
+                  "print(kernel.pid, flush=True)\n"
+                  "time.sleep(600)\n")
+        parent = subprocess.Popen([sys.executable, "-c", script, BINARY, connection,
+                                   "yes" if parent_pid_variable else "no", stderr],
+                                  stdout=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: parent.poll() is None and parent.kill())
+        kernel_pid = int(parent.stdout.readline())
+        self.addCleanup(lambda: process_gone(kernel_pid) or os.kill(kernel_pid, signal.SIGKILL))
+        kc = BlockingKernelClient(connection_file=connection)
+        kc.load_connection_file()
+        kc.start_channels()
+        self.clients.append(kc)
+        kc.wait_for_ready(timeout=TIMEOUT)
+        return parent, kernel_pid, stderr
+
+    def test_kernel_exits_when_its_parent_dies(self):
+        parent, kernel, stderr = self.start_under_parent(True)
+        parent.kill()
+        parent.wait()
+        killed = time.time()
+        while not process_gone(kernel) and time.time() - killed < 10:
+            time.sleep(0.1)
+        self.assertTrue(process_gone(kernel), "the kernel outlived its parent by 10 s")
+        self.assertLess(time.time() - killed, 3.0)
+        with open(stderr) as f:
+            self.assertIn("the process that started this kernel (JPY_PARENT_PID=%d) has exited; shutting down" % parent.pid, f.read())
+        # Without JPY_PARENT_PID (started by hand, say) it is not watched, as ipykernel does.
+        parent, kernel, stderr = self.start_under_parent(False)
+        parent.kill()
+        parent.wait()
+        time.sleep(2.5)
+        self.assertFalse(process_gone(kernel))
 
     def test_restart(self):
         km, kc = self.start()

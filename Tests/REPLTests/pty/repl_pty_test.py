@@ -13,11 +13,16 @@ import re
 import struct
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 
 import pexpect
+
+# The local HTTP server the kernel's download tests use too.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "KernelTests", "jupyter"))
+from slow_server import SlowServer  # noqa: E402
 
 BINARY = os.environ.get("CNNB_BINARY", ".build/debug/cnnb")
 PROMPT = "cnnb> "
@@ -394,6 +399,32 @@ class ReplPtyTests(unittest.TestCase):
         self.assertIn("error: loading stopped with Ctrl-C; nothing was loaded", out)
         self.assertIn("hint: the session keeps the values it had", out)
         # The session goes on with what it had; nothing was defined.
+        out = repl.enter(":vars")
+        self.assertRegex(out, r"(?m)^x\s")
+        self.assertNotRegex(out, r"(?m)^data\s")
+        self.assertEqual(repl.enter("x + 1").strip(), "42")
+        repl.quit()
+
+    def test_ctrl_c_stops_a_download(self):
+        # 10 MB at 20 KB every 20 ms (about 1 MB/s) from a local server: ten seconds unless stopped.
+        server = SlowServer(size=10_000_000, chunk=20_000, pause=0.02)
+        self.addCleanup(server.stop)
+        cache = os.path.join(self.home, "cache")
+        empty = os.path.join(self.home, "no-data")
+        os.makedirs(empty)
+        repl = Repl(self.home, env={"CNNB_DATA": empty, "CNNB_DATA_URL": server.url, "XDG_CACHE_HOME": cache})
+        repl.enter("x = 41")
+        repl.child.send("data = load mnist\r")
+        # The bar is drawn on the terminal; once it moves, press Ctrl-C.
+        repl.child.expect(r"train-images-idx3-ubyte\.gz [1-9]\d*\.\d/10\.0 MB", timeout=60)
+        started = time.monotonic()
+        repl.child.sendintr()
+        out = repl.prompt(timeout=30)
+        self.assertLess(time.monotonic() - started, 2, "Ctrl-C must cancel the transfer")
+        self.assertIn("error: the download of train-images-idx3-ubyte.gz was interrupted; nothing was kept in the cache", out)
+        self.assertIn("hint: the session keeps the values it had; load mnist again to download it from the start", out)
+        self.assertTrue(server.closed_early.wait(5), "the transfer was cancelled")
+        self.assertEqual(os.listdir(os.path.join(cache, "cnnb", "datasets")), [])
         out = repl.enter(":vars")
         self.assertRegex(out, r"(?m)^x\s")
         self.assertNotRegex(out, r"(?m)^data\s")
