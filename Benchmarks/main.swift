@@ -33,6 +33,9 @@ func runBench(_ options: Options) throws {
     if options.profile {
         try profileLayers(model, on: train, batchSize: options.batchSize, batches: 150)
         try profileInference(model, on: data.test ?? train, batchSize: options.batchSize)
+        // The machine's GEMM rate beside the profile, from the same run.
+        print(String(format: "sgemm_gflops=%.1f", measureSgemmGflops()))
+        print("vector_loops=\(VectorLoops.name)")
         return
     }
     let training = try measureTraining(model, on: train, epochs: options.epochs, batchSize: options.batchSize, seed: options.seed)
@@ -54,6 +57,7 @@ func runBench(_ options: Options) throws {
     print(String(format: "train_gflops=%.1f", trainGflops))
     print(String(format: "train_fraction_of_sgemm=%.3f", trainGflops / sgemm))
     print("blas_kernel=\(BLASKernel.name)")
+    print("vector_loops=\(VectorLoops.name)")
     print("threads=\(ProcessInfo.processInfo.activeProcessorCount)")
     // Per second of processor time (all threads): what the run costs whatever else the machine
     // is doing; times the core count, the rate an otherwise idle machine would allow at best.
