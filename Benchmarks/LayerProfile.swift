@@ -90,9 +90,13 @@ func profileInference(_ model: Model, on source: DatasetSplit, batchSize: Int, b
     let images = min(source.count, batches * batchSize)
     let subset = source.prefix(images)
     _ = try model.predict(subset, batchSize: batchSize)
-    let start = DispatchTime.now().uptimeNanoseconds
+    let start = DispatchTime.now().uptimeNanoseconds, processorStart = processorNanoseconds()
     _ = try model.predict(subset, batchSize: batchSize)
-    let predictWall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e3 / Double((images + batchSize - 1) / batchSize)
-    log(String(format: "sum of the above %.0f wall µs a batch (%.0f img/s); Model.predict %.0f wall µs a batch (%.0f img/s)",
-               total, Double(batchSize) / total * 1e6, predictWall, Double(batchSize) / predictWall * 1e6))
+    let predictBatches = Double((images + batchSize - 1) / batchSize)
+    let predictWall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e3 / predictBatches
+    let predictProcessor = Double(processorNanoseconds() - processorStart) / 1e3 / predictBatches
+    log(String(format: "sum of the above %.0f cpu µs, %.0f wall µs a batch (%.0f img/s)",
+               processor.reduce(0, +) * perBatch, total, Double(batchSize) / total * 1e6))
+    log(String(format: "Model.predict %.0f cpu µs, %.0f wall µs a batch (%.0f img/s)",
+               predictProcessor, predictWall, Double(batchSize) / predictWall * 1e6))
 }

@@ -191,7 +191,10 @@ def run_keras(backend, args):
     lines = [line for line in process.stdout.splitlines() if line.startswith("{")]
     if process.returncode != 0 or not lines:
         tail = [line for line in process.stderr.strip().splitlines() if line.strip()][-1:] or ["no output"]
-        return None, "exit status %d: %s" % (process.returncode, tail[0].strip())
+        why = "exit status %d: %s" % (process.returncode, tail[0].strip())
+        if backend == "tensorflow" and "No module named" in why:
+            why += " (install it: .venv/bin/pip install -r Benchmarks/requirements.txt)"
+        return None, why
     return json.loads(lines[-1]), None
 
 

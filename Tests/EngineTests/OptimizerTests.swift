@@ -1,4 +1,5 @@
 import Engine
+import Foundation
 import XCTest
 
 /// Each optimizer on L(w) = w1² + w2² from w = (1, -2), so g = 2w; the expected values are
@@ -40,6 +41,28 @@ final class OptimizerTests: XCTestCase {
         assertClose(w[0], [0.9990000015811363, -1.9990000007905688], "Adam step 1")
         assertClose(w[1], [0.9980000289037694, -1.9980000144172056], "Adam step 2")
         assertClose(w[2], [0.9970000996641545, -1.9970000496964717], "Adam step 3")
+    }
+
+    func testAdamOnManyWeightsIsThePlainRuleToTheBit() {
+        // 1,003 weights: eight at a time and a remainder of three, split across cores; each
+        // must be the plain per-weight rule in Float, bit for bit (determinism across builds).
+        let count = 1003
+        let w = Parameter(name: "w", value: Tensor(shape: [count], values: (0..<count).map { Float($0) * 0.001 - 0.5 }))
+        var plainW = w.value.scalars, plainM = [Float](repeating: 0, count: count), plainV = plainM
+        let adam = Adam(learningRate: 0.01)
+        for t in 1...20 {
+            for i in 0..<count { w.gradient[flat: i] = sinf(Float(i * t)) * 0.3 + w.value[flat: i] }
+            let gradient = w.gradient.scalars
+            adam.step([w])
+            let alpha = Float(0.01) * (1 - powf(0.999, Float(t))).squareRoot() / (1 - powf(0.9, Float(t)))
+            for i in 0..<count {
+                plainM[i] += (gradient[i] - plainM[i]) * (1 - 0.9)
+                plainV[i] += (gradient[i] * gradient[i] - plainV[i]) * (1 - 0.999)
+                plainW[i] -= plainM[i] * alpha / (plainV[i].squareRoot() + 1e-7)
+            }
+            let differing = (0..<count).filter { w.value[flat: $0].bitPattern != plainW[$0].bitPattern }
+            XCTAssertEqual(differing, [], "step \(t): weights that differ from the plain rule")
+        }
     }
 
     func testAdamDefaultsAreKeras() {
