@@ -52,7 +52,10 @@ let package = Package(
 
         // What every module shares: the error protocol a person reads, files written whole.
         .target(name: "Basics"),
-        .target(name: "Engine", dependencies: ["Basics", "CBLAS"], swiftSettings: optimised),
+        // The engine's loops BLAS does not run, in C compiled for AVX-512, AVX2 and the baseline,
+        // chosen when first called; optimised in debug builds for the same reason as the engine.
+        .target(name: "EngineKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Engine", dependencies: ["Basics", "CBLAS", "EngineKernels"], swiftSettings: optimised),
         .target(name: "Datasets", dependencies: ["Basics", "Engine", "CZlib", "ImageCodecs"], swiftSettings: optimised),
         .target(name: "Render", dependencies: ["Basics", "CCairo", "CMark"], swiftSettings: optimised),
         .target(name: "Interop", dependencies: [

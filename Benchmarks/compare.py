@@ -239,13 +239,16 @@ def pin_threads(threads):
 
 
 def processor_name():
+    """The model name with its family and model numbers (a generic name says little)."""
+    fields = {}
     try:
         for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
     except OSError:
-        pass
-    return platform.processor() or "unknown"
+        return platform.processor() or "unknown"
+    return "%s (family %s model %s)" % (fields.get("model name", "unknown"), fields.get("cpu family", "?"),
+                                        fields.get("model", "?"))
 
 
 def main():

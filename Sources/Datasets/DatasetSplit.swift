@@ -440,11 +440,11 @@ extension DatasetSplit {
         buffer.pointer.initialize(repeating: 0, count: start)
         (buffer.pointer + start).initialize(from: labels, count: count)
         let classes = max(Int(labels.max() ?? -1) + 1, 0)
-        var copy = DatasetSplit(name: name, images: imageBuffer, labels: buffer, start: start, count: count, height: height,
-                                width: width, channels: channels, classNames: (0..<classes).map(String.init))
-        copy.isScaled = isScaled
-        copy.lookup = lookup
-        copy.labelsAreColumn = labelsAreColumn
+        // Pixels or numbers, shape and scale stay; the labels are class indices again.
+        var copy = over(images: imageBuffer, values: valueBuffer, labels: buffer, start: start, count: count,
+                        classNames: (0..<classes).map(String.init))
+        copy.labelEncoding = .indices
+        copy.oneHotWidth = 0
         return copy
     }
 

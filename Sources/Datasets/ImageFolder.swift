@@ -155,7 +155,17 @@ public enum ImageFolder {
 
     /// One file's pixels at the requested size and channels.
     static func decode(_ path: String, options: ImageFolderOptions) throws -> [UInt8] {
-        let image = try decodeFile(path)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError("\(path): cannot be read", hint: "check the file's permissions")
+        }
+        return try decode(bytes: [UInt8](data), name: path, options: options)
+    }
+
+    /// An image file's bytes as `read` takes them: decoded, alpha dropped or grey made, resized;
+    /// `name` names the file in errors.
+    public static func decode(bytes: [UInt8], name: String, options: ImageFolderOptions,
+                              maxPixels: Int = ImageFolder.maxPixels) throws -> [UInt8] {
+        let image = try decode(bytes: bytes, name: name, maxPixels: maxPixels)
         var pixels = image.pixels
         var channels = image.channels
         if options.grayscale {
@@ -169,12 +179,22 @@ public enum ImageFolder {
                               toHeight: options.height, toWidth: options.width)
     }
 
+    /// The most pixels an image file may declare: its header is read before anything is
+    /// allocated, so a few bytes that claim a million by a million pixels are refused. 2^27
+    /// pixels (0.5 GB as RGBA) is a 134-megapixel photograph.
+    public static let maxPixels = 1 << 27
+
     /// A file decoded by its content (PNG or JPEG signature): RGB, or RGBA for PNG.
     public static func decodeFile(_ path: String) throws -> (pixels: [UInt8], width: Int, height: Int, channels: Int) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError("\(path): cannot be read", hint: "check the file's permissions")
         }
-        let bytes = [UInt8](data)
+        return try decode(bytes: [UInt8](data), name: path, maxPixels: maxPixels)
+    }
+
+    /// An image file's bytes decoded as `decodeFile` decodes them; `name` names it in errors.
+    public static func decode(bytes: [UInt8], name path: String, maxPixels: Int)
+        throws -> (pixels: [UInt8], width: Int, height: Int, channels: Int) {
         let isPNG = bytes.starts(with: [0x89, 0x50, 0x4E, 0x47])
         let isJPEG = bytes.starts(with: [0xFF, 0xD8])
         guard isPNG || isJPEG else {
@@ -183,7 +203,8 @@ public enum ImageFolder {
                             hint: "convert it to PNG, remove it, or load with skip_invalid to leave such files out")
         }
         var image = bytes.withUnsafeBufferPointer { buffer in
-            isPNG ? cnnb_decode_png(buffer.baseAddress, buffer.count) : cnnb_decode_jpeg(buffer.baseAddress, buffer.count)
+            let limit = UInt64(max(maxPixels, 0))
+            return isPNG ? cnnb_decode_png(buffer.baseAddress, buffer.count, limit) : cnnb_decode_jpeg(buffer.baseAddress, buffer.count, limit)
         }
         defer { cnnb_image_free(&image) }
         guard let decoded = image.pixels else {

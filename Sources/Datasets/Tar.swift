@@ -38,7 +38,8 @@ public enum TarArchive {
         let archive = reader.path
         var header = [UInt8](repeating: 0, count: block)
         var longName: String?
-        let bufferSize = 1 << 20
+        // 1 MB at most, and no more than the stream can hold: a small archive gets a small buffer.
+        let bufferSize = min(1 << 20, max(reader.maximumLength, block))
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
         defer { buffer.deallocate() }
 

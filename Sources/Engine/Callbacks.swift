@@ -108,3 +108,46 @@ public final class ModelCheckpoint {
         savedEpochs.append(epoch)
     }
 }
+
+/// Keras's `ReduceLROnPlateau` with `cooldown=0`: when the monitored value has not improved
+/// (by more than `min_delta`, Keras's default 1e-4) for `patience` epochs, the optimizer's
+/// learning rate is multiplied by `factor`, never below `minLR`.
+public final class ReduceLROnPlateau {
+    public let monitor: Monitor
+    public let factor: Double
+    public let patience: Int
+    public let minLR: Double
+    public private(set) var best: Double?
+    /// Each reduction: the epoch (from 0) at whose end it happened and the new rate.
+    public private(set) var reductions: [(epoch: Int, rate: Float)] = []
+    private var wait = 0
+
+    public init(monitor: Monitor = Monitor("val_loss", minDelta: 1e-4), factor: Double = 0.1, patience: Int = 10, minLR: Double = 0) {
+        self.monitor = monitor
+        self.factor = factor
+        self.patience = patience
+        self.minLR = minLR
+    }
+
+    /// Keras's `on_epoch_end`; returns the new rate when it lowered it. `epoch` counts from 0.
+    @discardableResult
+    public func epochEnded(_ epoch: Int, logs: [String: Double], optimizer: any Optimizer) -> Float? {
+        guard let current = logs[monitor.name] else { return nil }
+        if monitor.improves(current, on: best) {
+            best = current
+            wait = 0
+            return nil
+        }
+        wait += 1
+        guard wait >= patience else { return nil }
+        // As Keras: the rate read as a float64, compared with min_lr as a float32; the wait
+        // starts again only when the rate came down.
+        let old = Double(optimizer.learningRate)
+        guard old > Double(Float(minLR)) else { return nil }
+        wait = 0
+        let rate = Float(max(old * factor, minLR))
+        optimizer.learningRate = rate
+        reductions.append((epoch, rate))
+        return rate
+    }
+}

@@ -1,5 +1,6 @@
 import Basics
 import CBLAS
+import EngineKernels
 
 /// Keras's `Conv1D`, `Conv2D` and `Conv3D` (one class; `rank` picks which), channels-last.
 ///
@@ -13,7 +14,12 @@ import CBLAS
 /// im2col: the input is its own column matrix. Backward, block by block with the columns
 /// gathered again: kernel gradient = columnsᵀ · dZ (per-core partial sums added at the end),
 /// input gradient = col2im(dZ · kernelᵀ).
-public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
+///
+/// A kernel over fewer than eight input channels (a first layer on RGB images: 27 window
+/// elements for 3x3) makes im2col rows too short for GEMM to run well; such a layer convolves
+/// directly instead (EngineKernels: filters in vector lanes, several positions held in
+/// registers), forward and for the kernel gradient.
+public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemoryLayer {
     public var name: String
     /// 1, 2 or 3.
     public let rank: Int
@@ -45,6 +51,8 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
     static let blockBytes = 128 * 1024
     /// Per-core partial kernel and bias gradients of one backward pass.
     private var partialGradients = ReusableBuffer()
+    /// Per-core scratch of the direct convolution (see `directScratch(_:)`).
+    private var directScratch = ReusableBuffer()
 
     /// `kernelSize`, `strides` and `dilation` take one value for every axis or one per axis
     /// (Keras's int or tuple); strides and dilation default to 1. As in Keras, a stride above 1
@@ -110,7 +118,8 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
         let batch = input.shape[0]
         let positions = g.outputPositions, depth = g.windowSize * g.channels, filters = filters
         let block = blockItems(positions: positions, depth: depth, filters: filters)
-        let scratch = g.isPointwise ? nil : columnScratch(blockRows: block * positions, depth: depth)
+        let direct = convolvesDirectly(g) ? directScratch(g) : nil
+        let scratch = g.isPointwise || direct != nil ? nil : columnScratch(blockRows: block * positions, depth: depth)
         let out = output.tensor(shape: [batch] + Array(g.outputSpatialShape.suffix(rank)) + [filters])
         let kernel = parameters[0].value.pointer
         let bias = useBias ? UnsafePointer(parameters[1].value.pointer) : nil
@@ -120,10 +129,24 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
         // time into its own small column buffer: no thread waits on another until the layer
         // is done, and the columns the GEMM reads were just written and are still in cache.
         let itemIn = g.inputPositions * g.channels
+        let window = g.kernelWindow
         Parallel.forEachChunk(batch, chunks: Parallel.chunkCount(batch, workPerItem: positions * depth * filters)) { chunk, chunkItems in
             for blockStart in stride(from: chunkItems.lowerBound, to: chunkItems.upperBound, by: block) {
                 let items = blockStart..<min(blockStart + block, chunkItems.upperBound)
                 let first = items.lowerBound * positions, rows = items.count * positions
+                let outRows = target + first * filters
+                if let direct {
+                    // Relu goes into the loops' last step unless the values before it are kept.
+                    let fusedRelu = activation == .relu && kept == nil
+                    cnnb_direct_convolution(source + items.lowerBound * itemIn, kernel, bias, outRows, window,
+                                            Int32(filters), fusedRelu ? 1 : 0, Int32(items.count),
+                                            direct.pointer + chunk * direct.stride)
+                    if !fusedRelu {
+                        kept.map { ($0 + first * filters).update(from: outRows, count: rows * filters) }
+                        activation.apply(outRows, rows: rows, columns: filters, bias: nil)
+                    }
+                    continue
+                }
                 let matrix: UnsafePointer<Float>
                 if let scratch {
                     let columns = scratch + chunk * block * positions * depth
@@ -134,7 +157,6 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
                 }
                 // The bias goes in first and the GEMM adds onto it, which spares BLAS clearing
                 // the output and the activation a pass.
-                let outRows = target + first * filters
                 if let bias {
                     for r in 0..<rows { copy(bias, outRows + r * filters, filters) }
                 }
@@ -150,9 +172,31 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
         return out
     }
 
+    /// Whether this geometry takes the direct loops rather than im2col + GEMM: im2col's runs
+    /// (window width x channels) are short and its rows shallow under eight channels.
+    private func convolvesDirectly(_ g: WindowGeometry) -> Bool {
+        g.channels < 8 && g.windowSize * g.channels <= Int(CNNB_DIRECT_MAX_DEPTH) && !g.isPointwise
+    }
+
+    /// One padded item and one item's masked gradient per core for the direct loops, kept
+    /// between batches.
+    private func directScratch(_ g: WindowGeometry) -> (pointer: UnsafeMutablePointer<Float>, stride: Int) {
+        let floats = cnnb_direct_scratch_floats(g.kernelWindow, Int32(filters))
+        return (directScratch.tensor(shape: [Parallel.cores, floats]).pointer, floats)
+    }
+
     /// One column buffer of `blockRows` x `depth` per core, kept between batches.
     private func columnScratch(blockRows: Int, depth: Int) -> UnsafeMutablePointer<Float> {
         columns.tensor(shape: [Parallel.cores, blockRows * depth]).pointer
+    }
+
+    /// The columns `columnScratch` holds: a block of items' windows for every core, whatever
+    /// the batch (none for a 1x1 kernel, whose input is its own column matrix).
+    public func scratchCount(for inputShape: [Int]) -> Double {
+        guard let g = try? makeGeometry(inputShape), !g.isPointwise else { return 0 }
+        let positions = g.outputPositions, depth = g.windowSize * g.channels
+        let block = blockItems(positions: positions, depth: depth, filters: filters)
+        return Double(Parallel.cores) * Double(block) * Double(positions) * Double(depth)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
@@ -177,7 +221,11 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
         let positions = g.outputPositions, depth = g.windowSize * g.channels, filters = filters
         precondition(gradient.count == batch * positions * filters, "\(name) gradient \(gradient.shape) does not match its output")
         let block = blockItems(positions: positions, depth: depth, filters: filters)
-        let scratch = g.isPointwise ? nil : columnScratch(blockRows: block * positions, depth: depth)
+        let direct = convolvesDirectly(g) ? directScratch(g) : nil
+        // The direct loops need columns only as the target of the input gradient.
+        let scratch = g.isPointwise || (direct != nil && !computesInputGradient)
+            ? nil : columnScratch(blockRows: block * positions, depth: depth)
+        let window = g.kernelWindow
         let dz = throughActivation ? preActivationGradient.tensor(shape: out.shape).pointer : gradient.pointer
         let chunks = Parallel.chunkCount(batch, workPerItem: positions * depth * filters)
         let kernel = parameters[0], kernelSize = depth * filters
@@ -200,6 +248,15 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
                 let items = blockStart..<min(blockStart + block, chunkItems.upperBound)
                 let first = items.lowerBound * positions, rows = items.count * positions
                 let dzRows = dz + first * filters
+                if let direct, !computesInputGradient, !throughActivation || activation == .relu {
+                    // Nothing reads dZ after the kernel and bias gradients: the direct loops take
+                    // the relu derivative on the way instead of writing it out.
+                    let mask = throughActivation ? UnsafePointer(outputValues + first * filters) : nil
+                    cnnb_direct_kernel_gradient(source + items.lowerBound * itemIn, upstream + first * filters, mask,
+                                                kernelTarget, biasTarget, window, Int32(filters), Int32(items.count),
+                                                direct.pointer + chunk * direct.stride)
+                    continue
+                }
                 if throughActivation && activation == .relu {
                     // The relu derivative and the bias gradient in one pass.
                     reluDerivative(output: outputValues + first * filters, gradient: upstream + first * filters,
@@ -216,13 +273,18 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer {
                         }
                     }
                 }
-                // The block's columns are gathered again (cheaper than keeping the whole batch's
-                // columns from the forward pass, which would not stay in cache).
                 let columns = scratch.map { $0 + chunk * block * positions * depth }
-                if let columns { imageToColumns(source + items.lowerBound * itemIn, columns, items: items.count, g) }
-                let columnRows = UnsafePointer(columns ?? source + first * depth)
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(depth), Int32(filters), Int32(rows),
-                            1, columnRows, Int32(depth), dzRows, Int32(filters), 1, kernelTarget, Int32(filters))
+                if let direct {
+                    cnnb_direct_kernel_gradient(source + items.lowerBound * itemIn, dzRows, nil, kernelTarget, nil, window,
+                                                Int32(filters), Int32(items.count), direct.pointer + chunk * direct.stride)
+                } else {
+                    // The block's columns are gathered again (cheaper than keeping the whole batch's
+                    // columns from the forward pass, which would not stay in cache).
+                    if let columns { imageToColumns(source + items.lowerBound * itemIn, columns, items: items.count, g) }
+                    let columnRows = UnsafePointer(columns ?? source + first * depth)
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(depth), Int32(filters), Int32(rows),
+                                1, columnRows, Int32(depth), dzRows, Int32(filters), 1, kernelTarget, Int32(filters))
+                }
                 guard computesInputGradient else { continue }
                 // The column gradient goes straight into dInput for a pointwise kernel,
                 // otherwise over the block's columns (no longer needed) and then col2im.

@@ -13,7 +13,7 @@ import CBLAS
 /// the output, and backward is im2col of the output gradient, then dX = columns · W and
 /// dW += columnsᵀ · X. Glorot uniform with Keras's fans of that shape: fan_in = prod(k)·filters,
 /// fan_out = prod(k)·in.
-public final class ConvolutionTranspose: Layer {
+public final class ConvolutionTranspose: ScratchMemoryLayer {
     public var name: String
     public let rank: Int
     public let filters: Int
@@ -85,6 +85,12 @@ public final class ConvolutionTranspose: Layer {
     public func multiplyAdds(for inputShape: [Int]) -> Int {
         guard let g = try? makeGeometry(inputShape) else { return 0 }
         return g.outputPositions * g.windowSize * filters * inputShape[rank]
+    }
+
+    /// The columns of one item for every core, which forward and backward share.
+    public func scratchCount(for inputShape: [Int]) -> Double {
+        guard let g = try? makeGeometry(inputShape) else { return 0 }
+        return Double(Parallel.cores) * Double(g.outputPositions) * Double(g.windowSize * filters)
     }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws(ShapeError) {

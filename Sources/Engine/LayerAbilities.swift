@@ -47,6 +47,14 @@ public protocol WeightCountPredicting: Layer {
     func weightCount(for inputShape: [Int]) -> Double
 }
 
+/// Layers that keep working memory of their own besides their output and gradients (a
+/// convolution's im2col columns) say how much, so the memory check counts it before training.
+public protocol ScratchMemoryLayer: Layer {
+    /// Float32 values of scratch the layer allocates on `inputShape` (one item's shape), kept
+    /// from the first batch on; a Double, as `weightCount`.
+    func scratchCount(for inputShape: [Int]) -> Double
+}
+
 /// A layer whose forward pass in training is not repeatable: it draws random numbers
 /// (Dropout's mask, an augmentation's transform, noise) or updates state (batch
 /// normalisation's moving statistics). A layer applied at several nodes keeps only its last

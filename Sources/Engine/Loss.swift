@@ -145,9 +145,37 @@ public struct Loss: Hashable, Sendable {
     /// Mean loss over the batch; writes the gradient into `gradient` when given. The
     /// cross-entropy gradient is dLoss/dLogits when `logitsGradient` is set (predictions being
     /// a softmax's output) or the loss is `fromLogits` (predictions being the logits), else
-    /// dLoss/dp.
+    /// dLoss/dp. With `weights` (one per item: Keras's sample weights, which `class_weight`
+    /// becomes) each item's loss and gradient are scaled by its weight and the sum is still
+    /// divided by the batch size, as Keras's `sum_over_batch_size` reduction does.
     func compute(predictions: Tensor, labels: UnsafeBufferPointer<Int32>?, targets: Tensor?,
-                 gradient: Tensor?, logitsGradient: Bool) -> Double {
+                 gradient: Tensor?, logitsGradient: Bool, weights: [Float]? = nil) -> Double {
+        let n = predictions.shape[0]
+        guard n > 0 else { return 0 }
+        guard let weights else {
+            return unweighted(predictions: predictions, labels: labels, targets: targets, gradient: gradient, logitsGradient: logitsGradient)
+        }
+        // Each item's loss alone (the unweighted mean over one item), its gradient scaled.
+        let item = predictions.count / n
+        var total = 0.0
+        for r in 0..<n {
+            func row(_ t: Tensor) -> Tensor {
+                Tensor(shape: [1] + t.shape.dropFirst(), storage: t.storage, offset: t.offset + r * t.count / n)
+            }
+            let one = row(predictions), oneTargets = targets.map(row), oneGradient = gradient.map(row)
+            let loss = unweighted(predictions: one, labels: labels.map { UnsafeBufferPointer(rebasing: $0[r..<(r + 1)]) },
+                               targets: oneTargets, gradient: oneGradient, logitsGradient: logitsGradient)
+            total += Double(weights[r]) * loss
+            if let g = oneGradient?.pointer {
+                let scale = weights[r] / Float(n)
+                for i in 0..<item { g[i] *= scale }
+            }
+        }
+        return total / Double(n)
+    }
+
+    private func unweighted(predictions: Tensor, labels: UnsafeBufferPointer<Int32>?, targets: Tensor?,
+                            gradient: Tensor?, logitsGradient: Bool) -> Double {
         let n = predictions.shape[0]
         guard n > 0 else { return 0 }
         let width = predictions.shape[predictions.rank - 1]

@@ -2,7 +2,7 @@ import Basics
 /// A model is a layer (Keras's model-as-layer): applied to a node of another graph it runs its
 /// whole graph there, one row of type `Functional` in the summary with every weight it holds.
 /// Its layers stay its own, so training the outer model trains (or, frozen, keeps) them.
-extension Model: Layer, InputGradientOptional {
+extension Model: Layer, InputGradientOptional, ScratchMemoryLayer {
     public var typeName: String { "Functional" }
     public var namePrefix: String { "functional" }
     public var configuration: [(key: String, value: PythonValue)] { [] }
@@ -19,6 +19,17 @@ extension Model: Layer, InputGradientOptional {
     }
 
     public func multiplyAdds(for inputShape: [Int]) -> Int { multiplyAdds }
+
+    /// Every layer's scratch on the shape it is given in this model: each layer keeps its own,
+    /// a shared layer one (the largest of its uses).
+    public func scratchCount(for inputShape: [Int]) -> Double {
+        var largest: [ObjectIdentifier: Double] = [:]
+        for node in nodes {
+            guard let layer = node.layer as? ScratchMemoryLayer, let input = node.input else { continue }
+            largest[ObjectIdentifier(layer), default: 0] = max(largest[ObjectIdentifier(layer)] ?? 0, layer.scratchCount(for: input.shape))
+        }
+        return largest.values.reduce(0, +)
+    }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws(ShapeError) {
         _ = try outputShape(for: inputShape)

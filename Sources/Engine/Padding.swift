@@ -1,3 +1,4 @@
+import EngineKernels
 import Basics
 /// How a sliding window treats the input's borders, as Keras names it.
 public enum Padding: String, CaseIterable, Sendable {
@@ -39,6 +40,12 @@ struct WindowGeometry: Equatable {
     /// own im2col matrix.
     var isPointwise: Bool {
         windowSize == 1 && stride == (1, 1, 1) && padBefore == (0, 0, 0) && output == input
+    }
+    /// The geometry as the C loops (EngineKernels) take it.
+    var kernelWindow: cnnb_window {
+        func int3(_ t: (Int, Int, Int)) -> (Int32, Int32, Int32) { (Int32(t.0), Int32(t.1), Int32(t.2)) }
+        return cnnb_window(channels: Int32(channels), input: int3(input), window: int3(window), stride: int3(stride),
+                           pad: int3(padBefore), dilation: int3(dilation), output: int3(output))
     }
     var outputSpatialShape: [Int] { [output.0, output.1, output.2] }
     var inputSpatialShape: [Int] { [input.0, input.1, input.2] }

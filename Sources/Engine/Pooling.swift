@@ -1,4 +1,5 @@
 import Basics
+import EngineKernels
 /// Which statistic a pooling layer takes of each window.
 public enum PoolingKind: String, CaseIterable, Sendable {
     case max, average
@@ -123,98 +124,27 @@ private func clippedRange(_ o: Int, stride: Int, pad: Int, window: Int, size: In
     return max(start, 0)..<min(start + window, size)
 }
 
-/// Max of every window; with `argmax`, also the index within its item of each winner.
+/// Max of every window; with `argmax`, also the index within its item of each winner (the
+/// vector loops are in EngineKernels).
 private func maxPoolForward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
                             _ argmax: UnsafeMutablePointer<Int32>?, batch: Int, _ g: WindowGeometry) {
-    let c = g.channels
-    let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
-    let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
-    let itemIn = g.inputPositions * c, itemOut = g.outputPositions * c
+    let itemIn = g.inputPositions * g.channels, itemOut = g.outputPositions * g.channels
+    let window = g.kernelWindow
     Parallel.forEachChunk(batch, workPerItem: itemOut * g.windowSize) { items in
-        for n in items {
-            let src = input + n * itemIn
-            var dst = output + n * itemOut
-            var arg = argmax.map { $0 + n * itemOut }
-            for od in 0..<outD {
-                let ds = clippedRange(od, stride: sD, pad: pD, window: kD, size: inD)
-                for oh in 0..<outH {
-                    let hs = clippedRange(oh, stride: sH, pad: pH, window: kH, size: inH)
-                    for ow in 0..<outW {
-                        let ws = clippedRange(ow, stride: sW, pad: pW, window: kW, size: inW)
-                        let first = ((ds.lowerBound * inH + hs.lowerBound) * inW + ws.lowerBound) * c
-                        // Start from the window's first element, then let later ones win only
-                        // when strictly greater; eight channels at a time held in registers.
-                        var ch = 0
-                        if arg == nil {
-                            // Inference: the maxima alone.
-                            while ch + 8 <= c {
-                                var best = load8(src + first + ch)
-                                for id in ds {
-                                    for ih in hs {
-                                        for iw in ws {
-                                            let value = load8(src + ((id * inH + ih) * inW + iw) * c + ch)
-                                            best.replace(with: value, where: value .> best)
-                                        }
-                                    }
-                                }
-                                store8(best, dst + ch)
-                                ch += 8
-                            }
-                        }
-                        while ch + 8 <= c {
-                            var best = load8(src + first + ch)
-                            var winner = Int32x8(repeating: Int32(truncatingIfNeeded: first + ch)) &+ laneIndices
-                            for id in ds {
-                                for ih in hs {
-                                    for iw in ws {
-                                        let base = ((id * inH + ih) * inW + iw) * c + ch
-                                        let value = load8(src + base)
-                                        let wins = value .> best
-                                        best.replace(with: value, where: wins)
-                                        winner.replace(with: Int32x8(repeating: Int32(truncatingIfNeeded: base)) &+ laneIndices,
-                                                       where: wins)
-                                    }
-                                }
-                            }
-                            store8(best, dst + ch)
-                            if let arg { store8(winner, arg + ch) }
-                            ch += 8
-                        }
-                        while ch < c {
-                            var best = src[first + ch], winner = first + ch
-                            for id in ds {
-                                for ih in hs {
-                                    for iw in ws {
-                                        let index = ((id * inH + ih) * inW + iw) * c + ch
-                                        if src[index] > best {
-                                            best = src[index]
-                                            winner = index
-                                        }
-                                    }
-                                }
-                            }
-                            dst[ch] = best
-                            arg?[ch] = Int32(truncatingIfNeeded: winner)
-                            ch += 1
-                        }
-                        dst += c
-                        arg = arg.map { $0 + c }
-                    }
-                }
-            }
-        }
+        guard !items.isEmpty else { return }
+        cnnb_max_pool_forward(input + items.lowerBound * itemIn, output + items.lowerBound * itemOut,
+                              argmax.map { $0 + items.lowerBound * itemOut }, window, Int32(items.count))
     }
 }
 
 private func maxPoolBackward(_ gradient: UnsafePointer<Float>, _ argmax: UnsafePointer<Int32>,
                              _ dInput: UnsafeMutablePointer<Float>, batch: Int, _ g: WindowGeometry) {
     let itemIn = g.inputPositions * g.channels, itemOut = g.outputPositions * g.channels
+    let window = g.kernelWindow
     Parallel.forEachChunk(batch, workPerItem: itemIn + itemOut) { items in
-        for n in items {
-            let dst = dInput + n * itemIn, src = gradient + n * itemOut, arg = argmax + n * itemOut
-            dst.update(repeating: 0, count: itemIn)
-            for i in 0..<itemOut { dst[Int(arg[i])] += src[i] }
-        }
+        guard !items.isEmpty else { return }
+        cnnb_max_pool_backward(gradient + items.lowerBound * itemOut, argmax + items.lowerBound * itemOut,
+                               dInput + items.lowerBound * itemIn, window, Int32(items.count))
     }
 }
 

@@ -38,14 +38,44 @@ public struct FitOptions {
     public var seed: UInt64?
     /// Evaluated after each epoch.
     public var validation: BatchSource?
+    /// Keras's `class_weight`: each training item's loss is scaled by its class's weight (1 for
+    /// a class not named); the reported loss is the weighted one, accuracy is not weighted.
+    public var classWeights: [Int: Float]?
+    /// Sets the learning rate before every step; the rate before `fit` is put back after it.
+    public var schedule: LearningRateSchedule?
+    /// Records `learning_rate` in each epoch's values and the history (as Keras 3's
+    /// learning-rate callbacks log it); always done with a schedule.
+    public var recordsLearningRate = false
 
     public init(epochs: Int = 1, batchSize: Int = 32, shuffle: Bool = true, seed: UInt64? = nil,
-                validation: BatchSource? = nil) {
+                validation: BatchSource? = nil, classWeights: [Int: Float]? = nil, schedule: LearningRateSchedule? = nil,
+                recordsLearningRate: Bool = false) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.shuffle = shuffle
         self.seed = seed
         self.validation = validation
+        self.classWeights = classWeights
+        self.schedule = schedule
+        self.recordsLearningRate = recordsLearningRate
+    }
+}
+
+/// Keras's `class_weight_to_sample_weights`: each item's class — its label, the largest entry
+/// of a one-hot target, or a single target rounded — looked up, 1 for a class not given.
+func sampleWeights(_ classWeights: [Int: Float], labels: UnsafeBufferPointer<Int32>?, targets: Tensor?, items: Int) -> [Float] {
+    (0..<items).map { r in
+        let label: Int
+        if let labels {
+            label = Int(labels[r])
+        } else if let targets {
+            let width = targets.count / max(items, 1)
+            let row = targets.pointer + r * width
+            label = width == 1 ? Int(row[0].rounded()) : Metric.argmax(row, width)
+        } else {
+            return 1
+        }
+        return classWeights[label] ?? 1
     }
 }
 
@@ -237,7 +267,7 @@ extension Model {
     /// Adds a batch's losses and accuracy to `totals`; with `gradients`, writes each output's
     /// dLoss/dOutput (dLoss/dLogits where fused) into the batch's buffers.
     private func measure(_ predictions: [Tensor], _ batch: Batch, _ objectives: [OutputObjective],
-                         _ totals: inout MetricTotals, gradients: Bool) throws(ModelError) {
+                         _ totals: inout MetricTotals, gradients: Bool, classWeights: [Int: Float]? = nil) throws(ModelError) {
         let buffers = batch.buffers
         for (k, objective) in objectives.enumerated() {
             let prediction = predictions[k], loss = objective.loss
@@ -251,7 +281,8 @@ extension Model {
                 }
                 return loss.compute(predictions: prediction, labels: l, targets: t,
                                     gradient: gradients ? buffers.lossGradients[k] : nil,
-                                    logitsGradient: gradients && objective.fused)
+                                    logitsGradient: gradients && objective.fused,
+                                    weights: classWeights.map { sampleWeights($0, labels: l, targets: t, items: batch.count) })
             }
             totals.lossSums[k] += batchLoss * Double(batch.count)
         }
@@ -262,6 +293,8 @@ extension Model {
     /// the outputs whose softmax and cross-entropy fuse.
     private struct TrainingPlan {
         var objectives: [OutputObjective]
+        var classWeights: [Int: Float]?
+        var schedule: LearningRateSchedule?
         let parameters: [Parameter]
         /// Gradients cleared before each step: every weight a visited node adds into.
         let cleared: [Parameter]
@@ -289,8 +322,9 @@ extension Model {
                            _ totals: inout MetricTotals) throws(ModelError) {
         for parameter in plan.cleared { parameter.gradient.fill(0) }
         let predictions = runner.forward(batch.buffers.inputs, training: true)
-        try measure(predictions, batch, plan.objectives, &totals, gradients: true)
+        try measure(predictions, batch, plan.objectives, &totals, gradients: true, classWeights: plan.classWeights)
         runner.backward(seeds: batch.buffers.lossGradients, logits: plan.objectives.map(\.fused), needs: plan.needs)
+        if let schedule = plan.schedule { optimizer.learningRate = schedule.rate(at: optimizer.iterations) }
         optimizer.step(plan.parameters)
     }
 
@@ -312,7 +346,15 @@ extension Model {
             throw ModelError("epochs must be at least 0 and the batch size at least 1 (got \(epochs) and \(batchSize))")
         }
         if let seed = options.seed { shuffleGenerator = SeededGenerator(seed: seed) }
-        let plan = trainingPlan(objectives)
+        if options.classWeights != nil, outputs.count > 1 {
+            throw ModelError("class weights apply to a model with one output; \(name) has \(outputs.count)",
+                             hint: "train without class_weight, as Keras does for several outputs")
+        }
+        var plan = trainingPlan(objectives)
+        plan.classWeights = options.classWeights
+        plan.schedule = options.schedule
+        let rateBefore = optimizer.learningRate
+        defer { if options.schedule != nil { optimizer.learningRate = rateBefore } }
         let names = outputNames
         let batchCount = (source.count + batchSize - 1) / batchSize
         var order = Array(0..<source.count)
@@ -348,6 +390,12 @@ extension Model {
                     history.append(result.values, prefix: "val_")
                     for (key, value) in result.values { values["val_" + key] = value }
                     validationResult = result
+                }
+                if options.recordsLearningRate || options.schedule != nil {
+                    // What Keras reads as `optimizer.learning_rate` at the epoch's end.
+                    let rate = Double(options.schedule?.rate(at: optimizer.iterations) ?? optimizer.learningRate)
+                    history.append(["learning_rate": rate])
+                    values["learning_rate"] = rate
                 }
                 epochEnd?(EpochSummary(epoch: epoch, epochs: epochs, loss: values["loss"] ?? .nan, accuracy: values["accuracy"],
                                        valLoss: validationResult?.loss, valAccuracy: validationResult?.accuracy, values: values,

@@ -1,5 +1,6 @@
 #include "HDF5Files.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <hdf5.h>
 
@@ -8,14 +9,51 @@ static void quiet(void) {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-int64_t cnnb_h5_create(const char *path) {
+/// A unique name for a file that lives in memory: HDF5 takes two open files of one name for the same file.
+static void memory_name(char *name, size_t size) {
+    static unsigned long made = 0;
+    snprintf(name, size, "cnnb-memory-%lu.h5", ++made);
+}
+
+int64_t cnnb_h5_create_in_memory(void) {
     quiet();
-    return H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    char name[64];
+    memory_name(name, sizeof name);
+    hid_t access = H5Pcreate(H5P_FILE_ACCESS);
+    if (access < 0) return -1;
+    hid_t file = -1;
+    // The core driver without a backing store: the file is never written anywhere.
+    if (H5Pset_fapl_core(access, 64 * 1024, 0) >= 0) {
+        file = H5Fcreate(name, H5F_ACC_TRUNC, H5P_DEFAULT, access);
+    }
+    H5Pclose(access);
+    return file;
+}
+
+long long cnnb_h5_file_image(int64_t file, void *buffer, size_t size) {
+    if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) return -1;
+    return (long long)H5Fget_file_image(file, buffer, size);
 }
 
 int64_t cnnb_h5_open(const char *path) {
     quiet();
     return H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+}
+
+int64_t cnnb_h5_open_image(const void *bytes, size_t size) {
+    quiet();
+    // The core driver reads the file from memory (HDF5 copies the bytes); no backing store, so
+    // nothing is ever written.
+    char name[64];
+    memory_name(name, sizeof name);
+    hid_t access = H5Pcreate(H5P_FILE_ACCESS);
+    if (access < 0) return -1;
+    hid_t file = -1;
+    if (size > 0 && H5Pset_fapl_core(access, 64 * 1024, 0) >= 0 && H5Pset_file_image(access, (void *)bytes, size) >= 0) {
+        file = H5Fopen(name, H5F_ACC_RDONLY, access);
+    }
+    H5Pclose(access);
+    return file;
 }
 
 int cnnb_h5_close(int64_t file) { return H5Fclose(file); }

@@ -9,7 +9,7 @@
 #include <png.h>
 #include <jpeglib.h>
 
-cnnb_image cnnb_decode_png(const unsigned char *data, size_t size) {
+cnnb_image cnnb_decode_png(const unsigned char *data, size_t size, unsigned long long max_pixels) {
     cnnb_image result;
     memset(&result, 0, sizeof result);
     png_image image;
@@ -17,6 +17,13 @@ cnnb_image cnnb_decode_png(const unsigned char *data, size_t size) {
     image.version = PNG_IMAGE_VERSION;
     if (!png_image_begin_read_from_memory(&image, data, size)) {
         snprintf(result.error, sizeof result.error, "%s", image.message);
+        return result;
+    }
+    // The header's sizes (up to a million each) are checked before the pixels are allocated.
+    if ((unsigned long long)image.width * image.height > max_pixels) {
+        snprintf(result.error, sizeof result.error, "%u x %u pixels, more than the %llu cnnb decodes",
+                 image.width, image.height, max_pixels);
+        png_image_free(&image);
         return result;
     }
     image.format = PNG_FORMAT_RGBA;
@@ -55,7 +62,7 @@ static void cnnb_jpeg_error_exit(j_common_ptr info) {
 // Warnings (a truncated file, say) are kept quiet: libjpeg fills what is missing with grey.
 static void cnnb_jpeg_output_message(j_common_ptr info) { (void)info; }
 
-cnnb_image cnnb_decode_jpeg(const unsigned char *data, size_t size) {
+cnnb_image cnnb_decode_jpeg(const unsigned char *data, size_t size, unsigned long long max_pixels) {
     cnnb_image result;
     memset(&result, 0, sizeof result);
     struct jpeg_decompress_struct info;
@@ -73,6 +80,14 @@ cnnb_image cnnb_decode_jpeg(const unsigned char *data, size_t size) {
     jpeg_create_decompress(&info);
     jpeg_mem_src(&info, data, (unsigned long)size);
     jpeg_read_header(&info, TRUE);
+    // Checked before jpeg_start_decompress, which allocates a progressive file's coefficients
+    // for the whole image (up to 65,500 x 65,500).
+    if ((unsigned long long)info.image_width * info.image_height > max_pixels) {
+        snprintf(result.error, sizeof result.error, "%u x %u pixels, more than the %llu cnnb decodes",
+                 info.image_width, info.image_height, max_pixels);
+        jpeg_destroy_decompress(&info);
+        return result;
+    }
     info.out_color_space = JCS_RGB;
     jpeg_start_decompress(&info);
     size_t stride = (size_t)info.output_width * 3;

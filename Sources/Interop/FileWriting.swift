@@ -40,7 +40,7 @@ extension ArraySlice where Element == UInt8 {
     /// The little-endian integer of `width` bytes at `offset` (an index into the base array).
     func littleEndian(at offset: Int, width: Int) -> UInt64 {
         var value: UInt64 = 0
-        for i in (0..<width).reversed() { value = value << 8 | UInt64(self[offset + i]) }
+        for i in 0..<width { value |= UInt64(self[offset + i]) << (8 * i) }
         return value
     }
 }

@@ -45,7 +45,17 @@ public enum KerasArchive {
     }
 
     static func loadWeights(_ model: Model, from path: String, describedAs name: String) throws(InteropError) {
-        let file = cnnb_h5_open(path)
+        try assign(fromFile: cnnb_h5_open(path), path: name, to: model)
+    }
+
+    /// Reads the weights file whose bytes are `bytes` (a `.weights.h5` in memory, as a `.keras`
+    /// archive holds it) into `model`; `name` names it in errors.
+    public static func loadWeights(_ model: Model, fromBytes bytes: [UInt8], describedAs name: String) throws(InteropError) {
+        let file = bytes.withUnsafeBytes { cnnb_h5_open_image($0.baseAddress, $0.count) }
+        try assign(fromFile: file, path: name, to: model)
+    }
+
+    private static func assign(fromFile file: Int64, path name: String, to model: Model) throws(InteropError) {
         guard file >= 0 else {
             throw InteropError("cannot read \(name) as an HDF5 weights file", hint: "save it with Keras's model.save_weights(\"m.weights.h5\")")
         }
@@ -76,19 +86,19 @@ public enum KerasArchive {
 
         /// Assigns the archive's weights to `model`, whose layers carry the archive's names.
         public func loadWeights(into model: Model) throws(InteropError) {
-            let temporary = NSTemporaryDirectory() + "cnnb-\(getpid())-\(UUID().uuidString).weights.h5"
-            defer { try? FileManager.default.removeItem(atPath: temporary) }
-            guard FileManager.default.createFile(atPath: temporary, contents: Data(weights)) else {
-                throw InteropError("cannot write a temporary copy of \(path)'s weights")
-            }
-            try KerasArchive.loadWeights(model, from: temporary, describedAs: path)
+            try KerasArchive.loadWeights(model, fromBytes: weights, describedAs: path)
         }
     }
 
     /// Reads a `.keras` archive Keras 3 (or `save`) wrote: a graph of layers from one input,
     /// each layer applied once (merges read several layers; several layers may be outputs).
     public static func read(_ path: String) throws(InteropError) -> Contents {
-        let members = try Zip.decode(FileWriting.read(path, what: "the model file"), path: path)
+        try read(bytes: FileWriting.read(path, what: "the model file"), path: path)
+    }
+
+    /// A `.keras` archive's bytes read as `read` reads its file; `path` names it in errors.
+    public static func read(bytes: [UInt8], path: String) throws(InteropError) -> Contents {
+        let members = try Zip.decode(bytes, path: path)
         func member(_ name: String) throws(InteropError) -> [UInt8] {
             guard let found = members.first(where: { $0.name == name }) else {
                 throw InteropError("\(path) has no \(name); it is not a Keras 3 .keras file",
@@ -208,10 +218,18 @@ public enum KerasArchive {
                 guard rank >= 0 else {
                     throw InteropError("\(path) has no weight \(index) (\(parameter.name)) for layer \(node.layer.name)")
                 }
-                let shape = dimensions.prefix(Int(rank)).map { Int($0) }
-                guard shape.reduce(1, *) == parameter.value.count else {
-                    throw InteropError("\(path): \(node.layer.name)/\(parameter.name) has shape \(kerasShapeText(shape)), the model's is \(kerasShapeText(parameter.value.shape))")
+                // The file's sizes may be anything up to 2^64 - 1: compared before any becomes an Int.
+                let sizes = dimensions.prefix(Int(rank))
+                let count = sizes.reduce(UInt64(1)) { product, size in
+                    let (next, overflow) = product.multipliedReportingOverflow(by: size)
+                    return overflow ? UInt64.max : next
                 }
+                guard count == UInt64(parameter.value.count) else {
+                    let shapeText = sizes.allSatisfy { $0 <= UInt64(Int.max) } ? kerasShapeText(sizes.map { Int($0) })
+                        : "(None, " + sizes.map(String.init).joined(separator: ", ") + ")"
+                    throw InteropError("\(path): \(node.layer.name)/\(parameter.name) has shape \(shapeText), the model's is \(kerasShapeText(parameter.value.shape))")
+                }
+                let shape = sizes.map { Int($0) }
                 var values = [Float](repeating: 0, count: parameter.value.count)
                 guard cnnb_h5_read_floats(file, dataset, &values) >= 0 else {
                     throw InteropError("\(path): cannot read \(dataset) as float32")
@@ -222,12 +240,10 @@ public enum KerasArchive {
         try KerasWeights.assign(arrays, to: model, source: path)
     }
 
-    /// The HDF5 weights file of `model`, as bytes (libhdf5 writes to a path: a temporary one).
+    /// The HDF5 weights file of `model`, as bytes: libhdf5 writes it in memory.
     static func weightFileBytes(_ model: Model) throws(InteropError) -> [UInt8] {
-        let temporary = NSTemporaryDirectory() + "cnnb-\(getpid())-\(UUID().uuidString).weights.h5"
-        defer { try? FileManager.default.removeItem(atPath: temporary) }
-        let file = cnnb_h5_create(temporary)
-        guard file >= 0 else { throw InteropError("cannot create a temporary HDF5 file at \(temporary)") }
+        let file = cnnb_h5_create_in_memory()
+        guard file >= 0 else { throw InteropError("cannot create an HDF5 file in memory") }
         var failed: String?
         func check(_ status: Int32, _ what: String) { if status < 0 && failed == nil { failed = what } }
         check(cnnb_h5_make_group(file, "layers"), "layers")
@@ -244,12 +260,16 @@ public enum KerasArchive {
         }
         check(cnnb_h5_make_group(file, "vars"), "vars")
         check(cnnb_h5_set_string_attribute(file, "vars", "name", model.name), "vars")
+        var bytes: [UInt8] = []
+        let length = cnnb_h5_file_image(file, nil, 0)
+        if length > 0 {
+            bytes = [UInt8](repeating: 0, count: Int(length))
+            if bytes.withUnsafeMutableBytes({ cnnb_h5_file_image(file, $0.baseAddress, $0.count) }) != length { bytes = [] }
+        }
         check(cnnb_h5_close(file), "the file")
         if let failed { throw InteropError("cannot write \(failed) in the HDF5 weights file") }
-        guard let data = FileManager.default.contents(atPath: temporary) else {
-            throw InteropError("cannot read back the HDF5 weights file \(temporary)")
-        }
-        return [UInt8](data)
+        guard !bytes.isEmpty else { throw InteropError("cannot take the HDF5 weights file's bytes from libhdf5") }
+        return bytes
     }
 
     // MARK: Configuration

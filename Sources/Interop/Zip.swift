@@ -113,8 +113,11 @@ public enum Zip {
         // The end record is the last 22 bytes, unless a comment (at most 65535 bytes) follows it.
         var end = -1
         var at = bytes.count - 22
+        // Its signature (PK 5 6) is compared byte by byte: in a file that is not a zip archive the
+        // search looks at 64 KB of positions.
         while at >= 0 && at >= bytes.count - 22 - 0xFFFF {
-            if u32(at) == 0x0605_4B50 && at + 22 + u16(at + 20) == bytes.count { end = at; break }
+            if bytes[at] == 0x50 && bytes[at + 1] == 0x4B && bytes[at + 2] == 0x05 && bytes[at + 3] == 0x06
+                && at + 22 + u16(at + 20) == bytes.count { end = at; break }
             at -= 1
         }
         guard end >= 0 else {

@@ -69,7 +69,7 @@ public enum Help {
     static let examples: [String: String] = [
         "layer": "layer conv 64 3x3 stride 3 padding same on 32x32x3",
         "explain": "explain maxpool 2x2 stride 2 on 30x30x32",
-        "load": "data = load cifar10",
+        "load": "data = load cifar10\nexample: ecg = load tsv \"ECG5000_TRAIN.tsv\" test \"ECG5000_TEST.tsv\"   (:help csv for files of numbers)",
         "show": "show data.train[0..<25] grid 5x5 labels",
         "compile": "compile cnn optimizer adam loss sparse_categorical_crossentropy metrics accuracy\n"
             + "example (two outputs): compile two optimizer adam loss digit sparse_categorical_crossentropy, odd binary_crossentropy metrics accuracy",
@@ -81,7 +81,8 @@ public enum Help {
         "evaluate": "evaluate cnn on data.test\nexample (two outputs): evaluate two on data.test targets digit labels, odd labels % 2",
         "filters": "filters cnn.layers[1] channel 0 grid 8x4",
         "features": "features cnn.layers[1, 3, 5] of data.train[7]",
-        "apply": "apply [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]] to data.train[7]",
+        "apply": "apply [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]] to data.train[7]\n"
+            + "example: apply conv1d 1 3 to [1, 2, 3, 4, 5]   (for a 1D layer a list is a signal of one channel; [[1, 2], [3, 4]] two steps of two)",
         "submodel": "short = submodel cnn outputs cnn.layers[1, 3, 5]",
         "save": "save cnn weights \"cnn.cnnbw\"",
     ]

@@ -130,6 +130,10 @@ extension Interpreter {
                                    hint: "write data = load \(kind) \"data.\(kind)\" [label COLUMN] [header] [test \"test.\(kind)\"]")
         }
         let fileSpan = command.arguments[1].span
+        if let other = command.options.first(where: { !["label", "header", "test"].contains($0.name.name) }) {
+            throw Diagnostic.error("load \(kind) takes label, header and test, not \(other.name.name)", at: other.name.span,
+                                   hint: "write data = load \(kind) \"data.\(kind)\" [label COLUMN] [header] [test \"test.\(kind)\"]")
+        }
         var options = NumberTableOptions()
         options.separator = separator ?? NumberTableOptions.separator(forPath: written)
         options.header = command.option("header") != nil
@@ -394,7 +398,9 @@ extension Interpreter {
             throw Diagnostic.error("\(kerasTupleText(axes)) is not a shape: axes are positive, with at most one -1", at: argument.span,
                                    hint: "for example \(size)x1 or [-1, 1]")
         }
-        let known = axes.filter { $0 != -1 }.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+        // Counted in Double: a slip such as 99999999x99999999 must not overflow.
+        let product = axes.filter { $0 != -1 }.reduce(1.0) { $0 * Double($1) }
+        let known = product < Double(Int.max / 2) ? Int(product) : Int.max
         if let free = axes.firstIndex(of: -1) {
             guard known > 0, size % known == 0, size / known > 0 else {
                 throw Diagnostic.error("cannot reshape \(what) \(kerasTupleText(itemShape)) (\(size) values) into \(kerasTupleText(axes)): "
@@ -403,7 +409,7 @@ extension Interpreter {
             }
             axes[free] = size / known
         } else if known != size {
-            throw Diagnostic.error("cannot reshape \(what) \(kerasTupleText(itemShape)) (\(size) values) into \(kerasTupleText(axes)) (\(known) values)",
+            throw Diagnostic.error("cannot reshape \(what) \(kerasTupleText(itemShape)) (\(size) values) into \(kerasTupleText(axes)) (\(countText(product)) values)",
                                    at: expr.span, hint: "the new shape must hold the same \(size) values, such as \(size)x1")
         }
         switch value {

@@ -17,22 +17,22 @@ extension Interpreter {
         var input: Tensor
         var inputIsImage = false
         switch target {
-        case .list:
+        case .list(let items):
             let (rows, columns, values) = try matrix(target, at: targetExpr.span)
             if case .layer(let spec) = what.kind, spec.syntax?.rank == 1 {
                 // A 1D layer reads a list as a signal: [1, 2, 3] is 3 steps of 1 channel, and
                 // [[1, 2], [3, 4], [5, 6]] 3 steps of 2 channels, as NumPy's (steps, channels).
-                let isFlat: Bool = { if case .list(let items) = target { return items.allSatisfy { if case .list = $0 { false } else { true } } } else { return false } }()
-                input = Tensor(shape: isFlat ? [1, columns, 1] : [1, rows, columns], values: values)
+                let isNested = items.contains { if case .list = $0 { true } else { false } }
+                input = Tensor(shape: isNested ? [1, rows, columns] : [1, columns, 1], values: values)
             } else {
                 input = Tensor(shape: [1, rows, columns, 1], values: values)
             }
         case .image(let split):
             input = split.image(at: 0).reshaped([1] + split.imageShape)
-            inputIsImage = true
+            inputIsImage = split.holdsBytes
         case .images(let split) where split.count == 1:
             input = split.image(at: 0).reshaped([1] + split.imageShape)
-            inputIsImage = true
+            inputIsImage = split.holdsBytes
         case .tensor(let t) where t.rank == 2:
             input = t.copy().reshaped([1, t.shape[0], t.shape[1], 1])
         case .tensor(let t) where t.rank == 3:

@@ -209,6 +209,10 @@ extension Interpreter {
         }
         let offset = settings.initialEpoch ?? 0
         let callbacks = try settings.callbacks(for: model, validation: validation != nil, interpreter: self, outputs: &outputs)
+        var fitOptions = FitOptions(epochs: epochs - offset, batchSize: batchSize, shuffle: settings.shuffle, validation: validation)
+        fitOptions.classWeights = try settings.classWeights(for: trainSplit, model: model, interpreter: self, outputs: &outputs)
+        fitOptions.schedule = try settings.schedule(for: model, interpreter: self, outputs: &outputs)
+        fitOptions.recordsLearningRate = callbacks.reduceLR != nil
         var stopRequested = false
         try checkTrainingMemory(model, batch: max(min(batchSize, train.count), 1),
                                 at: command.option("batch")?.value?.span ?? command.span)
@@ -223,7 +227,7 @@ extension Interpreter {
         do {
             var line = ProgressLine(target: 1)
             var perStep = 0.0
-            history = try model.fit(train, epochs: epochs - offset, batchSize: batchSize, shuffle: settings.shuffle, validation: validation,
+            history = try model.fit(train, options: fitOptions,
                                      progress: { progress in
                                          if progress.batch == 1 {
                                              // verbose 2 prints the epoch's line alone, as Keras.
@@ -306,6 +310,7 @@ extension Interpreter {
         }
         let split = try labelledImages(command.option("on"), command: command, what: "evaluate on", outputs: &outputs)
         let data = try trainingSource(model, split, command: command, at: command.option("on")!.value!.span, outputs: &outputs)
+        try checkEvaluationMemory(model, count: data.count, at: command.option("on")!.value!.span)
         let start = DispatchTime.now().uptimeNanoseconds
         let result: Evaluation
         do {

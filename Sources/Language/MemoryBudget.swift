@@ -24,24 +24,45 @@ extension Interpreter {
                         hint: "use fewer units or filters, or shrink the input first (pooling, strides)")
     }
 
-    /// Training `model` in batches of `batch`: weights, gradients and optimizer state, then each
-    /// layer's output and its gradient for every image of a batch. A lower bound: layers' own
-    /// scratch memory (im2col) comes on top.
+    /// Training `model` in batches of `batch`: weights, gradients and optimizer state, each
+    /// layer's output and its gradient for every image of a batch, and the layers' own scratch
+    /// memory (a convolution's im2col columns).
     func checkTrainingMemory(_ model: Model, batch: Int, at span: SourceSpan) throws {
         let weights = Double(model.parameterCount) * Interpreter.trainingCopiesPerWeight
         // Every node's output (the input's included), and the gradient of each after the input.
-        let sizes = model.nodes.map { Double($0.shape.reduce(1, *)) }
+        let sizes = outputSizes(model)
         let perImage = sizes.reduce(0, +) + sizes.dropFirst().reduce(0, +)
-        try checkMemory(4 * (weights + Double(batch) * perImage),
+        try checkMemory(4 * (weights + Double(batch) * perImage + model.scratchCount(for: model.inputShape)),
                         for: "training \(model.name) in batches of \(batch)", at: span,
                         hint: "use a smaller batch (batch 32), or a smaller model")
     }
 
-    /// The outputs `predict` returns for `count` images, every output of every image.
+    /// `evaluate` runs `count` images through `model` in batches of 32 (Keras's and
+    /// `Model.evaluate`'s default).
+    func checkEvaluationMemory(_ model: Model, count: Int, at span: SourceSpan) throws {
+        let batch = max(min(32, count), 1)
+        try checkMemory(4 * forwardValues(model, batch: batch), for: "evaluating \(model.name) in batches of \(batch)", at: span,
+                        hint: "evaluate a smaller model, or shrink its input first (pooling, strides)")
+    }
+
+    /// The outputs `predict` returns for `count` images, every output of every image, and its
+    /// batches of 32 on the way.
     func checkPredictionMemory(_ model: Model, count: Int, at span: SourceSpan) throws {
         let perImage = model.outputShapes.reduce(0.0) { $0 + Double($1.reduce(1, *)) }
-        try checkMemory(4 * Double(count) * perImage, for: "predicting \(model.name) for \(count) images", at: span,
+        let batches = forwardValues(model, batch: max(min(32, count), 1))
+        try checkMemory(4 * (Double(count) * perImage + batches), for: "predicting \(model.name) for \(count) images", at: span,
                         hint: "predict a slice of them at a time, such as [0..<1000]")
+    }
+
+    /// Float32 values of one forward pass over `batch` images: every node's output for each
+    /// image (the input's included), and the layers' scratch.
+    private func forwardValues(_ model: Model, batch: Int) -> Double {
+        Double(batch) * outputSizes(model).reduce(0, +) + model.scratchCount(for: model.inputShape)
+    }
+
+    /// Each node's output size for one image, the input's first.
+    private func outputSizes(_ model: Model) -> [Double] {
+        model.nodes.map { Double($0.shape.reduce(1, *)) }
     }
 
     /// `2,684,616,704 bytes (2.50 GB)`.

@@ -184,8 +184,11 @@ public enum SourcePrinter {
         case .float(let value): return floatText(value)
         case .string(let value): return quoted(value)
         case .size(let axes): return axes.map(String.init).joined(separator: "x")
-        // `in` after a value reads as the membership test: `plot h, in` prints `plot h (in)`.
-        case .name(let name): return optionWords.contains(name) || name == "in" ? "(" + name + ")" : name
+        // `in` after a value reads as the membership test: `plot h, in` prints `plot h (in)`. A
+        // layer word parses as a name only where it stands bare (an option's value, `on
+        // activation`): in parentheses it would start a layer.
+        case .name(let name):
+            return (optionWords.contains(name) && Vocabulary.layers[name] == nil) || name == "in" ? "(" + name + ")" : name
         case .list(let elements): return "[" + elements.map { operand($0, minimum: .range) }.joined(separator: ", ") + "]"
         case .member(let base, let name): return operand(base, minimum: .postfix) + "." + name.name
         case .method(let base, let name, let argument):

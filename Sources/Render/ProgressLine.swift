@@ -85,8 +85,11 @@ public struct ProgressLine: Sendable {
     /// Keras 3's order: the metrics by name (its logs pass through a tree flattening that sorts
     /// keys), then the validation ones by name.
     public static func kerasOrder(_ metrics: [(String, Double)]) -> [(String, Double)] {
-        let validation = metrics.filter { $0.0.hasPrefix("val_") }.sorted { $0.0 < $1.0 }
-        return metrics.filter { !$0.0.hasPrefix("val_") }.sorted { $0.0 < $1.0 } + validation
+        // A learning-rate callback adds `learning_rate` to the logs last.
+        let rate = metrics.filter { $0.0 == "learning_rate" }
+        let others = metrics.filter { $0.0 != "learning_rate" }
+        let validation = others.filter { $0.0.hasPrefix("val_") }.sorted { $0.0 < $1.0 }
+        return others.filter { !$0.0.hasPrefix("val_") }.sorted { $0.0 < $1.0 } + validation + rate
     }
 
     /// Time left as Keras writes it: `45s`, `1:23` above a minute, `1:02:03` above an hour

@@ -11,12 +11,23 @@ final class ParallelKernelTests: XCTestCase {
         return t
     }
 
-    /// Max pooling over 11 channels (one eight-lane block and three single lanes), against a
-    /// reference that scans each clipped window; the gradient must land on each window's
-    /// largest input (values are distinct, so there are no ties).
+    /// Max pooling over 11 and 37 channels (vector blocks of every width the loops use, and
+    /// single lanes), with each instruction-set variant, against a reference that scans each
+    /// clipped window; the gradient must land on each window's largest input (values are
+    /// distinct, so there are no ties).
     func testMaxPoolingMatchesAReferenceScan() throws {
-        for (size, strides, padding) in [([2, 2], [2, 2], Padding.valid), ([3, 3], [2, 2], .same), ([2, 3], [1, 2], .valid)] {
-            let (batch, height, width, channels) = (6, 9, 7, 11)
+        let top = VectorLoops.limit(2)
+        defer { VectorLoops.limit(2) }
+        for level in 0...top {
+            XCTAssertEqual(VectorLoops.limit(level), level)
+            for channels in [11, 37] { try checkMaxPooling(channels: channels) }
+        }
+    }
+
+    func checkMaxPooling(channels: Int) throws {
+        for (size, strides, padding) in [([2, 2], [2, 2], Padding.valid), ([3, 3], [2, 2], .same), ([2, 3], [1, 2], .valid),
+                                         ([2, 2], [2, 2], .same)] {
+            let (batch, height, width) = (6, 9, 7)
             let layer = try Pooling(kind: .max, rank: 2, poolSize: size, strides: strides, padding: padding)
             var generator = SeededGenerator(seed: 3)
             try layer.build(inputShape: [height, width, channels], generator: &generator)
@@ -38,13 +49,13 @@ final class ParallelKernelTests: XCTestCase {
                                     if input[n, y, x, c] > best { best = input[n, y, x, c]; at = (y, x) }
                                 }
                             }
-                            XCTAssertEqual(output[n, i, j, c], best, "\(size) \(strides) \(padding) at \([n, i, j, c])")
+                            XCTAssertEqual(output[n, i, j, c], best, "\(VectorLoops.name) \(size) \(strides) \(padding) at \([n, i, j, c])")
                             expectedInput[n, at.0, at.1, c] += gradient[n, i, j, c]
                         }
                     }
                 }
             }
-            XCTAssertEqual(dInput.scalars, expectedInput.scalars, "\(size) \(strides) \(padding)")
+            XCTAssertEqual(dInput.scalars, expectedInput.scalars, "\(VectorLoops.name) \(channels) channels \(size) \(strides) \(padding)")
             // Inference mode skips recording the winners; a backward pass after it finds them.
             XCTAssertEqual(layer.forward(input, training: false).scalars, output.scalars)
             XCTAssertEqual(layer.backward(gradient).scalars, expectedInput.scalars, "after inference")

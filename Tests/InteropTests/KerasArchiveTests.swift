@@ -181,6 +181,12 @@ final class KerasArchiveTests: XCTestCase {
         for i, p in enumerate(k.predict(x, verbose=0)):
             np.save(f"{folder}/residual_{i}.npy", p)
         print(k.name, [l.name for l in k.layers])
+        # What cnnb cannot rebuild: a layer applied twice, a model of two inputs.
+        v = keras.Input(shape=(4,))
+        d = keras.layers.Dense(4)
+        keras.Model(v, d(d(v)), name="shared").save(f"{folder}/shared.keras")
+        a, b = keras.Input(shape=(4,)), keras.Input(shape=(4,))
+        keras.Model([a, b], keras.layers.Add()([a, b]), name="two").save(f"{folder}/two.keras")
         """
         try Data(script.utf8).write(to: URL(fileURLWithPath: "\(folder)/check.py"))
         let result = try XCTUnwrap(Python.run(["\(folder)/check.py", folder]))
@@ -218,6 +224,13 @@ final class KerasArchiveTests: XCTestCase {
         let text = loaded.outputs.compactMap(\.plainText).joined(separator: "\n")
         XCTAssertTrue(text.contains("add name \"add\" from conv2d, conv2d_1"), text)
         XCTAssertTrue(text.contains("outputs digit, odd"), text)
+        for (file, message) in [("shared", "layer dense is applied 2 times (shared weights); cnnb reads layers applied once"),
+                                ("two", "has 2 inputs; cnnb's models have one")] {
+            let error = try XCTUnwrap(session.run("z = load model \"\(folder)/\(file).keras\"", file: "lesson.cnnb").error)
+            XCTAssertEqual(error.message, "\(folder)/\(file).keras" + (file == "two" ? " " : ": ") + message)
+            XCTAssertEqual(error.span.column, 16)
+            XCTAssertNil(session["z"])
+        }
         // cnnb reads back its own file to the same numbers.
         XCTAssertEqual(back.layers.map(\.name), mine.layers.map(\.name))
         for (a, b) in zip(try back.predict(x), minePredictions) { XCTAssertEqual(a.scalars, b.scalars) }
@@ -230,6 +243,16 @@ final class KerasArchiveTests: XCTestCase {
         XCTAssertEqual(error.message, "a whole model is saved as a .keras file, not m.h5")
         XCTAssertEqual(error.span.column, 8)
         XCTAssertEqual(error.hint, "write save m \"m.keras\", or save m weights \"FILE\" for the weights alone")
+        // A layer applied twice, or a model inside another, has no .keras form cnnb writes.
+        _ = session.run("d = dense 4\nmodel shared { input 4; d; d }\nmodel outer { input 4; m; dense 1 }")
+        for name in ["shared", "outer"] {
+            let refused = try XCTUnwrap(session.run("save \(name) \"\(name).keras\"", file: "lesson.cnnb").error)
+            XCTAssertEqual(refused.message, name == "shared"
+                           ? "model shared applies a layer more than once (shared weights); cnnb writes .keras files of layers applied once"
+                           : "model outer holds model m as a layer; cnnb writes .keras files of plain layers")
+            XCTAssertEqual(refused.hint, "save its weights instead: save \(name) weights \"\(name).weights.h5\"")
+            XCTAssertEqual(refused.span.column, 7 + name.count)
+        }
         let missing = try XCTUnwrap(session.run("load m weights \"nowhere.weights.h5\"").error)
         XCTAssertTrue(missing.message.hasPrefix("cannot read "), missing.message)
     }

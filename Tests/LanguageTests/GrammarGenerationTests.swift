@@ -90,8 +90,12 @@ struct ProgramGenerator {
                 arguments.append(argument(depth - 1))
             }
         }
-        var options = syntax.options.filter { _ in chance(50) }.map { option(syntax: $0, depth: depth - 1) }
+        let chosen = syntax.options.filter { _ in chance(50) }
+        var options = chosen.filter { !$0.perOutput }.map { option(syntax: $0, depth: depth - 1) }
         options.shuffle(using: &random)
+        // A per-output option's value followed by an argument reads as an (output, value) pair
+        // ("targets cnn 251"): those options come last, where nothing follows them.
+        let perOutput = chosen.filter(\.perOutput).map { option(syntax: $0, depth: depth - 1) }
         // Interleave: options anywhere, arguments in order; a comma may precede any item after
         // the first argument.
         var out = syntax.keyword
@@ -120,6 +124,7 @@ struct ProgramGenerator {
                 o += 1
             }
         }
+        for option in perOutput { out += " " + option.text }
         return out
     }
 

@@ -912,6 +912,59 @@ final class FitOptionsTests: XCTestCase {
                        h.valLoss[best], accuracy: 1e-6)
     }
 
+    func testReduceLRAndSchedulesSetTheRateAndTheHistoryRecordsIt() throws {
+        let session = try SessionHarness.makeSession("fitrate", trainCount: 64, testCount: 32)
+        session.succeed("data = load shapes\ndata = data / 255")
+        session.succeed("model m { input 32x32x3; pool 4; flatten; dense 10 softmax }")
+        session.succeed("compile m optimizer sgd lr 0.5 loss sparse_categorical_crossentropy")
+        let run = session.succeed("h = fit m on data.train epochs 8 batch_size 32 validate data.test reduce_lr 0.5 patience 1 min_lr 0.1 verbose 2")
+        guard case .history(let h)? = session["h"], case .model(let m)? = session["m"] else { return XCTFail("missing values") }
+        // The rate each epoch trained with, and the reductions Keras's rule makes on these val_loss values.
+        let replay = ReduceLROnPlateau(monitor: Monitor("val_loss", minDelta: 1e-4), factor: 0.5, patience: 1, minLR: 0.1)
+        let optimizer = SGD(learningRate: 0.5)
+        var rates: [Double] = []
+        for (epoch, loss) in h.valLoss.enumerated() {
+            rates.append(Double(optimizer.learningRate))
+            replay.epochEnded(epoch, logs: ["val_loss": loss], optimizer: optimizer)
+        }
+        XCTAssertEqual(h["learning_rate"], rates, "\(h.valLoss)")
+        XCTAssertEqual(m.optimizer?.learningRate, optimizer.learningRate)
+        XCTAssertTrue(rates.allSatisfy { [0.5, 0.25, 0.125, 0.1].contains(Float($0)) }, "\(rates)")
+        XCTAssertTrue(run.progress.joined().contains(" - learning_rate: 0.5000\n"), run.progress.joined())
+        // A schedule from compile's rate, per step: 2 steps an epoch, so 0.1 · 0.5^(2/2) and ^(4/2);
+        // the compiled rate is back afterwards.
+        session.succeed("compile m optimizer sgd lr 0.1 loss sparse_categorical_crossentropy")
+        session.succeed("h2 = fit m on data.train epochs 2 lr_schedule exponential decay_steps 2 decay_rate 0.5")
+        guard case .history(let h2)? = session["h2"] else { return XCTFail("no h2") }
+        XCTAssertEqual(h2["learning_rate"]?.map { Float($0) }, [0.05, 0.025])
+        XCTAssertEqual(m.optimizer?.learningRate, 0.1)
+    }
+
+    func testBalancedClassWeightsWeighTheReportedLoss() throws {
+        let session = try SessionHarness.makeSession("fitweights", trainCount: 60, testCount: 10)
+        session.succeed("data = load shapes\ndata = data / 255")
+        session.succeed("model m { input 32x32x3; pool 4; flatten; dense 10 softmax }")
+        session.succeed("compile m optimizer sgd loss sparse_categorical_crossentropy")
+        guard case .model(let m)? = session["m"], case .dataset(let d)? = session["data"] else { return XCTFail("missing values") }
+        let labels = d.train.labels.map(Int.init)
+        let counts = d.train.classCounts
+        let present = counts.filter { $0 > 0 }.count
+        // One batch of all 60 images: the reported loss is measured before the step, on the
+        // predictions of the weights as they were.
+        func reported(_ options: String, weight: (Int) -> Double) throws {
+            let p = try m.predict(d.train.tensor())[0]
+            let expected = labels.enumerated().reduce(0.0) { $0 + weight($1.element) * -log(Double(p[$1.offset, $1.element])) } / 60
+            session.succeed("h = fit m on data.train epochs 1 batch_size 60 " + options)
+            guard case .history(let h)? = session["h"] else { return XCTFail("no history") }
+            XCTAssertEqual(h.loss[0], expected, accuracy: 1e-5, options)
+            XCTAssertNil(h["learning_rate"])
+        }
+        try reported("class_weight balanced") { Double(labels.count) / Double(present * counts[$0]) }
+        // Classes past the list weigh 1, as a class missing from Keras's dictionary.
+        try reported("class_weight [0, 0, 0, 2]") { $0 < 4 ? [0, 0, 0, 2][$0] : 1 }
+        try reported("") { _ in 1 }
+    }
+
     func testCallbackOptionsAreChecked() throws {
         let session = try SessionHarness.makeSession("fitchecks", trainCount: 16, testCount: 8)
         session.succeed("data = load shapes\nmodel m { input 32x32x3; pool 8; flatten; dense 10 softmax }")

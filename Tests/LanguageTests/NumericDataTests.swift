@@ -37,6 +37,8 @@ final class NumericDataTests: XCTestCase {
                        "array([[0.5 , 0.25, 0.  , 0.  , 0.  , 0.  ],\n       [9.  , 8.  , 7.  , 6.  , 5.  , 4.  ]], dtype=float32)")
         XCTAssertEqual(session.succeed("ecg.train[3] / 2").text, "array([-0.5, -1. , -1.5, -2. , -2.5, -3. ], dtype=float32)")
         XCTAssertEqual(session.succeed("ecg.train[ecg.train.labels == 1].count").text, "2")
+        // Labels computed from labels stay with the same rows of numbers.
+        XCTAssertEqual(session.succeed("ecg.train.labels + 1").text, "array([1, 2, 1, 2], dtype=uint8)")
         // A .tsv file is read with tabs by load csv too.
         XCTAssertEqual(session.succeed("again = load csv \"\(folder)/Toy_TEST.tsv\"\nshape again").text,
                        "Toy_TEST.tsv: 2 rows of 6 values, 2 classes (labels 1 as 0, 2 as 1; .classes keeps them)\ntrain ((2, 6), (2,)), test ((0, 6), (0,))")
@@ -92,6 +94,8 @@ final class NumericDataTests: XCTestCase {
                  column: 14 + folder.count + 22, hint: "separate the values with tabs"),
             Case(source: "d = load csv \"nowhere.csv\"", message: "there is no file nowhere.csv", column: 14,
                  hint: "a relative path is read from the folder cnnb runs in (\(FileManager.default.currentDirectoryPath))"),
+            Case(source: "d = load csv \"\(folder)/pets.csv\" header grayscale", message: "load csv takes label, header and test, not grayscale",
+                 column: 14 + folder.count + 19, hint: "write data = load csv \"data.csv\" [label COLUMN] [header] [test \"test.csv\"]"),
             Case(source: "d = load csv", message: "load csv needs the file, as a quoted path", column: 5,
                  hint: "write data = load csv \"data.csv\" [label COLUMN] [header] [test \"test.csv\"]"),
             Case(source: "d = load csv \"\(folder)/pets.csv\" header label 1.5",
@@ -107,6 +111,26 @@ final class NumericDataTests: XCTestCase {
             XCTAssertEqual(error.hint, c.hint, c.source)
             XCTAssertNil(session["d"])
         }
+    }
+
+    /// `x.reshape SHAPE` is a member with a value after a blank, on the same line; anything
+    /// else after `.reshape` is what it was before.
+    func testReshapeParsesAsAMemberWithAValue() {
+        XCTAssertEqual(trees("s = ecg.train.reshape 140x1"), ["(= s (. (. ecg train) reshape 140x1))"])
+        XCTAssertEqual(trees("fit m on x.reshape [-1, 1] epochs 2"), ["(fit m (on (. x reshape [(neg 1) 1])) (epochs 2))"])
+        XCTAssertEqual(trees("y = (x.reshape 6).labels"), ["(= y (. (. x reshape 6) labels))"])
+        XCTAssertEqual(trees("y = x.reshape\n2"), ["(= y (. x reshape))", "2"])
+        XCTAssertEqual(trees("show x.reshape 2x3 grid 2"), ["(show (. x reshape 2x3) (grid 2))"])
+    }
+
+    func testCompletionOffersReshapeAndTheFileKinds() throws {
+        let (session, folder) = try makeSession()
+        session.succeed("ecg = load tsv \"\(folder)/Toy_TRAIN.tsv\"")
+        XCTAssertEqual(Completion.candidates(line: "s = ecg.re", word: "ecg.re", session: session), ["ecg.classes", "ecg.reshape", "ecg.test", "ecg.train"])
+        XCTAssertTrue(Completion.candidates(line: "d = load ", word: "", session: session)?.contains("csv") == true)
+        XCTAssertTrue(Help.text(topic: "csv").contains("labels 0…k-1 are kept; other whole numbers (UCR's -1/1 or 1…k) are numbered 0…k-1"))
+        XCTAssertTrue(Help.text(topic: "reshape").hasPrefix("X.reshape SHAPE"))
+        XCTAssertTrue(Help.text().contains("load csv \"FILE\" [label COLUMN] [header] [test \"FILE\"]"))
     }
 
     /// `reshape` follows Keras's `Reshape` on items (the count stays) and NumPy's on tensors,
@@ -138,6 +162,8 @@ final class NumericDataTests: XCTestCase {
                  column: 1, hint: "the axes other than -1 must divide 6"),
             Case(source: "ecg.reshape [-1, -1]", message: "(-1, -1) is not a shape: axes are positive, with at most one -1",
                  column: 13, hint: "for example 6x1 or [-1, 1]"),
+            Case(source: "ecg.train.reshape 99999999x99999999", message: "cannot reshape items of shape (6,) (6 values) into (99999999, 99999999) (9.9999998e+15 values)",
+                 column: 1, hint: "the new shape must hold the same 6 values, such as 6x1"),
             Case(source: "ecg.train.reshape", message: "reshape needs the new shape after it", column: 11,
                  hint: "write ecg.train.reshape 500x1 (a list such as [-1, 1] lets one axis follow)"),
             Case(source: "ecg.train.labels.reshape 2x2", message: "reshape works on datasets, images and tensors, not on labels",
@@ -184,6 +210,13 @@ final class NumericDataTests: XCTestCase {
                        "Conv1D cannot take an input of shape (None, 2, 1): Conv1D: window (3,) is larger than the input (2,) with padding valid (axis 1: 3 > 2)")
         XCTAssertEqual(short.span.column, 7)
         XCTAssertFalse(short.hint?.contains("2D") ?? false, short.hint ?? "")
+        // A row of numbers needs its channel axis before a 1D layer: the hint says how.
+        try "1,2,3,4,5\n0,5,4,3,2\n".write(toFile: session.outputDirectory + "/rows.csv", atomically: true, encoding: .utf8)
+        session.succeed("rows = load csv \"\(session.outputDirectory)/rows.csv\"")
+        let flat = try XCTUnwrap(session.run("apply conv1d 1 3 to rows.train[0]").error)
+        XCTAssertEqual(flat.message, "Conv1D cannot take an input of shape (None, 4): Conv1D expects inputs of rank 2 (steps, channels) but got shape (4,)")
+        XCTAssertEqual(flat.hint, "a 1D layer reads steps x channels: reshape the rows first, as x.reshape 4x1")
+        XCTAssertTrue(session.succeed("apply conv1d 1 3 to rows.train[0].reshape 4x1").text.contains("output 2x1:"))
         // A 2D layer still reads a flat list as one row of a picture.
         XCTAssertTrue(session.succeed("apply maxpool 1x2 to [1, 5, 2, 0]").text.contains("output 1x2x1:\narray([[5., 2.]])"))
     }

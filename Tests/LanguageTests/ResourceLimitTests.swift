@@ -57,17 +57,53 @@ final class ResourceLimitTests: XCTestCase {
     func testPredictionsTooLargeForMemoryAreRefused() throws {
         let session = try SessionHarness.makeSession(trainCount: 8, testCount: 16)
         session.succeed("data = load shapes\nmodel m { input 32x32x3; pool 8; flatten; dense 10 softmax }")
-        // 16 images, 10 outputs each: 640 bytes.
-        session.availableMemory = { 600 }
+        // 16 images, 10 outputs each, and one batch of 16 on the way, 3,072 + 48 + 48 + 10
+        // values an image: 4 · (160 + 16 · 3,178) = 204,032 bytes.
+        session.availableMemory = { 204_031 }
         let error = try XCTUnwrap(session.fail("p = predict m data.test"))
-        XCTAssertEqual(error.message, "predicting m for 16 images needs 640 bytes (640.00 B) of memory; 600.00 B is free")
+        XCTAssertEqual(error.message, "predicting m for 16 images needs 204,032 bytes (199.25 KB) of memory; 199.25 KB is free")
         XCTAssertEqual(error.span.column, 15)
         XCTAssertEqual(error.hint, "predict a slice of them at a time, such as [0..<1000]")
         XCTAssertNil(session["p"])
-        session.availableMemory = { 640 }
+        session.availableMemory = { 204_032 }
         session.succeed("p = predict m data.test")
         guard case .tensor(let p) = try XCTUnwrap(session["p"]) else { return XCTFail("not a tensor") }
         XCTAssertEqual(p.shape, [16, 10])
+    }
+
+    /// A convolution's im2col columns count: one block of items for every core, here one image's
+    /// 30 · 30 windows of 3 · 3 · 3 values, 24,300 values a core, whatever the batch.
+    func testTrainingAndEvaluatingCountTheConvolutionsColumns() throws {
+        let session = try SessionHarness.makeSession(trainCount: 96, testCount: 16)
+        session.succeed("""
+            data = load shapes
+            model c { input 32x32x3; conv 8 3x3 relu; pool 8; flatten; dense 10 softmax }
+            compile c optimizer adam loss sparse_categorical_crossentropy
+            """)
+        let columns = 24_300 * ProcessInfo.processInfo.activeProcessorCount
+        // 224 + 730 weights, 4 copies each; per image 3,072 + 7,200 + 72 + 72 + 10 outputs and
+        // 7,354 gradients: 4 · (954 · 4 + 32 · 17,780 + columns) bytes.
+        let training = 4 * (954 * 4 + 32 * 17_780 + columns)
+        session.availableMemory = { training - 1 }
+        let error = try XCTUnwrap(session.fail("h = fit c on data.train epochs 1 batch 32"))
+        XCTAssertTrue(error.message.hasPrefix("training c in batches of 32 needs \(Render.ModelSummary.grouped(training)) bytes ("), error.message)
+        XCTAssertEqual(error.span.column, 40)
+        XCTAssertNil(session["h"])
+        session.availableMemory = { training }
+        session.succeed("h = fit c on data.train epochs 1 batch 32")
+
+        // evaluate: 16 images in one batch, each node's output, and the columns.
+        let evaluating = 4 * (16 * 10_426 + columns)
+        session.availableMemory = { evaluating - 1 }
+        let refused = try XCTUnwrap(session.fail("e = evaluate c on data.test"))
+        XCTAssertTrue(refused.message.hasPrefix("evaluating c in batches of 16 needs \(Render.ModelSummary.grouped(evaluating)) bytes ("),
+                      refused.message)
+        XCTAssertEqual(refused.span.column, 19)
+        XCTAssertEqual(refused.hint, "evaluate a smaller model, or shrink its input first (pooling, strides)")
+        XCTAssertNil(session["e"])
+        session.availableMemory = { evaluating }
+        session.succeed("e = evaluate c on data.test")
+        XCTAssertNotNil(session["e"])
     }
 
     func testAFigurePastThePixelBudgetIsRefused() throws {

@@ -66,6 +66,8 @@ final class SourcePrinterTests: XCTestCase {
         "show (dense 3) grid 2x2; apply (conv 3 3) stride 2; apply conv 3 3 stride 2",
         "x = (((((1)))))[0]; y = (a.b).c; z = [1][0]; u = 3.e",
         "explain conv 8 3x3 stride 2 padding same on 32x32x3",
+        "evaluate cnn on activation; fit m on relu epochs dense",
+        "s = ecg.reshape 140x1; t = (x.reshape [-1, 1]).train; fit m on x.reshape (n) epochs 2; y = x.reshape 4 / 2",
     ]
 
     private func assertRoundTrip(_ source: String, file: StaticString = #filePath, line: UInt = #line) {

@@ -1,14 +1,21 @@
 #ifndef CNNB_HDF5_FILES_H
 #define CNNB_HDF5_FILES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 // HDF5's type and property constants are macros Swift cannot import; these wrap the few calls
 // a Keras weights file needs. Every function returns a negative value on failure.
 
-/// Creates (truncating) or opens (read-only) a file; returns its handle.
-int64_t cnnb_h5_create(const char *path);
+/// Creates a file in memory (nothing is written to disk); returns its handle.
+int64_t cnnb_h5_create_in_memory(void);
+/// Copies the bytes of a file made by cnnb_h5_create_in_memory into `buffer` (up to `size`),
+/// after flushing it; returns the file's length (with a NULL buffer, only that).
+long long cnnb_h5_file_image(int64_t file, void *buffer, size_t size);
+/// Opens (read-only) a file; returns its handle.
 int64_t cnnb_h5_open(const char *path);
+/// Opens (read-only) the HDF5 file whose bytes are `bytes`, without a file on disk.
+int64_t cnnb_h5_open_image(const void *bytes, size_t size);
 int cnnb_h5_close(int64_t file);
 
 /// Creates the group at `path` (its parents must exist).

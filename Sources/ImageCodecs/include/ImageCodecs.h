@@ -15,10 +15,12 @@ typedef struct {
 } cnnb_image;
 
 /// PNG (libpng) as RGBA: palette, grey, 16-bit and alpha inputs all arrive as 8-bit RGBA.
-cnnb_image cnnb_decode_png(const unsigned char *data, size_t size);
+/// An image of more than `max_pixels` pixels is an error before its pixels are allocated.
+cnnb_image cnnb_decode_png(const unsigned char *data, size_t size, unsigned long long max_pixels);
 
-/// JPEG (libjpeg-turbo) as RGB, with libjpeg's default (islow) DCT and fancy upsampling.
-cnnb_image cnnb_decode_jpeg(const unsigned char *data, size_t size);
+/// JPEG (libjpeg-turbo) as RGB, with libjpeg's default (islow) DCT and fancy upsampling;
+/// `max_pixels` as for PNG.
+cnnb_image cnnb_decode_jpeg(const unsigned char *data, size_t size, unsigned long long max_pixels);
 
 void cnnb_image_free(cnnb_image *image);
 

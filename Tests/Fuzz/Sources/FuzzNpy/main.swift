@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 import Interop
 
 /// `.npy` arrays (`load … weights` from an `.npz` member, `predict … to` read back).
@@ -6,18 +7,4 @@ func fuzzOne(_ bytes: [UInt8]) {
     _ = try? Npy.decode(bytes[...], name: "fuzz.npy")
 }
 
-/// libFuzzer calls this with each input; a thrown error is an answer, a trap is a finding.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    fuzzOne(size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size)))
-    return 0
-}
-
-// SwiftPM names the entry point of an executable itself; it hands over to libFuzzer.
-typealias FuzzCallback = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                   _ callback: FuzzCallback) -> CInt
-var fuzzArgc = CommandLine.argc
-var fuzzArgv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(runFuzzDriver(&fuzzArgc, &fuzzArgv, testOneInput))
+fuzz(fuzzOne)
