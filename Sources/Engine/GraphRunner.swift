@@ -5,7 +5,8 @@
 /// only, so its output is copied at each node and, going backward, its forward is run again
 /// on that node's input before its backward (deterministic layers give the same values). A
 /// layer whose forward draws random numbers or updates statistics (`ForwardStateKeeping`) is
-/// not run again: each node's call keeps its state, handed back before that node's backward.
+/// not run again: each node's call keeps its state, handed back before that node's backward;
+/// a model used as a layer is replayed with its inner calls' states.
 final class GraphRunner {
     let nodes: [Node]
     /// Per node, the positions of its inputs in `nodes`.
@@ -76,6 +77,37 @@ final class GraphRunner {
         let copy = copies[i].tensor(shape: out.shape)
         copy.assign(out)
         return copy
+    }
+
+    /// Each call of the last forward pass that cannot be repeated (a `ForwardStateKeeping`
+    /// layer's, by node): its state and a copy of its output. With the pass's input this is
+    /// what a model used as a layer at several nodes needs to go backward for one of them.
+    func savedCalls() -> [Int: (state: Any, output: Tensor)] {
+        var calls: [Int: (state: Any, output: Tensor)] = [:]
+        for i in 1..<nodes.count {
+            guard let keeper = nodes[i].layer as? any ForwardStateKeeping else { continue }
+            calls[i] = (states[i] ?? keeper.savedForwardState(), values[i].copy())
+        }
+        return calls
+    }
+
+    /// The forward pass on `input` again, each call of `calls` replayed (its state handed
+    /// back, its output reused) instead of drawing or updating afresh.
+    func replay(_ input: Tensor, _ calls: [Int: (state: Any, output: Tensor)]) {
+        training = true
+        values[0] = input
+        for i in 1..<nodes.count {
+            guard let (state, output) = calls[i], let keeper = nodes[i].layer as? any ForwardStateKeeping else {
+                values[i] = run(i)
+                continue
+            }
+            keeper.restoreForwardState(state)
+            if isShared[i] {
+                lastRun[ObjectIdentifier(keeper)] = i
+                states[i] = state
+            }
+            values[i] = output
+        }
     }
 
     /// Which nodes must run backward: those with trainable weights and everything downstream

@@ -49,6 +49,17 @@ extension Model: Layer, InputGradientOptional, ScratchMemoryLayer {
     }
 }
 
+/// A model used as a layer at several nodes goes backward for each with that call's input and
+/// its inner Dropout masks and batch statistics, replayed rather than drawn again.
+extension Model: ForwardStateKeeping {
+    public func savedForwardState() -> Any { (input: runner.values[0].copy(), calls: runner.savedCalls()) }
+
+    public func restoreForwardState(_ state: Any) {
+        guard let (input, calls) = state as? (input: Tensor, calls: [Int: (state: Any, output: Tensor)]) else { return }
+        runner.replay(input, calls)
+    }
+}
+
 extension Model {
     /// Every weight with its path, layer by layer in Keras's order, a shared layer's once:
     /// `conv2d/kernel`; a model used as a layer gives its weights under its name,

@@ -292,6 +292,16 @@ final class GraphModelTests: XCTestCase {
         _ = twice.backward(Tensor(shape: [4, 3], repeating: 1))
         XCTAssertEqual(norm.movingMean.value.scalars, afterForward)
         try assertGradients(twice, batchShape: [6, 3], tolerance: 2e-3, training: true)
+
+        // The same through a model used as a layer twice: its inner Dropout's masks per call.
+        let innerInput = Node.input(shape: [64], seed: 9)
+        let inner = try Model(inputs: innerInput, outputs: try Dropout(rate: 0.5, seed: 8)(innerInput), name: "inner")
+        let y = Node.input(shape: [64], seed: 10)
+        let a = try inner(y)
+        let nested = try Model(inputs: y, outputs: try ElementwiseMerge(.add)([a, try inner(a)]))
+        let nestedOut = nested.forward(ones, training: true).scalars
+        XCTAssertEqual(Set(nestedOut), [0, 2, 6])
+        XCTAssertEqual(nested.backward(Tensor(shape: [2, 64], repeating: 1)).scalars, nestedOut)
     }
 
     func testMergeValuesByHand() throws {
