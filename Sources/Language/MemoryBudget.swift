@@ -9,6 +9,8 @@ extension Interpreter {
     /// Float32 values a model keeps per weight while training: the weight, its gradient and
     /// the optimizer's two moments (Adam; other optimizers keep fewer).
     static let trainingCopiesPerWeight = 4.0
+    /// The batches `evaluate` and `predict` run in (`Model.evaluate`'s and Keras's default).
+    static let forwardBatch = 32
 
     /// Refuses `bytes` of memory for `what` when more than the free memory.
     func checkMemory(_ bytes: Double, for what: String, at span: SourceSpan, hint: String) throws {
@@ -37,19 +39,18 @@ extension Interpreter {
                         hint: "use a smaller batch (batch 32), or a smaller model")
     }
 
-    /// `evaluate` runs `count` images through `model` in batches of 32 (Keras's and
-    /// `Model.evaluate`'s default).
+    /// `evaluate` runs `count` images through `model` in batches of `forwardBatch`.
     func checkEvaluationMemory(_ model: Model, count: Int, at span: SourceSpan) throws {
-        let batch = max(min(32, count), 1)
+        let batch = max(min(Interpreter.forwardBatch, count), 1)
         try checkMemory(4 * forwardValues(model, batch: batch), for: "evaluating \(model.name) in batches of \(batch)", at: span,
                         hint: "evaluate a smaller model, or shrink its input first (pooling, strides)")
     }
 
     /// The outputs `predict` returns for `count` images, every output of every image, and its
-    /// batches of 32 on the way.
+    /// batches on the way.
     func checkPredictionMemory(_ model: Model, count: Int, at span: SourceSpan) throws {
         let perImage = model.outputShapes.reduce(0.0) { $0 + Double($1.reduce(1, *)) }
-        let batches = forwardValues(model, batch: max(min(32, count), 1))
+        let batches = forwardValues(model, batch: max(min(Interpreter.forwardBatch, count), 1))
         try checkMemory(4 * (Double(count) * perImage + batches), for: "predicting \(model.name) for \(count) images", at: span,
                         hint: "predict a slice of them at a time, such as [0..<1000]")
     }

@@ -49,6 +49,19 @@ final class DecoderFindingsTests: XCTestCase {
         XCTAssertEqual(model.parameters.map(\.value.scalars), before)
     }
 
+    /// Found by FuzzKeras: a group's local heap whose sizes make libhdf5 1.10 ask realloc for
+    /// 2^64 - 136 bytes (AddressSanitizer stops there). realloc answers NULL, libhdf5 fails the
+    /// lookup, and the load is an error that names the layer; no weight changes.
+    func testACorruptLocalHeapIsAnErrorNotACrash() throws {
+        let model = try seedModel()
+        let before = model.parameters.map(\.value.scalars)
+        XCTAssertThrowsError(try KerasArchive.loadWeights(model, fromBytes: try seed("FuzzKeras/corrupt-local-heap.weights.h5"),
+                                                          describedAs: "heap.weights.h5")) { error in
+            XCTAssertEqual((error as? InteropError)?.message, "heap.weights.h5 has no weights for layer conv2d (at layers/conv2d/vars)")
+        }
+        XCTAssertEqual(model.parameters.map(\.value.scalars), before)
+    }
+
     func message(_ bytes: [UInt8], name: String, maxPixels: Int = ImageFolder.maxPixels) -> String {
         do {
             let image = try ImageFolder.decode(bytes: bytes, name: name, maxPixels: maxPixels)
