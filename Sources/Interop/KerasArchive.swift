@@ -45,14 +45,22 @@ public enum KerasArchive {
     }
 
     static func loadWeights(_ model: Model, from path: String, describedAs name: String) throws(InteropError) {
+        guard cnnb_h5_survives_reading(path, nil, 0) != 0 else { throw damaged(name) }
         try assign(fromFile: cnnb_h5_open(path), path: name, to: model)
     }
 
     /// Reads the weights file whose bytes are `bytes` (a `.weights.h5` in memory, as a `.keras`
     /// archive holds it) into `model`; `name` names it in errors.
     public static func loadWeights(_ model: Model, fromBytes bytes: [UInt8], describedAs name: String) throws(InteropError) {
+        let survives = bytes.withUnsafeBytes { cnnb_h5_survives_reading(nil, $0.baseAddress, $0.count) != 0 }
+        guard survives else { throw damaged(name) }
         let file = bytes.withUnsafeBytes { cnnb_h5_open_image($0.baseAddress, $0.count) }
         try assign(fromFile: file, path: name, to: model)
+    }
+
+    /// A file whose reading crashes libhdf5 (tried first in a child process).
+    private static func damaged(_ name: String) -> InteropError {
+        InteropError("\(name) is damaged: the HDF5 library fails reading it", hint: "save the weights again, with Keras's model.save_weights or cnnb's save")
     }
 
     private static func assign(fromFile file: Int64, path name: String, to model: Model) throws(InteropError) {

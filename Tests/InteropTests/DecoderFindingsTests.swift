@@ -62,6 +62,30 @@ final class DecoderFindingsTests: XCTestCase {
         XCTAssertEqual(model.parameters.map(\.value.scalars), before)
     }
 
+    /// Found by FuzzKeras: a file whose group lookup makes libhdf5 1.10.8 itself copy into a null
+    /// buffer (`H5Lexists` → `H5HL_protect` → `H5F__accum_read`). Tried first in a child process,
+    /// it is refused as damaged, from memory and from a path alike, and no weight changes.
+    func testAFileThatCrashesLibHDF5IsRefusedAsDamaged() throws {
+        let model = try seedModel()
+        let before = model.parameters.map(\.value.scalars)
+        let bytes = try seed("FuzzKeras/memcpy-into-null.weights.h5")
+        let expected = "w.weights.h5 is damaged: the HDF5 library fails reading it"
+        XCTAssertThrowsError(try KerasArchive.loadWeights(model, fromBytes: bytes, describedAs: "w.weights.h5")) { error in
+            XCTAssertEqual((error as? InteropError)?.message, expected)
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("h5-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("w.weights.h5").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try KerasArchive.loadWeights(model, from: path)) { error in
+            XCTAssertEqual((error as? InteropError)?.message, path + " is damaged: the HDF5 library fails reading it")
+        }
+        XCTAssertEqual(model.parameters.map(\.value.scalars), before)
+        // A sound file still loads after the probe: Keras's own weights file.
+        XCTAssertNoThrow(try KerasArchive.loadWeights(try seedModel(), fromBytes: try seed("FuzzKeras/keras.weights.h5"), describedAs: "keras.weights.h5"))
+    }
+
     func message(_ bytes: [UInt8], name: String, maxPixels: Int = ImageFolder.maxPixels) -> String {
         do {
             let image = try ImageFolder.decode(bytes: bytes, name: name, maxPixels: maxPixels)

@@ -17,6 +17,11 @@ int64_t cnnb_h5_open(const char *path);
 /// Opens (read-only) the HDF5 file whose bytes are `bytes`, without a file on disk.
 int64_t cnnb_h5_open_image(const void *bytes, size_t size);
 int cnnb_h5_close(int64_t file);
+/// Whether reading the HDF5 file at `path` (or, when `path` is NULL, the image `bytes`) ends
+/// normally: a child process opens it, looks up every link and reads every dataset. Some
+/// damaged files make libhdf5 itself crash (a copy into a null buffer in 1.10); a crash there
+/// ends only the child. 0 when the child crashed or hung, else 1.
+int cnnb_h5_survives_reading(const char *path, const void *bytes, size_t size);
 
 /// Creates the group at `path` (its parents must exist).
 int cnnb_h5_make_group(int64_t file, const char *path);
