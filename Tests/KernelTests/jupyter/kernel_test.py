@@ -8,7 +8,6 @@ Each test installs the kernelspec with `cnnb kernel install --prefix` into a tem
 that JUPYTER_PATH points at, so the machine's own Jupyter setup is never touched.
 KernelTests/JupyterClientTests.swift runs every test here from `swift test`.
 """
-import gzip
 import json
 import os
 import queue
@@ -16,7 +15,6 @@ import re
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -30,7 +28,7 @@ from jupyter_client.connect import write_connection_file
 from jupyter_client.session import Session
 from nbclient import NotebookClient
 
-from slow_server import SlowServer
+from slow_server import SlowServer, big_mnist
 
 BINARY = os.path.abspath(os.environ.get("CNNB_BINARY", ".build/debug/cnnb"))
 CHECKOUT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -48,23 +46,6 @@ model net {
     dense 10 softmax
 }
 compile net optimizer adam loss sparse_categorical_crossentropy metrics accuracy"""
-
-
-def big_mnist(folder):
-    """An MNIST folder of 3,000,000 blank training images: 2.35 GB once inflated, a few MB as
-    gzip (one member repeated), so reading it takes long enough to interrupt."""
-    os.makedirs(folder)
-
-    def idx(name, header, item_size, count, repeat=1):
-        with open(os.path.join(folder, name), "wb") as f:
-            f.write(gzip.compress(struct.pack(">" + "I" * len(header), *header)))
-            member = gzip.compress(bytes(item_size * count), compresslevel=1)
-            for _ in range(repeat):
-                f.write(member)
-    idx("train-images-idx3-ubyte.gz", (2051, 3000000, 28, 28), 784, 10000, repeat=300)
-    idx("train-labels-idx1-ubyte.gz", (2049, 3000000), 1, 3000000)
-    idx("t10k-images-idx3-ubyte.gz", (2051, 10, 28, 28), 784, 10)
-    idx("t10k-labels-idx1-ubyte.gz", (2049, 10), 1, 10)
 
 
 def process_gone(pid):

@@ -1,6 +1,10 @@
-"""A local HTTP server for download tests, which must never reach the network: the kernel
-tests (kernel_test.py) and the terminal tests (REPLTests/pty) both start one."""
+"""Slow sources for the interrupt tests of the kernel (kernel_test.py) and the terminal
+(REPLTests/pty): a local HTTP server for downloads, which must never reach the network, and a
+large dataset folder for load."""
+import gzip
 import http.server
+import os
+import struct
 import threading
 import time
 
@@ -41,3 +45,20 @@ class SlowServer:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def big_mnist(folder):
+    """An MNIST folder of 3,000,000 blank training images: 2.35 GB once inflated, a few MB as
+    gzip (one member repeated), so reading it takes long enough to interrupt."""
+    os.makedirs(folder)
+
+    def idx(name, header, item_size, count, repeat=1):
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(gzip.compress(struct.pack(">" + "I" * len(header), *header)))
+            member = gzip.compress(bytes(item_size * count), compresslevel=1)
+            for _ in range(repeat):
+                f.write(member)
+    idx("train-images-idx3-ubyte.gz", (2051, 3000000, 28, 28), 784, 10000, repeat=300)
+    idx("train-labels-idx1-ubyte.gz", (2049, 3000000), 1, 3000000)
+    idx("t10k-images-idx3-ubyte.gz", (2051, 10, 28, 28), 784, 10)
+    idx("t10k-labels-idx1-ubyte.gz", (2049, 10), 1, 10)

@@ -7,10 +7,8 @@ Each test starts the interactive session in a fresh temporary HOME with its own 
 its own inputrc (so the machine's readline settings cannot change what is typed), and reads what
 the terminal shows. REPLTests/PtyTests.swift runs every test here from `swift test`.
 """
-import gzip
 import os
 import re
-import struct
 import shutil
 import subprocess
 import sys
@@ -22,7 +20,7 @@ import pexpect
 
 # The local HTTP server the kernel's download tests use too.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "KernelTests", "jupyter"))
-from slow_server import SlowServer  # noqa: E402
+from slow_server import SlowServer, big_mnist  # noqa: E402
 
 BINARY = os.environ.get("CNNB_BINARY", ".build/debug/cnnb")
 PROMPT = "cnnb> "
@@ -373,20 +371,8 @@ class ReplPtyTests(unittest.TestCase):
         repl.quit()
 
     def test_ctrl_c_stops_load_and_keeps_the_session(self):
-        # An MNIST folder of 3,000,000 blank training images: 2.35 GB once inflated, a few MB as
-        # gzip (one member repeated), so reading it takes long enough to press Ctrl-C.
         folder = os.path.join(self.home, "big-mnist")
-        os.makedirs(folder)
-        def idx(name, header, item_size, count, repeat=1):
-            with open(os.path.join(folder, name), "wb") as f:
-                f.write(gzip.compress(struct.pack(">" + "I" * len(header), *header)))
-                member = gzip.compress(bytes(item_size * count), compresslevel=1)
-                for _ in range(repeat):
-                    f.write(member)
-        idx("train-images-idx3-ubyte.gz", (2051, 3000000, 28, 28), 784, 10000, repeat=300)
-        idx("train-labels-idx1-ubyte.gz", (2049, 3000000), 1, 3000000)
-        idx("t10k-images-idx3-ubyte.gz", (2051, 10, 28, 28), 784, 10)
-        idx("t10k-labels-idx1-ubyte.gz", (2049, 10), 1, 10)
+        big_mnist(folder)
         repl = Repl(self.home)
         repl.enter("x = 41")
         repl.child.send('data = load mnist from "%s"\r' % folder)
