@@ -58,7 +58,7 @@ func runBench(_ options: Options) throws {
     print(String(format: "train_fraction_of_sgemm=%.3f", trainGflops / sgemm))
     print("blas_kernel=\(BLASKernel.name)")
     print("vector_loops=\(VectorLoops.name)")
-    print("threads=\(ProcessInfo.processInfo.activeProcessorCount)")
+    print("threads=\(EngineThreads.count)")
     // Per second of processor time (all threads): what the run costs whatever else the machine
     // is doing; times the core count, the rate an otherwise idle machine would allow at best.
     print(String(format: "train_img_per_cpu_s=%.0f", training.imagesPerProcessorSecond))

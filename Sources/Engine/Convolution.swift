@@ -1,6 +1,7 @@
 import Basics
 import CBLAS
 import EngineKernels
+import Foundation
 
 /// Keras's `Conv1D`, `Conv2D` and `Conv3D` (one class; `rank` picks which), channels-last.
 ///
@@ -51,8 +52,10 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
     static let blockBytes = 128 * 1024
     /// Per-core partial kernel and bias gradients of one backward pass.
     private var partialGradients = ReusableBuffer()
-    /// Per-core scratch of the direct convolution (see `directScratch(_:)`).
+    /// Per-core scratch of the direct convolution (see `directScratch(_:block:)`).
     private var directScratch = ReusableBuffer()
+    /// The kernel flipped for the direct input gradient (`cnnb_direct_flip_kernel`).
+    private var flippedKernel = ReusableBuffer()
 
     /// `kernelSize`, `strides` and `dilation` take one value for every axis or one per axis
     /// (Keras's int or tuple); strides and dilation default to 1. As in Keras, a stride above 1
@@ -118,7 +121,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         let batch = input.shape[0]
         let positions = g.outputPositions, depth = g.windowSize * g.channels, filters = filters
         let block = blockItems(positions: positions, depth: depth, filters: filters)
-        let direct = convolvesDirectly(g) ? directScratch(g) : nil
+        let direct = convolvesDirectly(g) ? directScratch(g, block: block) : nil
         let scratch = g.isPointwise || direct != nil ? nil : columnScratch(blockRows: block * positions, depth: depth)
         let out = output.tensor(shape: [batch] + Array(g.outputSpatialShape.suffix(rank)) + [filters])
         let kernel = parameters[0].value.pointer
@@ -173,16 +176,38 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
     }
 
     /// Whether this geometry takes the direct loops rather than im2col + GEMM: im2col's runs
-    /// (window width x channels) are short and its rows shallow under eight channels.
+    /// (window width x channels) are short and its rows shallow under eight channels; with more,
+    /// the direct loops still win while the filters fill whole vectors.
     private func convolvesDirectly(_ g: WindowGeometry) -> Bool {
-        g.channels < 8 && g.windowSize * g.channels <= Int(CNNB_DIRECT_MAX_DEPTH) && !g.isPointwise
+        guard !g.isPointwise, cnnb_direct_applies(g.kernelWindow) != 0 else { return false }
+        switch Convolution.algorithmOverride {
+        case "gemm": return false
+        case "direct": return true
+        default: return g.channels < 8 || filters % VectorLoops.width == 0
+        }
     }
 
-    /// One padded item and one item's masked gradient per core for the direct loops, kept
-    /// between batches.
-    private func directScratch(_ g: WindowGeometry) -> (pointer: UnsafeMutablePointer<Float>, stride: Int) {
-        let floats = cnnb_direct_scratch_floats(g.kernelWindow, Int32(filters))
+    static let algorithmOverride = ProcessInfo.processInfo.environment["CNNB_CONVOLUTION"]
+
+    /// Whether the input gradient takes the direct loops too (stride 1), rather than a GEMM and
+    /// col2im. The direct loops convolve over the whole padded gradient, inputPositions /
+    /// outputPositions times the GEMM's work: past 1.5 (a valid window over a small map) GEMM wins.
+    private func inputGradientDirectly(_ g: WindowGeometry) -> Bool {
+        convolvesDirectly(g) && cnnb_direct_input_gradient_applies(g.kernelWindow) != 0
+            && 2 * g.inputPositions <= 3 * g.outputPositions
+    }
+
+    /// Per core, scratch for the direct loops over a block of `block` items (padded copies and
+    /// masked gradients; in the backward pass also the padded output gradient), kept between batches.
+    private func directScratch(_ g: WindowGeometry, block: Int) -> (pointer: UnsafeMutablePointer<Float>, stride: Int) {
+        let floats = directScratchFloats(g, block: block)
         return (directScratch.tensor(shape: [Parallel.cores, floats]).pointer, floats)
+    }
+
+    private func directScratchFloats(_ g: WindowGeometry, block: Int) -> Int {
+        let forward = cnnb_direct_scratch_floats(g.kernelWindow, Int32(filters), Int32(block))
+        guard inputGradientDirectly(g) else { return forward }
+        return max(forward, cnnb_direct_input_gradient_scratch_floats(g.kernelWindow, Int32(filters), Int32(block)))
     }
 
     /// One column buffer of `blockRows` x `depth` per core, kept between batches.
@@ -196,6 +221,10 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         guard let g = try? makeGeometry(inputShape), !g.isPointwise else { return 0 }
         let positions = g.outputPositions, depth = g.windowSize * g.channels
         let block = blockItems(positions: positions, depth: depth, filters: filters)
+        if convolvesDirectly(g) {
+            return Double(Parallel.cores) * Double(directScratchFloats(g, block: block))
+                + (inputGradientDirectly(g) ? Double(depth * filters) : 0)
+        }
         return Double(Parallel.cores) * Double(block) * Double(positions) * Double(depth)
     }
 
@@ -221,11 +250,16 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         let positions = g.outputPositions, depth = g.windowSize * g.channels, filters = filters
         precondition(gradient.count == batch * positions * filters, "\(name) gradient \(gradient.shape) does not match its output")
         let block = blockItems(positions: positions, depth: depth, filters: filters)
-        let direct = convolvesDirectly(g) ? directScratch(g) : nil
-        // The direct loops need columns only as the target of the input gradient.
-        let scratch = g.isPointwise || (direct != nil && !computesInputGradient)
-            ? nil : columnScratch(blockRows: block * positions, depth: depth)
+        let direct = convolvesDirectly(g) ? directScratch(g, block: block) : nil
         let window = g.kernelWindow
+        // The input gradient as a convolution of dZ with the flipped kernel (stride 1), or else
+        // a GEMM onto columns and col2im.
+        let flipped: UnsafeMutablePointer<Float>? = computesInputGradient && inputGradientDirectly(g)
+            ? flippedKernel.tensor(shape: [depth * filters]).pointer : nil
+        if let flipped { cnnb_direct_flip_kernel(parameters[0].value.pointer, flipped, window, Int32(filters)) }
+        // The direct loops need columns only as the target of the input gradient.
+        let scratch = g.isPointwise || (direct != nil && (!computesInputGradient || flipped != nil))
+            ? nil : columnScratch(blockRows: block * positions, depth: depth)
         let dz = throughActivation ? preActivationGradient.tensor(shape: out.shape).pointer : gradient.pointer
         let chunks = Parallel.chunkCount(batch, workPerItem: positions * depth * filters)
         let kernel = parameters[0], kernelSize = depth * filters
@@ -286,6 +320,11 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                                 1, columnRows, Int32(depth), dzRows, Int32(filters), 1, kernelTarget, Int32(filters))
                 }
                 guard computesInputGradient else { continue }
+                if let flipped, let direct {
+                    cnnb_direct_input_gradient(dzRows, flipped, inputGradientPointer + items.lowerBound * itemIn, window,
+                                               Int32(filters), Int32(items.count), direct.pointer + chunk * direct.stride)
+                    continue
+                }
                 // The column gradient goes straight into dInput for a pointwise kernel,
                 // otherwise over the block's columns (no longer needed) and then col2im.
                 let target = columns ?? inputGradientPointer + first * depth

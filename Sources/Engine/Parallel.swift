@@ -1,11 +1,13 @@
 import Dispatch
 import Foundation
 import CBLAS
+import EngineKernels
 
 /// Work sharing for the loops BLAS does not run: split `count` independent items into one
 /// contiguous chunk per core, or run inline when the total work is too small to pay for it.
 enum Parallel {
-    static let cores: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// The processors this process may run on (its affinity mask: `taskset -c 0` means one).
+    static let cores: Int = max(1, min(ProcessInfo.processInfo.activeProcessorCount, Int(cnnb_allowed_processors())))
 
     /// Elements of work below which splitting costs more than it saves.
     static let minimumWork = 32_768
@@ -57,6 +59,11 @@ enum Parallel {
                         c + rows.lowerBound * n, Int32(n))
         }
     }
+}
+
+/// The threads the engine splits a batch's work across: one per processor this process may run on.
+public enum EngineThreads {
+    public static var count: Int { Parallel.cores }
 }
 
 /// A tensor buffer a layer keeps between batches; reallocated only when the shape changes.

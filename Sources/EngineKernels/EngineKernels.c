@@ -1,6 +1,19 @@
+#define _GNU_SOURCE
 #include "EngineKernels.h"
 
+#include <sched.h>
 #include <string.h>
+
+int cnnb_allowed_processors(void) {
+#ifdef __linux__
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        const int count = CPU_COUNT(&set);
+        if (count > 0) return count;
+    }
+#endif
+    return 1 << 20;
+}
 
 /// The input range [*lo, *hi) a window covers along `axis`, clipped to the input.
 static inline __attribute__((always_inline)) void clipped(int o, const cnnb_window *g, int axis, int *lo, int *hi) {
@@ -10,70 +23,126 @@ static inline __attribute__((always_inline)) void clipped(int o, const cnnb_wind
     *hi = end < g->input[axis] ? end : g->input[axis];
 }
 
-/// Window elements the direct convolution takes (the engine sends larger ones to im2col + GEMM).
-#define MAX_DIRECT_DEPTH CNNB_DIRECT_MAX_DEPTH
-
-/// Where the direct convolution reads one item: the input itself, or (when windows reach
-/// padding) a copy inside zeros, `size` elements on each axis; `offsets` are the window elements' offsets from
-/// a window's first element, in the kernel's (kd, kh, kw, channel) order.
+/// Where the direct loops read a block of items: the input itself, or (when windows reach
+/// padding) copies inside zeros, `size` elements on each axis, one after another; `window` holds
+/// each window element's offset from a window's first element, in the kernel's (kd, kh, kw) order
+/// (its channels follow contiguously).
 typedef struct {
     int size[3];
     int padded;
-    int depth;
-    /// Where in the scratch the masked gradient of one item goes, after the padded item.
+    int windows;
+    int channels;
+    /// Floats of one item as the loops read it.
+    long item;
+    /// Where in the scratch the masked gradient goes, after the padded items.
     long scratch;
-    long offsets[MAX_DIRECT_DEPTH];
+    long window[CNNB_DIRECT_MAX_WINDOW];
 } direct_layout;
+
+/// Every input a window of `g` reaches on `axis`, from the first window's start.
+static inline int reach(const cnnb_window *g, int axis) {
+    return (g->output[axis] - 1) * g->stride[axis] + (g->window[axis] - 1) * g->dilation[axis] + 1;
+}
 
 static long padded_item_floats(const cnnb_window *g) {
     long total = g->channels;
-    for (int a = 0; a < 3; a++) {
-        // Every input a window reaches, from the first window's start.
-        const long reach = (long)(g->output[a] - 1) * g->stride[a] + (long)(g->window[a] - 1) * g->dilation[a] + 1;
-        total *= reach;
-    }
+    for (int a = 0; a < 3; a++) total *= reach(g, a);
     return total;
 }
 
-static void prepare_direct(const cnnb_window *g, direct_layout *layout, float *scratch) {
+static int needs_padding(const cnnb_window *g) {
     // Padding before, or after (a same window hanging over the end), needs the copy.
-    int reach[3];
-    layout->padded = 0;
-    for (int a = 0; a < 3; a++) {
-        reach[a] = (g->output[a] - 1) * g->stride[a] + (g->window[a] - 1) * g->dilation[a] + 1;
-        if (g->pad[a] > 0 || reach[a] - g->pad[a] > g->input[a]) layout->padded = 1;
-    }
-    for (int a = 0; a < 3; a++) layout->size[a] = layout->padded ? reach[a] : g->input[a];
+    for (int a = 0; a < 3; a++)
+        if (g->pad[a] > 0 || reach(g, a) - g->pad[a] > g->input[a]) return 1;
+    return 0;
+}
+
+static void prepare_direct(const cnnb_window *g, direct_layout *layout, int items, float *scratch) {
+    layout->padded = needs_padding(g);
+    for (int a = 0; a < 3; a++) layout->size[a] = layout->padded ? reach(g, a) : g->input[a];
     const int c = g->channels;
+    layout->channels = c;
+    layout->item = (long)layout->size[0] * layout->size[1] * layout->size[2] * c;
     int e = 0;
     for (int kd = 0; kd < g->window[0]; kd++)
         for (int kh = 0; kh < g->window[1]; kh++)
             for (int kw = 0; kw < g->window[2]; kw++)
-                for (int ch = 0; ch < c; ch++)
-                    layout->offsets[e++] = (((long)kd * g->dilation[0] * layout->size[1] + (long)kh * g->dilation[1]) * layout->size[2]
-                                            + (long)kw * g->dilation[2]) * c + ch;
-    layout->depth = e;
-    // The border stays zero: every item fills the same interior.
-    layout->scratch = padded_item_floats(g);
+                layout->window[e++] = (((long)kd * g->dilation[0] * layout->size[1] + (long)kh * g->dilation[1]) * layout->size[2]
+                                       + (long)kw * g->dilation[2]) * c;
+    layout->windows = e;
+    layout->scratch = layout->padded ? layout->item * items : 0;
+    // The border stays zero: the items fill only their interiors.
     if (layout->padded) memset(scratch, 0, sizeof(float) * (size_t)layout->scratch);
 }
 
-/// Item `n` as the direct loops read it: copied inside its padding when there is any.
-static const float *item_for_direct(const float *input, int n, const cnnb_window *g, const direct_layout *layout,
-                                    float *scratch) {
+/// `items` items as the direct loops read them: the input, or copies inside their padding.
+static const float *block_for_direct(const float *input, int items, const cnnb_window *g, const direct_layout *layout,
+                                     float *scratch) {
+    if (!layout->padded) return input;
     const int c = g->channels;
     const long itemIn = (long)g->input[0] * g->input[1] * g->input[2] * c;
-    const float *src = input + n * itemIn;
-    if (!layout->padded) return src;
     // Inputs past the last window's reach are never read (valid windows can leave some).
     const int d = g->input[0] < layout->size[0] - g->pad[0] ? g->input[0] : layout->size[0] - g->pad[0];
     const int h = g->input[1] < layout->size[1] - g->pad[1] ? g->input[1] : layout->size[1] - g->pad[1];
     const int w = g->input[2] < layout->size[2] - g->pad[2] ? g->input[2] : layout->size[2] - g->pad[2];
-    for (int id = 0; id < d; id++)
-        for (int ih = 0; ih < h; ih++)
-            memcpy(scratch + (((long)(id + g->pad[0]) * layout->size[1] + ih + g->pad[1]) * layout->size[2] + g->pad[2]) * c,
-                   src + (((long)id * g->input[1] + ih) * g->input[2]) * c, sizeof(float) * (size_t)w * c);
+    for (int n = 0; n < items; n++) {
+        const float *src = input + n * itemIn;
+        float *dst = scratch + n * layout->item;
+        for (int id = 0; id < d; id++)
+            for (int ih = 0; ih < h; ih++)
+                memcpy(dst + (((long)(id + g->pad[0]) * layout->size[1] + ih + g->pad[1]) * layout->size[2] + g->pad[2]) * c,
+                       src + (((long)id * g->input[1] + ih) * g->input[2]) * c, sizeof(float) * (size_t)w * c);
+    }
     return scratch;
+}
+
+/// Walks the output positions of a block's items in order, each with the offset (from the
+/// block's start) of its window's first element: counters instead of a division per position.
+typedef struct {
+    int n, od, oh, ow;
+    long base;
+} position_walk;
+
+static inline long walk_row(const cnnb_window *g, const direct_layout *layout, const position_walk *w) {
+    return w->n * layout->item
+           + (((long)w->od * g->stride[0] * layout->size[1] + (long)w->oh * g->stride[1]) * layout->size[2]) * layout->channels;
+}
+
+static inline position_walk walk_start(const cnnb_window *g, const direct_layout *layout) {
+    position_walk w = {0, 0, 0, 0, 0};
+    w.base = walk_row(g, layout, &w);
+    return w;
+}
+
+static inline void walk_next(const cnnb_window *g, const direct_layout *layout, position_walk *w) {
+    if (++w->ow < g->output[2]) {
+        w->base += (long)g->stride[2] * layout->channels;
+        return;
+    }
+    w->ow = 0;
+    if (++w->oh == g->output[1]) {
+        w->oh = 0;
+        if (++w->od == g->output[0]) {
+            w->od = 0;
+            w->n++;
+        }
+    }
+    w->base = walk_row(g, layout, w);
+}
+
+/// The input-gradient convolution of a stride-1 convolution `g` with `filters` filters: over
+/// dLoss/dOutput (filters channels), the flipped kernel, padded so that every input position
+/// gets the windows that read it.
+static cnnb_window input_gradient_window(const cnnb_window *g, int filters) {
+    cnnb_window t = *g;
+    t.channels = filters;
+    for (int a = 0; a < 3; a++) {
+        t.input[a] = g->output[a];
+        t.output[a] = g->input[a];
+        t.stride[a] = 1;
+        t.pad[a] = (g->window[a] - 1) * g->dilation[a] - g->pad[a];
+    }
+    return t;
 }
 
 #if defined(__x86_64__) && defined(__clang__)
@@ -138,6 +207,14 @@ const char *cnnb_kernels_name(void) {
     }
 }
 
+int cnnb_kernels_vector_floats(void) {
+    switch (current_level()) {
+    case 2: return 16;
+    case 1: return 8;
+    default: return 4;
+    }
+}
+
 #ifdef HAS_VARIANTS
 #define DISPATCH(name, ...)                                    \
     switch (current_level()) {                                 \
@@ -149,8 +226,44 @@ const char *cnnb_kernels_name(void) {
 #define DISPATCH(name, ...) name##_baseline(__VA_ARGS__);
 #endif
 
-long cnnb_direct_scratch_floats(cnnb_window g, int filters) {
-    return padded_item_floats(&g) + (long)g.output[0] * g.output[1] * g.output[2] * filters;
+long cnnb_direct_scratch_floats(cnnb_window g, int filters, int items) {
+    const long positions = (long)g.output[0] * g.output[1] * g.output[2];
+    const long padded = needs_padding(&g) ? padded_item_floats(&g) : 0;
+    return (padded + positions * filters) * items;
+}
+
+int cnnb_direct_applies(cnnb_window g) {
+    return (long)g.window[0] * g.window[1] * g.window[2] <= CNNB_DIRECT_MAX_WINDOW;
+}
+
+int cnnb_direct_input_gradient_applies(cnnb_window g) {
+    if (!cnnb_direct_applies(g)) return 0;
+    for (int a = 0; a < 3; a++)
+        if (g.stride[a] != 1 || g.pad[a] > (g.window[a] - 1) * g.dilation[a]) return 0;
+    return 1;
+}
+
+long cnnb_direct_input_gradient_scratch_floats(cnnb_window g, int filters, int items) {
+    const cnnb_window t = input_gradient_window(&g, filters);
+    return cnnb_direct_scratch_floats(t, g.channels, items);
+}
+
+void cnnb_direct_flip_kernel(const float *kernel, float *flipped, cnnb_window g, int filters) {
+    const int c = g.channels;
+    const long windows = (long)g.window[0] * g.window[1] * g.window[2];
+    for (long w = 0; w < windows; w++) {
+        // (kd, kh, kw) flipped on every axis is the window element counted from the end.
+        const float *src = kernel + w * c * filters;
+        float *dst = flipped + (windows - 1 - w) * filters * c;
+        for (int ch = 0; ch < c; ch++)
+            for (int f = 0; f < filters; f++) dst[(long)f * c + ch] = src[(long)ch * filters + f];
+    }
+}
+
+void cnnb_direct_input_gradient(const float *gradient, const float *flipped, float *dInput, cnnb_window g, int filters,
+                                int items, float *scratch) {
+    const cnnb_window t = input_gradient_window(&g, filters);
+    cnnb_direct_convolution(gradient, flipped, NULL, dInput, t, g.channels, 0, items, scratch);
 }
 
 void cnnb_max_pool_forward(const float *input, float *output, int32_t *argmax, cnnb_window g, int items) {

@@ -1,9 +1,11 @@
 import Engine
 import XCTest
 
-/// Convolutions over fewer than eight input channels run on the direct loops instead of
-/// im2col + GEMM; each instruction-set variant of them is checked against a plain convolution
-/// written out here: the output, the kernel and bias gradients, and the input gradient.
+/// Convolutions run on the direct loops instead of im2col + GEMM (under eight input channels,
+/// or with filters that fill whole vectors; the input gradient too at stride 1); each
+/// instruction-set variant is checked against a plain convolution written out here: the
+/// output, the kernel and bias gradients, and the input gradient. Cases whose filters do not
+/// fill vectors at one width take im2col + GEMM there, and are checked the same way.
 final class DirectConvolutionTests: XCTestCase {
     struct Case {
         var rank: Int, input: [Int], channels: Int, filters: Int, kernel: [Int]
@@ -21,6 +23,16 @@ final class DirectConvolutionTests: XCTestCase {
         Case(rank: 2, input: [7, 12], channels: 7, filters: 9, kernel: [5, 3], strides: [1, 2], padding: .same),
         Case(rank: 1, input: [23], channels: 3, filters: 20, kernel: [5], strides: [2], padding: .same),
         Case(rank: 3, input: [5, 6, 7], channels: 2, filters: 17, kernel: [2, 3, 3], padding: .same),
+        // Deeper inputs: the lesson's second and third convolutions, same padding, dilation,
+        // a stride (direct forward and kernel gradient, GEMM input gradient), 1D and 3D.
+        Case(rank: 2, input: [15, 15], channels: 32, filters: 64, kernel: [3]),
+        Case(rank: 2, input: [6, 6], channels: 64, filters: 64, kernel: [3]),
+        Case(rank: 2, input: [9, 8], channels: 16, filters: 32, kernel: [3], padding: .same),
+        Case(rank: 2, input: [7, 9], channels: 12, filters: 16, kernel: [3], padding: .same, dilation: [2]),
+        Case(rank: 2, input: [10, 11], channels: 10, filters: 32, kernel: [3], strides: [2], padding: .same),
+        Case(rank: 2, input: [8, 7], channels: 9, filters: 20, kernel: [2, 3]),
+        Case(rank: 1, input: [21], channels: 9, filters: 48, kernel: [4], padding: .same),
+        Case(rank: 3, input: [4, 5, 6], channels: 8, filters: 16, kernel: [3], padding: .same),
     ]
 
     func random(_ shape: [Int], seed: UInt64) -> Tensor {

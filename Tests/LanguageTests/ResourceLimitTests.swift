@@ -1,5 +1,6 @@
 import Foundation
 @testable import Language
+import Engine
 import Render
 import XCTest
 
@@ -71,8 +72,10 @@ final class ResourceLimitTests: XCTestCase {
         XCTAssertEqual(p.shape, [16, 10])
     }
 
-    /// A convolution's im2col columns count: one block of items for every core, here one image's
-    /// 30 · 30 windows of 3 · 3 · 3 values, 24,300 values a core, whatever the batch.
+    /// A convolution's scratch counts: one block of items for every core, whatever the batch.
+    /// Here the direct loops' largest, the input gradient's: one image's output gradient inside
+    /// its padding (34 · 34 · 8) and its input gradient (32 · 32 · 3), 12,320 values a core;
+    /// and the flipped kernel (3 · 3 · 3 · 8 = 216 values).
     func testTrainingAndEvaluatingCountTheConvolutionsColumns() throws {
         let session = try SessionHarness.makeSession(trainCount: 96, testCount: 16)
         session.succeed("""
@@ -80,7 +83,7 @@ final class ResourceLimitTests: XCTestCase {
             model c { input 32x32x3; conv 8 3x3 relu; pool 8; flatten; dense 10 softmax }
             compile c optimizer adam loss sparse_categorical_crossentropy
             """)
-        let columns = 24_300 * ProcessInfo.processInfo.activeProcessorCount
+        let columns = 12_320 * EngineThreads.count + 216
         // 224 + 730 weights, 4 copies each; per image 3,072 + 7,200 + 72 + 72 + 10 outputs and
         // 7,354 gradients: 4 · (954 · 4 + 32 · 17,780 + columns) bytes.
         let training = 4 * (954 * 4 + 32 * 17_780 + columns)

@@ -20,8 +20,14 @@ typedef struct {
     int output[3];
 } cnnb_window;
 
+/// The processors this process may run on (its affinity mask), or a large number when unknown.
+int cnnb_allowed_processors(void);
+
 /// "avx512", "avx2" or "baseline": the loops in use.
 const char *cnnb_kernels_name(void);
+
+/// Floats per vector of the loops in use: 16, 8 or 4.
+int cnnb_kernels_vector_floats(void);
 
 /// Restricts the loops to at most `level` (0 baseline, 1 AVX2, 2 AVX-512) within what the
 /// processor runs; returns the level in use. For tests comparing the variants.
@@ -37,8 +43,9 @@ void cnnb_max_pool_backward(const float *gradient, const int32_t *argmax, float 
 
 /// Direct convolution of `items` items (channels-last) with `kernel` ((window..., channels) x
 /// filters, Keras's layout) onto `bias` (or zero when NULL), then relu when `relu` is set:
-/// positions x filters per item. For kernels over few input channels, whose im2col rows are too
-/// short for GEMM to run well. `scratch`: cnnb_direct_scratch_floats floats.
+/// positions x filters per item. Filters sit in vector lanes and a tile of output positions in
+/// registers through the whole window, so no im2col matrix is written and read back.
+/// `scratch`: cnnb_direct_scratch_floats floats.
 void cnnb_direct_convolution(const float *input, const float *kernel, const float *bias, float *output,
                              cnnb_window g, int filters, int relu, int items, float *scratch);
 
@@ -50,11 +57,30 @@ void cnnb_direct_convolution(const float *input, const float *kernel, const floa
 void cnnb_direct_kernel_gradient(const float *input, const float *gradient, const float *reluOutput, float *kernelGradient,
                                  float *biasGradient, cnnb_window g, int filters, int items, float *scratch);
 
-/// Window elements (window size x channels) the direct convolution takes at most.
-#define CNNB_DIRECT_MAX_DEPTH 512
+/// Window elements (kernel positions, each over every channel) the direct loops take at most.
+#define CNNB_DIRECT_MAX_WINDOW 1024
 
-/// Floats of scratch the direct convolution needs: one item with its padding, and one item's
-/// masked gradient.
-long cnnb_direct_scratch_floats(cnnb_window g, int filters);
+/// Whether the direct loops take this geometry (a window of at most CNNB_DIRECT_MAX_WINDOW elements).
+int cnnb_direct_applies(cnnb_window g);
+
+/// Floats of scratch the direct loops need for a block of `items` items: the items copied inside
+/// their padding (when there is any) and their masked gradient.
+long cnnb_direct_scratch_floats(cnnb_window g, int filters, int items);
+
+/// Whether `cnnb_direct_input_gradient` takes this geometry: stride 1 on every axis (any
+/// dilation; valid, same or causal padding).
+int cnnb_direct_input_gradient_applies(cnnb_window g);
+
+/// The kernel as the input gradient convolves with it: every window axis reversed and each
+/// element's (channels x filters) block transposed, `filters` x `g.channels`.
+void cnnb_direct_flip_kernel(const float *kernel, float *flipped, cnnb_window g, int filters);
+
+/// dLoss/dInput of a stride-1 convolution for `items` items, from `gradient` (dLoss/d(pre-activation),
+/// positions x filters per item) and the flipped kernel: the convolution of the padded
+/// gradient with it, written over `dInput`. `scratch`: cnnb_direct_input_gradient_scratch_floats floats.
+void cnnb_direct_input_gradient(const float *gradient, const float *flipped, float *dInput, cnnb_window g, int filters,
+                                int items, float *scratch);
+
+long cnnb_direct_input_gradient_scratch_floats(cnnb_window g, int filters, int items);
 
 #endif
