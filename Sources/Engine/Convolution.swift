@@ -16,10 +16,15 @@ import Foundation
 /// gathered again: kernel gradient = columnsᵀ · dZ (per-core partial sums added at the end),
 /// input gradient = col2im(dZ · kernelᵀ).
 ///
-/// A kernel over fewer than eight input channels (a first layer on RGB images: 27 window
-/// elements for 3x3) makes im2col rows too short for GEMM to run well; such a layer convolves
-/// directly instead (EngineKernels: filters in vector lanes, several positions held in
-/// registers), forward and for the kernel gradient.
+/// Most layers convolve directly instead (EngineKernels: filters in vector lanes, a tile of
+/// positions held in registers through the whole window, no column matrix written and read
+/// back): those over fewer than eight input channels (a first layer on RGB images, whose
+/// im2col rows are too short for GEMM to run well) and those whose filters fill whole vectors.
+/// Their kernel gradient too, and at stride 1 their input gradient, as the flipped kernel's
+/// convolution over the padded output gradient. A 3x3 window at stride 1 over at least eight
+/// channels takes Winograd F(2x2, 3x3) instead, forward and for the input gradient.
+/// `CNNB_CONVOLUTION=gemm` (im2col + GEMM everywhere) or `direct-only` (no Winograd) picks
+/// one way for every layer, for comparing them.
 public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemoryLayer {
     public var name: String
     /// 1, 2 or 3.
@@ -56,6 +61,9 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
     private var directScratch = ReusableBuffer()
     /// The kernel flipped for the direct input gradient (`cnnb_direct_flip_kernel`).
     private var flippedKernel = ReusableBuffer()
+    /// The kernel, and the flipped kernel, as the Winograd loops multiply with them.
+    private var winogradKernel = ReusableBuffer()
+    private var winogradFlippedKernel = ReusableBuffer()
 
     /// `kernelSize`, `strides` and `dilation` take one value for every axis or one per axis
     /// (Keras's int or tuple); strides and dilation default to 1. As in Keras, a stride above 1
@@ -123,6 +131,8 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         let block = blockItems(positions: positions, depth: depth, filters: filters)
         let direct = convolvesDirectly(g) ? directScratch(g, block: block) : nil
         let scratch = g.isPointwise || direct != nil ? nil : columnScratch(blockRows: block * positions, depth: depth)
+        let winograd: UnsafeMutablePointer<Float>? = usesWinograd(g) ? winogradKernel.tensor(shape: [16 * g.channels * filters]).pointer : nil
+        if let winograd { cnnb_winograd_kernel(parameters[0].value.pointer, winograd, Int32(g.channels), Int32(filters)) }
         let out = output.tensor(shape: [batch] + Array(g.outputSpatialShape.suffix(rank)) + [filters])
         let kernel = parameters[0].value.pointer
         let bias = useBias ? UnsafePointer(parameters[1].value.pointer) : nil
@@ -141,9 +151,15 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                 if let direct {
                     // Relu goes into the loops' last step unless the values before it are kept.
                     let fusedRelu = activation == .relu && kept == nil
-                    cnnb_direct_convolution(source + items.lowerBound * itemIn, kernel, bias, outRows, window,
-                                            Int32(filters), fusedRelu ? 1 : 0, Int32(items.count),
-                                            direct.pointer + chunk * direct.stride)
+                    if let winograd {
+                        cnnb_winograd_convolution(source + items.lowerBound * itemIn, winograd, bias, outRows, window,
+                                                  Int32(filters), fusedRelu ? 1 : 0, Int32(items.count),
+                                                  direct.pointer + chunk * direct.stride)
+                    } else {
+                        cnnb_direct_convolution(source + items.lowerBound * itemIn, kernel, bias, outRows, window,
+                                                Int32(filters), fusedRelu ? 1 : 0, Int32(items.count),
+                                                direct.pointer + chunk * direct.stride)
+                    }
                     if !fusedRelu {
                         kept.map { ($0 + first * filters).update(from: outRows, count: rows * filters) }
                         activation.apply(outRows, rows: rows, columns: filters, bias: nil)
@@ -182,9 +198,25 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         guard !g.isPointwise, cnnb_direct_applies(g.kernelWindow) != 0 else { return false }
         switch Convolution.algorithmOverride {
         case "gemm": return false
-        case "direct": return true
+        case "direct", "direct-only": return true
         default: return g.channels < 8 || filters % VectorLoops.width == 0
         }
+    }
+
+    /// Whether the forward pass takes Winograd F(2x2, 3x3): a 3x3 window at stride 1 over at
+    /// least eight channels, 2.25 times fewer multiplications than the direct loops. Below 64
+    /// output positions an item (8x8) its transforms and copies cost what it saves.
+    private func usesWinograd(_ g: WindowGeometry) -> Bool {
+        convolvesDirectly(g) && g.channels >= 8 && g.outputPositions >= 64 && cnnb_winograd_applies(g.kernelWindow) != 0
+            && Convolution.algorithmOverride != "direct-only"
+    }
+
+    /// Whether the input gradient takes Winograd: the convolution behind it has a 3x3 window at
+    /// stride 1, and its input's channels fill whole vectors.
+    private func inputGradientByWinograd(_ g: WindowGeometry) -> Bool {
+        inputGradientDirectly(g) && g.channels % VectorLoops.width == 0 && g.inputPositions >= 64
+            && cnnb_winograd_input_gradient_applies(g.kernelWindow, Int32(filters)) != 0
+            && Convolution.algorithmOverride != "direct-only"
     }
 
     static let algorithmOverride = ProcessInfo.processInfo.environment["CNNB_CONVOLUTION"]
@@ -205,9 +237,15 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
     }
 
     private func directScratchFloats(_ g: WindowGeometry, block: Int) -> Int {
-        let forward = cnnb_direct_scratch_floats(g.kernelWindow, Int32(filters), Int32(block))
-        guard inputGradientDirectly(g) else { return forward }
-        return max(forward, cnnb_direct_input_gradient_scratch_floats(g.kernelWindow, Int32(filters), Int32(block)))
+        var floats = cnnb_direct_scratch_floats(g.kernelWindow, Int32(filters), Int32(block))
+        if usesWinograd(g) { floats = max(floats, cnnb_winograd_scratch_floats(g.kernelWindow, Int32(filters), Int32(block))) }
+        if inputGradientDirectly(g) {
+            floats = max(floats, cnnb_direct_input_gradient_scratch_floats(g.kernelWindow, Int32(filters), Int32(block)))
+        }
+        if inputGradientByWinograd(g) {
+            floats = max(floats, cnnb_winograd_input_gradient_scratch_floats(g.kernelWindow, Int32(filters), Int32(block)))
+        }
+        return floats
     }
 
     /// One column buffer of `blockRows` x `depth` per core, kept between batches.
@@ -215,15 +253,20 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         columns.tensor(shape: [Parallel.cores, blockRows * depth]).pointer
     }
 
-    /// The columns `columnScratch` holds: a block of items' windows for every core, whatever
-    /// the batch (none for a 1x1 kernel, whose input is its own column matrix).
+    /// The scratch the loops keep, whatever the batch: the direct loops' (see `directScratch`),
+    /// or the columns `columnScratch` holds, a block of items' windows for every core (none for
+    /// a 1x1 kernel, whose input is its own column matrix).
     public func scratchCount(for inputShape: [Int]) -> Double {
         guard let g = try? makeGeometry(inputShape), !g.isPointwise else { return 0 }
         let positions = g.outputPositions, depth = g.windowSize * g.channels
         let block = blockItems(positions: positions, depth: depth, filters: filters)
         if convolvesDirectly(g) {
-            return Double(Parallel.cores) * Double(directScratchFloats(g, block: block))
-                + (inputGradientDirectly(g) ? Double(depth * filters) : 0)
+            // Per core its scratch; once, the flipped kernel and the Winograd transforms.
+            var floats = Double(Parallel.cores) * Double(directScratchFloats(g, block: block))
+            if inputGradientDirectly(g) { floats += Double(depth * filters) }
+            if usesWinograd(g) { floats += Double(16 * g.channels * filters) }
+            if inputGradientByWinograd(g) { floats += Double(16 * g.channels * filters) }
+            return floats
         }
         return Double(Parallel.cores) * Double(block) * Double(positions) * Double(depth)
     }
@@ -257,6 +300,11 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         let flipped: UnsafeMutablePointer<Float>? = computesInputGradient && inputGradientDirectly(g)
             ? flippedKernel.tensor(shape: [depth * filters]).pointer : nil
         if let flipped { cnnb_direct_flip_kernel(parameters[0].value.pointer, flipped, window, Int32(filters)) }
+        let winogradFlipped: UnsafeMutablePointer<Float>? = flipped != nil && inputGradientByWinograd(g)
+            ? winogradFlippedKernel.tensor(shape: [16 * g.channels * filters]).pointer : nil
+        if let flipped, let winogradFlipped {
+            cnnb_winograd_kernel(flipped, winogradFlipped, Int32(filters), Int32(g.channels))
+        }
         // The direct loops need columns only as the target of the input gradient.
         let scratch = g.isPointwise || (direct != nil && (!computesInputGradient || flipped != nil))
             ? nil : columnScratch(blockRows: block * positions, depth: depth)
@@ -320,6 +368,11 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                                 1, columnRows, Int32(depth), dzRows, Int32(filters), 1, kernelTarget, Int32(filters))
                 }
                 guard computesInputGradient else { continue }
+                if let winogradFlipped, let direct {
+                    cnnb_winograd_input_gradient(dzRows, winogradFlipped, inputGradientPointer + items.lowerBound * itemIn,
+                                                 window, Int32(filters), Int32(items.count), direct.pointer + chunk * direct.stride)
+                    continue
+                }
                 if let flipped, let direct {
                     cnnb_direct_input_gradient(dzRows, flipped, inputGradientPointer + items.lowerBound * itemIn, window,
                                                Int32(filters), Int32(items.count), direct.pointer + chunk * direct.stride)

@@ -145,6 +145,9 @@ static cnnb_window input_gradient_window(const cnnb_window *g, int filters) {
     return t;
 }
 
+/// Tiles the Winograd loops transform and multiply at a time (their matrices stay in cache).
+#define WINOGRAD_GROUP 64
+
 #if defined(__x86_64__) && defined(__clang__)
 #define VW 16
 #define VARIANT(name) name##_avx512
@@ -258,6 +261,63 @@ void cnnb_direct_flip_kernel(const float *kernel, float *flipped, cnnb_window g,
         for (int ch = 0; ch < c; ch++)
             for (int f = 0; f < filters; f++) dst[(long)f * c + ch] = src[(long)ch * filters + f];
     }
+}
+
+int cnnb_winograd_applies(cnnb_window g) {
+    return g.window[0] == 1 && g.window[1] == 3 && g.window[2] == 3 && g.input[0] == 1 && g.output[0] == 1
+           && g.stride[1] == 1 && g.stride[2] == 1 && g.dilation[1] == 1 && g.dilation[2] == 1;
+}
+
+int cnnb_winograd_input_gradient_applies(cnnb_window g, int filters) {
+    return cnnb_direct_input_gradient_applies(g) && cnnb_winograd_applies(input_gradient_window(&g, filters));
+}
+
+long cnnb_winograd_scratch_floats(cnnb_window g, int filters, int items) {
+    const long R = 2 * ((g.output[1] + 1) / 2) + 2, Q = 2 * ((g.output[2] + 1) / 2) + 2;
+    return R * Q * g.channels * items + 16L * WINOGRAD_GROUP * (g.channels + filters);
+}
+
+long cnnb_winograd_input_gradient_scratch_floats(cnnb_window g, int filters, int items) {
+    return cnnb_winograd_scratch_floats(input_gradient_window(&g, filters), g.channels, items);
+}
+
+void cnnb_winograd_kernel(const float *kernel, float *transformed, int channels, int filters) {
+    const long plane = (long)channels * filters;
+    const float *k[3][3];
+    float *u[4][4];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) k[i][j] = kernel + (i * 3 + j) * plane;
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) u[i][j] = transformed + (i * 4 + j) * plane;
+    // Element by element along (channel, filter): G k Gᵀ with G's rows (1, 0, 0),
+    // (1/2, 1/2, 1/2), (1/2, -1/2, 1/2), (0, 0, 1). The 25 arrays never overlap.
+#pragma clang loop vectorize(assume_safety)
+    for (long cf = 0; cf < plane; cf++) {
+        float gk[4][3];
+        for (int j = 0; j < 3; j++) {
+            gk[0][j] = k[0][j][cf];
+            gk[1][j] = 0.5f * (k[0][j][cf] + k[1][j][cf] + k[2][j][cf]);
+            gk[2][j] = 0.5f * (k[0][j][cf] - k[1][j][cf] + k[2][j][cf]);
+            gk[3][j] = k[2][j][cf];
+        }
+        for (int i = 0; i < 4; i++) {
+            u[i][0][cf] = gk[i][0];
+            u[i][1][cf] = 0.5f * (gk[i][0] + gk[i][1] + gk[i][2]);
+            u[i][2][cf] = 0.5f * (gk[i][0] - gk[i][1] + gk[i][2]);
+            u[i][3][cf] = gk[i][2];
+        }
+    }
+}
+
+void cnnb_winograd_convolution(const float *input, const float *transformed, const float *bias, float *output,
+                               cnnb_window g, int filters, int relu, int items, float *scratch) {
+    DISPATCH(winograd_convolution, input, transformed, bias, output, &g, filters, relu, items, scratch)
+}
+
+void cnnb_winograd_input_gradient(const float *gradient, const float *transformed, float *dInput, cnnb_window g,
+                                  int filters, int items, float *scratch) {
+    const cnnb_window t = input_gradient_window(&g, filters);
+    cnnb_winograd_convolution(gradient, transformed, NULL, dInput, t, g.channels, 0, items, scratch);
 }
 
 void cnnb_direct_input_gradient(const float *gradient, const float *flipped, float *dInput, cnnb_window g, int filters,

@@ -2,7 +2,8 @@ import Engine
 import XCTest
 
 /// Convolutions run on the direct loops instead of im2col + GEMM (under eight input channels,
-/// or with filters that fill whole vectors; the input gradient too at stride 1); each
+/// or with filters that fill whole vectors; the input gradient too at stride 1), 3x3 ones at
+/// stride 1 on Winograd F(2x2, 3x3); each
 /// instruction-set variant is checked against a plain convolution written out here: the
 /// output, the kernel and bias gradients, and the input gradient. Cases whose filters do not
 /// fill vectors at one width take im2col + GEMM there, and are checked the same way.
@@ -33,6 +34,10 @@ final class DirectConvolutionTests: XCTestCase {
         Case(rank: 2, input: [8, 7], channels: 9, filters: 20, kernel: [2, 3]),
         Case(rank: 1, input: [21], channels: 9, filters: 48, kernel: [4], padding: .same),
         Case(rank: 3, input: [4, 5, 6], channels: 8, filters: 16, kernel: [3], padding: .same),
+        // Winograd F(2x2, 3x3): odd output sizes (a half-filled last tile), same padding, and
+        // channels that fill vectors at some widths only (direct input gradient at the others).
+        Case(rank: 2, input: [11, 13], channels: 8, filters: 16, kernel: [3]),
+        Case(rank: 2, input: [9, 12], channels: 24, filters: 48, kernel: [3], padding: .same),
     ]
 
     func random(_ shape: [Int], seed: UInt64) -> Tensor {
