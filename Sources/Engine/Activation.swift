@@ -201,9 +201,9 @@ func addColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into
     withUnsafeTemporaryAllocation(of: Float.self, capacity: chunks * columns) { partialBuffer in
         let partial = partialBuffer.baseAddress!
         partial.initialize(repeating: 0, count: chunks * columns)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        Parallel.forEachChunk(rows, chunks: chunks) { chunk, range in
             let out = partial + chunk * columns
-            for r in (rows * chunk / chunks)..<(rows * (chunk + 1) / chunks) {
+            for r in range {
                 let row = matrix + r * columns
                 for c in 0..<columns { out[c] += row[c] }
             }

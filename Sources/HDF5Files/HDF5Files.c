@@ -64,6 +64,30 @@ int64_t cnnb_h5_open_image(const void *bytes, size_t size) {
 
 int cnnb_h5_close(int64_t file) { return H5Fclose(file); }
 
+// Whether libhdf5 reads `set` as floats without allocating far more than its values: numbers
+// (float or integer) of at most 8 bytes, in chunks (if chunked) of at most 256 MB. A damaged file
+// can declare a 4 GB number or chunk, which libhdf5 allocates a conversion buffer for.
+static int cnnb_h5_numbers_readable(hid_t set) {
+    hid_t type = H5Dget_type(set);
+    if (type < 0) return 0;
+    const H5T_class_t kind = H5Tget_class(type);
+    const size_t size = H5Tget_size(type);
+    H5Tclose(type);
+    if ((kind != H5T_FLOAT && kind != H5T_INTEGER) || size == 0 || size > 8) return 0;
+    hid_t creation = H5Dget_create_plist(set);
+    if (creation < 0) return 0;
+    int readable = 1;
+    if (H5Pget_layout(creation) == H5D_CHUNKED) {
+        hsize_t chunk[H5S_MAX_RANK];
+        const int rank = H5Pget_chunk(creation, H5S_MAX_RANK, chunk);
+        double bytes = (double)size;
+        for (int i = 0; i < rank; i++) bytes *= (double)chunk[i];
+        if (rank < 0 || bytes > (double)(256 << 20)) readable = 0;
+    }
+    H5Pclose(creation);
+    return readable;
+}
+
 // Reads every dataset of up to 256 MB and looks every link up by name, as a weights reader does.
 static herr_t probe_link(hid_t group, const char *name, const H5L_info_t *info, void *data) {
     (void)info; (void)data;
@@ -82,7 +106,7 @@ static herr_t probe_link(hid_t group, const char *name, const H5L_info_t *info, 
         if (set < 0) return 0;
         hid_t space = H5Dget_space(set);
         hssize_t count = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
-        if (count > 0 && count <= (64 << 20)) {
+        if (count > 0 && count <= (64 << 20) && cnnb_h5_numbers_readable(set)) {
             float *values = malloc((size_t)count * sizeof(float));
             if (values) {
                 H5Dread(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
@@ -195,6 +219,10 @@ int cnnb_h5_dataset_shape(int64_t file, const char *path, uint64_t *dimensions) 
 int cnnb_h5_read_floats(int64_t file, const char *path, float *values) {
     hid_t dataset = H5Dopen2(file, path, H5P_DEFAULT);
     if (dataset < 0) return -1;
+    if (!cnnb_h5_numbers_readable(dataset)) {
+        H5Dclose(dataset);
+        return -2;
+    }
     int status = H5Dread(dataset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
     H5Dclose(dataset);
     return status;

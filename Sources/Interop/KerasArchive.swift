@@ -239,7 +239,12 @@ public enum KerasArchive {
                 }
                 let shape = sizes.map { Int($0) }
                 var values = [Float](repeating: 0, count: parameter.value.count)
-                guard cnnb_h5_read_floats(file, dataset, &values) >= 0 else {
+                let status = cnnb_h5_read_floats(file, dataset, &values)
+                guard status != -2 else {
+                    throw InteropError("\(path): \(dataset) does not hold numbers of at most 8 bytes in chunks of at most 256 MB",
+                                       hint: "the file is damaged; save the weights again with Keras's model.save_weights")
+                }
+                guard status >= 0 else {
                     throw InteropError("\(path): cannot read \(dataset) as float32")
                 }
                 arrays.append(("\(node.layer.name)/\(parameter.name)", NumpyArray(shape: shape, values: values)))

@@ -86,6 +86,20 @@ final class DecoderFindingsTests: XCTestCase {
         XCTAssertNoThrow(try KerasArchive.loadWeights(try seedModel(), fromBytes: try seed("FuzzKeras/keras.weights.h5"), describedAs: "keras.weights.h5"))
     }
 
+    /// Found by FuzzKeras (as out-of-memory reports): a 16 KB file whose weight claims numbers of
+    /// about 4 GB each, for which libhdf5 allocated a 4 GB conversion buffer (4 GB of memory and
+    /// 6 s) before failing. Its type is checked first now; no weight changes.
+    func testANumberTypeOfGigabytesIsRefusedBeforeReading() throws {
+        let model = try seedModel()
+        let before = model.parameters.map(\.value.scalars)
+        let bytes = try seed("FuzzKeras/huge-number-type.weights.h5")
+        XCTAssertThrowsError(try KerasArchive.loadWeights(model, fromBytes: bytes, describedAs: "w.weights.h5")) { error in
+            XCTAssertEqual((error as? InteropError)?.message,
+                           "w.weights.h5: layers/dense/vars/0 does not hold numbers of at most 8 bytes in chunks of at most 256 MB")
+        }
+        XCTAssertEqual(model.parameters.map(\.value.scalars), before)
+    }
+
     func message(_ bytes: [UInt8], name: String, maxPixels: Int = ImageFolder.maxPixels) -> String {
         do {
             let image = try ImageFolder.decode(bytes: bytes, name: name, maxPixels: maxPixels)

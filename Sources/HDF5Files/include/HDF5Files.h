@@ -34,7 +34,9 @@ int cnnb_h5_write_floats(int64_t file, const char *path, int rank, const uint64_
 int cnnb_h5_exists(int64_t file, const char *path);
 /// The rank of the dataset at `path`, with up to 8 dimensions written to `dimensions`.
 int cnnb_h5_dataset_shape(int64_t file, const char *path, uint64_t *dimensions);
-/// Reads the dataset at `path` as float32 into `values` (sized from its shape).
+/// Reads the dataset at `path` as float32 into `values` (sized from its shape): -2 without
+/// reading when its numbers are over 8 bytes or not numbers, or its chunks over 256 MB (a
+/// damaged file; libhdf5 would allocate that much), -1 when libhdf5 fails.
 int cnnb_h5_read_floats(int64_t file, const char *path, float *values);
 
 #endif
