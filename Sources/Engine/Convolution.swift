@@ -193,13 +193,16 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
 
     /// Whether this geometry takes the direct loops rather than im2col + GEMM: im2col's runs
     /// (window width x channels) are short and its rows shallow under eight channels; with more,
-    /// the direct loops still win while the filters fill whole vectors.
+    /// the direct loops still win while the filters fill whole vectors and the window is not deep.
     private func convolvesDirectly(_ g: WindowGeometry) -> Bool {
         guard !g.isPointwise, cnnb_direct_applies(g.kernelWindow) != 0 else { return false }
         switch Convolution.algorithmOverride {
         case "gemm": return false
         case "direct", "direct-only": return true
-        default: return g.channels < 8 || filters % VectorLoops.width == 0
+        default:
+            // Past 2,048 window elements (3x3 over 228 channels) a tile's weights outgrow the
+            // core's cache and GEMM, which blocks for it, wins.
+            return g.channels < 8 || (filters % VectorLoops.width == 0 && g.windowSize * g.channels <= 2048)
         }
     }
 

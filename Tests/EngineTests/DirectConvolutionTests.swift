@@ -38,6 +38,8 @@ final class DirectConvolutionTests: XCTestCase {
         // channels that fill vectors at some widths only (direct input gradient at the others).
         Case(rank: 2, input: [11, 13], channels: 8, filters: 16, kernel: [3]),
         Case(rank: 2, input: [9, 12], channels: 24, filters: 48, kernel: [3], padding: .same),
+        // Deeper than 2,048 window elements: im2col + GEMM at every width.
+        Case(rank: 2, input: [5, 6], channels: 240, filters: 16, kernel: [3], padding: .same),
     ]
 
     func random(_ shape: [Int], seed: UInt64) -> Tensor {
