@@ -19,7 +19,8 @@ import Foundation
 /// Most layers convolve directly instead (EngineKernels: filters in vector lanes, a tile of
 /// positions held in registers through the whole window, no column matrix written and read
 /// back): those over fewer than eight input channels (a first layer on RGB images, whose
-/// im2col rows are too short for GEMM to run well) and those whose filters fill whole vectors.
+/// im2col rows are too short for GEMM to run well) and those whose filters fill whole vectors
+/// over windows of at most 2,048 elements.
 /// Their kernel gradient too, and at stride 1 their input gradient, as the flipped kernel's
 /// convolution over the padded output gradient. A 3x3 window at stride 1 over at least eight
 /// channels takes Winograd F(2x2, 3x3) instead, forward and for the input gradient.
