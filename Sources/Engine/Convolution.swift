@@ -130,9 +130,10 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         let batch = input.shape[0]
         let positions = g.outputPositions, depth = g.windowSize * g.channels, filters = filters
         let block = blockItems(positions: positions, depth: depth, filters: filters)
-        let direct = convolvesDirectly(g) ? directScratch(g, block: block) : nil
+        let plan = plan(g)
+        let direct = plan.direct ? directScratch(g, plan, block: block) : nil
         let scratch = g.isPointwise || direct != nil ? nil : columnScratch(blockRows: block * positions, depth: depth)
-        let winograd: UnsafeMutablePointer<Float>? = usesWinograd(g) ? winogradKernel.tensor(shape: [16 * g.channels * filters]).pointer : nil
+        let winograd: UnsafeMutablePointer<Float>? = plan.winograd ? winogradKernel.tensor(shape: [16 * g.channels * filters]).pointer : nil
         if let winograd { cnnb_winograd_kernel(parameters[0].value.pointer, winograd, Int32(g.channels), Int32(filters)) }
         let out = output.tensor(shape: [batch] + Array(g.outputSpatialShape.suffix(rank)) + [filters])
         let kernel = parameters[0].value.pointer
@@ -192,63 +193,62 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         return out
     }
 
-    /// Whether this geometry takes the direct loops rather than im2col + GEMM: im2col's runs
-    /// (window width x channels) are short and its rows shallow under eight channels; with more,
-    /// the direct loops still win while the filters fill whole vectors and the window is not deep.
-    private func convolvesDirectly(_ g: WindowGeometry) -> Bool {
-        guard !g.isPointwise, cnnb_direct_applies(g.kernelWindow) != 0 else { return false }
-        switch Convolution.algorithmOverride {
-        case "gemm": return false
-        case "direct", "direct-only": return true
-        default:
-            // Past 2,048 window elements (3x3 over 228 channels) a tile's weights outgrow the
-            // core's cache and GEMM, which blocks for it, wins.
-            return g.channels < 8 || (filters % VectorLoops.width == 0 && g.windowSize * g.channels <= 2048)
-        }
+    /// How a geometry convolves, decided once per pass from the geometry, the filters and the
+    /// vector width in use (tests change the width between passes).
+    private struct Plan {
+        /// The direct loops rather than im2col + GEMM: im2col's runs (window width x channels)
+        /// are short and its rows shallow under eight channels; with more, the direct loops still
+        /// win while the filters fill whole vectors and the window is not deep. Past 2,048 window
+        /// elements (3x3 over 228 channels) a tile's weights outgrow the core's cache and GEMM,
+        /// which blocks for it, wins.
+        var direct = false
+        /// Winograd F(2x2, 3x3) forward: a 3x3 window at stride 1 over at least eight channels,
+        /// 2.25 times fewer multiplications than the direct loops. Below 64 output positions an
+        /// item (8x8) its transforms and copies cost what it saves.
+        var winograd = false
+        /// The input gradient on the direct loops too (stride 1), rather than a GEMM and col2im.
+        /// They convolve over the whole padded gradient, inputPositions / outputPositions times
+        /// the GEMM's work: past 1.5 (a valid window over a small map) GEMM wins.
+        var directInputGradient = false
+        /// That input gradient by Winograd: a 3x3 window at stride 1, and input channels that fill
+        /// whole vectors.
+        var winogradInputGradient = false
     }
 
-    /// Whether the forward pass takes Winograd F(2x2, 3x3): a 3x3 window at stride 1 over at
-    /// least eight channels, 2.25 times fewer multiplications than the direct loops. Below 64
-    /// output positions an item (8x8) its transforms and copies cost what it saves.
-    private func usesWinograd(_ g: WindowGeometry) -> Bool {
-        convolvesDirectly(g) && g.channels >= 8 && g.outputPositions >= 64 && cnnb_winograd_applies(g.kernelWindow) != 0
-            && Convolution.algorithmOverride != "direct-only"
-    }
-
-    /// Whether the input gradient takes Winograd: the convolution behind it has a 3x3 window at
-    /// stride 1, and its input's channels fill whole vectors.
-    private func inputGradientByWinograd(_ g: WindowGeometry) -> Bool {
-        inputGradientDirectly(g) && g.channels % VectorLoops.width == 0 && g.inputPositions >= 64
-            && cnnb_winograd_input_gradient_applies(g.kernelWindow, Int32(filters)) != 0
-            && Convolution.algorithmOverride != "direct-only"
-    }
-
+    /// `CNNB_CONVOLUTION=gemm` or `direct-only`, read once.
     static let algorithmOverride = ProcessInfo.processInfo.environment["CNNB_CONVOLUTION"]
 
-    /// Whether the input gradient takes the direct loops too (stride 1), rather than a GEMM and
-    /// col2im. The direct loops convolve over the whole padded gradient, inputPositions /
-    /// outputPositions times the GEMM's work: past 1.5 (a valid window over a small map) GEMM wins.
-    private func inputGradientDirectly(_ g: WindowGeometry) -> Bool {
-        convolvesDirectly(g) && cnnb_direct_input_gradient_applies(g.kernelWindow) != 0
-            && 2 * g.inputPositions <= 3 * g.outputPositions
+    private func plan(_ g: WindowGeometry) -> Plan {
+        var plan = Plan()
+        let window = g.kernelWindow, width = VectorLoops.width
+        guard !g.isPointwise, cnnb_direct_applies(window) != 0 else { return plan }
+        switch Convolution.algorithmOverride {
+        case "gemm": return plan
+        case "direct-only": plan.direct = true
+        default: plan.direct = g.channels < 8 || (filters % width == 0 && g.windowSize * g.channels <= 2048)
+        }
+        guard plan.direct else { return plan }
+        let winogradAllowed = Convolution.algorithmOverride != "direct-only"
+        plan.winograd = winogradAllowed && g.channels >= 8 && g.outputPositions >= 64 && cnnb_winograd_applies(window) != 0
+        plan.directInputGradient = cnnb_direct_input_gradient_applies(window) != 0 && 2 * g.inputPositions <= 3 * g.outputPositions
+        plan.winogradInputGradient = winogradAllowed && plan.directInputGradient && g.channels % width == 0
+            && g.inputPositions >= 64 && cnnb_winograd_input_gradient_applies(window, Int32(filters)) != 0
+        return plan
     }
 
     /// Per core, scratch for the direct loops over a block of `block` items (padded copies and
     /// masked gradients; in the backward pass also the padded output gradient), kept between batches.
-    private func directScratch(_ g: WindowGeometry, block: Int) -> (pointer: UnsafeMutablePointer<Float>, stride: Int) {
-        let floats = directScratchFloats(g, block: block)
+    private func directScratch(_ g: WindowGeometry, _ plan: Plan, block: Int) -> (pointer: UnsafeMutablePointer<Float>, stride: Int) {
+        let floats = directScratchFloats(g, plan, block: block)
         return (directScratch.tensor(shape: [Parallel.cores, floats]).pointer, floats)
     }
 
-    private func directScratchFloats(_ g: WindowGeometry, block: Int) -> Int {
-        var floats = cnnb_direct_scratch_floats(g.kernelWindow, Int32(filters), Int32(block))
-        if usesWinograd(g) { floats = max(floats, cnnb_winograd_scratch_floats(g.kernelWindow, Int32(filters), Int32(block))) }
-        if inputGradientDirectly(g) {
-            floats = max(floats, cnnb_direct_input_gradient_scratch_floats(g.kernelWindow, Int32(filters), Int32(block)))
-        }
-        if inputGradientByWinograd(g) {
-            floats = max(floats, cnnb_winograd_input_gradient_scratch_floats(g.kernelWindow, Int32(filters), Int32(block)))
-        }
+    private func directScratchFloats(_ g: WindowGeometry, _ plan: Plan, block: Int) -> Int {
+        let window = g.kernelWindow, filters = Int32(filters), items = Int32(block)
+        var floats = cnnb_direct_scratch_floats(window, filters, items)
+        if plan.winograd { floats = max(floats, cnnb_winograd_scratch_floats(window, filters, items)) }
+        if plan.directInputGradient { floats = max(floats, cnnb_direct_input_gradient_scratch_floats(window, filters, items)) }
+        if plan.winogradInputGradient { floats = max(floats, cnnb_winograd_input_gradient_scratch_floats(window, filters, items)) }
         return floats
     }
 
@@ -264,12 +264,13 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         guard let g = try? makeGeometry(inputShape), !g.isPointwise else { return 0 }
         let positions = g.outputPositions, depth = g.windowSize * g.channels
         let block = blockItems(positions: positions, depth: depth, filters: filters)
-        if convolvesDirectly(g) {
+        let plan = plan(g)
+        if plan.direct {
             // Per core its scratch; once, the flipped kernel and the Winograd transforms.
-            var floats = Double(Parallel.cores) * Double(directScratchFloats(g, block: block))
-            if inputGradientDirectly(g) { floats += Double(depth * filters) }
-            if usesWinograd(g) { floats += Double(16 * g.channels * filters) }
-            if inputGradientByWinograd(g) { floats += Double(16 * g.channels * filters) }
+            var floats = Double(Parallel.cores) * Double(directScratchFloats(g, plan, block: block))
+            if plan.directInputGradient { floats += Double(depth * filters) }
+            if plan.winograd { floats += Double(16 * g.channels * filters) }
+            if plan.winogradInputGradient { floats += Double(16 * g.channels * filters) }
             return floats
         }
         return Double(Parallel.cores) * Double(block) * Double(positions) * Double(depth)
@@ -297,14 +298,15 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         let positions = g.outputPositions, depth = g.windowSize * g.channels, filters = filters
         precondition(gradient.count == batch * positions * filters, "\(name) gradient \(gradient.shape) does not match its output")
         let block = blockItems(positions: positions, depth: depth, filters: filters)
-        let direct = convolvesDirectly(g) ? directScratch(g, block: block) : nil
+        let plan = plan(g)
+        let direct = plan.direct ? directScratch(g, plan, block: block) : nil
         let window = g.kernelWindow
         // The input gradient as a convolution of dZ with the flipped kernel (stride 1), or else
         // a GEMM onto columns and col2im.
-        let flipped: UnsafeMutablePointer<Float>? = computesInputGradient && inputGradientDirectly(g)
+        let flipped: UnsafeMutablePointer<Float>? = computesInputGradient && plan.directInputGradient
             ? flippedKernel.tensor(shape: [depth * filters]).pointer : nil
         if let flipped { cnnb_direct_flip_kernel(parameters[0].value.pointer, flipped, window, Int32(filters)) }
-        let winogradFlipped: UnsafeMutablePointer<Float>? = flipped != nil && inputGradientByWinograd(g)
+        let winogradFlipped: UnsafeMutablePointer<Float>? = flipped != nil && plan.winogradInputGradient
             ? winogradFlippedKernel.tensor(shape: [16 * g.channels * filters]).pointer : nil
         if let flipped, let winogradFlipped {
             cnnb_winograd_kernel(flipped, winogradFlipped, Int32(filters), Int32(g.channels))

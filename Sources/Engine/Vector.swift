@@ -18,11 +18,11 @@ public enum VectorLoops {
     /// "avx512", "avx2" or "baseline".
     public static var name: String { String(cString: cnnb_kernels_name()) }
 
-    /// Caps the loops at `level` (0 baseline, 1 AVX2 with FMA, 2 AVX-512) within what the
-    /// processor runs, so each variant can be checked on one machine; returns the level in use.
     /// Floats per vector of the loops in use: 16, 8 or 4.
     public static var width: Int { Int(cnnb_kernels_vector_floats()) }
 
+    /// Caps the loops at `level` (0 baseline, 1 AVX2 with FMA, 2 AVX-512) within what the
+    /// processor runs, so each variant can be checked on one machine; returns the level in use.
     @discardableResult
     public static func limit(_ level: Int) -> Int { Int(cnnb_kernels_limit(Int32(level))) }
 }
