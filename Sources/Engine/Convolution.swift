@@ -23,7 +23,9 @@ import Foundation
 /// over windows of at most 2,048 elements.
 /// Their kernel gradient too, and at stride 1 their input gradient, as the flipped kernel's
 /// convolution over the padded output gradient. A 3x3 window at stride 1 over at least eight
-/// channels takes Winograd F(2x2, 3x3) instead, forward and for the input gradient.
+/// channels takes Winograd instead, forward, for the kernel gradient (the forward tiles' adjoint)
+/// and for the input gradient: F(4x4, 3x3) where its tiles fit the map better than F(2x2, 3x3)'s
+/// (7, 8 or 13 outputs a side), else F(2x2, 3x3).
 /// `CNNB_CONVOLUTION=gemm` (im2col + GEMM everywhere) or `direct-only` (no Winograd) picks
 /// one way for every layer, for comparing them.
 public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemoryLayer {
@@ -65,6 +67,8 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
     /// The kernel, and the flipped kernel, as the Winograd loops multiply with them.
     private var winogradKernel = ReusableBuffer()
     private var winogradFlippedKernel = ReusableBuffer()
+    /// Per core, the kernel gradient's sums in Winograd's terms (`cnnb_winograd_kernel_gradient`).
+    private var winogradGradientSums = ReusableBuffer()
 
     /// `kernelSize`, `strides` and `dilation` take one value for every axis or one per axis
     /// (Keras's int or tuple); strides and dilation default to 1. As in Keras, a stride above 1
@@ -133,8 +137,13 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         let plan = plan(g)
         let direct = plan.direct ? directScratch(g, plan, block: block) : nil
         let scratch = g.isPointwise || direct != nil ? nil : columnScratch(blockRows: block * positions, depth: depth)
-        let winograd: UnsafeMutablePointer<Float>? = plan.winograd ? winogradKernel.tensor(shape: [16 * g.channels * filters]).pointer : nil
-        if let winograd { cnnb_winograd_kernel(parameters[0].value.pointer, winograd, Int32(g.channels), Int32(filters)) }
+        let winograd: UnsafeMutablePointer<Float>? = plan.winograd
+            ? winogradKernel.tensor(shape: [cnnb_winograd_kernel_floats(plan.winogradTile, Int32(g.channels), Int32(filters))]).pointer
+            : nil
+        if let winograd {
+            transformForWinograd(parameters[0].value.pointer, into: winograd, tile: plan.winogradTile, rows: g.channels,
+                                 columns: filters)
+        }
         let out = output.tensor(shape: [batch] + Array(g.outputSpatialShape.suffix(rank)) + [filters])
         let kernel = parameters[0].value.pointer
         let bias = useBias ? UnsafePointer(parameters[1].value.pointer) : nil
@@ -156,7 +165,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                     if let winograd {
                         cnnb_winograd_convolution(source + items.lowerBound * itemIn, winograd, bias, outRows, window,
                                                   Int32(filters), fusedRelu ? 1 : 0, Int32(items.count),
-                                                  direct.pointer + chunk * direct.stride)
+                                                  direct.pointer + chunk * direct.stride, plan.winogradTile)
                     } else {
                         cnnb_direct_convolution(source + items.lowerBound * itemIn, kernel, bias, outRows, window,
                                                 Int32(filters), fusedRelu ? 1 : 0, Int32(items.count),
@@ -202,10 +211,17 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         /// elements (3x3 over 228 channels) a tile's weights outgrow the core's cache and GEMM,
         /// which blocks for it, wins.
         var direct = false
-        /// Winograd F(2x2, 3x3) forward: a 3x3 window at stride 1 over at least eight channels,
-        /// 2.25 times fewer multiplications than the direct loops. Below 64 output positions an
-        /// item (8x8) its transforms and copies cost what it saves.
+        /// Winograd forward: a 3x3 window at stride 1 over at least eight channels, F(2x2, 3x3)
+        /// or F(4x4, 3x3) (`winogradTile`), 2.25 or 4 times fewer multiplications than the direct
+        /// loops. Each tile takes all its products, however much of it hangs past the map: an odd
+        /// map wastes some, and unless the products come to at most 0.6 of the direct loops' 9 a
+        /// position (3x3 and 5x5 maps do not) the transforms cost what they save.
         var winograd = false
+        /// The kernel gradient by Winograd too (with `winogradTile`): the adjoint of the forward loops.
+        var winogradKernelGradient: Bool { winograd }
+        /// The output tile (2 or 4) of the Winograd loops forward, and of the input gradient's.
+        var winogradTile: Int32 = 2
+        var winogradInputGradientTile: Int32 = 2
         /// The input gradient on the direct loops too (stride 1), rather than a GEMM and col2im.
         /// They convolve over the whole padded gradient, inputPositions / outputPositions times
         /// the GEMM's work: past 1.5 (a valid window over a small map) GEMM wins.
@@ -213,6 +229,17 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         /// That input gradient by Winograd: a 3x3 window at stride 1, and input channels that fill
         /// whole vectors.
         var winogradInputGradient = false
+    }
+
+    /// A 3x3 kernel of `rows` x `columns` matrices as the Winograd loops of `tile` multiply with
+    /// it (`cnnb_winograd_kernel`), its rows shared out across cores.
+    private func transformForWinograd(_ kernel: UnsafePointer<Float>, into transformed: UnsafeMutablePointer<Float>,
+                                      tile: Int32, rows: Int, columns: Int) {
+        let elements = Int((tile + 2) * (tile + 2))
+        Parallel.forEachChunk(rows, workPerItem: elements * columns) { part in
+            cnnb_winograd_kernel(kernel, transformed, tile, Int32(rows), Int32(columns), Int32(part.lowerBound),
+                                 Int32(part.count))
+        }
     }
 
     /// `CNNB_CONVOLUTION=gemm` or `direct-only`, read once.
@@ -229,10 +256,16 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         }
         guard plan.direct else { return plan }
         let winogradAllowed = Convolution.algorithmOverride != "direct-only"
-        plan.winograd = winogradAllowed && g.channels >= 8 && g.outputPositions >= 64 && cnnb_winograd_applies(window) != 0
+        if winogradAllowed && g.channels >= 8 && cnnb_winograd_applies(window) != 0 {
+            plan.winogradTile = cnnb_winograd_tile(window)
+            let (_, outH, outW) = g.output, tile = Int(plan.winogradTile)
+            let products = (tile + 2) * (tile + 2) * ((outH + tile - 1) / tile) * ((outW + tile - 1) / tile)
+            plan.winograd = 5 * products <= 27 * g.outputPositions
+        }
         plan.directInputGradient = cnnb_direct_input_gradient_applies(window) != 0 && 2 * g.inputPositions <= 3 * g.outputPositions
         plan.winogradInputGradient = winogradAllowed && plan.directInputGradient && g.channels % width == 0
             && g.inputPositions >= 64 && cnnb_winograd_input_gradient_applies(window, Int32(filters)) != 0
+        if plan.winogradInputGradient { plan.winogradInputGradientTile = cnnb_winograd_input_gradient_tile(window, Int32(filters)) }
         return plan
     }
 
@@ -246,9 +279,11 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
     private func directScratchFloats(_ g: WindowGeometry, _ plan: Plan, block: Int) -> Int {
         let window = g.kernelWindow, filters = Int32(filters), items = Int32(block)
         var floats = cnnb_direct_scratch_floats(window, filters, items)
-        if plan.winograd { floats = max(floats, cnnb_winograd_scratch_floats(window, filters, items)) }
+        if plan.winograd { floats = max(floats, cnnb_winograd_scratch_floats(window, filters, items, plan.winogradTile)) }
         if plan.directInputGradient { floats = max(floats, cnnb_direct_input_gradient_scratch_floats(window, filters, items)) }
-        if plan.winogradInputGradient { floats = max(floats, cnnb_winograd_input_gradient_scratch_floats(window, filters, items)) }
+        if plan.winogradInputGradient {
+            floats = max(floats, cnnb_winograd_input_gradient_scratch_floats(window, filters, items, plan.winogradInputGradientTile))
+        }
         return floats
     }
 
@@ -266,11 +301,17 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         let block = blockItems(positions: positions, depth: depth, filters: filters)
         let plan = plan(g)
         if plan.direct {
-            // Per core its scratch; once, the flipped kernel and the Winograd transforms.
+            // Per core its scratch; once, the flipped kernel and its Winograd transform.
             var floats = Double(Parallel.cores) * Double(directScratchFloats(g, plan, block: block))
             if plan.directInputGradient { floats += Double(depth * filters) }
-            if plan.winograd { floats += Double(16 * g.channels * filters) }
-            if plan.winogradInputGradient { floats += Double(16 * g.channels * filters) }
+            // The transformed kernel once, and per core the kernel gradient's Winograd sums.
+            if plan.winograd {
+                let transformed = Double(cnnb_winograd_kernel_floats(plan.winogradTile, Int32(g.channels), Int32(filters)))
+                floats += transformed * Double(1 + Parallel.cores)
+            }
+            if plan.winogradInputGradient {
+                floats += Double(cnnb_winograd_kernel_floats(plan.winogradInputGradientTile, Int32(filters), Int32(g.channels)))
+            }
             return floats
         }
         return Double(Parallel.cores) * Double(block) * Double(positions) * Double(depth)
@@ -307,9 +348,11 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
             ? flippedKernel.tensor(shape: [depth * filters]).pointer : nil
         if let flipped { cnnb_direct_flip_kernel(parameters[0].value.pointer, flipped, window, Int32(filters)) }
         let winogradFlipped: UnsafeMutablePointer<Float>? = flipped != nil && plan.winogradInputGradient
-            ? winogradFlippedKernel.tensor(shape: [16 * g.channels * filters]).pointer : nil
+            ? winogradFlippedKernel.tensor(shape: [cnnb_winograd_kernel_floats(plan.winogradInputGradientTile, Int32(filters),
+                                                                              Int32(g.channels))]).pointer : nil
         if let flipped, let winogradFlipped {
-            cnnb_winograd_kernel(flipped, winogradFlipped, Int32(filters), Int32(g.channels))
+            transformForWinograd(flipped, into: winogradFlipped, tile: plan.winogradInputGradientTile, rows: filters,
+                                 columns: g.channels)
         }
         // The direct loops need columns only as the target of the input gradient.
         let scratch = g.isPointwise || (direct != nil && (!computesInputGradient || flipped != nil))
@@ -320,6 +363,12 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         // With one chunk the gradients accumulate in place; otherwise each chunk writes its own
         // partial sums, added in below.
         let partials = chunks > 1 ? partialGradients.tensor(shape: [chunks, kernelSize + filters]).pointer : nil
+        let sumsCount = plan.winogradKernelGradient
+            ? cnnb_winograd_kernel_floats(plan.winogradTile, Int32(g.channels), Int32(filters)) : 0
+        // A first layer's relu derivative goes into the direct loops (below), which then need nothing else.
+        let fusedFirstLayer = direct != nil && !computesInputGradient && (!throughActivation || activation == .relu)
+        let winogradSums = plan.winogradKernelGradient && !fusedFirstLayer
+            ? winogradGradientSums.tensor(shape: [chunks, sumsCount]).pointer : nil
         let dInput = inputGradient.tensor(shape: input.shape)
         let activation = activation, outputValues = out.pointer, upstream = gradient.pointer
         let kept = activation.derivativeReadsInput ? UnsafePointer(preActivation.tensor(shape: out.shape).pointer) : nil
@@ -332,11 +381,13 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
             let kernelTarget = partials.map { $0 + chunk * (kernelSize + filters) } ?? kernel.gradient.pointer
             let biasTarget = useBias ? partials.map { $0 + chunk * (kernelSize + filters) + kernelSize } ?? biasGradient! : nil
             if partials != nil { kernelTarget.update(repeating: 0, count: kernelSize + filters) }
+            let sums = winogradSums.map { $0 + chunk * sumsCount }
+            sums?.update(repeating: 0, count: sumsCount)
             for blockStart in stride(from: chunkItems.lowerBound, to: chunkItems.upperBound, by: block) {
                 let items = blockStart..<min(blockStart + block, chunkItems.upperBound)
                 let first = items.lowerBound * positions, rows = items.count * positions
                 let dzRows = dz + first * filters
-                if let direct, !computesInputGradient, !throughActivation || activation == .relu {
+                if let direct, fusedFirstLayer {
                     // Nothing reads dZ after the kernel and bias gradients: the direct loops take
                     // the relu derivative on the way instead of writing it out.
                     let mask = throughActivation ? UnsafePointer(outputValues + first * filters) : nil
@@ -362,7 +413,10 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                     }
                 }
                 let columns = scratch.map { $0 + chunk * block * positions * depth }
-                if let direct {
+                if let direct, let sums {
+                    cnnb_winograd_kernel_gradient(source + items.lowerBound * itemIn, dzRows, sums, window, Int32(filters),
+                                                  Int32(items.count), direct.pointer + chunk * direct.stride, plan.winogradTile)
+                } else if let direct {
                     cnnb_direct_kernel_gradient(source + items.lowerBound * itemIn, dzRows, nil, kernelTarget, nil, window,
                                                 Int32(filters), Int32(items.count), direct.pointer + chunk * direct.stride)
                 } else {
@@ -376,7 +430,8 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                 guard computesInputGradient else { continue }
                 if let winogradFlipped, let direct {
                     cnnb_winograd_input_gradient(dzRows, winogradFlipped, inputGradientPointer + items.lowerBound * itemIn,
-                                                 window, Int32(filters), Int32(items.count), direct.pointer + chunk * direct.stride)
+                                                 window, Int32(filters), Int32(items.count), direct.pointer + chunk * direct.stride,
+                                                 plan.winogradInputGradientTile)
                     continue
                 }
                 if let flipped, let direct {
@@ -392,6 +447,10 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                 if let columns {
                     columnsToImage(columns, inputGradientPointer + items.lowerBound * itemIn, items: items.count, g)
                 }
+            }
+            if let sums {
+                cnnb_winograd_kernel_gradient_finish(sums, kernelTarget, plan.winogradTile, Int32(g.channels), Int32(filters), 0,
+                                                     Int32(g.channels))
             }
         }
         if let partials {

@@ -145,8 +145,67 @@ static cnnb_window input_gradient_window(const cnnb_window *g, int filters) {
     return t;
 }
 
-/// Tiles the Winograd loops transform and multiply at a time (their matrices stay in cache).
-#define WINOGRAD_GROUP 64
+/// How the Winograd loops of output tile M cover `items` items: TH x TW tiles an item, each item
+/// copied inside zeros R x Q (M·TH + 2 x M·TW + 2) so that every tile reads whole inputs.
+typedef struct {
+    int TH, TW, R, Q;
+    long itemTiles, tiles, itemPadded;
+} winograd_tiling;
+
+static inline winograd_tiling winograd_tiling_of(const cnnb_window *g, int M, int items) {
+    winograd_tiling t;
+    t.TH = (g->output[1] + M - 1) / M;
+    t.TW = (g->output[2] + M - 1) / M;
+    t.R = M * t.TH + 2;
+    t.Q = M * t.TW + 2;
+    t.itemTiles = (long)t.TH * t.TW;
+    t.tiles = t.itemTiles * items;
+    t.itemPadded = (long)t.R * t.Q * g->channels;
+    return t;
+}
+
+/// Every item inside its padding (the border stays zero: each fills the same interior), so
+/// that a group of tiles can span items: small images still give the products many rows.
+static void winograd_pad_items(const float *input, const cnnb_window *g, const winograd_tiling *t, int items,
+                               float *padded) {
+    const int c = g->channels, H = g->input[1], W = g->input[2];
+    memset(padded, 0, sizeof(float) * (size_t)(t->itemPadded * items));
+    const int top = g->pad[1], left = g->pad[2];
+    const int rows = H < t->R - top ? H : t->R - top, columns = W < t->Q - left ? W : t->Q - left;
+    for (int n = 0; n < items; n++)
+        for (int ih = 0; ih < rows; ih++)
+            memcpy(padded + n * t->itemPadded + ((long)(ih + top) * t->Q + left) * c, input + (((long)n * H + ih) * W) * c,
+                   sizeof(float) * (size_t)columns * c);
+}
+
+/// Tile `t` of a tiling as (item, tile row, tile column), stepped without division.
+typedef struct {
+    int n, ty, tx;
+} winograd_tile_walk;
+
+static inline winograd_tile_walk winograd_walk_from(const winograd_tiling *t, long tile) {
+    winograd_tile_walk w = {(int)(tile / t->itemTiles), (int)(tile % t->itemTiles / t->TW), (int)(tile % t->TW)};
+    return w;
+}
+
+static inline void winograd_walk_next(const winograd_tiling *t, winograd_tile_walk *w) {
+    if (++w->tx < t->TW) return;
+    w->tx = 0;
+    if (++w->ty < t->TH) return;
+    w->ty = 0;
+    w->n++;
+}
+
+/// Floats from one matrix of a transformed kernel to the next: a cache line more than the
+/// channels x filters it holds.
+static inline long winograd_plane(int channels, int filters) { return (long)channels * filters + 16; }
+
+/// Tiles the Winograd loops transform and multiply at a time: enough rows for the register
+/// tiles to reuse each weight many times, few enough that the group's matrices stay in cache.
+static inline long winograd_group(int tile, int channels, int filters) {
+    (void)channels, (void)filters;
+    return tile == 4 ? 48 : 64;
+}
 
 #if defined(__x86_64__) && defined(__clang__)
 #define VW 16
@@ -272,52 +331,60 @@ int cnnb_winograd_input_gradient_applies(cnnb_window g, int filters) {
     return cnnb_direct_input_gradient_applies(g) && cnnb_winograd_applies(input_gradient_window(&g, filters));
 }
 
-long cnnb_winograd_scratch_floats(cnnb_window g, int filters, int items) {
-    const long R = 2 * ((g.output[1] + 1) / 2) + 2, Q = 2 * ((g.output[2] + 1) / 2) + 2;
-    return R * Q * g.channels * items + 16L * WINOGRAD_GROUP * (g.channels + filters);
+/// Products of Winograd F(tile x tile, 3x3) over an item: (tile + 2)² a tile, whole tiles.
+static long winograd_products(const cnnb_window *g, int tile) {
+    const long across = (g->output[1] + tile - 1) / tile, down = (g->output[2] + tile - 1) / tile;
+    return (long)(tile + 2) * (tile + 2) * across * down;
 }
 
-long cnnb_winograd_input_gradient_scratch_floats(cnnb_window g, int filters, int items) {
-    return cnnb_winograd_scratch_floats(input_gradient_window(&g, filters), g.channels, items);
+int cnnb_winograd_tile(cnnb_window g) {
+    return winograd_products(&g, 4) < winograd_products(&g, 2) ? 4 : 2;
 }
 
-void cnnb_winograd_kernel(const float *kernel, float *transformed, int channels, int filters) {
-    const long plane = (long)channels * filters;
-    const float *k[3][3];
-    float *u[4][4];
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++) k[i][j] = kernel + (i * 3 + j) * plane;
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 4; j++) u[i][j] = transformed + (i * 4 + j) * plane;
-    // Element by element along (channel, filter): G k Gᵀ with G's rows (1, 0, 0),
-    // (1/2, 1/2, 1/2), (1/2, -1/2, 1/2), (0, 0, 1). The 25 arrays never overlap.
-#pragma clang loop vectorize(assume_safety)
-    for (long cf = 0; cf < plane; cf++) {
-        float gk[4][3];
-        for (int j = 0; j < 3; j++) {
-            gk[0][j] = k[0][j][cf];
-            gk[1][j] = 0.5f * (k[0][j][cf] + k[1][j][cf] + k[2][j][cf]);
-            gk[2][j] = 0.5f * (k[0][j][cf] - k[1][j][cf] + k[2][j][cf]);
-            gk[3][j] = k[2][j][cf];
-        }
-        for (int i = 0; i < 4; i++) {
-            u[i][0][cf] = gk[i][0];
-            u[i][1][cf] = 0.5f * (gk[i][0] + gk[i][1] + gk[i][2]);
-            u[i][2][cf] = 0.5f * (gk[i][0] - gk[i][1] + gk[i][2]);
-            u[i][3][cf] = gk[i][2];
-        }
-    }
+int cnnb_winograd_input_gradient_tile(cnnb_window g, int filters) {
+    return cnnb_winograd_tile(input_gradient_window(&g, filters));
+}
+
+long cnnb_winograd_kernel_floats(int tile, int channels, int filters) {
+    return (long)(tile + 2) * (tile + 2) * winograd_plane(channels, filters);
+}
+
+long cnnb_winograd_scratch_floats(cnnb_window g, int filters, int items, int tile) {
+    const long R = tile * ((g.output[1] + tile - 1) / tile) + 2, Q = tile * ((g.output[2] + tile - 1) / tile) + 2;
+    const long elements = (long)(tile + 2) * (tile + 2);
+    // V and M (or V and Z, the kernel gradient's, cache lines placed differently) for a group.
+    return R * Q * g.channels * items + winograd_group(tile, g.channels, filters) * (elements * (g.channels + filters) + 32)
+           + 16 * elements;
+}
+
+long cnnb_winograd_input_gradient_scratch_floats(cnnb_window g, int filters, int items, int tile) {
+    return cnnb_winograd_scratch_floats(input_gradient_window(&g, filters), g.channels, items, tile);
+}
+
+void cnnb_winograd_kernel(const float *kernel, float *transformed, int tile, int channels, int filters, int first,
+                          int count) {
+    DISPATCH(winograd_kernel, kernel, transformed, tile, channels, filters, first, count)
 }
 
 void cnnb_winograd_convolution(const float *input, const float *transformed, const float *bias, float *output,
-                               cnnb_window g, int filters, int relu, int items, float *scratch) {
-    DISPATCH(winograd_convolution, input, transformed, bias, output, &g, filters, relu, items, scratch)
+                               cnnb_window g, int filters, int relu, int items, float *scratch, int tile) {
+    DISPATCH(winograd_convolution, input, transformed, bias, output, &g, filters, relu, items, scratch, tile)
+}
+
+void cnnb_winograd_kernel_gradient(const float *input, const float *gradient, float *sums, cnnb_window g, int filters,
+                                   int items, float *scratch, int tile) {
+    DISPATCH(winograd_kernel_gradient, input, gradient, sums, &g, filters, items, scratch, tile)
+}
+
+void cnnb_winograd_kernel_gradient_finish(const float *sums, float *kernelGradient, int tile, int channels, int filters,
+                                          int first, int count) {
+    DISPATCH(winograd_kernel_gradient_finish, sums, kernelGradient, tile, channels, filters, first, count)
 }
 
 void cnnb_winograd_input_gradient(const float *gradient, const float *transformed, float *dInput, cnnb_window g,
-                                  int filters, int items, float *scratch) {
+                                  int filters, int items, float *scratch, int tile) {
     const cnnb_window t = input_gradient_window(&g, filters);
-    cnnb_winograd_convolution(gradient, transformed, NULL, dInput, t, g.channels, 0, items, scratch);
+    cnnb_winograd_convolution(gradient, transformed, NULL, dInput, t, g.channels, 0, items, scratch, tile);
 }
 
 void cnnb_direct_input_gradient(const float *gradient, const float *flipped, float *dInput, cnnb_window g, int filters,

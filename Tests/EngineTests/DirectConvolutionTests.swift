@@ -3,7 +3,7 @@ import XCTest
 
 /// Convolutions run on the direct loops instead of im2col + GEMM (under eight input channels,
 /// or with filters that fill whole vectors; the input gradient too at stride 1), 3x3 ones at
-/// stride 1 on Winograd F(2x2, 3x3); each
+/// stride 1 on Winograd F(4x4, 3x3) or F(2x2, 3x3); each
 /// instruction-set variant is checked against a plain convolution written out here: the
 /// output, the kernel and bias gradients, and the input gradient. Cases whose filters do not
 /// fill vectors at one width take im2col + GEMM there, and are checked the same way.
@@ -34,10 +34,13 @@ final class DirectConvolutionTests: XCTestCase {
         Case(rank: 2, input: [8, 7], channels: 9, filters: 20, kernel: [2, 3]),
         Case(rank: 1, input: [21], channels: 9, filters: 48, kernel: [4], padding: .same),
         Case(rank: 3, input: [4, 5, 6], channels: 8, filters: 16, kernel: [3], padding: .same),
-        // Winograd F(2x2, 3x3): odd output sizes (a half-filled last tile), same padding, and
-        // channels that fill vectors at some widths only (direct input gradient at the others).
+        // Winograd F(4x4, 3x3) (above, and here) and F(2x2, 3x3): output sizes that leave the
+        // last tiles part-filled, same padding, and channels that fill vectors at some widths only
+        // (direct input gradient at the others).
         Case(rank: 2, input: [11, 13], channels: 8, filters: 16, kernel: [3]),
         Case(rank: 2, input: [9, 12], channels: 24, filters: 48, kernel: [3], padding: .same),
+        Case(rank: 2, input: [8, 8], channels: 16, filters: 32, kernel: [3]),
+        Case(rank: 2, input: [2, 40], channels: 16, filters: 16, kernel: [3], padding: .same),
         // Deeper than 2,048 window elements: im2col + GEMM at every width.
         Case(rank: 2, input: [5, 6], channels: 240, filters: 16, kernel: [3], padding: .same),
     ]

@@ -83,31 +83,59 @@ void cnnb_direct_input_gradient(const float *gradient, const float *flipped, flo
 
 long cnnb_direct_input_gradient_scratch_floats(cnnb_window g, int filters, int items);
 
-/// Whether the Winograd F(2x2, 3x3) loops take this geometry: a 2D 3x3 window, stride 1, no dilation.
+/// Whether the Winograd loops take this geometry: a 2D 3x3 window, stride 1, no dilation.
 int cnnb_winograd_applies(cnnb_window g);
 
 /// Whether they take the input gradient of this stride-1 convolution (the flipped kernel's
 /// convolution over the padded output gradient).
 int cnnb_winograd_input_gradient_applies(cnnb_window g, int filters);
 
-/// The kernel ((3, 3, channels) x filters, Keras's layout) as the Winograd loops multiply with
-/// it: G k Gᵀ, 16 matrices of channels x filters.
-void cnnb_winograd_kernel(const float *kernel, float *transformed, int channels, int filters);
+/// The output tile of the Winograd loops for this geometry: 4 (F(4x4, 3x3), 36 products a tile
+/// of 16 outputs) when its tiles take fewer products than 2's (F(2x2, 3x3), 16 a tile of 4), as on
+/// maps of 7, 8 or 13 outputs a side; else 2. A tile hanging past the map still costs them all.
+int cnnb_winograd_tile(cnnb_window g);
+
+/// The tile of the input gradient's Winograd loops (cnnb_winograd_tile of its convolution).
+int cnnb_winograd_input_gradient_tile(cnnb_window g, int filters);
+
+long cnnb_winograd_kernel_floats(int tile, int channels, int filters);
+
+/// The kernel ((3, 3, channels) x filters, Keras's layout) as the Winograd loops of output tile
+/// `tile` multiply with it: G k Gᵀ, (tile + 2)² matrices of channels x filters in
+/// cnnb_winograd_kernel_floats floats. Only the rows of channels [first, first + count), so that
+/// threads can share the work.
+void cnnb_winograd_kernel(const float *kernel, float *transformed, int tile, int channels, int filters, int first,
+                          int count);
 
 /// Floats of scratch `cnnb_winograd_convolution` needs for `items` items: the items inside
 /// their padding and a group of tiles' transforms.
-long cnnb_winograd_scratch_floats(cnnb_window g, int filters, int items);
+long cnnb_winograd_scratch_floats(cnnb_window g, int filters, int items, int tile);
 
-/// `cnnb_direct_convolution`'s result by Winograd F(2x2, 3x3): 2.25 times fewer multiplications
-/// for the price of transforms and rounding differences of a few units in the last place.
+/// `cnnb_direct_convolution`'s result by Winograd F(tile x tile, 3x3), tile 2 or 4: 2.25 or 4
+/// times fewer multiplications for the price of transforms and rounding differences (a few
+/// units in the last place with 2; F(4x4)'s larger transform constants lose a little more).
 void cnnb_winograd_convolution(const float *input, const float *transformed, const float *bias, float *output,
-                               cnnb_window g, int filters, int relu, int items, float *scratch);
+                               cnnb_window g, int filters, int relu, int items, float *scratch, int tile);
 
-long cnnb_winograd_input_gradient_scratch_floats(cnnb_window g, int filters, int items);
+/// Adds the kernel gradient of `items` items, from their inputs and `gradient` (dLoss/d(pre-activation),
+/// positions x filters per item), onto `sums` in Winograd's terms (cnnb_winograd_kernel_floats
+/// floats, zero at first); cnnb_winograd_kernel_gradient_finish turns them into the kernel
+/// gradient once every block is in. (The adjoint of cnnb_winograd_convolution in the kernel:
+/// the same tiles, 2.25 or 4 times fewer multiplications than the direct loops.) `scratch`:
+/// cnnb_winograd_scratch_floats floats.
+void cnnb_winograd_kernel_gradient(const float *input, const float *gradient, float *sums, cnnb_window g, int filters,
+                                   int items, float *scratch, int tile);
+
+/// kernelGradient ((3, 3, channels) x filters) += Gᵀ S G of the sums, for the channels
+/// [first, first + count).
+void cnnb_winograd_kernel_gradient_finish(const float *sums, float *kernelGradient, int tile, int channels, int filters,
+                                          int first, int count);
+
+long cnnb_winograd_input_gradient_scratch_floats(cnnb_window g, int filters, int items, int tile);
 
 /// `cnnb_direct_input_gradient`'s result by Winograd, with the flipped kernel transformed
-/// (cnnb_winograd_kernel over filters x channels).
+/// (cnnb_winograd_kernel over filters x channels, with cnnb_winograd_input_gradient_tile).
 void cnnb_winograd_input_gradient(const float *gradient, const float *transformed, float *dInput, cnnb_window g,
-                                  int filters, int items, float *scratch);
+                                  int filters, int items, float *scratch, int tile);
 
 #endif
