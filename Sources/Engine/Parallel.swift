@@ -26,16 +26,17 @@ enum Parallel {
     }
 
     /// Calls `body(chunk, range)` for `chunks` disjoint ranges covering `0..<count`, at once on
-    /// separate threads when `chunks > 1`.
+    /// separate threads when `chunks > 1`: the engine's spinning workers, or GCD's while those
+    /// are busy (a split inside a split, or another thread's).
     @inline(__always)
     static func forEachChunk(_ count: Int, chunks: Int, _ body: (Int, Range<Int>) -> Void) {
         if chunks <= 1 {
             body(0, 0..<count)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks))
-        }
+        let run = { (chunk: Int) in body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks)) }
+        if let workers = SpinningWorkers.shared, workers.run(chunks, run) { return }
+        DispatchQueue.concurrentPerform(iterations: chunks, execute: run)
     }
 
     /// Makes BLAS run on the calling thread. The engine splits its work across cores itself

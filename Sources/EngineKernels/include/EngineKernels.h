@@ -23,6 +23,13 @@ typedef struct {
 /// The processors this process may run on (its affinity mask), or a large number when unknown.
 int cnnb_allowed_processors(void);
 
+/// Tells the processor the calling thread is spinning on a shared variable (x86's `pause`).
+static inline void cnnb_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 /// "avx512", "avx2" or "baseline": the loops in use.
 const char *cnnb_kernels_name(void);
 
