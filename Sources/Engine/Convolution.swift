@@ -28,7 +28,7 @@ import Foundation
 /// (7, 8 or 13 outputs a side), else F(2x2, 3x3).
 /// `CNNB_CONVOLUTION=gemm` (im2col + GEMM everywhere) or `direct-only` (no Winograd) picks
 /// one way for every layer, for comparing them.
-public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemoryLayer {
+public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemoryLayer, BlockwiseProducer {
     public var name: String
     /// 1, 2 or 3.
     public let rank: Int
@@ -127,6 +127,10 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        forward(input, training: training) { _, _ in }
+    }
+
+    public func forward(_ input: Tensor, training: Bool, eachBlock: (Tensor, Range<Int>) -> Void) -> Tensor {
         guard let g = geometry else { preconditionFailure("\(name) used before build") }
         precondition(input.rank == rank + 2 && input.count == input.shape[0] * g.inputPositions * g.channels,
                      "\(name) built for \(g.input) x \(g.channels) got \(input.shape)")
@@ -175,6 +179,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                         kept.map { ($0 + first * filters).update(from: outRows, count: rows * filters) }
                         activation.apply(outRows, rows: rows, columns: filters, bias: nil)
                     }
+                    eachBlock(out, items)
                     continue
                 }
                 let matrix: UnsafePointer<Float>
@@ -195,6 +200,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                             outRows, Int32(filters))
                 kept.map { ($0 + first * filters).update(from: outRows, count: rows * filters) }
                 activation.apply(outRows, rows: rows, columns: filters, bias: nil)
+                eachBlock(out, items)
             }
         }
         self.input = input

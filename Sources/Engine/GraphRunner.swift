@@ -7,6 +7,10 @@
 /// layer whose forward draws random numbers or updates statistics (`ForwardStateKeeping`) is
 /// not run again: each node's call keeps its state, handed back before that node's backward;
 /// a model used as a layer is replayed with its inner calls' states.
+///
+/// Going forward, a node whose only reader is the next node can hand that node each block of
+/// items as soon as it is written (`BlockwiseProducer` into `ItemwiseForward`: max pooling
+/// reads a convolution's output while it is still in cache).
 final class GraphRunner {
     let nodes: [Node]
     /// Per node, the positions of its inputs in `nodes`.
@@ -32,6 +36,9 @@ final class GraphRunner {
     private let keepers: [(any ForwardStateKeeping)?]
     private var states: [Any?]
     private var training = false
+    /// Per node, the node after it whose forward pass takes each block of this one's output as
+    /// it is written (`BlockwiseProducer` into `ItemwiseForward`): its only reader, neither shared.
+    private let blockFollowers: [Int?]
 
     init(_ model: Model) {
         nodes = model.nodes
@@ -56,14 +63,43 @@ final class GraphRunner {
         gradients = Array(repeating: nil, count: nodes.count)
         ownsGradient = Array(repeating: false, count: nodes.count)
         fused = Array(repeating: false, count: nodes.count)
+        let inputs = inputIndices, layers = nodes.map(\.layer)
+        blockFollowers = layers.indices.map { i in
+            let j = i + 1
+            guard i > 0, j < layers.count, counts[i] == 1, inputs[j] == [i], !shared[i], !shared[j],
+                  layers[i] is any BlockwiseProducer, layers[j] is any ItemwiseForward else { return nil }
+            return j
+        }
     }
 
     /// The model's outputs for a batch of inputs, in the order of `outputs`.
     func forward(_ input: Tensor, training: Bool) -> [Tensor] {
         self.training = training
         values[0] = input
-        for i in 1..<nodes.count { values[i] = run(i) }
+        var i = 1
+        while i < nodes.count {
+            if let j = blockFollowers[i] {
+                runWithFollower(i, j)
+                i = j + 1
+            } else {
+                values[i] = run(i)
+                i += 1
+            }
+        }
         return outputIndices.map { values[$0] }
+    }
+
+    /// Node `i` forward, node `j` (its `blockFollowers` entry) taking each block of its output
+    /// as it is written.
+    private func runWithFollower(_ i: Int, _ j: Int) {
+        guard let producer = nodes[i].layer as? any BlockwiseProducer, let follower = nodes[j].layer as? any ItemwiseForward
+        else { preconditionFailure("node \(i) and \(j) cannot run together") }
+        let input = values[inputIndices[i][0]]
+        let followerOutput = follower.prepareForward(inputShape: [input.shape[0]] + nodes[i].shape, training: training)
+        let out = producer.forward(input, training: training) { output, items in follower.forward(items: items, of: output) }
+        follower.finishForward(out)
+        values[i] = out
+        values[j] = followerOutput
     }
 
     private func run(_ i: Int) -> Tensor {

@@ -67,6 +67,28 @@ public protocol ForwardStateKeeping: Layer {
     func restoreForwardState(_ state: Any)
 }
 
+/// A layer whose forward pass can take a batch a block of items at a time, each block as soon
+/// as the layer before it (a `BlockwiseProducer`) has written it and while it is still in the
+/// core's cache, rather than the whole batch afterwards (max pooling after a convolution:
+/// otherwise a second pass over a feature map memory, not arithmetic, limits).
+public protocol ItemwiseForward: Layer {
+    /// Gets the forward pass over a batch of `inputShape` (batch first) ready; returns the output
+    /// tensor that `forward(items:of:)` then fills.
+    func prepareForward(inputShape: [Int], training: Bool) -> Tensor
+    /// The output of `items` of `input`, whose other items may not be written yet. Called from
+    /// several threads at once, for disjoint items.
+    func forward(items: Range<Int>, of input: Tensor)
+    /// Ends the pass once every item is in: keeps what `backward` needs.
+    func finishForward(_ input: Tensor)
+}
+
+/// A layer that can hand each block of items it finishes to the next layer's `ItemwiseForward`.
+public protocol BlockwiseProducer: Layer {
+    /// `forward(input, training:)`, calling `eachBlock(output, items)` as soon as those items
+    /// of the output are written, on the thread that wrote them.
+    func forward(_ input: Tensor, training: Bool, eachBlock: (Tensor, Range<Int>) -> Void) -> Tensor
+}
+
 /// The first layer of a model may skip computing the gradient of its input, which nobody reads.
 public protocol InputGradientOptional: AnyObject {
     var computesInputGradient: Bool { get set }

@@ -8,7 +8,7 @@ public enum PoolingKind: String, CaseIterable, Sendable {
 /// Keras's `MaxPooling1D/2D/3D` and `AveragePooling1D/2D/3D` (one class; `kind` and `rank`
 /// pick which). Windows are clipped to the input under `same` padding: max ignores the
 /// padding, average divides by the count of real elements, as Keras does.
-public final class Pooling: WindowedLayer, ReceptiveFieldLayer {
+public final class Pooling: WindowedLayer, ReceptiveFieldLayer, ItemwiseForward {
     public var name: String
     public let kind: PoolingKind
     public let rank: Int
@@ -79,22 +79,43 @@ public final class Pooling: WindowedLayer, ReceptiveFieldLayer {
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        let out = prepareForward(inputShape: input.shape, training: training)
         guard let g = geometry else { preconditionFailure("\(name) used before build") }
-        precondition(input.rank == rank + 2 && input.count == input.shape[0] * g.inputPositions * g.channels,
-                     "\(name) built for \(g.input) x \(g.channels) got \(input.shape)")
-        let batch = input.shape[0]
-        inputShape = input.shape
-        let out = output.tensor(shape: [batch] + Array(g.outputSpatialShape.suffix(rank)) + [g.channels])
+        Parallel.forEachChunk(input.shape[0], workPerItem: g.outputPositions * g.channels * g.windowSize) { items in
+            guard !items.isEmpty else { return }
+            forward(items: items, of: input)
+        }
+        finishForward(input)
+        return out
+    }
+
+    public func prepareForward(inputShape shape: [Int], training: Bool) -> Tensor {
+        guard let g = geometry else { preconditionFailure("\(name) used before build") }
+        precondition(shape.count == rank + 2 && shape.dropFirst().reduce(1, *) == g.inputPositions * g.channels,
+                     "\(name) built for \(g.input) x \(g.channels) got \(shape)")
+        inputShape = shape
+        let out = output.tensor(shape: [shape[0]] + Array(g.outputSpatialShape.suffix(rank)) + [g.channels])
+        // Inference needs no winners; a backward pass after it finds them again.
+        winnersValid = kind == .max && training
+        if winnersValid { _ = winners(count: out.count) }
+        return out
+    }
+
+    public func forward(items: Range<Int>, of input: Tensor) {
+        guard let g = geometry, let out = output.last else { preconditionFailure("\(name) used before prepareForward") }
+        let itemIn = g.inputPositions * g.channels, itemOut = g.outputPositions * g.channels
+        let source = input.pointer + items.lowerBound * itemIn, target = out.pointer + items.lowerBound * itemOut
         switch kind {
         case .max:
-            // Inference needs no winners; a backward pass after it finds them again.
-            lastInput = input
-            winnersValid = training
-            maxPoolForward(input.pointer, out.pointer, training ? winners(count: out.count) : nil, batch: batch, g)
+            let winners = winnersValid ? argmax.map { $0 + items.lowerBound * itemOut } : nil
+            cnnb_max_pool_forward(source, target, winners, g.kernelWindow, Int32(items.count))
         case .average:
-            averagePoolForward(input.pointer, out.pointer, batch: batch, g)
+            averagePoolForward(source, target, items: items.count, g)
         }
-        return out
+    }
+
+    public func finishForward(_ input: Tensor) {
+        lastInput = kind == .max ? input : nil
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
@@ -148,35 +169,34 @@ private func maxPoolBackward(_ gradient: UnsafePointer<Float>, _ argmax: UnsafeP
     }
 }
 
+/// The average of every window of `items` items, on the calling thread.
 private func averagePoolForward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                                batch: Int, _ g: WindowGeometry) {
+                                items: Int, _ g: WindowGeometry) {
     let c = g.channels
     let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
     let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
     let itemIn = g.inputPositions * c, itemOut = g.outputPositions * c
-    Parallel.forEachChunk(batch, workPerItem: itemOut * g.windowSize) { items in
-        for n in items {
-            let src = input + n * itemIn
-            var dst = output + n * itemOut
-            for od in 0..<outD {
-                let ds = clippedRange(od, stride: sD, pad: pD, window: kD, size: inD)
-                for oh in 0..<outH {
-                    let hs = clippedRange(oh, stride: sH, pad: pH, window: kH, size: inH)
-                    for ow in 0..<outW {
-                        let ws = clippedRange(ow, stride: sW, pad: pW, window: kW, size: inW)
-                        dst.update(repeating: 0, count: c)
-                        for id in ds {
-                            for ih in hs {
-                                for iw in ws {
-                                    let p = src + ((id * inH + ih) * inW + iw) * c
-                                    for ch in 0..<c { dst[ch] += p[ch] }
-                                }
+    for n in 0..<items {
+        let src = input + n * itemIn
+        var dst = output + n * itemOut
+        for od in 0..<outD {
+            let ds = clippedRange(od, stride: sD, pad: pD, window: kD, size: inD)
+            for oh in 0..<outH {
+                let hs = clippedRange(oh, stride: sH, pad: pH, window: kH, size: inH)
+                for ow in 0..<outW {
+                    let ws = clippedRange(ow, stride: sW, pad: pW, window: kW, size: inW)
+                    dst.update(repeating: 0, count: c)
+                    for id in ds {
+                        for ih in hs {
+                            for iw in ws {
+                                let p = src + ((id * inH + ih) * inW + iw) * c
+                                for ch in 0..<c { dst[ch] += p[ch] }
                             }
                         }
-                        let scale = 1 / Float(ds.count * hs.count * ws.count)
-                        for ch in 0..<c { dst[ch] *= scale }
-                        dst += c
                     }
+                    let scale = 1 / Float(ds.count * hs.count * ws.count)
+                    for ch in 0..<c { dst[ch] *= scale }
+                    dst += c
                 }
             }
         }
