@@ -2,8 +2,11 @@ import Datasets
 import Engine
 import Foundation
 
-/// Per-layer processor time (summed over threads) of the training step (forward, then backward from the loss), averaged
-/// over `batches` batches after a warm-up batch; written to stderr for `--profile`.
+/// Per-layer processor time (summed over threads) and wall time of the training step (forward,
+/// then backward from the loss), averaged over `batches` batches after a warm-up batch; written
+/// to stderr for `--profile`. The engine's workers spin for a moment after each split and the
+/// kernel adds a running thread's time to the process's in lumps, so a layer's processor time
+/// can carry some of its neighbours'; the totals and the wall times are exact.
 func profileLayers(_ model: Model, on source: BatchSource, batchSize: Int, batches: Int = 50) throws {
     let layers = Array(model.layers.dropFirst())
     // As in `fit`, nobody needs the gradient of the images.
@@ -12,6 +15,9 @@ func profileLayers(_ model: Model, on source: BatchSource, batchSize: Int, batch
     var labels = [Int32](repeating: 0, count: batchSize)
     var forwardTime = [Double](repeating: 0, count: layers.count)
     var backwardTime = [Double](repeating: 0, count: layers.count)
+    var forwardWall = [Double](repeating: 0, count: layers.count)
+    var backwardWall = [Double](repeating: 0, count: layers.count)
+    @inline(__always) func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
     var lossTime = 0.0
     @inline(__always) func clock() -> UInt64 { processorNanoseconds() }
     var wallStart = DispatchTime.now().uptimeNanoseconds
@@ -23,9 +29,12 @@ func profileLayers(_ model: Model, on source: BatchSource, batchSize: Int, batch
         let counted = batch > 0
         var x = input
         for (i, layer) in layers.enumerated() {
-            let start = clock()
+            let start = clock(), startWall = now()
             x = layer.forward(x, training: true)
-            if counted { forwardTime[i] += Double(clock() - start) }
+            if counted {
+                forwardTime[i] += Double(clock() - start)
+                forwardWall[i] += Double(now() - startWall)
+            }
         }
         var start = clock()
         var gradient = try Loss.sparseCategoricalCrossentropy.gradient(predictions: x, labels: labels, withRespectToLogits: true)
@@ -33,21 +42,26 @@ func profileLayers(_ model: Model, on source: BatchSource, batchSize: Int, batch
         for parameter in model.parameters { parameter.gradient.fill(0) }
         for (i, layer) in layers.enumerated().reversed() {
             start = clock()
+            let startWall = now()
             if i == layers.count - 1, let last = layer as? SoftmaxOutputLayer {
                 gradient = last.backward(logitsGradient: gradient)
             } else {
                 gradient = layer.backward(gradient)
             }
-            if counted { backwardTime[i] += Double(clock() - start) }
+            if counted {
+                backwardTime[i] += Double(clock() - start)
+                backwardWall[i] += Double(now() - startWall)
+            }
         }
     }
     let wall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e3 / Double(batches)
     // Nanoseconds summed over `batches` -> microseconds a batch.
     let perBatch = 1e-3 / Double(batches)
-    log("layer                 forward cpu µs  backward cpu µs  (batch \(batchSize), mean of \(batches))")
+    log("layer                 forward cpu µs  backward cpu µs  forward wall µs  backward wall µs  (batch \(batchSize), mean of \(batches))")
     for (i, layer) in layers.enumerated() {
         log(layer.name.padding(toLength: 24, withPad: " ", startingAt: 0)
-            + String(format: " %15.0f  %15.0f", forwardTime[i] * perBatch, backwardTime[i] * perBatch))
+            + String(format: " %15.0f  %15.0f  %15.0f  %16.0f", forwardTime[i] * perBatch, backwardTime[i] * perBatch,
+                     forwardWall[i] * perBatch, backwardWall[i] * perBatch))
     }
     let total = (forwardTime.reduce(0, +) + backwardTime.reduce(0, +) + lossTime) * perBatch
     log(String(format: "total %.0f cpu µs a batch (loss %.0f µs): %.0f img/s on %d cores if perfectly parallel, without the optimizer",

@@ -169,68 +169,64 @@ private func maxPoolBackward(_ gradient: UnsafePointer<Float>, _ argmax: UnsafeP
     }
 }
 
+/// Walks one item's windows in output order: `body(position, count, inputs)`, where `inputs(visit)`
+/// calls `visit` with the input position of each of the window's `count` elements, clipped to
+/// the input (padding takes no part).
+@inline(__always)
+private func forEachClippedWindow(_ g: WindowGeometry, _ body: (Int, Int, ((Int) -> Void) -> Void) -> Void) {
+    let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
+    let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
+    var position = 0
+    for od in 0..<outD {
+        let ds = clippedRange(od, stride: sD, pad: pD, window: kD, size: inD)
+        for oh in 0..<outH {
+            let hs = clippedRange(oh, stride: sH, pad: pH, window: kH, size: inH)
+            for ow in 0..<outW {
+                let ws = clippedRange(ow, stride: sW, pad: pW, window: kW, size: inW)
+                body(position, ds.count * hs.count * ws.count) { visit in
+                    for id in ds {
+                        for ih in hs {
+                            for iw in ws { visit((id * inH + ih) * inW + iw) }
+                        }
+                    }
+                }
+                position += 1
+            }
+        }
+    }
+}
+
 /// The average of every window of `items` items, on the calling thread.
 private func averagePoolForward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
                                 items: Int, _ g: WindowGeometry) {
-    let c = g.channels
-    let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
-    let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
-    let itemIn = g.inputPositions * c, itemOut = g.outputPositions * c
+    let c = g.channels, itemIn = g.inputPositions * c, itemOut = g.outputPositions * c
     for n in 0..<items {
-        let src = input + n * itemIn
-        var dst = output + n * itemOut
-        for od in 0..<outD {
-            let ds = clippedRange(od, stride: sD, pad: pD, window: kD, size: inD)
-            for oh in 0..<outH {
-                let hs = clippedRange(oh, stride: sH, pad: pH, window: kH, size: inH)
-                for ow in 0..<outW {
-                    let ws = clippedRange(ow, stride: sW, pad: pW, window: kW, size: inW)
-                    dst.update(repeating: 0, count: c)
-                    for id in ds {
-                        for ih in hs {
-                            for iw in ws {
-                                let p = src + ((id * inH + ih) * inW + iw) * c
-                                for ch in 0..<c { dst[ch] += p[ch] }
-                            }
-                        }
-                    }
-                    let scale = 1 / Float(ds.count * hs.count * ws.count)
-                    for ch in 0..<c { dst[ch] *= scale }
-                    dst += c
-                }
+        let src = input + n * itemIn, dst = output + n * itemOut
+        forEachClippedWindow(g) { position, count, inputs in
+            let out = dst + position * c
+            out.update(repeating: 0, count: c)
+            inputs { i in
+                let p = src + i * c
+                for ch in 0..<c { out[ch] += p[ch] }
             }
+            let scale = 1 / Float(count)
+            for ch in 0..<c { out[ch] *= scale }
         }
     }
 }
 
 private func averagePoolBackward(_ gradient: UnsafePointer<Float>, _ dInput: UnsafeMutablePointer<Float>,
                                  batch: Int, _ g: WindowGeometry) {
-    let c = g.channels
-    let (inD, inH, inW) = g.input, (kD, kH, kW) = g.window, (sD, sH, sW) = g.stride
-    let (pD, pH, pW) = g.padBefore, (outD, outH, outW) = g.output
-    let itemIn = g.inputPositions * c, itemOut = g.outputPositions * c
+    let c = g.channels, itemIn = g.inputPositions * c, itemOut = g.outputPositions * c
     Parallel.forEachChunk(batch, workPerItem: itemOut * g.windowSize) { items in
         for n in items {
-            let dst = dInput + n * itemIn
+            let dst = dInput + n * itemIn, src = gradient + n * itemOut
             dst.update(repeating: 0, count: itemIn)
-            var src = gradient + n * itemOut
-            for od in 0..<outD {
-                let ds = clippedRange(od, stride: sD, pad: pD, window: kD, size: inD)
-                for oh in 0..<outH {
-                    let hs = clippedRange(oh, stride: sH, pad: pH, window: kH, size: inH)
-                    for ow in 0..<outW {
-                        let ws = clippedRange(ow, stride: sW, pad: pW, window: kW, size: inW)
-                        let scale = 1 / Float(ds.count * hs.count * ws.count)
-                        for id in ds {
-                            for ih in hs {
-                                for iw in ws {
-                                    let p = dst + ((id * inH + ih) * inW + iw) * c
-                                    for ch in 0..<c { p[ch] += src[ch] * scale }
-                                }
-                            }
-                        }
-                        src += c
-                    }
+            forEachClippedWindow(g) { position, count, inputs in
+                let share = src + position * c, scale = 1 / Float(count)
+                inputs { i in
+                    let p = dst + i * c
+                    for ch in 0..<c { p[ch] += share[ch] * scale }
                 }
             }
         }

@@ -6,13 +6,6 @@ import XCTest
 /// (`BlockwiseProducer` into `ItemwiseForward`); the results must be those of the two layers run
 /// one after the other, bit for bit, and the pooling's backward pass must find its winners.
 final class BlockwiseForwardTests: XCTestCase {
-    func random(_ shape: [Int], seed: UInt64) -> Tensor {
-        var generator = SeededGenerator(seed: seed)
-        let t = Tensor(zeros: shape)
-        for i in 0..<t.count { t[flat: i] = generator.uniform(-1, 1) }
-        return t
-    }
-
     func testPoolingTakesEachBlockOfAConvolutionAsItIsWritten() throws {
         // 40 items: several blocks per core on every path (direct loops, Winograd, GEMM).
         for (channels, filters, kernel) in [(3, 16, 3), (16, 32, 3), (5, 7, 2)] {
@@ -32,11 +25,11 @@ final class BlockwiseForwardTests: XCTestCase {
         try convolution.build(inputShape: [12, 11, channels], generator: &generator)
         let pooledShape = try convolution.outputShape(for: [12, 11, channels])
         try pooling.build(inputShape: pooledShape, generator: &generator)
-        let x = random([40, 12, 11, channels], seed: 7)
+        let x = uniformTensor([40, 12, 11, channels], seed: 7)
 
         // One after the other.
         let expected = pooling.forward(convolution.forward(x, training: training), training: training).copy()
-        let gradient = random(expected.shape, seed: 8)
+        let gradient = uniformTensor(expected.shape, seed: 8)
         let expectedInputGradient = pooling.backward(gradient).copy()
 
         // Block by block, from whichever thread wrote each block.
@@ -66,7 +59,7 @@ final class BlockwiseForwardTests: XCTestCase {
         x = try Pooling(kind: .average, rank: 2)(x)
         x = try Flatten()(x)
         let model = try Model(inputs: input, outputs: try Dense(units: 5, activation: .softmax)(x))
-        let images = random([37, 14, 14, 3], seed: 4)
+        let images = uniformTensor([37, 14, 14, 3], seed: 4)
         let predicted = try model.predict(images, batchSize: 37)[0]
         var value = images
         for node in model.nodes.dropFirst() { value = node.layer.forward(value, training: false).copy() }

@@ -45,13 +45,6 @@ final class DirectConvolutionTests: XCTestCase {
         Case(rank: 2, input: [5, 6], channels: 240, filters: 16, kernel: [3], padding: .same),
     ]
 
-    func random(_ shape: [Int], seed: UInt64) -> Tensor {
-        var generator = SeededGenerator(seed: seed)
-        let t = Tensor(zeros: shape)
-        for i in 0..<t.count { t[flat: i] = generator.uniform(-1, 1) }
-        return t
-    }
-
     /// The plain convolution's output, kernel, bias and input gradients for dLoss/dOutput `dz`.
     func reference(_ c: Case, x: Tensor, kernel: Tensor, bias: Tensor, dz: Tensor, outputShape: [Int])
         -> (y: [Float], dKernel: [Float], dBias: [Float], dInput: [Float]) {
@@ -113,10 +106,10 @@ final class DirectConvolutionTests: XCTestCase {
                                         padding: c.padding, dilation: c.dilation)
             var generator = SeededGenerator(seed: UInt64(index + 1))
             try layer.build(inputShape: c.input + [c.channels], generator: &generator)
-            layer.parameters[1].value.assign(random([c.filters], seed: 40 + UInt64(index)))
-            let x = random([3] + c.input + [c.channels], seed: 20 + UInt64(index))
+            layer.parameters[1].value.assign(uniformTensor([c.filters], seed: 40 + UInt64(index)))
+            let x = uniformTensor([3] + c.input + [c.channels], seed: 20 + UInt64(index))
             let outputShape = [3] + (try layer.outputShape(for: c.input + [c.channels]))
-            let dz = random(outputShape, seed: 60 + UInt64(index))
+            let dz = uniformTensor(outputShape, seed: 60 + UInt64(index))
             let expected = reference(c, x: x, kernel: layer.parameters[0].value, bias: layer.parameters[1].value,
                                      dz: dz, outputShape: outputShape)
             for level in 0...top {
@@ -147,8 +140,8 @@ final class DirectConvolutionTests: XCTestCase {
             var generator = SeededGenerator(seed: 9)
             try layer.build(inputShape: c.input + [c.channels], generator: &generator)
             layer.computesInputGradient = computeInput
-            let y = layer.forward(random([4] + c.input + [c.channels], seed: 10), training: true)
-            _ = layer.backward(random(y.shape, seed: 11))
+            let y = layer.forward(uniformTensor([4] + c.input + [c.channels], seed: 10), training: true)
+            _ = layer.backward(uniformTensor(y.shape, seed: 11))
             return layer.parameters[0].gradient.scalars + layer.parameters[1].gradient.scalars
         }
         XCTAssertEqual(try gradients(computeInput: false), try gradients(computeInput: true), "\(activation)")
@@ -163,17 +156,17 @@ final class DirectConvolutionTests: XCTestCase {
                                         padding: c.padding, activation: activation)
             var generator = SeededGenerator(seed: 3)
             try layer.build(inputShape: c.input + [c.channels], generator: &generator)
-            layer.parameters[1].value.assign(random([c.filters], seed: 4))
+            layer.parameters[1].value.assign(uniformTensor([c.filters], seed: 4))
             return layer
         }
         let linear = try make(.linear), relu = try make(.relu)
-        let x = random([5] + c.input + [c.channels], seed: 5)
+        let x = uniformTensor([5] + c.input + [c.channels], seed: 5)
         let plain = linear.forward(x, training: true).scalars
         let rectified = relu.forward(x, training: true).scalars
         XCTAssertTrue(plain.contains { $0 < 0 } && plain.contains { $0 > 0 })
         XCTAssertEqual(rectified, plain.map { $0 > 0 ? $0 : 0 })
         XCTAssertFalse(rectified.contains { $0.sign == .minus }, "no -0")
-        let dy = random([5] + (try relu.outputShape(for: c.input + [c.channels])), seed: 6)
+        let dy = uniformTensor([5] + (try relu.outputShape(for: c.input + [c.channels])), seed: 6)
         let dx = relu.backward(dy).copy()
         let masked = Tensor(zeros: dy.shape)
         for i in 0..<dy.count { masked[flat: i] = plain[i] > 0 ? dy[flat: i] : 0 }

@@ -4,13 +4,6 @@ import XCTest
 /// The fast paths taken by layers large enough to split across cores or wide enough for the
 /// eight-lane loops, checked against plain references.
 final class ParallelKernelTests: XCTestCase {
-    func randomTensor(_ shape: [Int], seed: UInt64) -> Tensor {
-        var generator = SeededGenerator(seed: seed)
-        let t = Tensor(zeros: shape)
-        for i in 0..<t.count { t[flat: i] = generator.uniform(-1, 1) }
-        return t
-    }
-
     /// Max pooling over 11 and 37 channels (vector blocks of every width the loops use, and
     /// single lanes), with each instruction-set variant, against a reference that scans each
     /// clipped window; the gradient must land on each window's largest input (values are
@@ -31,10 +24,10 @@ final class ParallelKernelTests: XCTestCase {
             let layer = try Pooling(kind: .max, rank: 2, poolSize: size, strides: strides, padding: padding)
             var generator = SeededGenerator(seed: 3)
             try layer.build(inputShape: [height, width, channels], generator: &generator)
-            let input = randomTensor([batch, height, width, channels], seed: 11)
+            let input = uniformTensor([batch, height, width, channels], seed: 11)
             let output = layer.forward(input, training: true).copy()
             let (outH, outW) = (output.shape[1], output.shape[2])
-            let gradient = randomTensor(output.shape, seed: 12)
+            let gradient = uniformTensor(output.shape, seed: 12)
             let dInput = layer.backward(gradient).copy()
             let expectedInput = Tensor(zeros: input.shape)
             let padTop = padding == .same ? max((outH - 1) * strides[0] + size[0] - height, 0) / 2 : 0
@@ -70,12 +63,12 @@ final class ParallelKernelTests: XCTestCase {
             let layer = try Convolution(rank: 2, filters: filters, kernelSize: [3], padding: .same, activation: .relu)
             var generator = SeededGenerator(seed: 5)
             try layer.build(inputShape: [side, side, channels], generator: &generator)
-            layer.parameters[1].value.assign(randomTensor([filters], seed: 6))
+            layer.parameters[1].value.assign(uniformTensor([filters], seed: 6))
             return layer
         }
         let whole = try make(), single = try make()
-        let input = randomTensor([batch, side, side, channels], seed: 7)
-        let gradient = randomTensor([batch, side, side, filters], seed: 8)
+        let input = uniformTensor([batch, side, side, channels], seed: 7)
+        let gradient = uniformTensor([batch, side, side, filters], seed: 8)
         let output = whole.forward(input, training: true).copy()
         let dInput = whole.backward(gradient).copy()
 
