@@ -131,7 +131,10 @@ public enum Npy {
         let dataStart = headerStart + headerSize
         let available = bytes.endIndex - dataStart
         guard count <= available / width else {
-            throw InteropError("\(name) is truncated: shape \(kerasTupleText(dims)) needs \(count * width) bytes of data, the file has \(available)",
+            // The claimed size may not fit an Int: say so rather than multiply it out.
+            let (needed, overflow) = count.multipliedReportingOverflow(by: width)
+            let bytesNeeded = overflow ? "more than \(Int.max)" : "\(needed)"
+            throw InteropError("\(name) is truncated: shape \(kerasTupleText(dims)) needs \(bytesNeeded) bytes of data, the file has \(available)",
                                hint: "the file is incomplete; write it again")
         }
         guard available == count * width else {

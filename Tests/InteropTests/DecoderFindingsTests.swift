@@ -4,7 +4,7 @@ import Foundation
 @testable import Interop
 import XCTest
 
-/// What the fuzz targets FuzzKeras, FuzzPNG and FuzzJPEG guard: sizes in a file's header are
+/// What the fuzz targets FuzzKeras, FuzzNpy, FuzzPNG and FuzzJPEG guard: sizes in a file's header are
 /// claims, refused before anything of their size is allocated or multiplied out. Inputs that
 /// are files sit in Tests/Fuzz/Seeds, where they also seed the fuzzer.
 final class DecoderFindingsTests: XCTestCase {
@@ -142,6 +142,16 @@ final class DecoderFindingsTests: XCTestCase {
             bytes.replaceSubrange((frame + 5)..<(frame + 9), with: [0xFF, 0xDC, 0xFF, 0xDC])
             XCTAssertEqual(message(bytes, name: "big.jpg"),
                            "big.jpg: not a valid JPEG image (65500 x 65500 pixels, more than the 134217728 cnnb decodes)")
+        }
+    }
+
+    /// Found by FuzzNpy: float64 data of shape (1537228672809129301,), in a 198-byte file. The
+    /// count fits an Int but its bytes do not, and the message saying the file is too short
+    /// multiplied them out and trapped.
+    func testAShapeWhoseBytesOverflowIsReportedAsTruncated() throws {
+        XCTAssertThrowsError(try Npy.decode(try seed("FuzzNpy/overflowing-byte-count.npy")[...], name: "big.npy")) { error in
+            XCTAssertEqual((error as? InteropError)?.message,
+                           "big.npy is truncated: shape (1537228672809129301,) needs more than 9223372036854775807 bytes of data, the file has 70")
         }
     }
 }
