@@ -25,7 +25,7 @@ import Foundation
 /// convolution over the padded output gradient. A 3x3 window at stride 1 over at least eight
 /// channels takes Winograd instead, forward, for the kernel gradient (the forward tiles' adjoint)
 /// and for the input gradient: F(4x4, 3x3) where its tiles fit the map better than F(2x2, 3x3)'s
-/// (7, 8 or 13 outputs a side), else F(2x2, 3x3).
+/// (4, 7, 8, 13 or 15 outputs a side, among others), else F(2x2, 3x3).
 /// `CNNB_CONVOLUTION=gemm` (im2col + GEMM everywhere) or `direct-only` (no Winograd) picks
 /// one way for every layer, for comparing them.
 public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemoryLayer, BlockwiseProducer {

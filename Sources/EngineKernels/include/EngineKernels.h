@@ -99,7 +99,7 @@ int cnnb_winograd_input_gradient_applies(cnnb_window g, int filters);
 
 /// The output tile of the Winograd loops for this geometry: 4 (F(4x4, 3x3), 36 products a tile
 /// of 16 outputs) when its tiles take fewer products than 2's (F(2x2, 3x3), 16 a tile of 4), as on
-/// maps of 7, 8 or 13 outputs a side; else 2. A tile hanging past the map still costs them all.
+/// maps of 4, 7, 8, 13 or 15 outputs a side; else 2. A tile hanging past the map still costs them all.
 int cnnb_winograd_tile(cnnb_window g);
 
 /// The tile of the input gradient's Winograd loops (cnnb_winograd_tile of its convolution).
