@@ -264,9 +264,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         let winogradAllowed = Convolution.algorithmOverride != "direct-only"
         if winogradAllowed && g.channels >= 8 && cnnb_winograd_applies(window) != 0 {
             plan.winogradTile = cnnb_winograd_tile(window)
-            let (_, outH, outW) = g.output, tile = Int(plan.winogradTile)
-            let products = (tile + 2) * (tile + 2) * ((outH + tile - 1) / tile) * ((outW + tile - 1) / tile)
-            plan.winograd = 5 * products <= 27 * g.outputPositions
+            plan.winograd = 5 * cnnb_winograd_products(window, plan.winogradTile) <= 27 * g.outputPositions
         }
         plan.directInputGradient = cnnb_direct_input_gradient_applies(window) != 0 && 2 * g.inputPositions <= 3 * g.outputPositions
         plan.winogradInputGradient = winogradAllowed && plan.directInputGradient && g.channels % width == 0

@@ -38,7 +38,14 @@ final class GraphRunner {
     private var training = false
     /// Per node, the node after it whose forward pass takes each block of this one's output as
     /// it is written (`BlockwiseProducer` into `ItemwiseForward`): its only reader, neither shared.
-    private let blockFollowers: [Int?]
+    private let blockFollowers: [BlockFollower?]
+
+    private struct BlockFollower {
+        let producer: any BlockwiseProducer
+        let follower: any ItemwiseForward
+        /// The follower's node.
+        let node: Int
+    }
 
     init(_ model: Model) {
         nodes = model.nodes
@@ -67,8 +74,9 @@ final class GraphRunner {
         blockFollowers = layers.indices.map { i in
             let j = i + 1
             guard i > 0, j < layers.count, counts[i] == 1, inputs[j] == [i], !shared[i], !shared[j],
-                  layers[i] is any BlockwiseProducer, layers[j] is any ItemwiseForward else { return nil }
-            return j
+                  let producer = layers[i] as? any BlockwiseProducer, let follower = layers[j] as? any ItemwiseForward
+            else { return nil }
+            return BlockFollower(producer: producer, follower: follower, node: j)
         }
     }
 
@@ -78,9 +86,9 @@ final class GraphRunner {
         values[0] = input
         var i = 1
         while i < nodes.count {
-            if let j = blockFollowers[i] {
-                runWithFollower(i, j)
-                i = j + 1
+            if let pair = blockFollowers[i] {
+                runWithFollower(i, pair)
+                i = pair.node + 1
             } else {
                 values[i] = run(i)
                 i += 1
@@ -89,17 +97,15 @@ final class GraphRunner {
         return outputIndices.map { values[$0] }
     }
 
-    /// Node `i` forward, node `j` (its `blockFollowers` entry) taking each block of its output
-    /// as it is written.
-    private func runWithFollower(_ i: Int, _ j: Int) {
-        guard let producer = nodes[i].layer as? any BlockwiseProducer, let follower = nodes[j].layer as? any ItemwiseForward
-        else { preconditionFailure("node \(i) and \(j) cannot run together") }
+    /// Node `i` forward, the node after it (`pair`) taking each block of its output as it is written.
+    private func runWithFollower(_ i: Int, _ pair: BlockFollower) {
+        let follower = pair.follower
         let input = values[inputIndices[i][0]]
         let followerOutput = follower.prepareForward(inputShape: [input.shape[0]] + nodes[i].shape, training: training)
-        let out = producer.forward(input, training: training) { output, items in follower.forward(items: items, of: output) }
+        let out = pair.producer.forward(input, training: training) { output, items in follower.forward(items: items, of: output) }
         follower.finishForward(out)
         values[i] = out
-        values[j] = followerOutput
+        values[pair.node] = followerOutput
     }
 
     private func run(_ i: Int) -> Tensor {

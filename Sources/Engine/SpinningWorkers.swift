@@ -60,7 +60,13 @@ final class SpinningWorkers: @unchecked Sendable {
             claim.store(generation << 32 | UInt64(chunks), ordering: .sequentiallyConsistent)
             for sleeper in sleepers where sleeper.asleep.load(ordering: .sequentiallyConsistent) { sleeper.wake.signal() }
             work(generation)
-            while finished.load(ordering: .acquiring) < chunks { spinPause() }
+            // A worker that is not running (a machine with more busy threads than cores) gets
+            // the processor back from a caller that has waited a while.
+            var waits = 0
+            while finished.load(ordering: .acquiring) < chunks {
+                waits += 1
+                if waits < 4096 { spinPause() } else { sched_yield() }
+            }
             self.body = nil
         }
         return true

@@ -196,16 +196,28 @@ static inline void winograd_walk_next(const winograd_tiling *t, winograd_tile_wa
     w->n++;
 }
 
+/// Where tile `w`'s (M + 2) x (M + 2) inputs start among the padded items.
+static inline const float *winograd_tile_inputs(const float *padded, const winograd_tiling *t, const winograd_tile_walk *w,
+                                                int M, int channels) {
+    return padded + w->n * t->itemPadded + ((long)M * w->ty * t->Q + (long)M * w->tx) * channels;
+}
+
+/// Tile `w`'s first output position (as an offset in positions from the first item's first), and
+/// how many of its M rows and M columns lie inside the map.
+static inline long winograd_tile_outputs(const cnnb_window *g, const winograd_tile_walk *w, int M, int *down, int *right) {
+    const int OH = g->output[1], OW = g->output[2], top = M * w->ty, left = M * w->tx;
+    *down = OH - top < M ? OH - top : M;
+    *right = OW - left < M ? OW - left : M;
+    return ((long)w->n * OH + top) * OW + left;
+}
+
 /// Floats from one matrix of a transformed kernel to the next: a cache line more than the
 /// channels x filters it holds.
 static inline long winograd_plane(int channels, int filters) { return (long)channels * filters + 16; }
 
 /// Tiles the Winograd loops transform and multiply at a time: enough rows for the register
 /// tiles to reuse each weight many times, few enough that the group's matrices stay in cache.
-static inline long winograd_group(int tile, int channels, int filters) {
-    (void)channels, (void)filters;
-    return tile == 4 ? 48 : 64;
-}
+static inline long winograd_group(int tile) { return tile == 4 ? 48 : 64; }
 
 #if defined(__x86_64__) && defined(__clang__)
 #define VW 16
@@ -331,14 +343,13 @@ int cnnb_winograd_input_gradient_applies(cnnb_window g, int filters) {
     return cnnb_direct_input_gradient_applies(g) && cnnb_winograd_applies(input_gradient_window(&g, filters));
 }
 
-/// Products of Winograd F(tile x tile, 3x3) over an item: (tile + 2)² a tile, whole tiles.
-static long winograd_products(const cnnb_window *g, int tile) {
-    const long across = (g->output[1] + tile - 1) / tile, down = (g->output[2] + tile - 1) / tile;
-    return (long)(tile + 2) * (tile + 2) * across * down;
+long cnnb_winograd_products(cnnb_window g, int tile) {
+    const winograd_tiling t = winograd_tiling_of(&g, tile, 1);
+    return (long)(tile + 2) * (tile + 2) * t.itemTiles;
 }
 
 int cnnb_winograd_tile(cnnb_window g) {
-    return winograd_products(&g, 4) < winograd_products(&g, 2) ? 4 : 2;
+    return cnnb_winograd_products(g, 4) < cnnb_winograd_products(g, 2) ? 4 : 2;
 }
 
 int cnnb_winograd_input_gradient_tile(cnnb_window g, int filters) {
@@ -350,11 +361,10 @@ long cnnb_winograd_kernel_floats(int tile, int channels, int filters) {
 }
 
 long cnnb_winograd_scratch_floats(cnnb_window g, int filters, int items, int tile) {
-    const long R = tile * ((g.output[1] + tile - 1) / tile) + 2, Q = tile * ((g.output[2] + tile - 1) / tile) + 2;
+    const winograd_tiling t = winograd_tiling_of(&g, tile, items);
     const long elements = (long)(tile + 2) * (tile + 2);
     // V and M (or V and Z, the kernel gradient's, cache lines placed differently) for a group.
-    return R * Q * g.channels * items + winograd_group(tile, g.channels, filters) * (elements * (g.channels + filters) + 32)
-           + 16 * elements;
+    return t.itemPadded * items + winograd_group(tile) * (elements * (g.channels + filters) + 32) + 16 * elements;
 }
 
 long cnnb_winograd_input_gradient_scratch_floats(cnnb_window g, int filters, int items, int tile) {

@@ -97,6 +97,10 @@ int cnnb_winograd_applies(cnnb_window g);
 /// convolution over the padded output gradient).
 int cnnb_winograd_input_gradient_applies(cnnb_window g, int filters);
 
+/// Products of the Winograd loops of output tile `tile` (2 or 4) over one item, per channel and
+/// filter: (tile + 2)² a tile, every tile whole however much of it hangs past the map.
+long cnnb_winograd_products(cnnb_window g, int tile);
+
 /// The output tile of the Winograd loops for this geometry: 4 (F(4x4, 3x3), 36 products a tile
 /// of 16 outputs) when its tiles take fewer products than 2's (F(2x2, 3x3), 16 a tile of 4), as on
 /// maps of 4, 7, 8, 13 or 15 outputs a side; else 2. A tile hanging past the map still costs them all.
