@@ -1,3 +1,4 @@
+import EngineKernels
 import Foundation
 
 /// Updates weights from the gradients the last backward pass left in them, with Keras's
@@ -195,26 +196,8 @@ public class Adam: OptimizerCore {
         let oneMinusB1 = 1 - beta1, oneMinusB2 = 1 - beta2, eps = epsilon
         let m = slots[0].pointer, v = slots[1].pointer
         Parallel.forEachChunk(count, workPerItem: 8) { range in
-            // Eight weights at a time: the compiler leaves the square root and the division
-            // scalar through pointers that might alias. The same operations in the same order
-            // as the remainder's loop, so the weights are the same to the bit.
-            var i = range.lowerBound
-            let alpha8 = Float8(repeating: alpha), oneMinusB1x8 = Float8(repeating: oneMinusB1)
-            let oneMinusB2x8 = Float8(repeating: oneMinusB2), eps8 = Float8(repeating: eps)
-            while i + 8 <= range.upperBound {
-                let gi = load8(g + i), mi = load8(m + i), vi = load8(v + i)
-                let newM = mi + (gi - mi) * oneMinusB1x8, newV = vi + (gi * gi - vi) * oneMinusB2x8
-                store8(newM, m + i)
-                store8(newV, v + i)
-                store8(load8(w + i) - newM * alpha8 / (newV.squareRoot() + eps8), w + i)
-                i += 8
-            }
-            for i in i..<range.upperBound {
-                let gi = g[i]
-                m[i] += (gi - m[i]) * oneMinusB1
-                v[i] += (gi * gi - v[i]) * oneMinusB2
-                w[i] -= m[i] * alpha / (v[i].squareRoot() + eps)
-            }
+            cnnb_adam_update(w + range.lowerBound, g + range.lowerBound, m + range.lowerBound, v + range.lowerBound,
+                             range.count, alpha, oneMinusB1, oneMinusB2, eps)
         }
     }
 }

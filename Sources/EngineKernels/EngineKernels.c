@@ -403,6 +403,11 @@ void cnnb_direct_input_gradient(const float *gradient, const float *flipped, flo
     cnnb_direct_convolution(gradient, flipped, NULL, dInput, t, g.channels, 0, items, scratch);
 }
 
+void cnnb_adam_update(float *w, const float *g, float *m, float *v, long count, float alpha, float oneMinusBeta1,
+                      float oneMinusBeta2, float epsilon) {
+    DISPATCH(adam_update, w, g, m, v, count, alpha, oneMinusBeta1, oneMinusBeta2, epsilon)
+}
+
 void cnnb_max_pool_forward(const float *input, float *output, int32_t *argmax, cnnb_window g, int items) {
     DISPATCH(max_pool_forward, input, output, argmax, &g, items)
 }

@@ -44,8 +44,18 @@ final class OptimizerTests: XCTestCase {
     }
 
     func testAdamOnManyWeightsIsThePlainRuleToTheBit() {
-        // 1,003 weights: eight at a time and a remainder of three, split across cores; each
-        // must be the plain per-weight rule in Float, bit for bit (determinism across builds).
+        // 1,003 weights: whole vectors and a remainder, split across cores; with each
+        // instruction-set variant, each must be the plain per-weight rule in Float, bit for bit
+        // (determinism across builds and machines).
+        let top = VectorLoops.limit(2)
+        defer { VectorLoops.limit(2) }
+        for level in 0...top {
+            XCTAssertEqual(VectorLoops.limit(level), level)
+            checkAdamIsThePlainRule(VectorLoops.name)
+        }
+    }
+
+    func checkAdamIsThePlainRule(_ variant: String) {
         let count = 1003
         let w = Parameter(name: "w", value: Tensor(shape: [count], values: (0..<count).map { Float($0) * 0.001 - 0.5 }))
         var plainW = w.value.scalars, plainM = [Float](repeating: 0, count: count), plainV = plainM
@@ -61,7 +71,7 @@ final class OptimizerTests: XCTestCase {
                 plainW[i] -= plainM[i] * alpha / (plainV[i].squareRoot() + 1e-7)
             }
             let differing = (0..<count).filter { w.value[flat: $0].bitPattern != plainW[$0].bitPattern }
-            XCTAssertEqual(differing, [], "step \(t): weights that differ from the plain rule")
+            XCTAssertEqual(differing, [], "\(variant) step \(t): weights that differ from the plain rule")
         }
     }
 

@@ -5,7 +5,8 @@ import XCTest
 /// eight-lane loops, checked against plain references.
 final class ParallelKernelTests: XCTestCase {
     /// Max pooling over 11 and 37 channels (vector blocks of every width the loops use, and
-    /// single lanes), with each instruction-set variant, against a reference that scans each
+    /// single lanes) and 48 (whole vectors at every width: windows inside the input take the
+    /// unclipped loops), with each instruction-set variant, against a reference that scans each
     /// clipped window; the gradient must land on each window's largest input (values are
     /// distinct, so there are no ties).
     func testMaxPoolingMatchesAReferenceScan() throws {
@@ -13,11 +14,14 @@ final class ParallelKernelTests: XCTestCase {
         defer { VectorLoops.limit(2) }
         for level in 0...top {
             XCTAssertEqual(VectorLoops.limit(level), level)
-            for channels in [11, 37] { try checkMaxPooling(channels: channels) }
+            for channels in [11, 37, 48] { try checkMaxPooling(channels: channels) }
+            try checkMaxPooling(channels: 48, ties: true)
         }
     }
 
-    func checkMaxPooling(channels: Int) throws {
+    /// With `ties`, the inputs are relu outputs, half of them zero: a window of zeros routes its
+    /// gradient to its first element, as the reference's scan (and TensorFlow's) does.
+    func checkMaxPooling(channels: Int, ties: Bool = false) throws {
         for (size, strides, padding) in [([2, 2], [2, 2], Padding.valid), ([3, 3], [2, 2], .same), ([2, 3], [1, 2], .valid),
                                          ([2, 2], [2, 2], .same)] {
             let (batch, height, width) = (6, 9, 7)
@@ -25,6 +29,7 @@ final class ParallelKernelTests: XCTestCase {
             var generator = SeededGenerator(seed: 3)
             try layer.build(inputShape: [height, width, channels], generator: &generator)
             let input = uniformTensor([batch, height, width, channels], seed: 11)
+            if ties { input.pointer.update(from: input.scalars.map { max($0, 0) }, count: input.count) }
             let output = layer.forward(input, training: true).copy()
             let (outH, outW) = (output.shape[1], output.shape[2])
             let gradient = uniformTensor(output.shape, seed: 12)

@@ -40,6 +40,12 @@ int cnnb_kernels_vector_floats(void);
 /// processor runs; returns the level in use. For tests comparing the variants.
 int cnnb_kernels_limit(int level);
 
+/// One Adam step over `count` weights `w` with gradients `g` and moments `m`, `v`:
+/// m += (g - m)·(1-β1); v += (g² - v)·(1-β2); w -= m·α / (√v + ε), α the step's bias-corrected
+/// learning rate. The same bits with every instruction set.
+void cnnb_adam_update(float *w, const float *g, float *m, float *v, long count, float alpha, float oneMinusBeta1,
+                      float oneMinusBeta2, float epsilon);
+
 /// Max of every window of `items` items; with `argmax`, also the index within its item of each
 /// winner. A later element wins only when strictly greater; windows are clipped to the input.
 void cnnb_max_pool_forward(const float *input, float *output, int32_t *argmax, cnnb_window g, int items);
