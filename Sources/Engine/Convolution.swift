@@ -233,7 +233,8 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         /// the GEMM's work: past 1.5 (a valid window over a small map) GEMM wins.
         var directInputGradient = false
         /// That input gradient by Winograd: a 3x3 window at stride 1, and input channels that fill
-        /// whole vectors.
+        /// whole vectors. (On conv2d_2's 6x6 input, where the direct loops lose to GEMM, Winograd
+        /// takes as many products as GEMM and measured no faster.)
         var winogradInputGradient = false
     }
 
@@ -409,12 +410,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                         activation.derivative(output: outputValues + first * filters, gradient: upstream + first * filters,
                                               into: dzRows, rows: rows, columns: filters, input: kept.map { $0 + first * filters })
                     }
-                    if let biasTarget {
-                        for r in 0..<rows {
-                            let row = dzRows + r * filters
-                            for c in 0..<filters { biasTarget[c] += row[c] }
-                        }
-                    }
+                    if let biasTarget { cnnb_add_column_sums(dzRows, rows, Int32(filters), biasTarget) }
                 }
                 let columns = scratch.map { $0 + chunk * block * positions * depth }
                 if let direct, let sums {

@@ -10,7 +10,9 @@
 ///
 /// Going forward, a node whose only reader is the next node can hand that node each block of
 /// items as soon as it is written (`BlockwiseProducer` into `ItemwiseForward`: max pooling
-/// reads a convolution's output while it is still in cache).
+/// reads a convolution's output while it is still in cache). Going backward, such a reader can
+/// apply the node's relu derivative on its way (`InputReluMasking`), and the node goes back from
+/// its pre-activation gradient (`ReluEnding`): one pass over the feature map fewer.
 final class GraphRunner {
     let nodes: [Node]
     /// Per node, the positions of its inputs in `nodes`.
@@ -30,6 +32,8 @@ final class GraphRunner {
     private var gradients: [Tensor?]
     private var ownsGradient: [Bool]
     private var fused: [Bool]
+    /// Per node, whether its gradient has been carried through its relu by the node reading it.
+    private var reluMasked: [Bool]
     /// The node each shared layer last ran forward for.
     private var lastRun: [ObjectIdentifier: Int] = [:]
     /// Per node of a shared layer that keeps its forward's state: that state, saved in training.
@@ -39,6 +43,11 @@ final class GraphRunner {
     /// Per node, the node after it whose forward pass takes each block of this one's output as
     /// it is written (`BlockwiseProducer` into `ItemwiseForward`): its only reader, neither shared.
     private let blockFollowers: [BlockFollower?]
+    /// Per node, the layer that ends in relu when it may go back from its pre-activation gradient.
+    private let reluEndings: [(any ReluEnding)?]
+    /// Per node, itself when it can carry the node before it back through that node's relu: its
+    /// only reader, neither shared.
+    private let reluMaskers: [(any InputReluMasking)?]
 
     private struct BlockFollower {
         let producer: any BlockwiseProducer
@@ -70,13 +79,23 @@ final class GraphRunner {
         gradients = Array(repeating: nil, count: nodes.count)
         ownsGradient = Array(repeating: false, count: nodes.count)
         fused = Array(repeating: false, count: nodes.count)
+        reluMasked = Array(repeating: false, count: nodes.count)
         let inputs = inputIndices, layers = nodes.map(\.layer)
+        // Whether node i's only reader is node i + 1, and neither layer is shared: their passes may fuse.
+        let soleReaderFollows = layers.indices.map { i in
+            i > 0 && i + 1 < layers.count && counts[i] == 1 && inputs[i + 1] == [i] && !shared[i] && !shared[i + 1]
+        }
         blockFollowers = layers.indices.map { i in
-            let j = i + 1
-            guard i > 0, j < layers.count, counts[i] == 1, inputs[j] == [i], !shared[i], !shared[j],
-                  let producer = layers[i] as? any BlockwiseProducer, let follower = layers[j] as? any ItemwiseForward
+            guard soleReaderFollows[i], let producer = layers[i] as? any BlockwiseProducer,
+                  let follower = layers[i + 1] as? any ItemwiseForward
             else { return nil }
-            return BlockFollower(producer: producer, follower: follower, node: j)
+            return BlockFollower(producer: producer, follower: follower, node: i + 1)
+        }
+        reluEndings = layers.map { $0 as? any ReluEnding }
+        let endings = reluEndings
+        reluMaskers = layers.indices.map { j in
+            guard j > 1, soleReaderFollows[j - 1], endings[j - 1] != nil else { return nil }
+            return layers[j] as? any InputReluMasking
         }
     }
 
@@ -188,6 +207,7 @@ final class GraphRunner {
             gradients[i] = nil
             ownsGradient[i] = false
             fused[i] = false
+            reluMasked[i] = false
         }
         for (k, seed) in seeds.enumerated() {
             guard let seed else { continue }
@@ -211,15 +231,22 @@ final class GraphRunner {
                 }
             }
             let inputGradients: [Tensor]
+            var masksRelu = false
             if fused[i], let softmax = softmaxLayers[i] {
                 inputGradients = [softmax.backward(logitsGradient: g)]
+            } else if reluMasked[i], let ending = reluEndings[i] {
+                inputGradients = [ending.backward(preActivationGradient: g)]
             } else if let merge = merges[i] {
                 inputGradients = merge.backward(g)
+            } else if let masker = reluMaskers[i], masker.masksInputRelu, reluEndings[i - 1]?.endsInRelu == true {
+                inputGradients = [masker.backward(g, throughInputRelu: true)]
+                masksRelu = true
             } else {
                 inputGradients = [layer.backward(g)]
             }
             for (k, j) in inputIndices[i].enumerated() where needs[j] {
                 accumulate(inputGradients[k], into: j, producerShared: isShared[i])
+                reluMasked[j] = masksRelu
             }
         }
         return needs[0] ? gradients[0] : nil

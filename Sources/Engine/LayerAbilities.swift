@@ -89,6 +89,26 @@ public protocol BlockwiseProducer: Layer {
     func forward(_ input: Tensor, training: Bool, eachBlock: (Tensor, Range<Int>) -> Void) -> Tensor
 }
 
+/// A layer that may end in relu and can go backward from dLoss/d(what it computes before relu)
+/// directly, when the layer reading its output has already applied relu's derivative
+/// (`InputReluMasking`): one pass over its output gradient fewer.
+public protocol ReluEnding: Layer {
+    /// Whether the output is relu of what the layer computes, as configured now.
+    var endsInRelu: Bool { get }
+    /// `backward` given dLoss/d(pre-activation) instead of dLoss/dOutput.
+    func backward(preActivationGradient: Tensor) -> Tensor
+}
+
+/// A layer whose backward pass can apply the derivative of a relu that produced its input, on
+/// the way (max pooling: each output is one of its inputs, so an output that is not positive
+/// marks an input whose relu's slope is zero).
+public protocol InputReluMasking: Layer {
+    /// Whether it can, as configured now.
+    var masksInputRelu: Bool { get }
+    /// dLoss/d(the relu's input) when `throughInputRelu`, else `backward(outputGradient)`.
+    func backward(_ outputGradient: Tensor, throughInputRelu: Bool) -> Tensor
+}
+
 /// The first layer of a model may skip computing the gradient of its input, which nobody reads.
 public protocol InputGradientOptional: AnyObject {
     var computesInputGradient: Bool { get set }

@@ -8,7 +8,7 @@ public enum PoolingKind: String, CaseIterable, Sendable {
 /// Keras's `MaxPooling1D/2D/3D` and `AveragePooling1D/2D/3D` (one class; `kind` and `rank`
 /// pick which). Windows are clipped to the input under `same` padding: max ignores the
 /// padding, average divides by the count of real elements, as Keras does.
-public final class Pooling: WindowedLayer, ReceptiveFieldLayer, ItemwiseForward {
+public final class Pooling: WindowedLayer, ReceptiveFieldLayer, ItemwiseForward, InputReluMasking {
     public var name: String
     public let kind: PoolingKind
     public let rank: Int
@@ -119,7 +119,15 @@ public final class Pooling: WindowedLayer, ReceptiveFieldLayer, ItemwiseForward 
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
+        backward(outputGradient, throughInputRelu: false)
+    }
+
+    /// Max pooling's outputs are inputs: where one is not positive, neither was its winner.
+    public var masksInputRelu: Bool { kind == .max }
+
+    public func backward(_ outputGradient: Tensor, throughInputRelu: Bool) -> Tensor {
         guard let g = geometry, !inputShape.isEmpty else { preconditionFailure("\(name).backward before forward") }
+        precondition(!throughInputRelu || masksInputRelu, "\(name) cannot take a relu's derivative")
         let batch = inputShape[0]
         precondition(outputGradient.count == batch * g.outputPositions * g.channels,
                      "\(name) gradient \(outputGradient.shape) does not match its output")
@@ -131,7 +139,8 @@ public final class Pooling: WindowedLayer, ReceptiveFieldLayer, ItemwiseForward 
                 maxPoolForward(lastInput.pointer, out.pointer, winners(count: out.count), batch: batch, g)
                 winnersValid = true
             }
-            maxPoolBackward(outputGradient.pointer, argmax!, dInput.pointer, batch: batch, g)
+            let positive = throughInputRelu ? UnsafePointer(output.tensor(shape: outputGradient.shape).pointer) : nil
+            maxPoolBackward(outputGradient.pointer, argmax!, positive, dInput.pointer, batch: batch, g)
         case .average: averagePoolBackward(outputGradient.pointer, dInput.pointer, batch: batch, g)
         }
         return dInput
@@ -158,14 +167,16 @@ private func maxPoolForward(_ input: UnsafePointer<Float>, _ output: UnsafeMutab
     }
 }
 
-private func maxPoolBackward(_ gradient: UnsafePointer<Float>, _ argmax: UnsafePointer<Int32>,
+/// With `positive` (the forward pass's output), only outputs above zero pass their gradient on.
+private func maxPoolBackward(_ gradient: UnsafePointer<Float>, _ argmax: UnsafePointer<Int32>, _ positive: UnsafePointer<Float>?,
                              _ dInput: UnsafeMutablePointer<Float>, batch: Int, _ g: WindowGeometry) {
     let itemIn = g.inputPositions * g.channels, itemOut = g.outputPositions * g.channels
     let window = g.kernelWindow
     Parallel.forEachChunk(batch, workPerItem: itemIn + itemOut) { items in
         guard !items.isEmpty else { return }
         cnnb_max_pool_backward(gradient + items.lowerBound * itemOut, argmax + items.lowerBound * itemOut,
-                               dInput + items.lowerBound * itemIn, window, Int32(items.count))
+                               positive.map { $0 + items.lowerBound * itemOut }, dInput + items.lowerBound * itemIn, window,
+                               Int32(items.count))
     }
 }
 

@@ -412,8 +412,13 @@ void cnnb_max_pool_forward(const float *input, float *output, int32_t *argmax, c
     DISPATCH(max_pool_forward, input, output, argmax, &g, items)
 }
 
-void cnnb_max_pool_backward(const float *gradient, const int32_t *argmax, float *dInput, cnnb_window g, int items) {
-    DISPATCH(max_pool_backward, gradient, argmax, dInput, &g, items)
+void cnnb_max_pool_backward(const float *gradient, const int32_t *argmax, const float *positive, float *dInput,
+                            cnnb_window g, int items) {
+    DISPATCH(max_pool_backward, gradient, argmax, positive, dInput, &g, items)
+}
+
+void cnnb_add_column_sums(const float *matrix, long rows, int columns, float *sums) {
+    DISPATCH(add_column_sums, matrix, rows, columns, sums)
 }
 
 void cnnb_direct_convolution(const float *input, const float *kernel, const float *bias, float *output,

@@ -66,4 +66,46 @@ final class BlockwiseForwardTests: XCTestCase {
         XCTAssertEqual(predicted.shape, [37, 5])
         XCTAssertEqual(predicted.scalars, value.scalars)
     }
+
+    /// Going backward, max pooling after a layer that ends in relu applies relu's derivative on
+    /// its way and the layer goes back from its pre-activation gradient (`InputReluMasking` into
+    /// `ReluEnding`): weight and input gradients must be those of the layers' own backward passes
+    /// one by one, bit for bit, with and without the first layer's input gradient.
+    func testReluThroughMaxPoolingGivesTheLayersOwnGradients() throws {
+        let input = Node.input(shape: [14, 14, 3], seed: 3)
+        var x = try Convolution(rank: 2, filters: 16, kernelSize: [3], activation: .relu)(input)
+        x = try Pooling(kind: .max, rank: 2)(x)
+        x = try Convolution(rank: 2, filters: 32, kernelSize: [3], padding: .same, activation: .relu)(x)
+        x = try Pooling(kind: .max, rank: 2, poolSize: [3], strides: [1])(x)
+        x = try Convolution(rank: 2, filters: 16, kernelSize: [1])(x)
+        x = try ActivationLayer(.relu)(x)
+        x = try Pooling(kind: .max, rank: 2, padding: .same)(x)
+        x = try Flatten()(x)
+        let model = try Model(inputs: input, outputs: try Dense(units: 5)(x))
+        let images = uniformTensor([37, 14, 14, 3], seed: 4)
+        let parameters = model.nodes.flatMap(\.layer.parameters)
+        func takeGradients() -> [[Float]] {
+            defer { for p in parameters { p.gradient.pointer.update(repeating: 0, count: p.gradient.count) } }
+            return parameters.map(\.gradient.scalars)
+        }
+        for inputGradient in [true, false] {
+            model.computesInputGradient = inputGradient
+            let output = model.forward(images, training: true)
+            let seed = uniformTensor(output.shape, seed: 9)
+            let modelInputGradient = model.backward(seed).copy()
+            let modelGradients = takeGradients()
+
+            var value = images
+            for node in model.nodes.dropFirst() { value = node.layer.forward(value, training: true).copy() }
+            var gradient = seed
+            for node in model.nodes.dropFirst().reversed() { gradient = node.layer.backward(gradient).copy() }
+            let layerGradients = takeGradients()
+            XCTAssertEqual(modelGradients.count, 8)
+            for (k, (fromModel, fromLayers)) in zip(modelGradients, layerGradients).enumerated() {
+                XCTAssertTrue(fromModel.contains { $0 != 0 }, "parameter \(k) gets a gradient")
+                XCTAssertEqual(fromModel, fromLayers, "parameter \(k), input gradient \(inputGradient)")
+            }
+            if inputGradient { XCTAssertEqual(modelInputGradient.scalars, gradient.scalars) }
+        }
+    }
 }

@@ -51,8 +51,15 @@ void cnnb_adam_update(float *w, const float *g, float *m, float *v, long count, 
 void cnnb_max_pool_forward(const float *input, float *output, int32_t *argmax, cnnb_window g, int items);
 
 /// dLoss/dInput of max pooling from dLoss/dOutput and the winners `cnnb_max_pool_forward`
-/// recorded: each output's gradient goes to its winner, summed where windows overlap.
-void cnnb_max_pool_backward(const float *gradient, const int32_t *argmax, float *dInput, cnnb_window g, int items);
+/// recorded: each output's gradient goes to its winner, summed where windows overlap. With
+/// `positive` (the pooling's output), only outputs above zero pass theirs on: relu's derivative
+/// for an input that is a relu's output, since each output is its winner's value.
+void cnnb_max_pool_backward(const float *gradient, const int32_t *argmax, const float *positive, float *dInput,
+                            cnnb_window g, int items);
+
+/// Adds the column sums of a `rows` x `columns` matrix onto `sums` (a bias gradient), each column
+/// summed row by row in order, as a plain loop would.
+void cnnb_add_column_sums(const float *matrix, long rows, int columns, float *sums);
 
 /// Direct convolution of `items` items (channels-last) with `kernel` ((window..., channels) x
 /// filters, Keras's layout) onto `bias` (or zero when NULL), then relu when `relu` is set:
