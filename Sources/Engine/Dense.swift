@@ -95,13 +95,22 @@ public final class Dense: Layer {
         guard let input else { preconditionFailure("\(name).backward before forward") }
         let batch = input.shape[0]
         precondition(g.shape == [batch, units], "\(name) gradient \(g.shape) for output [\(batch), \(units)]")
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(inputFeatures), Int32(units), Int32(batch),
-                    1, input.pointer, Int32(inputFeatures), g.pointer, Int32(units), 1, parameters[0].gradient.pointer, Int32(units))
         if useBias { addColumnSums(g.pointer, rows: batch, columns: units, into: parameters[1].gradient.pointer) }
         let dInput = inputGradient.tensor(shape: input.shape)
-        if computesInputGradient {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch), Int32(inputFeatures), Int32(units),
-                        1, g.pointer, Int32(units), parameters[0].value.pointer, Int32(units), 0, dInput.pointer, Int32(inputFeatures))
+        let features = inputFeatures, computesInputGradient = computesInputGradient
+        let x = input.pointer, dz = g.pointer, kernel = parameters[0].value.pointer, dKernel = parameters[0].gradient.pointer
+        let dx = dInput.pointer
+        // Each core takes a range of input features: its rows of the kernel gradient (inputᵀ · dZ)
+        // and its columns of the input gradient (dZ · kernelᵀ).
+        Parallel.forEachChunk(features, workPerItem: 2 * batch * units) { rows in
+            guard !rows.isEmpty else { return }
+            let first = rows.lowerBound, count = Int32(rows.count)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, count, Int32(units), Int32(batch),
+                        1, x + first, Int32(features), dz, Int32(units), 1, dKernel + first * units, Int32(units))
+            if computesInputGradient {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch), count, Int32(units),
+                            1, dz, Int32(units), kernel + first * units, Int32(units), 0, dx + first, Int32(features))
+            }
         }
         return dInput
     }

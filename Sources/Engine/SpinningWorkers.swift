@@ -15,8 +15,10 @@ final class SpinningWorkers: @unchecked Sendable {
     /// The workers of this process, or nil on one processor.
     static let shared: SpinningWorkers? = Parallel.cores > 1 ? SpinningWorkers(workers: Parallel.cores - 1) : nil
 
-    /// How long an idle worker spins before it sleeps.
-    static let spinNanoseconds: UInt64 = 50_000
+    /// How long an idle worker spins before it sleeps: longer than the gaps between a training
+    /// step's splits (the loss, a small layer run inline), which a sleeping worker would make
+    /// wait for its wake-up.
+    static let spinNanoseconds: UInt64 = 200_000
 
     /// The current split, packed so that one atomic claims a chunk of it: generation (high 32
     /// bits), next chunk (16 bits), chunk count (16 bits). A worker that wakes late for an
