@@ -28,7 +28,8 @@ import Foundation
 /// (4, 7, 8, 13 or 15 outputs a side, among others), else F(2x2, 3x3).
 /// `CNNB_CONVOLUTION=gemm` (im2col + GEMM everywhere) or `direct-only` (no Winograd) picks
 /// one way for every layer, for comparing them.
-public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemoryLayer, BlockwiseProducer {
+public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemoryLayer, BlockwiseProducer,
+    BlockwiseGradientConsumer {
     public var name: String
     /// 1, 2 or 3.
     public let rank: Int
@@ -325,20 +326,27 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
     public func backward(_ outputGradient: Tensor) -> Tensor {
         guard let out = lastOutput else { preconditionFailure("\(name).backward before forward") }
         precondition(outputGradient.shape == out.shape, "\(name) gradient \(outputGradient.shape) for output \(out.shape)")
-        return backward(gradient: outputGradient, throughActivation: activation != .linear)
+        return backward(gradient: outputGradient, throughActivation: activation != .linear) { _ in }
+    }
+
+    public func backward(_ gradient: Tensor, preActivation: Bool, beforeBlock: (Range<Int>) -> Void) -> Tensor {
+        guard let out = lastOutput else { preconditionFailure("\(name).backward before forward") }
+        precondition(gradient.shape == out.shape, "\(name) gradient \(gradient.shape) for output \(out.shape)")
+        return backward(gradient: gradient, throughActivation: !preActivation && activation != .linear, beforeBlock: beforeBlock)
     }
 
     /// `backward` given dLoss/d(convolution + bias) directly, skipping the activation's
     /// derivative.
     public func backward(preActivationGradient dz: Tensor) -> Tensor {
-        backward(gradient: dz, throughActivation: false)
+        backward(gradient: dz, throughActivation: false) { _ in }
     }
 
     /// Weight gradients and dLoss/dInput from `gradient`, which is dLoss/dOutput when
     /// `throughActivation` is set, else dLoss/d(pre-activation). Each core takes its own items:
     /// the activation's derivative, its share of the kernel gradient (summed afterwards), the
-    /// column gradient and col2im.
-    private func backward(gradient: Tensor, throughActivation: Bool) -> Tensor {
+    /// column gradient and col2im, a block at a time, each block's gradient read only after
+    /// `beforeBlock` has been called with its items.
+    private func backward(gradient: Tensor, throughActivation: Bool, beforeBlock: (Range<Int>) -> Void) -> Tensor {
         guard let g = geometry, let input, let out = lastOutput else { preconditionFailure("\(name).backward before forward") }
         let batch = input.shape[0]
         let positions = g.outputPositions, depth = g.windowSize * g.channels, filters = filters
@@ -392,6 +400,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                 let items = blockStart..<min(blockStart + block, chunkItems.upperBound)
                 let first = items.lowerBound * positions, rows = items.count * positions
                 let dzRows = dz + first * filters
+                beforeBlock(items)
                 if let direct, fusedFirstLayer {
                     // Nothing reads dZ after the kernel and bias gradients: the direct loops take
                     // the relu derivative on the way instead of writing it out.

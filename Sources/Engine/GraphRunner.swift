@@ -12,7 +12,9 @@
 /// items as soon as it is written (`BlockwiseProducer` into `ItemwiseForward`: max pooling
 /// reads a convolution's output while it is still in cache). Going backward, such a reader can
 /// apply the node's relu derivative on its way (`InputReluMasking`), and the node goes back from
-/// its pre-activation gradient (`ReluEnding`): one pass over the feature map fewer.
+/// its pre-activation gradient (`ReluEnding`): one pass over the feature map fewer. And the
+/// reader's backward pass can run block by block inside the node's (`ItemwiseBackward` into
+/// `BlockwiseGradientConsumer`), each block just before the node reads it.
 final class GraphRunner {
     let nodes: [Node]
     /// Per node, the positions of its inputs in `nodes`.
@@ -34,6 +36,9 @@ final class GraphRunner {
     private var fused: [Bool]
     /// Per node, whether its gradient has been carried through its relu by the node reading it.
     private var reluMasked: [Bool]
+    /// Per node, the reader whose backward pass writes the node's gradient block by block, not
+    /// yet run: the node's own backward pass calls it.
+    private var pendingWriters: [(any ItemwiseBackward)?]
     /// The node each shared layer last ran forward for.
     private var lastRun: [ObjectIdentifier: Int] = [:]
     /// Per node of a shared layer that keeps its forward's state: that state, saved in training.
@@ -48,6 +53,11 @@ final class GraphRunner {
     /// Per node, itself when it can carry the node before it back through that node's relu: its
     /// only reader, neither shared.
     private let reluMaskers: [(any InputReluMasking)?]
+    /// Per node, the layer that can have its gradient written block by block as it reads it,
+    /// when its only reader follows it and neither is shared; and per node, the layer that can
+    /// write its input gradient so, when the node before it is such a layer.
+    private let blockwiseConsumers: [(any BlockwiseGradientConsumer)?]
+    private let itemwiseWriters: [(any ItemwiseBackward)?]
 
     private struct BlockFollower {
         let producer: any BlockwiseProducer
@@ -97,6 +107,10 @@ final class GraphRunner {
             guard j > 1, soleReaderFollows[j - 1], endings[j - 1] != nil else { return nil }
             return layers[j] as? any InputReluMasking
         }
+        let consumers = layers.indices.map { i in soleReaderFollows[i] ? layers[i] as? any BlockwiseGradientConsumer : nil }
+        blockwiseConsumers = consumers
+        itemwiseWriters = layers.indices.map { j in j > 1 && consumers[j - 1] != nil ? layers[j] as? any ItemwiseBackward : nil }
+        pendingWriters = Array(repeating: nil, count: nodes.count)
     }
 
     /// The model's outputs for a batch of inputs, in the order of `outputs`.
@@ -208,6 +222,7 @@ final class GraphRunner {
             ownsGradient[i] = false
             fused[i] = false
             reluMasked[i] = false
+            pendingWriters[i] = nil
         }
         for (k, seed) in seeds.enumerated() {
             guard let seed else { continue }
@@ -230,23 +245,34 @@ final class GraphRunner {
                     _ = run(i)
                 }
             }
+            // Whether this node carries the node before it back through its relu.
+            let masksRelu = reluMaskers[i].map { $0.masksInputRelu && reluEndings[i - 1]?.endsInRelu == true } ?? false
+            if let writer = itemwiseWriters[i], needs[i - 1] {
+                // Written block by block inside the node before's backward pass, below.
+                gradients[i - 1] = writer.prepareBackward(g, throughInputRelu: masksRelu)
+                reluMasked[i - 1] = masksRelu
+                pendingWriters[i - 1] = writer
+                continue
+            }
             let inputGradients: [Tensor]
-            var masksRelu = false
+            var carriedThroughRelu = false
             if fused[i], let softmax = softmaxLayers[i] {
                 inputGradients = [softmax.backward(logitsGradient: g)]
+            } else if let writer = pendingWriters[i], let consumer = blockwiseConsumers[i] {
+                inputGradients = [consumer.backward(g, preActivation: reluMasked[i]) { writer.backward(items: $0) }]
             } else if reluMasked[i], let ending = reluEndings[i] {
                 inputGradients = [ending.backward(preActivationGradient: g)]
             } else if let merge = merges[i] {
                 inputGradients = merge.backward(g)
-            } else if let masker = reluMaskers[i], masker.masksInputRelu, reluEndings[i - 1]?.endsInRelu == true {
+            } else if masksRelu, let masker = reluMaskers[i] {
                 inputGradients = [masker.backward(g, throughInputRelu: true)]
-                masksRelu = true
+                carriedThroughRelu = true
             } else {
                 inputGradients = [layer.backward(g)]
             }
             for (k, j) in inputIndices[i].enumerated() where needs[j] {
                 accumulate(inputGradients[k], into: j, producerShared: isShared[i])
-                reluMasked[j] = masksRelu
+                reluMasked[j] = carriedThroughRelu
             }
         }
         return needs[0] ? gradients[0] : nil

@@ -89,6 +89,28 @@ public protocol BlockwiseProducer: Layer {
     func forward(_ input: Tensor, training: Bool, eachBlock: (Tensor, Range<Int>) -> Void) -> Tensor
 }
 
+/// A layer whose backward pass can take a batch a block of items at a time, each block just
+/// before the layer before it (a `BlockwiseGradientConsumer`) reads that block's gradient, so
+/// the gradient is read from the core's cache rather than memory (max pooling before a
+/// convolution's backward pass).
+public protocol ItemwiseBackward: Layer {
+    /// Gets the backward pass from `outputGradient` ready, relu's derivative for its input taken
+    /// on the way when `throughInputRelu` (see `InputReluMasking`); returns the input gradient
+    /// tensor that `backward(items:)` then fills.
+    func prepareBackward(_ outputGradient: Tensor, throughInputRelu: Bool) -> Tensor
+    /// The input gradient of `items`. Called from several threads at once, for disjoint items.
+    func backward(items: Range<Int>)
+}
+
+/// A layer whose backward pass reads its output gradient a block of items at a time and can
+/// have each block written just before it reads it (by an `ItemwiseBackward` after it).
+public protocol BlockwiseGradientConsumer: Layer {
+    /// `backward(gradient)`, or `backward(preActivationGradient: gradient)` when `preActivation`,
+    /// calling `beforeBlock(items)` before reading those items of `gradient`, on the thread that
+    /// reads them.
+    func backward(_ gradient: Tensor, preActivation: Bool, beforeBlock: (Range<Int>) -> Void) -> Tensor
+}
+
 /// A layer that may end in relu and can go backward from dLoss/d(what it computes before relu)
 /// directly, when the layer reading its output has already applied relu's derivative
 /// (`InputReluMasking`): one pass over its output gradient fewer.

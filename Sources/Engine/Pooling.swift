@@ -8,7 +8,7 @@ public enum PoolingKind: String, CaseIterable, Sendable {
 /// Keras's `MaxPooling1D/2D/3D` and `AveragePooling1D/2D/3D` (one class; `kind` and `rank`
 /// pick which). Windows are clipped to the input under `same` padding: max ignores the
 /// padding, average divides by the count of real elements, as Keras does.
-public final class Pooling: WindowedLayer, ReceptiveFieldLayer, ItemwiseForward, InputReluMasking {
+public final class Pooling: WindowedLayer, ReceptiveFieldLayer, ItemwiseForward, InputReluMasking, ItemwiseBackward {
     public var name: String
     public let kind: PoolingKind
     public let rank: Int
@@ -28,6 +28,9 @@ public final class Pooling: WindowedLayer, ReceptiveFieldLayer, ItemwiseForward,
     /// Whether `argmax` belongs to the last forward pass (one in inference mode skips it).
     private var winnersValid = false
     private var lastInput: Tensor?
+    /// The output gradient `prepareBackward` took, and whether only positive outputs pass it on.
+    private var pendingGradient: Tensor?
+    private var positiveOutputsOnly = false
 
     /// `poolSize` and `strides` take one value for every axis or one per axis; strides default
     /// to the pool size.
@@ -126,24 +129,46 @@ public final class Pooling: WindowedLayer, ReceptiveFieldLayer, ItemwiseForward,
     public var masksInputRelu: Bool { kind == .max }
 
     public func backward(_ outputGradient: Tensor, throughInputRelu: Bool) -> Tensor {
+        let dInput = prepareBackward(outputGradient, throughInputRelu: throughInputRelu)
+        guard let g = geometry else { preconditionFailure("\(name).backward before forward") }
+        let work = kind == .max ? g.inputPositions + g.outputPositions : g.outputPositions * g.windowSize
+        Parallel.forEachChunk(inputShape[0], workPerItem: work * g.channels) { items in
+            guard !items.isEmpty else { return }
+            backward(items: items)
+        }
+        return dInput
+    }
+
+    public func prepareBackward(_ outputGradient: Tensor, throughInputRelu: Bool) -> Tensor {
         guard let g = geometry, !inputShape.isEmpty else { preconditionFailure("\(name).backward before forward") }
         precondition(!throughInputRelu || masksInputRelu, "\(name) cannot take a relu's derivative")
         let batch = inputShape[0]
         precondition(outputGradient.count == batch * g.outputPositions * g.channels,
                      "\(name) gradient \(outputGradient.shape) does not match its output")
-        let dInput = inputGradient.tensor(shape: inputShape)
+        if kind == .max && !winnersValid, let lastInput {
+            let out = output.tensor(shape: outputGradient.shape)
+            maxPoolForward(lastInput.pointer, out.pointer, winners(count: out.count), batch: batch, g)
+            winnersValid = true
+        }
+        pendingGradient = outputGradient
+        positiveOutputsOnly = throughInputRelu
+        return inputGradient.tensor(shape: inputShape)
+    }
+
+    public func backward(items: Range<Int>) {
+        guard let g = geometry, let gradient = pendingGradient, let dInput = inputGradient.last else {
+            preconditionFailure("\(name).backward(items:) before prepareBackward")
+        }
+        let itemIn = g.inputPositions * g.channels, itemOut = g.outputPositions * g.channels
+        let source = gradient.pointer + items.lowerBound * itemOut, target = dInput.pointer + items.lowerBound * itemIn
         switch kind {
         case .max:
-            if !winnersValid, let lastInput {
-                let out = output.tensor(shape: outputGradient.shape)
-                maxPoolForward(lastInput.pointer, out.pointer, winners(count: out.count), batch: batch, g)
-                winnersValid = true
-            }
-            let positive = throughInputRelu ? UnsafePointer(output.tensor(shape: outputGradient.shape).pointer) : nil
-            maxPoolBackward(outputGradient.pointer, argmax!, positive, dInput.pointer, batch: batch, g)
-        case .average: averagePoolBackward(outputGradient.pointer, dInput.pointer, batch: batch, g)
+            let positive = positiveOutputsOnly ? output.last.map { UnsafePointer($0.pointer) + items.lowerBound * itemOut } : nil
+            cnnb_max_pool_backward(source, argmax! + items.lowerBound * itemOut, positive, target, g.kernelWindow,
+                                   Int32(items.count))
+        case .average:
+            averagePoolBackward(source, target, items: items.count, g)
         }
-        return dInput
     }
 }
 
@@ -164,19 +189,6 @@ private func maxPoolForward(_ input: UnsafePointer<Float>, _ output: UnsafeMutab
         guard !items.isEmpty else { return }
         cnnb_max_pool_forward(input + items.lowerBound * itemIn, output + items.lowerBound * itemOut,
                               argmax.map { $0 + items.lowerBound * itemOut }, window, Int32(items.count))
-    }
-}
-
-/// With `positive` (the forward pass's output), only outputs above zero pass their gradient on.
-private func maxPoolBackward(_ gradient: UnsafePointer<Float>, _ argmax: UnsafePointer<Int32>, _ positive: UnsafePointer<Float>?,
-                             _ dInput: UnsafeMutablePointer<Float>, batch: Int, _ g: WindowGeometry) {
-    let itemIn = g.inputPositions * g.channels, itemOut = g.outputPositions * g.channels
-    let window = g.kernelWindow
-    Parallel.forEachChunk(batch, workPerItem: itemIn + itemOut) { items in
-        guard !items.isEmpty else { return }
-        cnnb_max_pool_backward(gradient + items.lowerBound * itemOut, argmax + items.lowerBound * itemOut,
-                               positive.map { $0 + items.lowerBound * itemOut }, dInput + items.lowerBound * itemIn, window,
-                               Int32(items.count))
     }
 }
 
@@ -226,19 +238,18 @@ private func averagePoolForward(_ input: UnsafePointer<Float>, _ output: UnsafeM
     }
 }
 
-private func averagePoolBackward(_ gradient: UnsafePointer<Float>, _ dInput: UnsafeMutablePointer<Float>,
-                                 batch: Int, _ g: WindowGeometry) {
+/// The input gradient of average pooling for `items` items, on the calling thread.
+private func averagePoolBackward(_ gradient: UnsafePointer<Float>, _ dInput: UnsafeMutablePointer<Float>, items: Int,
+                                 _ g: WindowGeometry) {
     let c = g.channels, itemIn = g.inputPositions * c, itemOut = g.outputPositions * c
-    Parallel.forEachChunk(batch, workPerItem: itemOut * g.windowSize) { items in
-        for n in items {
-            let dst = dInput + n * itemIn, src = gradient + n * itemOut
-            dst.update(repeating: 0, count: itemIn)
-            forEachClippedWindow(g) { position, count, inputs in
-                let share = src + position * c, scale = 1 / Float(count)
-                inputs { i in
-                    let p = dst + i * c
-                    for ch in 0..<c { p[ch] += share[ch] * scale }
-                }
+    for n in 0..<items {
+        let dst = dInput + n * itemIn, src = gradient + n * itemOut
+        dst.update(repeating: 0, count: itemIn)
+        forEachClippedWindow(g) { position, count, inputs in
+            let share = src + position * c, scale = 1 / Float(count)
+            inputs { i in
+                let p = dst + i * c
+                for ch in 0..<c { p[ch] += share[ch] * scale }
             }
         }
     }

@@ -69,9 +69,11 @@ final class BlockwiseForwardTests: XCTestCase {
 
     /// Going backward, max pooling after a layer that ends in relu applies relu's derivative on
     /// its way and the layer goes back from its pre-activation gradient (`InputReluMasking` into
-    /// `ReluEnding`): weight and input gradients must be those of the layers' own backward passes
-    /// one by one, bit for bit, with and without the first layer's input gradient.
-    func testReluThroughMaxPoolingGivesTheLayersOwnGradients() throws {
+    /// `ReluEnding`), and pooling after a convolution writes its input gradient block by block
+    /// inside the convolution's backward pass (`ItemwiseBackward` into `BlockwiseGradientConsumer`):
+    /// weight and input gradients must be those of the layers' own backward passes one by one,
+    /// bit for bit, with and without the first layer's input gradient.
+    func testFusedBackwardPassesGiveTheLayersOwnGradients() throws {
         let input = Node.input(shape: [14, 14, 3], seed: 3)
         var x = try Convolution(rank: 2, filters: 16, kernelSize: [3], activation: .relu)(input)
         x = try Pooling(kind: .max, rank: 2)(x)
@@ -80,6 +82,8 @@ final class BlockwiseForwardTests: XCTestCase {
         x = try Convolution(rank: 2, filters: 16, kernelSize: [1])(x)
         x = try ActivationLayer(.relu)(x)
         x = try Pooling(kind: .max, rank: 2, padding: .same)(x)
+        x = try Convolution(rank: 2, filters: 8, kernelSize: [3], padding: .same, activation: .relu)(x)
+        x = try Pooling(kind: .average, rank: 2, padding: .same)(x)
         x = try Flatten()(x)
         let model = try Model(inputs: input, outputs: try Dense(units: 5)(x))
         let images = uniformTensor([37, 14, 14, 3], seed: 4)
@@ -100,7 +104,7 @@ final class BlockwiseForwardTests: XCTestCase {
             var gradient = seed
             for node in model.nodes.dropFirst().reversed() { gradient = node.layer.backward(gradient).copy() }
             let layerGradients = takeGradients()
-            XCTAssertEqual(modelGradients.count, 8)
+            XCTAssertEqual(modelGradients.count, 10)
             for (k, (fromModel, fromLayers)) in zip(modelGradients, layerGradients).enumerated() {
                 XCTAssertTrue(fromModel.contains { $0 != 0 }, "parameter \(k) gets a gradient")
                 XCTAssertEqual(fromModel, fromLayers, "parameter \(k), input gradient \(inputGradient)")
