@@ -201,7 +201,7 @@ func addColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into
     withUnsafeTemporaryAllocation(of: Float.self, capacity: chunks * columns) { partialBuffer in
         let partial = partialBuffer.baseAddress!
         partial.initialize(repeating: 0, count: chunks * columns)
-        Parallel.forEachChunk(rows, chunks: chunks) { chunk, range in
+        Parallel.forEachChunk(rows, chunks: chunks) { chunk, range, _ in
             let out = partial + chunk * columns
             for r in range {
                 let row = matrix + r * columns

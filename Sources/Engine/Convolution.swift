@@ -159,7 +159,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         // is done, and the columns the GEMM reads were just written and are still in cache.
         let itemIn = g.inputPositions * g.channels
         let window = g.kernelWindow
-        Parallel.forEachChunk(batch, chunks: Parallel.chunkCount(batch, workPerItem: positions * depth * filters)) { chunk, chunkItems in
+        Parallel.forEachChunk(batch, chunks: chunkCount(batch, block: block, workPerItem: positions * depth * filters, perCore: Self.forwardChunksPerCore)) { _, chunkItems, slot in
             for blockStart in stride(from: chunkItems.lowerBound, to: chunkItems.upperBound, by: block) {
                 let items = blockStart..<min(blockStart + block, chunkItems.upperBound)
                 let first = items.lowerBound * positions, rows = items.count * positions
@@ -170,11 +170,11 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                     if let winograd {
                         cnnb_winograd_convolution(source + items.lowerBound * itemIn, winograd, bias, outRows, window,
                                                   Int32(filters), fusedRelu ? 1 : 0, Int32(items.count),
-                                                  direct.pointer + chunk * direct.stride, plan.winogradTile)
+                                                  direct.pointer + slot * direct.stride, plan.winogradTile)
                     } else {
                         cnnb_direct_convolution(source + items.lowerBound * itemIn, kernel, bias, outRows, window,
                                                 Int32(filters), fusedRelu ? 1 : 0, Int32(items.count),
-                                                direct.pointer + chunk * direct.stride)
+                                                direct.pointer + slot * direct.stride)
                     }
                     if !fusedRelu {
                         kept.map { ($0 + first * filters).update(from: outRows, count: rows * filters) }
@@ -185,7 +185,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                 }
                 let matrix: UnsafePointer<Float>
                 if let scratch {
-                    let columns = scratch + chunk * block * positions * depth
+                    let columns = scratch + slot * block * positions * depth
                     imageToColumns(source + items.lowerBound * itemIn, columns, items: items.count, g)
                     matrix = UnsafePointer(columns)
                 } else {
@@ -310,10 +310,10 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
             // Per core its scratch; once, the flipped kernel and its Winograd transform.
             var floats = Double(Parallel.cores) * Double(directScratchFloats(g, plan, block: block))
             if plan.directInputGradient { floats += Double(depth * filters) }
-            // The transformed kernel once, and per core the kernel gradient's Winograd sums.
+            // The transformed kernel once, and per backward chunk the kernel gradient's Winograd sums.
             if plan.winograd {
                 let transformed = Double(cnnb_winograd_kernel_floats(plan.winogradTile, Int32(g.channels), Int32(filters)))
-                floats += transformed * Double(1 + Parallel.cores)
+                floats += transformed * Double(1 + Convolution.backwardChunksPerCore * Parallel.cores)
             }
             if plan.winogradInputGradient {
                 floats += Double(cnnb_winograd_kernel_floats(plan.winogradInputGradientTile, Int32(filters), Int32(g.channels)))
@@ -371,7 +371,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         let scratch = g.isPointwise || (direct != nil && (!computesInputGradient || flipped != nil))
             ? nil : columnScratch(blockRows: block * positions, depth: depth)
         let dz = throughActivation ? preActivationGradient.tensor(shape: out.shape).pointer : gradient.pointer
-        let chunks = Parallel.chunkCount(batch, workPerItem: positions * depth * filters)
+        let chunks = chunkCount(batch, block: block, workPerItem: positions * depth * filters, perCore: Self.backwardChunksPerCore)
         let kernel = parameters[0], kernelSize = depth * filters
         // With one chunk the gradients accumulate in place; otherwise each chunk writes its own
         // partial sums, added in below.
@@ -389,7 +389,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         let biasGradient = useBias ? parameters[1].gradient.pointer : nil
         let inputGradientPointer = dInput.pointer, source = input.pointer
         let itemIn = g.inputPositions * g.channels
-        Parallel.forEachChunk(batch, chunks: chunks) { chunk, chunkItems in
+        Parallel.forEachChunk(batch, chunks: chunks) { chunk, chunkItems, slot in
             guard !chunkItems.isEmpty else { return }
             let kernelTarget = partials.map { $0 + chunk * (kernelSize + filters) } ?? kernel.gradient.pointer
             let biasTarget = useBias ? partials.map { $0 + chunk * (kernelSize + filters) + kernelSize } ?? biasGradient! : nil
@@ -407,7 +407,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                     let mask = throughActivation ? UnsafePointer(outputValues + first * filters) : nil
                     cnnb_direct_kernel_gradient(source + items.lowerBound * itemIn, upstream + first * filters, mask,
                                                 kernelTarget, biasTarget, window, Int32(filters), Int32(items.count),
-                                                direct.pointer + chunk * direct.stride)
+                                                direct.pointer + slot * direct.stride)
                     continue
                 }
                 if throughActivation && activation == .relu {
@@ -421,13 +421,13 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                     }
                     if let biasTarget { cnnb_add_column_sums(dzRows, rows, Int32(filters), biasTarget) }
                 }
-                let columns = scratch.map { $0 + chunk * block * positions * depth }
+                let columns = scratch.map { $0 + slot * block * positions * depth }
                 if let direct, let sums {
                     cnnb_winograd_kernel_gradient(source + items.lowerBound * itemIn, dzRows, sums, window, Int32(filters),
-                                                  Int32(items.count), direct.pointer + chunk * direct.stride, plan.winogradTile)
+                                                  Int32(items.count), direct.pointer + slot * direct.stride, plan.winogradTile)
                 } else if let direct {
                     cnnb_direct_kernel_gradient(source + items.lowerBound * itemIn, dzRows, nil, kernelTarget, nil, window,
-                                                Int32(filters), Int32(items.count), direct.pointer + chunk * direct.stride)
+                                                Int32(filters), Int32(items.count), direct.pointer + slot * direct.stride)
                 } else {
                     // The block's columns are gathered again (cheaper than keeping the whole batch's
                     // columns from the forward pass, which would not stay in cache).
@@ -439,13 +439,13 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                 guard computesInputGradient else { continue }
                 if let winogradFlipped, let direct {
                     cnnb_winograd_input_gradient(dzRows, winogradFlipped, inputGradientPointer + items.lowerBound * itemIn,
-                                                 window, Int32(filters), Int32(items.count), direct.pointer + chunk * direct.stride,
+                                                 window, Int32(filters), Int32(items.count), direct.pointer + slot * direct.stride,
                                                  plan.winogradInputGradientTile)
                     continue
                 }
                 if let flipped, let direct {
                     cnnb_direct_input_gradient(dzRows, flipped, inputGradientPointer + items.lowerBound * itemIn, window,
-                                               Int32(filters), Int32(items.count), direct.pointer + chunk * direct.stride)
+                                               Int32(filters), Int32(items.count), direct.pointer + slot * direct.stride)
                     continue
                 }
                 // The column gradient goes straight into dInput for a pointwise kernel,
@@ -463,16 +463,32 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
             }
         }
         if let partials {
-            let kernelGradient = kernel.gradient.pointer
-            for chunk in 0..<chunks {
-                let part = partials + chunk * (kernelSize + filters)
-                for i in 0..<kernelSize { kernelGradient[i] += part[i] }
-                if let biasGradient {
-                    for c in 0..<filters { biasGradient[c] += part[kernelSize + c] }
+            // Chunk by chunk in order for each weight, whichever core adds it up.
+            let kernelGradient = kernel.gradient.pointer, stride = kernelSize + filters
+            Parallel.forEachChunk(stride, workPerItem: chunks) { weights in
+                for chunk in 0..<chunks {
+                    let part = partials + chunk * stride
+                    for i in weights where i < kernelSize { kernelGradient[i] += part[i] }
+                    if let biasGradient {
+                        for i in weights where i >= kernelSize { biasGradient[i - kernelSize] += part[i] }
+                    }
                 }
             }
         }
         return dInput
+    }
+}
+
+extension Convolution {
+    /// Chunks a core may take of a batch, forward and backward: fewer backward, where each chunk
+    /// adds a set of partial kernel gradients (and Winograd sums) to be summed.
+    static let forwardChunksPerCore = 4
+    static let backwardChunksPerCore = 2
+
+    /// Chunks of a batch for the cores to share: up to `perCore` a core, none smaller than a
+    /// block (a smaller block would feed the loops fewer rows at a time).
+    func chunkCount(_ batch: Int, block: Int, workPerItem: Int, perCore: Int) -> Int {
+        min(Parallel.chunkCount(batch, workPerItem: workPerItem, perCore: perCore), (batch + block - 1) / block)
     }
 }
 

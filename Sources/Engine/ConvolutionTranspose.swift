@@ -118,8 +118,8 @@ public final class ConvolutionTranspose: ScratchMemoryLayer {
         let activation = activation, source = input.pointer, target = out.pointer
         let kept = activation.derivativeReadsInput ? preActivation.tensor(shape: out.shape).pointer : nil
         let itemIn = positions * cin, itemOut = g.inputPositions * filters
-        Parallel.forEachChunk(batch, chunks: Parallel.chunkCount(batch, workPerItem: positions * depth * cin)) { chunk, items in
-            let cols = scratch + chunk * positions * depth
+        Parallel.forEachChunk(batch, chunks: Parallel.chunkCount(batch, workPerItem: positions * depth * cin)) { _, items, slot in
+            let cols = scratch + slot * positions * depth
             for n in items {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(positions), Int32(depth), Int32(cin),
                             1, source + n * itemIn, Int32(cin), kernel, Int32(cin), 0, cols, Int32(depth))

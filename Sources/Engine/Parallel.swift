@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import CBLAS
 import EngineKernels
+import Synchronization
 
 /// Work sharing for the loops BLAS does not run: split `count` independent items into one
 /// contiguous chunk per core, or run inline when the total work is too small to pay for it.
@@ -12,31 +13,42 @@ enum Parallel {
     /// Elements of work below which splitting costs more than it saves.
     static let minimumWork = 32_768
 
-    /// How many chunks `forEachChunk` splits `count` items of `workPerItem` into.
+    /// How many chunks `forEachChunk` splits `count` items of `workPerItem` into: up to
+    /// `perCore` a core, each worth at least `minimumWork`. Cores take chunks as they finish
+    /// others, so more than one a core lets a core that runs late (another process, a virtual
+    /// machine's neighbour) leave its share to the rest instead of holding them up.
     @inline(__always)
-    static func chunkCount(_ count: Int, workPerItem: Int) -> Int {
-        let chunks = min(cores, count)
-        return chunks <= 1 || count * workPerItem < minimumWork ? 1 : chunks
+    static func chunkCount(_ count: Int, workPerItem: Int, perCore: Int = 4) -> Int {
+        guard cores > 1 else { return 1 }
+        return max(1, min(count, cores * perCore, count * workPerItem / minimumWork))
     }
 
     /// Calls `body` on disjoint ranges covering `0..<count`; `workPerItem` estimates the cost.
     @inline(__always)
     static func forEachChunk(_ count: Int, workPerItem: Int, _ body: (Range<Int>) -> Void) {
-        forEachChunk(count, chunks: chunkCount(count, workPerItem: workPerItem)) { _, range in body(range) }
+        forEachChunk(count, chunks: chunkCount(count, workPerItem: workPerItem)) { _, range, _ in body(range) }
     }
 
-    /// Calls `body(chunk, range)` for `chunks` disjoint ranges covering `0..<count`, at once on
-    /// separate threads when `chunks > 1`: the engine's spinning workers, or GCD's while those
-    /// are busy (a split inside a split, or another thread's).
+    /// Calls `body(chunk, range, slot)` for `chunks` disjoint ranges covering `0..<count`, at once
+    /// on separate threads when `chunks > 1`: the engine's spinning workers, or GCD's while those
+    /// are busy (a split inside a split, or another thread's). Which range a chunk covers depends
+    /// only on `count` and `chunks`; which thread runs it does not matter, except that no two
+    /// bodies running at once share a `slot` (in `0..<cores`): per-thread scratch goes by slot,
+    /// per-chunk results by chunk.
     @inline(__always)
-    static func forEachChunk(_ count: Int, chunks: Int, _ body: (Int, Range<Int>) -> Void) {
+    static func forEachChunk(_ count: Int, chunks: Int, _ body: (_ chunk: Int, _ range: Range<Int>, _ slot: Int) -> Void) {
         if chunks <= 1 {
-            body(0, 0..<count)
+            body(0, 0..<count, 0)
             return
         }
-        let run = { (chunk: Int) in body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks)) }
-        if let workers = SpinningWorkers.shared, workers.run(chunks, run) { return }
-        DispatchQueue.concurrentPerform(iterations: chunks, execute: run)
+        withoutActuallyEscaping(body) { body in
+            let run = { (chunk: Int, slot: Int) in body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks), slot) }
+            if let workers = SpinningWorkers.shared, workers.run(chunks, run) { return }
+            let next = ChunkCounter()
+            DispatchQueue.concurrentPerform(iterations: min(chunks, cores)) { slot in
+                while case let chunk = next.take(), chunk < chunks { run(chunk, slot) }
+            }
+        }
     }
 
     /// Makes BLAS run on the calling thread. The engine splits its work across cores itself
@@ -60,6 +72,12 @@ enum Parallel {
                         c + rows.lowerBound * n, Int32(n))
         }
     }
+}
+
+/// Hands out chunk numbers 0, 1, 2, … to whichever thread asks next.
+private final class ChunkCounter: Sendable {
+    private let next = Atomic<Int>(0)
+    func take() -> Int { next.add(1, ordering: .relaxed).oldValue }
 }
 
 /// The threads the engine splits a batch's work across: one per processor this process may run on.

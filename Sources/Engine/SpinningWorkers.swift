@@ -30,7 +30,7 @@ final class SpinningWorkers: @unchecked Sendable {
     private let busy = Atomic<Bool>(false)
     /// The current split's body, written before `claim` publishes it and read only by whoever
     /// claims one of its chunks.
-    private nonisolated(unsafe) var body: ((Int) -> Void)?
+    private nonisolated(unsafe) var body: ((Int, Int) -> Void)?
     private var generation: UInt64 = 0
     private let sleepers: [Sleeper]
 
@@ -41,17 +41,19 @@ final class SpinningWorkers: @unchecked Sendable {
 
     private init(workers: Int) {
         sleepers = (0..<workers).map { _ in Sleeper() }
-        for sleeper in sleepers {
-            let thread = Thread { [unowned self] in self.serve(sleeper) }
+        for (index, sleeper) in sleepers.enumerated() {
+            let thread = Thread { [unowned self] in self.serve(sleeper, slot: index + 1) }
             thread.name = "cnnb-engine"
             thread.qualityOfService = .userInitiated
             thread.start()
         }
     }
 
-    /// Runs `body(chunk)` for every chunk in `0..<chunks` (at most 65,535), on the caller and the
-    /// workers; returns false, running nothing, when the workers are busy with another split.
-    func run(_ chunks: Int, _ body: (Int) -> Void) -> Bool {
+    /// Runs `body(chunk, slot)` for every chunk in `0..<chunks` (at most 65,535), on the caller
+    /// (slot 0) and the workers (slots 1, 2, …), each taking the next chunk as it finishes one,
+    /// so a core that runs late leaves its chunks to the others; returns false, running nothing,
+    /// when the workers are busy with another split.
+    func run(_ chunks: Int, _ body: (_ chunk: Int, _ slot: Int) -> Void) -> Bool {
         precondition(chunks > 0 && chunks < 1 << 16)
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { busy.store(false, ordering: .releasing) }
@@ -61,7 +63,7 @@ final class SpinningWorkers: @unchecked Sendable {
             generation = (generation + 1) & 0xFFFF_FFFF
             claim.store(generation << 32 | UInt64(chunks), ordering: .sequentiallyConsistent)
             for sleeper in sleepers where sleeper.asleep.load(ordering: .sequentiallyConsistent) { sleeper.wake.signal() }
-            work(generation)
+            work(generation, slot: 0)
             // A worker that is not running (a machine with more busy threads than cores) gets
             // the processor back from a caller that has waited a while.
             var waits = 0
@@ -74,8 +76,8 @@ final class SpinningWorkers: @unchecked Sendable {
         return true
     }
 
-    /// Claims and runs chunks of split `generation` until none is left.
-    private func work(_ generation: UInt64) {
+    /// Claims and runs chunks of split `generation` until none is left, as `slot`.
+    private func work(_ generation: UInt64, slot: Int) {
         var word = claim.load(ordering: .acquiring)
         while word >> 32 == generation {
             let next = (word >> 16) & 0xFFFF, count = word & 0xFFFF
@@ -85,13 +87,13 @@ final class SpinningWorkers: @unchecked Sendable {
                 word = original
                 continue
             }
-            body!(Int(next))
+            body!(Int(next), slot)
             finished.add(1, ordering: .releasing)
             word = claim.load(ordering: .acquiring)
         }
     }
 
-    private func serve(_ sleeper: Sleeper) {
+    private func serve(_ sleeper: Sleeper, slot: Int) {
         var seen: UInt64 = 0
         while true {
             var word = claim.load(ordering: .acquiring)
@@ -111,7 +113,7 @@ final class SpinningWorkers: @unchecked Sendable {
                 }
             }
             seen = word >> 32
-            work(seen)
+            work(seen, slot: slot)
         }
     }
 }
