@@ -395,7 +395,6 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
             let biasTarget = useBias ? partials.map { $0 + chunk * (kernelSize + filters) + kernelSize } ?? biasGradient! : nil
             if partials != nil { kernelTarget.update(repeating: 0, count: kernelSize + filters) }
             let sums = winogradSums.map { $0 + chunk * sumsCount }
-            sums?.update(repeating: 0, count: sumsCount)
             for blockStart in stride(from: chunkItems.lowerBound, to: chunkItems.upperBound, by: block) {
                 let items = blockStart..<min(blockStart + block, chunkItems.upperBound)
                 let first = items.lowerBound * positions, rows = items.count * positions
@@ -423,8 +422,10 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                 }
                 let columns = scratch.map { $0 + slot * block * positions * depth }
                 if let direct, let sums {
+                    // The chunk's first block writes the sums rather than adding to them.
                     cnnb_winograd_kernel_gradient(source + items.lowerBound * itemIn, dzRows, sums, window, Int32(filters),
-                                                  Int32(items.count), direct.pointer + slot * direct.stride, plan.winogradTile)
+                                                  Int32(items.count), direct.pointer + slot * direct.stride, plan.winogradTile,
+                                                  blockStart == chunkItems.lowerBound ? 0 : 1)
                 } else if let direct {
                     cnnb_direct_kernel_gradient(source + items.lowerBound * itemIn, dzRows, nil, kernelTarget, nil, window,
                                                 Int32(filters), Int32(items.count), direct.pointer + slot * direct.stride)
@@ -466,11 +467,12 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
             // Chunk by chunk in order for each weight, whichever core adds it up.
             let kernelGradient = kernel.gradient.pointer, stride = kernelSize + filters
             Parallel.forEachChunk(stride, workPerItem: chunks) { weights in
+                let kernelPart = weights.clamped(to: 0..<kernelSize), biasPart = weights.clamped(to: kernelSize..<stride)
                 for chunk in 0..<chunks {
-                    let part = partials + chunk * stride
-                    for i in weights where i < kernelSize { kernelGradient[i] += part[i] }
+                    let part = UnsafePointer(partials + chunk * stride)
+                    add(part + kernelPart.lowerBound, into: kernelGradient + kernelPart.lowerBound, kernelPart.count)
                     if let biasGradient {
-                        for i in weights where i >= kernelSize { biasGradient[i - kernelSize] += part[i] }
+                        add(part + biasPart.lowerBound, into: biasGradient + (biasPart.lowerBound - kernelSize), biasPart.count)
                     }
                 }
             }
@@ -674,6 +676,19 @@ func copy(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Fl
 }
 
 @inline(__always)
+/// destination[i] += source[i] for i in 0..<count, eight at a time.
+func add(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, _ count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        store8(load8(destination + i) + load8(source + i), destination + i)
+        i += 8
+    }
+    while i < count {
+        destination[i] += source[i]
+        i += 1
+    }
+}
+
 func fill(_ destination: UnsafeMutablePointer<Float>, _ value: Float, _ count: Int) {
     if count >= 64 {
         destination.update(repeating: value, count: count)

@@ -292,8 +292,7 @@ final class GraphRunner {
                 gradients[j] = sum
                 ownsGradient[j] = true
             }
-            let s = sum.pointer, g = gradient.pointer
-            for e in 0..<sum.count { s[e] += g[e] }
+            add(gradient.pointer, into: sum.pointer, sum.count)
         } else if consumerCounts[j] == 1 && !producerShared {
             gradients[j] = gradient
         } else {

@@ -382,8 +382,8 @@ void cnnb_winograd_convolution(const float *input, const float *transformed, con
 }
 
 void cnnb_winograd_kernel_gradient(const float *input, const float *gradient, float *sums, cnnb_window g, int filters,
-                                   int items, float *scratch, int tile) {
-    DISPATCH(winograd_kernel_gradient, input, gradient, sums, &g, filters, items, scratch, tile)
+                                   int items, float *scratch, int tile, int accumulate) {
+    DISPATCH(winograd_kernel_gradient, input, gradient, sums, &g, filters, items, scratch, tile, accumulate)
 }
 
 void cnnb_winograd_kernel_gradient_finish(const float *sums, float *kernelGradient, int tile, int channels, int filters,

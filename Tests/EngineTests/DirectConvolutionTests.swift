@@ -11,6 +11,8 @@ final class DirectConvolutionTests: XCTestCase {
     struct Case {
         var rank: Int, input: [Int], channels: Int, filters: Int, kernel: [Int]
         var strides: [Int] = [1], padding: Padding = .valid, dilation: [Int] = [1]
+        /// Items in the batch: enough, for some, that a core's share spans several blocks.
+        var batch = 3
     }
 
     // Odd and even sizes, strides, same padding (before and after), dilation, and filter counts
@@ -41,6 +43,9 @@ final class DirectConvolutionTests: XCTestCase {
         Case(rank: 2, input: [9, 12], channels: 24, filters: 48, kernel: [3], padding: .same),
         Case(rank: 2, input: [8, 8], channels: 16, filters: 32, kernel: [3]),
         Case(rank: 2, input: [2, 40], channels: 16, filters: 16, kernel: [3], padding: .same),
+        // A batch whose chunks take two blocks each (16 items a block): the kernel gradient's
+        // Winograd sums written by a chunk's first block and added to by the next.
+        Case(rank: 2, input: [6, 6], channels: 16, filters: 16, kernel: [3], batch: 100),
         // Deeper than 2,048 window elements: im2col + GEMM at every width.
         Case(rank: 2, input: [5, 6], channels: 240, filters: 16, kernel: [3], padding: .same),
     ]
@@ -107,8 +112,8 @@ final class DirectConvolutionTests: XCTestCase {
             var generator = SeededGenerator(seed: UInt64(index + 1))
             try layer.build(inputShape: c.input + [c.channels], generator: &generator)
             layer.parameters[1].value.assign(uniformTensor([c.filters], seed: 40 + UInt64(index)))
-            let x = uniformTensor([3] + c.input + [c.channels], seed: 20 + UInt64(index))
-            let outputShape = [3] + (try layer.outputShape(for: c.input + [c.channels]))
+            let x = uniformTensor([c.batch] + c.input + [c.channels], seed: 20 + UInt64(index))
+            let outputShape = [c.batch] + (try layer.outputShape(for: c.input + [c.channels]))
             let dz = uniformTensor(outputShape, seed: 60 + UInt64(index))
             let expected = reference(c, x: x, kernel: layer.parameters[0].value, bias: layer.parameters[1].value,
                                      dz: dz, outputShape: outputShape)

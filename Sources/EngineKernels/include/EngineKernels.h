@@ -143,12 +143,12 @@ void cnnb_winograd_convolution(const float *input, const float *transformed, con
 
 /// Adds the kernel gradient of `items` items, from their inputs and `gradient` (dLoss/d(pre-activation),
 /// positions x filters per item), onto `sums` in Winograd's terms (cnnb_winograd_kernel_floats
-/// floats, zero at first); cnnb_winograd_kernel_gradient_finish turns them into the kernel
-/// gradient once every block is in. (The adjoint of cnnb_winograd_convolution in the kernel:
+/// floats), or writes it over them unless `accumulate` (the first block: no need to clear them);
+/// cnnb_winograd_kernel_gradient_finish turns them into the kernel gradient once every block is in. (The adjoint of cnnb_winograd_convolution in the kernel:
 /// the same tiles, 2.25 or 4 times fewer multiplications than the direct loops.) `scratch`:
 /// cnnb_winograd_scratch_floats floats.
 void cnnb_winograd_kernel_gradient(const float *input, const float *gradient, float *sums, cnnb_window g, int filters,
-                                   int items, float *scratch, int tile);
+                                   int items, float *scratch, int tile, int accumulate);
 
 /// kernelGradient ((3, 3, channels) x filters) += Gᵀ S G of the sums, for the channels
 /// [first, first + count).
