@@ -159,7 +159,9 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         // is done, and the columns the GEMM reads were just written and are still in cache.
         let itemIn = g.inputPositions * g.channels
         let window = g.kernelWindow
-        Parallel.forEachChunk(batch, chunks: chunkCount(batch, block: block, workPerItem: positions * depth * filters, perCore: Self.forwardChunksPerCore)) { _, chunkItems, slot in
+        let chunks = chunkCount(batch, block: block, workPerItem: positions * depth * filters,
+                                perCore: Self.forwardChunksPerCore)
+        Parallel.forEachChunk(batch, chunks: chunks) { _, chunkItems, slot in
             for blockStart in stride(from: chunkItems.lowerBound, to: chunkItems.upperBound, by: block) {
                 let items = blockStart..<min(blockStart + block, chunkItems.upperBound)
                 let first = items.lowerBound * positions, rows = items.count * positions
@@ -371,7 +373,8 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         let scratch = g.isPointwise || (direct != nil && (!computesInputGradient || flipped != nil))
             ? nil : columnScratch(blockRows: block * positions, depth: depth)
         let dz = throughActivation ? preActivationGradient.tensor(shape: out.shape).pointer : gradient.pointer
-        let chunks = chunkCount(batch, block: block, workPerItem: positions * depth * filters, perCore: Self.backwardChunksPerCore)
+        let chunks = chunkCount(batch, block: block, workPerItem: positions * depth * filters,
+                                perCore: Self.backwardChunksPerCore)
         let kernel = parameters[0], kernelSize = depth * filters
         // With one chunk the gradients accumulate in place; otherwise each chunk writes its own
         // partial sums, added in below.
@@ -675,8 +678,8 @@ func copy(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Fl
     if i < count { store8(load8(source + count - 8), destination + count - 8) }
 }
 
-@inline(__always)
 /// destination[i] += source[i] for i in 0..<count, eight at a time.
+@inline(__always)
 func add(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, _ count: Int) {
     var i = 0
     while i + 8 <= count {
@@ -689,6 +692,7 @@ func add(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<
     }
 }
 
+@inline(__always)
 func fill(_ destination: UnsafeMutablePointer<Float>, _ value: Float, _ count: Int) {
     if count >= 64 {
         destination.update(repeating: value, count: count)

@@ -4,8 +4,9 @@ import CBLAS
 import EngineKernels
 import Synchronization
 
-/// Work sharing for the loops BLAS does not run: split `count` independent items into one
-/// contiguous chunk per core, or run inline when the total work is too small to pay for it.
+/// Work sharing for the loops BLAS does not run: split `count` independent items into a few
+/// contiguous chunks a core, which the cores take as they finish others, or run inline when
+/// the total work is too small to pay for it.
 enum Parallel {
     /// The processors this process may run on (its affinity mask: `taskset -c 0` means one).
     static let cores: Int = max(1, min(ProcessInfo.processInfo.activeProcessorCount, Int(cnnb_allowed_processors())))
