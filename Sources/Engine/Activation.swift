@@ -1,3 +1,4 @@
+import EngineKernels
 import Foundation
 
 /// An element-wise (or, for softmax, row-wise over the last axis) non-linearity, applied
@@ -187,13 +188,11 @@ func reluDerivative(output: UnsafePointer<Float>, gradient: UnsafePointer<Float>
     }
 }
 
-/// Adds the column sums of a `rows` x `columns` matrix into `sums` (bias gradients).
+/// Adds the column sums of a `rows` x `columns` matrix into `sums` (bias gradients), each column
+/// summed row by row in order (`cnnb_add_column_sums`), split across cores when large.
 func addColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
     if rows * columns < Parallel.minimumWork * 2 || Parallel.cores == 1 {
-        for r in 0..<rows {
-            let row = matrix + r * columns
-            for c in 0..<columns { sums[c] += row[c] }
-        }
+        cnnb_add_column_sums(matrix, rows, Int32(columns), sums)
         return
     }
     // One partial sum per chunk, then combined, so threads never share a destination.
@@ -202,14 +201,8 @@ func addColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into
         let partial = partialBuffer.baseAddress!
         partial.initialize(repeating: 0, count: chunks * columns)
         Parallel.forEachChunk(rows, chunks: chunks) { chunk, range, _ in
-            let out = partial + chunk * columns
-            for r in range {
-                let row = matrix + r * columns
-                for c in 0..<columns { out[c] += row[c] }
-            }
+            cnnb_add_column_sums(matrix + range.lowerBound * columns, range.count, Int32(columns), partial + chunk * columns)
         }
-        for chunk in 0..<chunks {
-            for c in 0..<columns { sums[c] += partial[chunk * columns + c] }
-        }
+        for chunk in 0..<chunks { add(partial + chunk * columns, into: sums, columns) }
     }
 }

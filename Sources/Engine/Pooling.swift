@@ -83,13 +83,18 @@ public final class Pooling: WindowedLayer, ReceptiveFieldLayer, ItemwiseForward,
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let out = prepareForward(inputShape: input.shape, training: training)
+        forwardEveryItem(of: input)
+        finishForward(input)
+        return out
+    }
+
+    /// `forward(items:of:)` over the whole batch, split across cores.
+    private func forwardEveryItem(of input: Tensor) {
         guard let g = geometry else { preconditionFailure("\(name) used before build") }
         Parallel.forEachChunk(input.shape[0], workPerItem: g.outputPositions * g.channels * g.windowSize) { items in
             guard !items.isEmpty else { return }
             forward(items: items, of: input)
         }
-        finishForward(input)
-        return out
     }
 
     public func prepareForward(inputShape shape: [Int], training: Bool) -> Tensor {
@@ -146,9 +151,10 @@ public final class Pooling: WindowedLayer, ReceptiveFieldLayer, ItemwiseForward,
         precondition(outputGradient.count == batch * g.outputPositions * g.channels,
                      "\(name) gradient \(outputGradient.shape) does not match its output")
         if kind == .max && !winnersValid, let lastInput {
-            let out = output.tensor(shape: outputGradient.shape)
-            maxPoolForward(lastInput.pointer, out.pointer, winners(count: out.count), batch: batch, g)
+            // The forward pass again, recording winners this time.
+            _ = winners(count: output.tensor(shape: outputGradient.shape).count)
             winnersValid = true
+            forwardEveryItem(of: lastInput)
         }
         pendingGradient = outputGradient
         positiveOutputsOnly = throughInputRelu
@@ -177,19 +183,6 @@ public final class Pooling: WindowedLayer, ReceptiveFieldLayer, ItemwiseForward,
 private func clippedRange(_ o: Int, stride: Int, pad: Int, window: Int, size: Int) -> Range<Int> {
     let start = o * stride - pad
     return max(start, 0)..<min(start + window, size)
-}
-
-/// Max of every window; with `argmax`, also the index within its item of each winner (the
-/// vector loops are in EngineKernels).
-private func maxPoolForward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                            _ argmax: UnsafeMutablePointer<Int32>?, batch: Int, _ g: WindowGeometry) {
-    let itemIn = g.inputPositions * g.channels, itemOut = g.outputPositions * g.channels
-    let window = g.kernelWindow
-    Parallel.forEachChunk(batch, workPerItem: itemOut * g.windowSize) { items in
-        guard !items.isEmpty else { return }
-        cnnb_max_pool_forward(input + items.lowerBound * itemIn, output + items.lowerBound * itemOut,
-                              argmax.map { $0 + items.lowerBound * itemOut }, window, Int32(items.count))
-    }
 }
 
 /// Walks one item's windows in output order: `body(position, count, inputs)`, where `inputs(visit)`
