@@ -80,7 +80,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
 
         .testTarget(name: "NativeTests", dependencies: ["CBLAS", "CCairo", "CZlib", "CReadline", "Engine", "Datasets", "TestSupport"]),
-        .testTarget(name: "EngineTests", dependencies: ["Basics", "Engine", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Basics", "Engine", "EngineKernels", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Engine", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Basics", "Render", "CCairo", "TestSupport"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "TestSupport"], exclude: ["pty"]),

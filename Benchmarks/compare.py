@@ -2,9 +2,11 @@
 """cnnb against its peers in one run, on the same CIFAR-10 images and the same cores.
 
     .venv/bin/python Benchmarks/compare.py [--data DIR] [--images N] [--epochs E] [--threads T]
-                                           [--passes P] [--keras-backends jax,tensorflow]
+                                           [--rounds R] [--passes P] [--keras-backends jax,tensorflow]
 
-In order, one after another so that none competes with another:
+R rounds (default 3), one engine after another so that none competes with another; cnnb runs
+first in the odd rounds and last in the even ones, so that a machine whose speed drifts
+favours neither side:
   1. `cnnb-bench` (release build) trains the seed model on the first N training images, prints
      its training and inference rates and the machine's sgemm rate, and writes the trained
      model as ONNX (`--export-onnx`);
@@ -17,7 +19,8 @@ In order, one after another so that none competes with another:
 
 Everything runs pinned to T cores (default: all this process may use). Prints key=value lines
 on stdout (progress on stderr): each number's key names the engine and, for Keras, the backend
-(`keras_jax_train_img_per_s`), then the ratios (`ratio_train_cnnb_over_keras_jax`, ...).
+(`keras_jax_train_img_per_s`), then the ratios (`ratio_train_cnnb_over_keras_jax`, ...), each
+ratio taken within a round. A number is the median of the rounds; KEY_rounds lists them.
 A benchmark, not a test: absolute rates move with the machine and its load, ratios less so.
 TensorFlow is not in .ci/requirements.txt: `pip install -r Benchmarks/requirements.txt`.
 """
@@ -26,6 +29,7 @@ import importlib.util
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,10 +55,24 @@ def log(line):
     print(line, file=sys.stderr, flush=True)
 
 
+def number(value, form=None):
+    """`value` as text: `form` if given, else as many decimals as its size needs."""
+    if form:
+        return form % value
+    return ("%.4f" % value) if abs(value) < 10 else ("%.1f" % value) if abs(value) < 1000 else ("%.0f" % value)
+
+
 def emit(key, value):
     if isinstance(value, float):
-        value = ("%.4f" % value) if abs(value) < 10 else ("%.1f" % value) if abs(value) < 1000 else ("%.0f" % value)
+        value = number(value)
     print("%s=%s" % (key, value), flush=True)
+
+
+def emit_rounds(key, values, form=None):
+    """The median of the rounds' `values` as `key`, and each round's as `key`_rounds."""
+    print("%s=%s" % (key, number(statistics.median(values), form)), flush=True)
+    if len(values) > 1:
+        print("%s_rounds=%s" % (key, " ".join(number(v, form) for v in values)), flush=True)
 
 
 # --- data -------------------------------------------------------------------------------
@@ -260,6 +278,8 @@ def main():
     parser.add_argument("--images", type=int, default=10_000, help="training images (the first N; default 10000)")
     parser.add_argument("--epochs", type=int, default=1, help="timed training epochs (default 1)")
     parser.add_argument("--threads", type=int, help="cores every engine runs on (default: all this process may use)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds, each timing every engine once, cnnb first and last in turn; medians count (default 3)")
     parser.add_argument("--passes", type=int, default=5, help="inference passes over the test images; the best counts")
     parser.add_argument("--warmup-batches", type=int, default=64, help="batches of Keras's warm-up fit (default 64)")
     parser.add_argument("--keras-backends", default="jax,tensorflow",
@@ -268,6 +288,7 @@ def main():
     parser.add_argument("--keras-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     for flag, value in (("--images", args.images), ("--epochs", args.epochs), ("--passes", args.passes),
+                        ("--rounds", args.rounds),
                         ("--warmup-batches", args.warmup_batches)):
         if value < 1:
             fail("%s needs a whole number of at least 1, got %d" % (flag, value))
@@ -308,60 +329,88 @@ def main():
     emit("epochs", args.epochs)
     emit("load_average_start", "%.2f" % os.getloadavg()[0])
 
+    # Rounds in alternating order (cnnb first, then last, ...): a machine whose speed drifts
+    # favours no engine, and the medians of the rounds' rates and ratios count.
+    rounds, skipped = [], {}
     with tempfile.TemporaryDirectory(prefix="cnnb-compare-") as folder:
         onnx_path = Path(folder) / "seed.onnx"
-        cnnb = run_cnnb(bench, args, onnx_path)
-        for key in ("train_img_per_s", "infer_img_per_s", "sgemm_gflops", "train_gflops", "train_fraction_of_sgemm",
-                    "train_img_per_cpu_s", "infer_img_per_cpu_s", "peak_rss_mb", "test_acc", "blas_kernel", "threads"):
-            if key in cnnb:
-                emit("cnnb_" + key, cnnb[key])
-        if cnnb.get("threads") and int(cnnb["threads"]) != args.threads:
-            log("compare.py: warning: cnnb-bench ran %s threads, the peers %d" % (cnnb["threads"], args.threads))
-
         log("loading the images for the peers from %s" % args.data)
         _, _, test_x, test_y = load_cifar(cifar_folder(args.data), 1)
-        log("onnxruntime: %d test images, batch %d, %d intra-op threads, best of %d passes"
-            % (len(test_x), BATCH, args.threads, args.passes))
-        onnx = time_onnxruntime(onnx_path, test_x, test_y, args.threads, args.passes)
-    emit("onnxruntime_version", onnx["version"])
-    emit("onnxruntime_infer_img_per_s", onnx["infer_img_per_s"])
-    emit("onnxruntime_infer_img_per_s_passes", " ".join("%.0f" % r for r in onnx["infer_img_per_s_passes"]))
-    emit("onnxruntime_infer_img_per_cpu_s", onnx["infer_img_per_cpu_s"])
-    emit("onnxruntime_test_acc", onnx["test_acc"])
-    if abs(onnx["test_acc"] - float(cnnb["test_acc"])) > 1e-3:
-        log("compare.py: warning: ONNX Runtime's accuracy on cnnb's export (%.4f) is not cnnb's (%s)"
-            % (onnx["test_acc"], cnnb["test_acc"]))
+        for number in range(args.rounds):
+            log("round %d of %d" % (number + 1, args.rounds))
+            result = {"keras": {}}
 
-    keras = {}
+            def time_cnnb():
+                result["cnnb"] = run_cnnb(bench, args, onnx_path)
+
+            def time_peers():
+                # cnnb's export is the same every round (its training is deterministic), so the
+                # first round's file serves a round that times the peers first.
+                log("onnxruntime: %d test images, batch %d, %d intra-op threads, best of %d passes"
+                    % (len(test_x), BATCH, args.threads, args.passes))
+                result["onnx"] = time_onnxruntime(onnx_path, test_x, test_y, args.threads, args.passes)
+                for backend in backends:
+                    if backend in skipped:
+                        continue
+                    log("keras (%s backend): warm-up fit, then %d epoch(s) on %d images, then predict"
+                        % (backend, args.epochs, args.images))
+                    value, why = run_keras(backend, args)
+                    if value is None:
+                        skipped[backend] = why
+                    else:
+                        result["keras"][backend] = value
+
+            for step in (time_cnnb, time_peers) if number % 2 == 0 else (time_peers, time_cnnb):
+                step()
+            rounds.append(result)
+
+    first = rounds[0]
+    for key in ("blas_kernel", "threads"):
+        if key in first["cnnb"]:
+            emit("cnnb_" + key, first["cnnb"][key])
+    if first["cnnb"].get("threads") and int(first["cnnb"]["threads"]) != args.threads:
+        log("compare.py: warning: cnnb-bench ran %s threads, the peers %d" % (first["cnnb"]["threads"], args.threads))
+    for key in ("train_img_per_s", "infer_img_per_s", "sgemm_gflops", "train_gflops", "train_img_per_cpu_s",
+                "infer_img_per_cpu_s", "peak_rss_mb", "test_acc"):
+        if all(key in r["cnnb"] for r in rounds):
+            emit_rounds("cnnb_" + key, [float(r["cnnb"][key]) for r in rounds])
+    emit("onnxruntime_version", first["onnx"]["version"])
+    for key in ("infer_img_per_s", "infer_img_per_cpu_s", "test_acc"):
+        emit_rounds("onnxruntime_" + key, [r["onnx"][key] for r in rounds])
+    for r in rounds:
+        if abs(r["onnx"]["test_acc"] - float(r["cnnb"]["test_acc"])) > 1e-3:
+            log("compare.py: warning: ONNX Runtime's accuracy on cnnb's export (%.4f) is not cnnb's (%s)"
+                % (r["onnx"]["test_acc"], r["cnnb"]["test_acc"]))
+
     for backend in backends:
-        log("keras (%s backend): warm-up fit, then %d epoch(s) on %d images, then predict"
-            % (backend, args.epochs, args.images))
-        result, why = run_keras(backend, args)
         prefix = "keras_%s_" % backend
-        if result is None:
-            emit(prefix + "skipped", why)
+        if backend in skipped:
+            emit(prefix + "skipped", skipped[backend])
             continue
-        keras[backend] = result
-        emit(prefix + "versions", "keras %s, %s %s" % (result["keras_version"], backend, result["engine_version"]))
-        emit(prefix + "warmup_img_per_s", result["warmup_img_per_s"])
-        emit(prefix + "train_img_per_s", result["train_img_per_s"])
-        emit(prefix + "train_img_per_cpu_s", result["train_img_per_cpu_s"])
-        emit(prefix + "infer_img_per_s", result["infer_img_per_s"])
-        emit(prefix + "infer_img_per_cpu_s", result["infer_img_per_cpu_s"])
-        emit(prefix + "test_acc", result["test_acc"])
+        timed = [r["keras"][backend] for r in rounds]
+        emit(prefix + "versions", "keras %s, %s %s" % (timed[0]["keras_version"], backend, timed[0]["engine_version"]))
+        for key in ("warmup_img_per_s", "train_img_per_s", "train_img_per_cpu_s", "infer_img_per_s",
+                    "infer_img_per_cpu_s", "test_acc"):
+            emit_rounds(prefix + key, [t[key] for t in timed])
+    timed_backends = [b for b in backends if b not in skipped]
 
-    cnnb_train, cnnb_infer = float(cnnb["train_img_per_s"]), float(cnnb["infer_img_per_s"])
-    emit("train_fraction_of_sgemm", cnnb["train_fraction_of_sgemm"])
-    emit("ratio_infer_cnnb_over_onnxruntime", "%.2f" % (cnnb_infer / onnx["infer_img_per_s"]))
-    for backend, result in keras.items():
-        emit("ratio_train_cnnb_over_keras_%s" % backend, "%.2f" % (cnnb_train / result["train_img_per_s"]))
-        emit("ratio_infer_cnnb_over_keras_%s" % backend, "%.2f" % (cnnb_infer / result["infer_img_per_s"]))
+    def ratios(name, cnnb_key, peer):
+        """`name` for every round: cnnb's `cnnb_key` over the peer's rate that round."""
+        emit_rounds(name, [float(r["cnnb"][cnnb_key]) / peer(r) for r in rounds], "%.2f")
+
+    emit_rounds("train_fraction_of_sgemm", [float(r["cnnb"]["train_fraction_of_sgemm"]) for r in rounds], "%.3f")
+    ratios("ratio_infer_cnnb_over_onnxruntime", "infer_img_per_s", lambda r: r["onnx"]["infer_img_per_s"])
+    for backend in timed_backends:
+        ratios("ratio_train_cnnb_over_keras_%s" % backend, "train_img_per_s",
+               lambda r, b=backend: r["keras"][b]["train_img_per_s"])
+        ratios("ratio_infer_cnnb_over_keras_%s" % backend, "infer_img_per_s",
+               lambda r, b=backend: r["keras"][b]["infer_img_per_s"])
     # Per second of processor time (all threads): what each costs, whatever else the machine
     # runs; spinning worker threads count against the engine that spins them.
-    cnnb_train_cpu, cnnb_infer_cpu = float(cnnb["train_img_per_cpu_s"]), float(cnnb["infer_img_per_cpu_s"])
-    emit("ratio_infer_cpu_cnnb_over_onnxruntime", "%.2f" % (cnnb_infer_cpu / onnx["infer_img_per_cpu_s"]))
-    for backend, result in keras.items():
-        emit("ratio_train_cpu_cnnb_over_keras_%s" % backend, "%.2f" % (cnnb_train_cpu / result["train_img_per_cpu_s"]))
+    ratios("ratio_infer_cpu_cnnb_over_onnxruntime", "infer_img_per_cpu_s", lambda r: r["onnx"]["infer_img_per_cpu_s"])
+    for backend in timed_backends:
+        ratios("ratio_train_cpu_cnnb_over_keras_%s" % backend, "train_img_per_cpu_s",
+               lambda r, b=backend: r["keras"][b]["train_img_per_cpu_s"])
     emit("load_average_end", "%.2f" % os.getloadavg()[0])
 
 

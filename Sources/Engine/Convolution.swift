@@ -23,9 +23,9 @@ import Foundation
 /// over windows of at most 2,048 elements.
 /// Their kernel gradient too, and at stride 1 their input gradient, as the flipped kernel's
 /// convolution over the padded output gradient. A 3x3 window at stride 1 over at least eight
-/// channels takes Winograd instead, forward, for the kernel gradient (the forward tiles' adjoint)
-/// and for the input gradient: F(4x4, 3x3) where its tiles fit the map better than F(2x2, 3x3)'s
-/// (4, 7, 8, 13 or 15 outputs a side, among others), else F(2x2, 3x3).
+/// channels takes Winograd instead, forward, and backward as the forward tiles' adjoint, for the
+/// kernel gradient and the input gradient at once: F(4x4, 3x3) where its tiles fit the map
+/// better than F(2x2, 3x3)'s (4, 7, 8, 13 or 15 outputs a side, among others), else F(2x2, 3x3).
 /// `CNNB_CONVOLUTION=gemm` (im2col + GEMM everywhere) or `direct-only` (no Winograd) picks
 /// one way for every layer, for comparing them.
 public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemoryLayer, BlockwiseProducer,
@@ -65,10 +65,9 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
     private var directScratch = ReusableBuffer()
     /// The kernel flipped for the direct input gradient (`cnnb_direct_flip_kernel`).
     private var flippedKernel = ReusableBuffer()
-    /// The kernel, and the flipped kernel, as the Winograd loops multiply with them.
-    private var winogradKernel = ReusableBuffer()
-    private var winogradFlippedKernel = ReusableBuffer()
-    /// Per core, the kernel gradient's sums in Winograd's terms (`cnnb_winograd_kernel_gradient`).
+    /// The kernel as the Winograd loops multiply with it, forward and (transposed) backward.
+    private var winogradKernel = TransformedKernel()
+    /// Per chunk, the kernel gradient's sums in Winograd's terms (`cnnb_winograd_backward`).
     private var winogradGradientSums = ReusableBuffer()
 
     /// `kernelSize`, `strides` and `dilation` take one value for every axis or one per axis
@@ -143,12 +142,11 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         let direct = plan.direct ? directScratch(g, plan, block: block) : nil
         let scratch = g.isPointwise || direct != nil ? nil : columnScratch(blockRows: block * positions, depth: depth)
         let winograd: UnsafeMutablePointer<Float>? = plan.winograd
-            ? winogradKernel.tensor(shape: [cnnb_winograd_kernel_floats(plan.winogradTile, Int32(g.channels), Int32(filters))]).pointer
+            ? winogradKernel.transformed(parameters[0].value, tile: plan.winogradTile, channels: g.channels,
+                                         filters: filters) { kernel, transformed, tile in
+                transformForWinograd(kernel, into: transformed, tile: tile, rows: g.channels, columns: filters)
+            }
             : nil
-        if let winograd {
-            transformForWinograd(parameters[0].value.pointer, into: winograd, tile: plan.winogradTile, rows: g.channels,
-                                 columns: filters)
-        }
         let out = output.tensor(shape: [batch] + Array(g.outputSpatialShape.suffix(rank)) + [filters])
         let kernel = parameters[0].value.pointer
         let bias = useBias ? UnsafePointer(parameters[1].value.pointer) : nil
@@ -226,19 +224,18 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         /// map wastes some, and unless the products come to at most 0.6 of the direct loops' 9 a
         /// position (3x3 and 5x5 maps do not) the transforms cost what they save.
         var winograd = false
-        /// The kernel gradient by Winograd too (with `winogradTile`): the adjoint of the forward loops.
-        var winogradKernelGradient: Bool { winograd }
-        /// The output tile (2 or 4) of the Winograd loops forward, and of the input gradient's.
+        /// The backward pass by Winograd too (with `winogradTile`): the adjoint of the forward
+        /// loops, for the kernel gradient and the input gradient together. Its tiles are the
+        /// forward's, over the output: on conv2d_2's 4x4 output one tile an item, a quarter of the
+        /// column GEMM's products (the flipped kernel's convolution over the padded 8x8 gradient
+        /// would take as many as GEMM).
+        var winogradBackward: Bool { winograd }
+        /// The output tile (2 or 4) of the Winograd loops.
         var winogradTile: Int32 = 2
-        var winogradInputGradientTile: Int32 = 2
-        /// The input gradient on the direct loops too (stride 1), rather than a GEMM and col2im.
-        /// They convolve over the whole padded gradient, inputPositions / outputPositions times
-        /// the GEMM's work: past 1.5 (a valid window over a small map) GEMM wins.
+        /// Without Winograd, the input gradient on the direct loops too (stride 1), rather than a
+        /// GEMM and col2im. They convolve over the whole padded gradient, inputPositions /
+        /// outputPositions times the GEMM's work: past 1.5 (a valid window over a small map) GEMM wins.
         var directInputGradient = false
-        /// That input gradient by Winograd: a 3x3 window at stride 1, and input channels that fill
-        /// whole vectors. (On conv2d_2's 6x6 input, where the direct loops lose to GEMM, Winograd
-        /// takes as many products as GEMM and measured no faster.)
-        var winogradInputGradient = false
     }
 
     /// A 3x3 kernel of `rows` x `columns` matrices as the Winograd loops of `tile` multiply with
@@ -249,6 +246,65 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         Parallel.forEachChunk(rows, workPerItem: elements * columns) { part in
             cnnb_winograd_kernel(kernel, transformed, tile, Int32(rows), Int32(columns), Int32(part.lowerBound),
                                  Int32(part.count))
+        }
+    }
+
+    /// The kernel as the Winograd loops forward multiply with it, transformed again only when the
+    /// kernel or the tile has changed since: prediction over many batches transforms it once. The
+    /// kernel it came from is kept and compared, which costs far less than the transform (and,
+    /// after an optimizer step, stops at the first weight). Backward, the same transposed, made
+    /// once per transform.
+    struct TransformedKernel {
+        private var transformedBuffer = ReusableBuffer()
+        private var transposedBuffer = ReusableBuffer()
+        private var transposedIsCurrent = false
+        private var source = ReusableBuffer()
+        /// What the transform was made for: tile, channels and filters.
+        private var made: (tile: Int32, channels: Int, filters: Int)?
+
+        mutating func transformed(_ kernel: Tensor, tile: Int32, channels: Int, filters: Int,
+                                  transform: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int32) -> Void)
+            -> UnsafeMutablePointer<Float> {
+            let target = transformedBuffer.tensor(shape: [cnnb_winograd_kernel_floats(tile, Int32(channels), Int32(filters))])
+            let kept = source.tensor(shape: [kernel.count])
+            let bytes = kernel.count * MemoryLayout<Float>.stride
+            let key = (tile: tile, channels: channels, filters: filters)
+            if let made, made == key, memcmp(kept.pointer, kernel.pointer, bytes) == 0 { return target.pointer }
+            transform(kernel.pointer, target.pointer, tile)
+            kept.pointer.update(from: kernel.pointer, count: kernel.count)
+            made = key
+            transposedIsCurrent = false
+            return target.pointer
+        }
+
+        /// The transformed kernel (`transformed` must have made it) with each element's matrix
+        /// transposed by `transpose`.
+        mutating func transposed(_ transpose: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)
+            -> UnsafeMutablePointer<Float> {
+            guard let made, let transformed = transformedBuffer.last else { preconditionFailure("transposed before transformed") }
+            let target = transposedBuffer.tensor(shape: [cnnb_winograd_kernel_floats(made.tile, Int32(made.filters),
+                                                                                     Int32(made.channels))])
+            if !transposedIsCurrent {
+                transpose(transformed.pointer, target.pointer)
+                transposedIsCurrent = true
+            }
+            return target.pointer
+        }
+    }
+
+    /// The forward's transformed kernel (already current: the forward pass came first, with
+    /// these weights) with each element's matrix transposed, its elements shared out across cores.
+    private func transposedForWinograd(_ g: WindowGeometry, tile: Int32) -> UnsafeMutablePointer<Float> {
+        let channels = g.channels, filters = filters
+        _ = winogradKernel.transformed(parameters[0].value, tile: tile, channels: channels, filters: filters) {
+            kernel, transformed, tile in
+            transformForWinograd(kernel, into: transformed, tile: tile, rows: channels, columns: filters)
+        }
+        return winogradKernel.transposed { transformed, transposed in
+            Parallel.forEachChunk(Int((tile + 2) * (tile + 2)), workPerItem: channels * filters) { elements in
+                cnnb_winograd_transpose(transformed, transposed, Int32(channels), Int32(filters), Int32(elements.lowerBound),
+                                        Int32(elements.count))
+            }
         }
     }
 
@@ -270,10 +326,8 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
             plan.winogradTile = cnnb_winograd_tile(window)
             plan.winograd = 5 * cnnb_winograd_products(window, plan.winogradTile) <= 27 * g.outputPositions
         }
-        plan.directInputGradient = cnnb_direct_input_gradient_applies(window) != 0 && 2 * g.inputPositions <= 3 * g.outputPositions
-        plan.winogradInputGradient = winogradAllowed && plan.directInputGradient && g.channels % width == 0
-            && g.inputPositions >= 64 && cnnb_winograd_input_gradient_applies(window, Int32(filters)) != 0
-        if plan.winogradInputGradient { plan.winogradInputGradientTile = cnnb_winograd_input_gradient_tile(window, Int32(filters)) }
+        plan.directInputGradient = !plan.winograd && cnnb_direct_input_gradient_applies(window) != 0
+            && 2 * g.inputPositions <= 3 * g.outputPositions
         return plan
     }
 
@@ -287,11 +341,10 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
     private func directScratchFloats(_ g: WindowGeometry, _ plan: Plan, block: Int) -> Int {
         let window = g.kernelWindow, filters = Int32(filters), items = Int32(block)
         var floats = cnnb_direct_scratch_floats(window, filters, items)
-        if plan.winograd { floats = max(floats, cnnb_winograd_scratch_floats(window, filters, items, plan.winogradTile)) }
-        if plan.directInputGradient { floats = max(floats, cnnb_direct_input_gradient_scratch_floats(window, filters, items)) }
-        if plan.winogradInputGradient {
-            floats = max(floats, cnnb_winograd_input_gradient_scratch_floats(window, filters, items, plan.winogradInputGradientTile))
+        if plan.winograd {
+            floats = max(floats, cnnb_winograd_backward_scratch_floats(window, filters, items, plan.winogradTile))
         }
+        if plan.directInputGradient { floats = max(floats, cnnb_direct_input_gradient_scratch_floats(window, filters, items)) }
         return floats
     }
 
@@ -309,16 +362,14 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         let block = blockItems(positions: positions, depth: depth, filters: filters)
         let plan = plan(g)
         if plan.direct {
-            // Per core its scratch; once, the flipped kernel and its Winograd transform.
+            // Per core its scratch; once, the flipped kernel.
             var floats = Double(Parallel.cores) * Double(directScratchFloats(g, plan, block: block))
             if plan.directInputGradient { floats += Double(depth * filters) }
-            // The transformed kernel once, and per backward chunk the kernel gradient's Winograd sums.
+            // Once, the kernel it came from and the transformed kernel, as is and transposed; per
+            // backward chunk the kernel gradient's Winograd sums.
             if plan.winograd {
                 let transformed = Double(cnnb_winograd_kernel_floats(plan.winogradTile, Int32(g.channels), Int32(filters)))
-                floats += transformed * Double(1 + Convolution.backwardChunksPerCore * Parallel.cores)
-            }
-            if plan.winogradInputGradient {
-                floats += Double(cnnb_winograd_kernel_floats(plan.winogradInputGradientTile, Int32(filters), Int32(g.channels)))
+                floats += transformed * Double(2 + Convolution.backwardChunksPerCore * Parallel.cores) + Double(depth * filters)
             }
             return floats
         }
@@ -362,15 +413,8 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         let flipped: UnsafeMutablePointer<Float>? = computesInputGradient && plan.directInputGradient
             ? flippedKernel.tensor(shape: [depth * filters]).pointer : nil
         if let flipped { cnnb_direct_flip_kernel(parameters[0].value.pointer, flipped, window, Int32(filters)) }
-        let winogradFlipped: UnsafeMutablePointer<Float>? = flipped != nil && plan.winogradInputGradient
-            ? winogradFlippedKernel.tensor(shape: [cnnb_winograd_kernel_floats(plan.winogradInputGradientTile, Int32(filters),
-                                                                              Int32(g.channels))]).pointer : nil
-        if let flipped, let winogradFlipped {
-            transformForWinograd(flipped, into: winogradFlipped, tile: plan.winogradInputGradientTile, rows: filters,
-                                 columns: g.channels)
-        }
         // The direct loops need columns only as the target of the input gradient.
-        let scratch = g.isPointwise || (direct != nil && (!computesInputGradient || flipped != nil))
+        let scratch = g.isPointwise || (direct != nil && (!computesInputGradient || flipped != nil || plan.winogradBackward))
             ? nil : columnScratch(blockRows: block * positions, depth: depth)
         let dz = throughActivation ? preActivationGradient.tensor(shape: out.shape).pointer : gradient.pointer
         let chunks = chunkCount(batch, block: block, workPerItem: positions * depth * filters,
@@ -379,12 +423,16 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         // With one chunk the gradients accumulate in place; otherwise each chunk writes its own
         // partial sums, added in below.
         let partials = chunks > 1 ? partialGradients.tensor(shape: [chunks, kernelSize + filters]).pointer : nil
-        let sumsCount = plan.winogradKernelGradient
+        let sumsCount = plan.winogradBackward
             ? cnnb_winograd_kernel_floats(plan.winogradTile, Int32(g.channels), Int32(filters)) : 0
         // A first layer's relu derivative goes into the direct loops (below), which then need nothing else.
         let fusedFirstLayer = direct != nil && !computesInputGradient && (!throughActivation || activation == .relu)
-        let winogradSums = plan.winogradKernelGradient && !fusedFirstLayer
+        let winogradSums = plan.winogradBackward && !fusedFirstLayer
             ? winogradGradientSums.tensor(shape: [chunks, sumsCount]).pointer : nil
+        // The input gradient by Winograd multiplies with the forward's transformed kernel, each
+        // element's matrix transposed.
+        let transposed: UnsafeMutablePointer<Float>? = winogradSums != nil && computesInputGradient
+            ? transposedForWinograd(g, tile: plan.winogradTile) : nil
         let dInput = inputGradient.tensor(shape: input.shape)
         let activation = activation, outputValues = out.pointer, upstream = gradient.pointer
         let kept = activation.derivativeReadsInput ? UnsafePointer(preActivation.tensor(shape: out.shape).pointer) : nil
@@ -425,10 +473,13 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                 }
                 let columns = scratch.map { $0 + slot * block * positions * depth }
                 if let direct, let sums {
-                    // The chunk's first block writes the sums rather than adding to them.
-                    cnnb_winograd_kernel_gradient(source + items.lowerBound * itemIn, dzRows, sums, window, Int32(filters),
-                                                  Int32(items.count), direct.pointer + slot * direct.stride, plan.winogradTile,
-                                                  blockStart == chunkItems.lowerBound ? 0 : 1)
+                    // The chunk's first block writes the sums rather than adding to them; the input
+                    // gradient comes with them.
+                    cnnb_winograd_backward(source + items.lowerBound * itemIn, dzRows, sums, transposed,
+                                           transposed.map { _ in inputGradientPointer + items.lowerBound * itemIn }, window,
+                                           Int32(filters), Int32(items.count), direct.pointer + slot * direct.stride,
+                                           plan.winogradTile, blockStart == chunkItems.lowerBound ? 0 : 1)
+                    continue
                 } else if let direct {
                     cnnb_direct_kernel_gradient(source + items.lowerBound * itemIn, dzRows, nil, kernelTarget, nil, window,
                                                 Int32(filters), Int32(items.count), direct.pointer + slot * direct.stride)
@@ -441,12 +492,6 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
                                 1, columnRows, Int32(depth), dzRows, Int32(filters), 1, kernelTarget, Int32(filters))
                 }
                 guard computesInputGradient else { continue }
-                if let winogradFlipped, let direct {
-                    cnnb_winograd_input_gradient(dzRows, winogradFlipped, inputGradientPointer + items.lowerBound * itemIn,
-                                                 window, Int32(filters), Int32(items.count), direct.pointer + slot * direct.stride,
-                                                 plan.winogradInputGradientTile)
-                    continue
-                }
                 if let flipped, let direct {
                     cnnb_direct_input_gradient(dzRows, flipped, inputGradientPointer + items.lowerBound * itemIn, window,
                                                Int32(filters), Int32(items.count), direct.pointer + slot * direct.stride)

@@ -169,13 +169,40 @@ static inline winograd_tiling winograd_tiling_of(const cnnb_window *g, int M, in
 static void winograd_pad_items(const float *input, const cnnb_window *g, const winograd_tiling *t, int items,
                                float *padded) {
     const int c = g->channels, H = g->input[1], W = g->input[2];
-    memset(padded, 0, sizeof(float) * (size_t)(t->itemPadded * items));
     const int top = g->pad[1], left = g->pad[2];
     const int rows = H < t->R - top ? H : t->R - top, columns = W < t->Q - left ? W : t->Q - left;
-    for (int n = 0; n < items; n++)
-        for (int ih = 0; ih < rows; ih++)
-            memcpy(padded + n * t->itemPadded + ((long)(ih + top) * t->Q + left) * c, input + (((long)n * H + ih) * W) * c,
-                   sizeof(float) * (size_t)columns * c);
+    // Only the border is cleared: the interior is copied over at once.
+    const size_t row = (size_t)t->Q * c, before = (size_t)left * c, after = (size_t)(t->Q - left - columns) * c;
+    for (int n = 0; n < items; n++) {
+        float *item = padded + n * t->itemPadded;
+        memset(item, 0, sizeof(float) * row * (size_t)top);
+        for (int ih = 0; ih < rows; ih++) {
+            float *target = item + (size_t)(ih + top) * row;
+            memset(target, 0, sizeof(float) * before);
+            memcpy(target + before, input + (((long)n * H + ih) * W) * c, sizeof(float) * (size_t)columns * c);
+            memset(target + before + (size_t)columns * c, 0, sizeof(float) * after);
+        }
+        memset(item + (size_t)(top + rows) * row, 0, sizeof(float) * row * (size_t)(t->R - top - rows));
+    }
+}
+
+/// The interior of every padded item (as winograd_pad_items placed it) into `output`, items x
+/// input positions x channels; inputs no tile reached get zero.
+static void winograd_unpad_items(const float *padded, const cnnb_window *g, const winograd_tiling *t, int items,
+                                 float *output) {
+    const int c = g->channels, H = g->input[1], W = g->input[2];
+    const int top = g->pad[1], left = g->pad[2];
+    const int rows = H < t->R - top ? H : t->R - top, columns = W < t->Q - left ? W : t->Q - left;
+    const size_t itemOut = (size_t)H * W * c, rowOut = (size_t)W * c, copied = (size_t)columns * c;
+    for (int n = 0; n < items; n++) {
+        float *item = output + n * itemOut;
+        for (int ih = 0; ih < rows; ih++) {
+            memcpy(item + ih * rowOut, padded + n * t->itemPadded + ((long)(ih + top) * t->Q + left) * c,
+                   sizeof(float) * copied);
+            memset(item + ih * rowOut + copied, 0, sizeof(float) * (rowOut - copied));
+        }
+        memset(item + (size_t)rows * rowOut, 0, sizeof(float) * (size_t)(H - rows) * rowOut);
+    }
 }
 
 /// Tile `t` of a tiling as (item, tile row, tile column), stepped without division.
@@ -339,10 +366,6 @@ int cnnb_winograd_applies(cnnb_window g) {
            && g.stride[1] == 1 && g.stride[2] == 1 && g.dilation[1] == 1 && g.dilation[2] == 1;
 }
 
-int cnnb_winograd_input_gradient_applies(cnnb_window g, int filters) {
-    return cnnb_direct_input_gradient_applies(g) && cnnb_winograd_applies(input_gradient_window(&g, filters));
-}
-
 long cnnb_winograd_products(cnnb_window g, int tile) {
     const winograd_tiling t = winograd_tiling_of(&g, tile, 1);
     return (long)(tile + 2) * (tile + 2) * t.itemTiles;
@@ -350,10 +373,6 @@ long cnnb_winograd_products(cnnb_window g, int tile) {
 
 int cnnb_winograd_tile(cnnb_window g) {
     return cnnb_winograd_products(g, 4) < cnnb_winograd_products(g, 2) ? 4 : 2;
-}
-
-int cnnb_winograd_input_gradient_tile(cnnb_window g, int filters) {
-    return cnnb_winograd_tile(input_gradient_window(&g, filters));
 }
 
 long cnnb_winograd_kernel_floats(int tile, int channels, int filters) {
@@ -367,8 +386,12 @@ long cnnb_winograd_scratch_floats(cnnb_window g, int filters, int items, int til
     return t.itemPadded * items + winograd_group(tile) * (elements * (g.channels + filters) + 32) + 16 * elements;
 }
 
-long cnnb_winograd_input_gradient_scratch_floats(cnnb_window g, int filters, int items, int tile) {
-    return cnnb_winograd_scratch_floats(input_gradient_window(&g, filters), g.channels, items, tile);
+long cnnb_winograd_backward_scratch_floats(cnnb_window g, int filters, int items, int tile) {
+    const winograd_tiling t = winograd_tiling_of(&g, tile, items);
+    const long elements = (long)(tile + 2) * (tile + 2);
+    // Beyond the forward's: the input gradient's elements for a group, and its padded items.
+    return cnnb_winograd_scratch_floats(g, filters, items, tile) + winograd_group(tile) * (elements * g.channels + 16)
+           + t.itemPadded * items;
 }
 
 void cnnb_winograd_kernel(const float *kernel, float *transformed, int tile, int channels, int filters, int first,
@@ -381,20 +404,19 @@ void cnnb_winograd_convolution(const float *input, const float *transformed, con
     DISPATCH(winograd_convolution, input, transformed, bias, output, &g, filters, relu, items, scratch, tile)
 }
 
-void cnnb_winograd_kernel_gradient(const float *input, const float *gradient, float *sums, cnnb_window g, int filters,
-                                   int items, float *scratch, int tile, int accumulate) {
-    DISPATCH(winograd_kernel_gradient, input, gradient, sums, &g, filters, items, scratch, tile, accumulate)
+void cnnb_winograd_backward(const float *input, const float *gradient, float *sums, const float *transposed,
+                            float *dInput, cnnb_window g, int filters, int items, float *scratch, int tile, int accumulate) {
+    DISPATCH(winograd_backward, input, gradient, sums, transposed, dInput, &g, filters, items, scratch, tile, accumulate)
+}
+
+void cnnb_winograd_transpose(const float *transformed, float *transposed, int channels, int filters, int first,
+                             int count) {
+    DISPATCH(winograd_transpose, transformed, transposed, channels, filters, first, count)
 }
 
 void cnnb_winograd_kernel_gradient_finish(const float *sums, float *kernelGradient, int tile, int channels, int filters,
                                           int first, int count) {
     DISPATCH(winograd_kernel_gradient_finish, sums, kernelGradient, tile, channels, filters, first, count)
-}
-
-void cnnb_winograd_input_gradient(const float *gradient, const float *transformed, float *dInput, cnnb_window g,
-                                  int filters, int items, float *scratch, int tile) {
-    const cnnb_window t = input_gradient_window(&g, filters);
-    cnnb_winograd_convolution(gradient, transformed, NULL, dInput, t, g.channels, 0, items, scratch, tile);
 }
 
 void cnnb_direct_input_gradient(const float *gradient, const float *flipped, float *dInput, cnnb_window g, int filters,

@@ -3,7 +3,7 @@ import XCTest
 
 /// Convolutions run on the direct loops instead of im2col + GEMM (under eight input channels,
 /// or with filters that fill whole vectors; the input gradient too at stride 1), 3x3 ones at
-/// stride 1 on Winograd F(4x4, 3x3) or F(2x2, 3x3); each
+/// stride 1 on Winograd F(4x4, 3x3) or F(2x2, 3x3), forward and backward; each
 /// instruction-set variant is checked against a plain convolution written out here: the
 /// output, the kernel and bias gradients, and the input gradient. Cases whose filters do not
 /// fill vectors at one width take im2col + GEMM there, and are checked the same way.
@@ -36,9 +36,10 @@ final class DirectConvolutionTests: XCTestCase {
         Case(rank: 2, input: [8, 7], channels: 9, filters: 20, kernel: [2, 3]),
         Case(rank: 1, input: [21], channels: 9, filters: 48, kernel: [4], padding: .same),
         Case(rank: 3, input: [4, 5, 6], channels: 8, filters: 16, kernel: [3], padding: .same),
-        // Winograd F(4x4, 3x3) (above, and here) and F(2x2, 3x3): output sizes that leave the
-        // last tiles part-filled, same padding, and channels that fill vectors at some widths only
-        // (direct input gradient at the others).
+        // Winograd F(4x4, 3x3) (above, and here) and F(2x2, 3x3), forward and backward: output
+        // sizes that leave the last tiles part-filled, same padding, and channels that fill
+        // vectors at some widths only (the input gradient's last channels on scalar loops at the
+        // others).
         Case(rank: 2, input: [11, 13], channels: 8, filters: 16, kernel: [3]),
         Case(rank: 2, input: [9, 12], channels: 24, filters: 48, kernel: [3], padding: .same),
         Case(rank: 2, input: [8, 8], channels: 16, filters: 32, kernel: [3]),
@@ -178,5 +179,30 @@ final class DirectConvolutionTests: XCTestCase {
         XCTAssertEqual(dx.scalars, linear.backward(preActivationGradient: masked).scalars)
         XCTAssertEqual(relu.parameters[0].gradient.scalars, linear.parameters[0].gradient.scalars)
         XCTAssertEqual(relu.parameters[1].gradient.scalars, linear.parameters[1].gradient.scalars)
+    }
+    /// The Winograd forward pass keeps its transformed kernel between calls while the kernel is
+    /// unchanged (prediction over many batches), and transforms it again once any weight changes,
+    /// in place (as an optimizer step does) or by a new tensor assigned over it.
+    func testAChangedKernelIsTransformedAgain() throws {
+        let c = cases[8]  // 15x15x32 to 64 filters: Winograd F(4x4)
+        let layer = try Convolution(rank: 2, filters: c.filters, kernelSize: c.kernel)
+        var generator = SeededGenerator(seed: 1)
+        try layer.build(inputShape: c.input + [c.channels], generator: &generator)
+        let x = uniformTensor([2] + c.input + [c.channels], seed: 2)
+        let outputShape = [2] + (try layer.outputShape(for: c.input + [c.channels]))
+        let dz = Tensor(zeros: outputShape)
+        func expected() -> [Float] {
+            reference(c, x: x, kernel: layer.parameters[0].value, bias: layer.parameters[1].value, dz: dz,
+                      outputShape: outputShape).y
+        }
+        let first = layer.forward(x, training: false).scalars
+        assertClose(first, expected(), "before any change")
+        XCTAssertEqual(layer.forward(x, training: false).scalars, first, "the same kernel again")
+        layer.parameters[0].value[flat: 1000] += 0.5
+        let changed = layer.forward(x, training: false).scalars
+        XCTAssertTrue(changed != first, "the output moved with the weight")
+        assertClose(changed, expected(), "one weight changed in place")
+        layer.parameters[0].value.assign(uniformTensor(layer.parameters[0].value.shape, seed: 3))
+        assertClose(layer.forward(x, training: false).scalars, expected(), "a new kernel assigned")
     }
 }

@@ -106,10 +106,6 @@ long cnnb_direct_input_gradient_scratch_floats(cnnb_window g, int filters, int i
 /// Whether the Winograd loops take this geometry: a 2D 3x3 window, stride 1, no dilation.
 int cnnb_winograd_applies(cnnb_window g);
 
-/// Whether they take the input gradient of this stride-1 convolution (the flipped kernel's
-/// convolution over the padded output gradient).
-int cnnb_winograd_input_gradient_applies(cnnb_window g, int filters);
-
 /// Products of the Winograd loops of output tile `tile` (2 or 4) over one item, per channel and
 /// filter: (tile + 2)² a tile, every tile whole however much of it hangs past the map.
 long cnnb_winograd_products(cnnb_window g, int tile);
@@ -118,9 +114,6 @@ long cnnb_winograd_products(cnnb_window g, int tile);
 /// of 16 outputs) when its tiles take fewer products than 2's (F(2x2, 3x3), 16 a tile of 4), as on
 /// maps of 4, 7, 8, 13 or 15 outputs a side; else 2. A tile hanging past the map still costs them all.
 int cnnb_winograd_tile(cnnb_window g);
-
-/// The tile of the input gradient's Winograd loops (cnnb_winograd_tile of its convolution).
-int cnnb_winograd_input_gradient_tile(cnnb_window g, int filters);
 
 long cnnb_winograd_kernel_floats(int tile, int channels, int filters);
 
@@ -141,25 +134,31 @@ long cnnb_winograd_scratch_floats(cnnb_window g, int filters, int items, int til
 void cnnb_winograd_convolution(const float *input, const float *transformed, const float *bias, float *output,
                                cnnb_window g, int filters, int relu, int items, float *scratch, int tile);
 
-/// Adds the kernel gradient of `items` items, from their inputs and `gradient` (dLoss/d(pre-activation),
-/// positions x filters per item), onto `sums` in Winograd's terms (cnnb_winograd_kernel_floats
-/// floats), or writes it over them unless `accumulate` (the first block: no need to clear them);
-/// cnnb_winograd_kernel_gradient_finish turns them into the kernel gradient once every block is in. (The adjoint of cnnb_winograd_convolution in the kernel:
-/// the same tiles, 2.25 or 4 times fewer multiplications than the direct loops.) `scratch`:
-/// cnnb_winograd_scratch_floats floats.
-void cnnb_winograd_kernel_gradient(const float *input, const float *gradient, float *sums, cnnb_window g, int filters,
-                                   int items, float *scratch, int tile, int accumulate);
+/// The backward pass of cnnb_winograd_convolution over `items` items, from their inputs and
+/// `gradient` (dLoss/d(pre-activation), positions x filters per item), as its adjoint on the
+/// same tiles (2.25 or 4 times fewer multiplications than the direct loops):
+/// - the kernel gradient, added onto `sums` in Winograd's terms (cnnb_winograd_kernel_floats
+///   floats), or written over them unless `accumulate` (the first block: no need to clear them);
+///   cnnb_winograd_kernel_gradient_finish turns them into the kernel gradient once every block is in;
+/// - when `dInput` is not NULL, the input gradient, written over `dInput` (items x input
+///   positions x channels), with `transposed` the forward's transformed kernel with each
+///   element's matrix transposed (cnnb_winograd_transpose). On a map that one tile covers, this
+///   takes a quarter of the products of the column GEMM.
+/// `scratch`: cnnb_winograd_backward_scratch_floats floats.
+void cnnb_winograd_backward(const float *input, const float *gradient, float *sums, const float *transposed,
+                            float *dInput, cnnb_window g, int filters, int items, float *scratch, int tile, int accumulate);
+
+long cnnb_winograd_backward_scratch_floats(cnnb_window g, int filters, int items, int tile);
 
 /// kernelGradient ((3, 3, channels) x filters) += Gᵀ S G of the sums, for the channels
 /// [first, first + count).
 void cnnb_winograd_kernel_gradient_finish(const float *sums, float *kernelGradient, int tile, int channels, int filters,
                                           int first, int count);
 
-long cnnb_winograd_input_gradient_scratch_floats(cnnb_window g, int filters, int items, int tile);
-
-/// `cnnb_direct_input_gradient`'s result by Winograd, with the flipped kernel transformed
-/// (cnnb_winograd_kernel over filters x channels, with cnnb_winograd_input_gradient_tile).
-void cnnb_winograd_input_gradient(const float *gradient, const float *transformed, float *dInput, cnnb_window g,
-                                  int filters, int items, float *scratch, int tile);
+/// A transformed kernel (cnnb_winograd_kernel) with each element's channels x filters matrix
+/// transposed to filters x channels (cnnb_winograd_kernel_floats(tile, filters, channels)
+/// floats), for the elements [first, first + count) of the (tile + 2)².
+void cnnb_winograd_transpose(const float *transformed, float *transposed, int channels, int filters, int first,
+                             int count);
 
 #endif
