@@ -166,23 +166,34 @@ static inline winograd_tiling winograd_tiling_of(const cnnb_window *g, int M, in
 
 /// Every item inside its padding (the border stays zero: each fills the same interior), so
 /// that a group of tiles can span items: small images still give the products many rows.
+/// Where an item lies inside its padding: `top` rows and `left` columns in, its first `rows` x
+/// `columns` inputs inside the R x Q (the rest no tile reaches).
+typedef struct {
+    int top, left, rows, columns;
+} winograd_interior;
+
+static inline winograd_interior winograd_interior_of(const cnnb_window *g, const winograd_tiling *t) {
+    const int H = g->input[1], W = g->input[2], top = g->pad[1], left = g->pad[2];
+    winograd_interior in = {top, left, H < t->R - top ? H : t->R - top, W < t->Q - left ? W : t->Q - left};
+    return in;
+}
+
 static void winograd_pad_items(const float *input, const cnnb_window *g, const winograd_tiling *t, int items,
                                float *padded) {
     const int c = g->channels, H = g->input[1], W = g->input[2];
-    const int top = g->pad[1], left = g->pad[2];
-    const int rows = H < t->R - top ? H : t->R - top, columns = W < t->Q - left ? W : t->Q - left;
+    const winograd_interior in = winograd_interior_of(g, t);
     // Only the border is cleared: the interior is copied over at once.
-    const size_t row = (size_t)t->Q * c, before = (size_t)left * c, after = (size_t)(t->Q - left - columns) * c;
+    const size_t row = (size_t)t->Q * c, before = (size_t)in.left * c, after = (size_t)(t->Q - in.left - in.columns) * c;
     for (int n = 0; n < items; n++) {
         float *item = padded + n * t->itemPadded;
-        memset(item, 0, sizeof(float) * row * (size_t)top);
-        for (int ih = 0; ih < rows; ih++) {
-            float *target = item + (size_t)(ih + top) * row;
+        memset(item, 0, sizeof(float) * row * (size_t)in.top);
+        for (int ih = 0; ih < in.rows; ih++) {
+            float *target = item + (size_t)(ih + in.top) * row;
             memset(target, 0, sizeof(float) * before);
-            memcpy(target + before, input + (((long)n * H + ih) * W) * c, sizeof(float) * (size_t)columns * c);
-            memset(target + before + (size_t)columns * c, 0, sizeof(float) * after);
+            memcpy(target + before, input + (((long)n * H + ih) * W) * c, sizeof(float) * (size_t)in.columns * c);
+            memset(target + before + (size_t)in.columns * c, 0, sizeof(float) * after);
         }
-        memset(item + (size_t)(top + rows) * row, 0, sizeof(float) * row * (size_t)(t->R - top - rows));
+        memset(item + (size_t)(in.top + in.rows) * row, 0, sizeof(float) * row * (size_t)(t->R - in.top - in.rows));
     }
 }
 
@@ -191,17 +202,16 @@ static void winograd_pad_items(const float *input, const cnnb_window *g, const w
 static void winograd_unpad_items(const float *padded, const cnnb_window *g, const winograd_tiling *t, int items,
                                  float *output) {
     const int c = g->channels, H = g->input[1], W = g->input[2];
-    const int top = g->pad[1], left = g->pad[2];
-    const int rows = H < t->R - top ? H : t->R - top, columns = W < t->Q - left ? W : t->Q - left;
-    const size_t itemOut = (size_t)H * W * c, rowOut = (size_t)W * c, copied = (size_t)columns * c;
+    const winograd_interior in = winograd_interior_of(g, t);
+    const size_t itemOut = (size_t)H * W * c, rowOut = (size_t)W * c, copied = (size_t)in.columns * c;
     for (int n = 0; n < items; n++) {
         float *item = output + n * itemOut;
-        for (int ih = 0; ih < rows; ih++) {
-            memcpy(item + ih * rowOut, padded + n * t->itemPadded + ((long)(ih + top) * t->Q + left) * c,
+        for (int ih = 0; ih < in.rows; ih++) {
+            memcpy(item + ih * rowOut, padded + n * t->itemPadded + ((long)(ih + in.top) * t->Q + in.left) * c,
                    sizeof(float) * copied);
             memset(item + ih * rowOut + copied, 0, sizeof(float) * (rowOut - copied));
         }
-        memset(item + (size_t)rows * rowOut, 0, sizeof(float) * (size_t)(H - rows) * rowOut);
+        memset(item + (size_t)in.rows * rowOut, 0, sizeof(float) * (size_t)(H - in.rows) * rowOut);
     }
 }
 
