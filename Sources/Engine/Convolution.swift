@@ -292,8 +292,9 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         }
     }
 
-    /// The forward's transformed kernel (already current: the forward pass came first, with
-    /// these weights) with each element's matrix transposed, its elements shared out across cores.
+    /// The forward's transformed kernel with each element's matrix transposed, its elements
+    /// shared out across cores. The forward pass came first, so the transform is normally current
+    /// and `transformed` only compares the weights; weights changed since are transformed again.
     private func transposedForWinograd(_ g: WindowGeometry, tile: Int32) -> UnsafeMutablePointer<Float> {
         let channels = g.channels, filters = filters
         _ = winogradKernel.transformed(parameters[0].value, tile: tile, channels: channels, filters: filters) {

@@ -164,8 +164,6 @@ static inline winograd_tiling winograd_tiling_of(const cnnb_window *g, int M, in
     return t;
 }
 
-/// Every item inside its padding (the border stays zero: each fills the same interior), so
-/// that a group of tiles can span items: small images still give the products many rows.
 /// Where an item lies inside its padding: `top` rows and `left` columns in, its first `rows` x
 /// `columns` inputs inside the R x Q (the rest no tile reaches).
 typedef struct {
@@ -178,6 +176,8 @@ static inline winograd_interior winograd_interior_of(const cnnb_window *g, const
     return in;
 }
 
+/// Every item inside a border of zeros (R x Q, see winograd_tiling), so
+/// that a group of tiles can span items: small images still give the products many rows.
 static void winograd_pad_items(const float *input, const cnnb_window *g, const winograd_tiling *t, int items,
                                float *padded) {
     const int c = g->channels, H = g->input[1], W = g->input[2];
