@@ -36,18 +36,24 @@ enum Parallel {
     /// only on `count` and `chunks`; which thread runs it does not matter, except that no two
     /// bodies running at once share a `slot` (in `0..<cores`): per-thread scratch goes by slot,
     /// per-chunk results by chunk.
+    /// Every chunk runs with subnormals flushed to zero (`withSubnormalsFlushed`), on whichever
+    /// thread, so that which thread runs it cannot change a result.
     @inline(__always)
     static func forEachChunk(_ count: Int, chunks: Int, _ body: (_ chunk: Int, _ range: Range<Int>, _ slot: Int) -> Void) {
-        if chunks <= 1 {
-            body(0, 0..<count, 0)
-            return
-        }
-        withoutActuallyEscaping(body) { body in
-            let run = { (chunk: Int, slot: Int) in body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks), slot) }
-            if let workers = SpinningWorkers.shared, workers.run(chunks, run) { return }
-            let next = ChunkCounter()
-            DispatchQueue.concurrentPerform(iterations: min(chunks, cores)) { slot in
-                while case let chunk = next.take(), chunk < chunks { run(chunk, slot) }
+        withSubnormalsFlushed {
+            if chunks <= 1 {
+                body(0, 0..<count, 0)
+                return
+            }
+            withoutActuallyEscaping(body) { body in
+                let run = { (chunk: Int, slot: Int) in body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks), slot) }
+                if let workers = SpinningWorkers.shared, workers.run(chunks, run) { return }
+                let next = ChunkCounter()
+                DispatchQueue.concurrentPerform(iterations: min(chunks, cores)) { slot in
+                    withSubnormalsFlushed {
+                        while case let chunk = next.take(), chunk < chunks { run(chunk, slot) }
+                    }
+                }
             }
         }
     }

@@ -94,6 +94,8 @@ final class SpinningWorkers: @unchecked Sendable {
     }
 
     private func serve(_ sleeper: Sleeper, slot: Int) {
+        // These threads run nothing but the engine's chunks (see `Parallel.forEachChunk`).
+        _ = cnnb_flush_subnormals()
         var seen: UInt64 = 0
         while true {
             var word = claim.load(ordering: .acquiring)

@@ -248,20 +248,23 @@ extension Model {
     /// false to stop; the result says whether every batch was seen.
     private func forEachBatch(_ source: BatchSource, batchSize: Int, order: [Int], targets: Bool, gradient: Bool,
                               _ body: (Batch) throws(ModelError) -> Bool) throws(ModelError) -> Bool {
-        let count = order.count
-        for index in 0..<((count + batchSize - 1) / batchSize) {
-            let start = index * batchSize, n = min(batchSize, count - start)
-            let indices = order[start..<(start + n)]
-            let buffers = buffers(size: n, source: source, targets: targets, gradient: gradient)
-            source.fillInputs(indices: indices, into: buffers.inputs)
-            for set in buffers.targetShapes.indices {
-                buffers.labels[set].withUnsafeMutableBufferPointer {
-                    source.fillTargets(ofSet: set, indices: indices, labels: $0, values: buffers.targets[set])
+        // The whole step, the loss and the optimizer included, computes as the engine's chunks do.
+        try withSubnormalsFlushed { () throws(ModelError) -> Bool in
+            let count = order.count
+            for index in 0..<((count + batchSize - 1) / batchSize) {
+                let start = index * batchSize, n = min(batchSize, count - start)
+                let indices = order[start..<(start + n)]
+                let buffers = buffers(size: n, source: source, targets: targets, gradient: gradient)
+                source.fillInputs(indices: indices, into: buffers.inputs)
+                for set in buffers.targetShapes.indices {
+                    buffers.labels[set].withUnsafeMutableBufferPointer {
+                        source.fillTargets(ofSet: set, indices: indices, labels: $0, values: buffers.targets[set])
+                    }
                 }
+                guard try body(Batch(index: index, count: n, buffers: buffers)) else { return false }
             }
-            guard try body(Batch(index: index, count: n, buffers: buffers)) else { return false }
+            return true
         }
-        return true
     }
 
     /// Adds a batch's losses and accuracy to `totals`; with `gradients`, writes each output's
