@@ -336,8 +336,8 @@ def main():
         onnx_path = Path(folder) / "seed.onnx"
         log("loading the images for the peers from %s" % args.data)
         _, _, test_x, test_y = load_cifar(cifar_folder(args.data), 1)
-        for number in range(args.rounds):
-            log("round %d of %d" % (number + 1, args.rounds))
+        for index in range(args.rounds):
+            log("round %d of %d" % (index + 1, args.rounds))
             result = {"keras": {}}
 
             def time_cnnb():
@@ -360,7 +360,7 @@ def main():
                     else:
                         result["keras"][backend] = value
 
-            for step in (time_cnnb, time_peers) if number % 2 == 0 else (time_peers, time_cnnb):
+            for step in (time_cnnb, time_peers) if index % 2 == 0 else (time_peers, time_cnnb):
                 step()
             rounds.append(result)
 

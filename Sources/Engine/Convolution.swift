@@ -141,12 +141,7 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         let plan = plan(g)
         let direct = plan.direct ? directScratch(g, plan, block: block) : nil
         let scratch = g.isPointwise || direct != nil ? nil : columnScratch(blockRows: block * positions, depth: depth)
-        let winograd: UnsafeMutablePointer<Float>? = plan.winograd
-            ? winogradKernel.transformed(parameters[0].value, tile: plan.winogradTile, channels: g.channels,
-                                         filters: filters) { kernel, transformed, tile in
-                transformForWinograd(kernel, into: transformed, tile: tile, rows: g.channels, columns: filters)
-            }
-            : nil
+        let winograd: UnsafeMutablePointer<Float>? = plan.winograd ? transformedForWinograd(g, tile: plan.winogradTile) : nil
         let out = output.tensor(shape: [batch] + Array(g.outputSpatialShape.suffix(rank)) + [filters])
         let kernel = parameters[0].value.pointer
         let bias = useBias ? UnsafePointer(parameters[1].value.pointer) : nil
@@ -292,15 +287,21 @@ public final class Convolution: WindowedLayer, ReceptiveFieldLayer, ScratchMemor
         }
     }
 
+    /// The kernel as the Winograd loops of `tile` multiply with it (see `TransformedKernel`).
+    private func transformedForWinograd(_ g: WindowGeometry, tile: Int32) -> UnsafeMutablePointer<Float> {
+        let channels = g.channels, filters = filters
+        return winogradKernel.transformed(parameters[0].value, tile: tile, channels: channels, filters: filters) {
+            kernel, transformed, tile in
+            transformForWinograd(kernel, into: transformed, tile: tile, rows: channels, columns: filters)
+        }
+    }
+
     /// The forward's transformed kernel with each element's matrix transposed, its elements
     /// shared out across cores. The forward pass came first, so the transform is normally current
     /// and `transformed` only compares the weights; weights changed since are transformed again.
     private func transposedForWinograd(_ g: WindowGeometry, tile: Int32) -> UnsafeMutablePointer<Float> {
         let channels = g.channels, filters = filters
-        _ = winogradKernel.transformed(parameters[0].value, tile: tile, channels: channels, filters: filters) {
-            kernel, transformed, tile in
-            transformForWinograd(kernel, into: transformed, tile: tile, rows: channels, columns: filters)
-        }
+        _ = transformedForWinograd(g, tile: tile)
         return winogradKernel.transposed { transformed, transposed in
             Parallel.forEachChunk(Int((tile + 2) * (tile + 2)), workPerItem: channels * filters) { elements in
                 cnnb_winograd_transpose(transformed, transposed, Int32(channels), Int32(filters), Int32(elements.lowerBound),

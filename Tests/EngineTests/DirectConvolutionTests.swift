@@ -95,15 +95,6 @@ final class DirectConvolutionTests: XCTestCase {
         return (y, dKernel, dBias, dInput)
     }
 
-    func assertClose(_ actual: [Float], _ expected: [Float], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(actual.count, expected.count, what, file: file, line: line)
-        let scale = max(expected.map(abs).max() ?? 0, 1)
-        var worst = 0 as Float, at = 0
-        for (i, (a, e)) in zip(actual, expected).enumerated() where abs(a - e) > worst { worst = abs(a - e); at = i }
-        XCTAssertLessThanOrEqual(worst / scale, 1e-4, "\(what): element \(at) is \(actual[at]), expected \(expected[at])",
-                                 file: file, line: line)
-    }
-
     func testEveryVariantMatchesThePlainConvolution() throws {
         let top = VectorLoops.limit(2)
         defer { VectorLoops.limit(2) }
@@ -125,10 +116,10 @@ final class DirectConvolutionTests: XCTestCase {
                 let y = layer.forward(x, training: true).copy()
                 XCTAssertEqual(y.shape, outputShape, what)
                 let dInput = layer.backward(preActivationGradient: dz).copy()
-                assertClose(y.scalars, expected.y, "\(what): output")
-                assertClose(layer.parameters[0].gradient.scalars, expected.dKernel, "\(what): kernel gradient")
-                assertClose(layer.parameters[1].gradient.scalars, expected.dBias, "\(what): bias gradient")
-                assertClose(dInput.scalars, expected.dInput, "\(what): input gradient")
+                assertRelativelyClose(y.scalars, expected.y, "\(what): output")
+                assertRelativelyClose(layer.parameters[0].gradient.scalars, expected.dKernel, "\(what): kernel gradient")
+                assertRelativelyClose(layer.parameters[1].gradient.scalars, expected.dBias, "\(what): bias gradient")
+                assertRelativelyClose(dInput.scalars, expected.dInput, "\(what): input gradient")
             }
         }
     }
@@ -180,6 +171,7 @@ final class DirectConvolutionTests: XCTestCase {
         XCTAssertEqual(relu.parameters[0].gradient.scalars, linear.parameters[0].gradient.scalars)
         XCTAssertEqual(relu.parameters[1].gradient.scalars, linear.parameters[1].gradient.scalars)
     }
+
     /// The Winograd forward pass keeps its transformed kernel between calls while the kernel is
     /// unchanged (prediction over many batches), and transforms it again once any weight changes,
     /// in place (as an optimizer step does) or by a new tensor assigned over it.
@@ -196,13 +188,13 @@ final class DirectConvolutionTests: XCTestCase {
                       outputShape: outputShape).y
         }
         let first = layer.forward(x, training: false).scalars
-        assertClose(first, expected(), "before any change")
+        assertRelativelyClose(first, expected(), "before any change")
         XCTAssertEqual(layer.forward(x, training: false).scalars, first, "the same kernel again")
         layer.parameters[0].value[flat: 1000] += 0.5
         let changed = layer.forward(x, training: false).scalars
         XCTAssertTrue(changed != first, "the output moved with the weight")
-        assertClose(changed, expected(), "one weight changed in place")
+        assertRelativelyClose(changed, expected(), "one weight changed in place")
         layer.parameters[0].value.assign(uniformTensor(layer.parameters[0].value.shape, seed: 3))
-        assertClose(layer.forward(x, training: false).scalars, expected(), "a new kernel assigned")
+        assertRelativelyClose(layer.forward(x, training: false).scalars, expected(), "a new kernel assigned")
     }
 }
